@@ -1,0 +1,61 @@
+"""The ``perphedge`` command.
+
+Sub-commands live in ``perphedge.commands.<module>`` and are imported only when invoked,
+so ``perphedge --help`` and quick commands never pay for ccxt, pandas or openpyxl.
+"""
+
+from __future__ import annotations
+
+import importlib
+import sys
+
+import click
+
+from perphedge import __version__
+
+#: name -> (module under perphedge.commands, attribute, one-line help)
+COMMANDS: dict[str, tuple[str, str, str]] = {
+    "plan": ("plan", "plan", "Print a hedge plan for holdings (command line or CSV)."),
+    "demo": ("demo", "demo", "Run the hedge plan on the embedded example portfolio."),
+}
+
+
+class LazyGroup(click.Group):
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted(COMMANDS)
+
+    def get_command(self, ctx: click.Context, name: str) -> click.Command | None:
+        if name not in COMMANDS:
+            return None
+        module, attr, _ = COMMANDS[name]
+        return getattr(importlib.import_module(f"perphedge.commands.{module}"), attr)
+
+    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        rows = [(name, COMMANDS[name][2]) for name in self.list_commands(ctx)]
+        with formatter.section("Commands"):
+            formatter.write_dl(rows)
+
+
+@click.group(cls=LazyGroup)
+@click.version_option(__version__, prog_name="perphedge")
+def cli() -> None:
+    """Size, stress-test, cost and monitor perpetual-futures hedges of spot crypto."""
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Console-script entry point; returns the exit code instead of raising SystemExit."""
+    try:
+        cli.main(args=argv, prog_name="perphedge", standalone_mode=False)
+    except click.exceptions.Exit as e:
+        return e.exit_code
+    except click.ClickException as e:
+        e.show()
+        return e.exit_code
+    except click.exceptions.Abort:
+        click.echo("Aborted.", err=True)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

@@ -1,0 +1,1 @@
+"""The ``perphedge`` sub-commands, one module each, loaded only when invoked."""

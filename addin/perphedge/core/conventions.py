@@ -1,0 +1,40 @@
+"""Units, signs and funding conventions (DESIGN §3), written once and pinned by tests.
+
+- ``qty`` is in base units (BTC); ``contracts`` in exchange contracts; ``notional`` and
+  ``*_value`` in quote currency (USDT/USDC/USD, treated as USD); ``price`` quote per base.
+- ``contract_size`` is base units per contract (linear) or USD per contract (inverse).
+- Ratios are fractions: 0.5 means 50 %.
+- Long is positive, short negative; a positive P&L is a gain. Hedges are shorts.
+- A positive funding rate means longs pay shorts: a short hedge *receives*
+  ``notional × rate`` per settlement.
+- APR is simple: ``rate_per_interval × (24 / interval_hours) × 365``.
+- Basis = perp (mark) − spot (index); ``basis_pct`` = basis / spot.
+- Times are UTC, milliseconds since the epoch inside Python.
+- Contract counts round *down* to the amount step.
+"""
+
+from __future__ import annotations
+
+HOURS_PER_DAY = 24.0
+DAYS_PER_YEAR = 365.0
+MS_PER_HOUR = 3_600_000
+MS_PER_DAY = 86_400_000
+
+#: Used only where the exchange gives no interval and history cannot infer one;
+#: every value that relies on it is flagged as assumed.
+DEFAULT_INTERVAL_HOURS = 8.0
+
+LONG = 1
+SHORT = -1
+
+#: The guide's advice: hedge at 1-2x; above this the position is flagged.
+MAX_ADVISED_LEVERAGE = 2.0
+
+
+def short_funding_sign(rate_per_interval: float) -> int:
+    """+1 if a short receives funding at this rate, -1 if it pays, 0 if neither."""
+    if rate_per_interval > 0:
+        return 1
+    if rate_per_interval < 0:
+        return -1
+    return 0

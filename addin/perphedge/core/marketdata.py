@@ -1,0 +1,151 @@
+"""Market-data records that cross package boundaries.
+
+``perphedge.market`` turns exchange answers into these; ``excel``, ``workbook`` and the
+CLI read them. Raw ccxt dicts never travel past ``perphedge.market``. A datum the
+exchange did not give is ``None`` (absent), never a made-up number.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Generic, Literal, TypeVar
+
+from perphedge.core import validate as v
+from perphedge.core.errors import InvalidInput
+
+T = TypeVar("T")
+
+IntervalSource = Literal["exchange", "history", "assumed"]
+
+
+@dataclass(frozen=True)
+class DataStatus:
+    """Where a value came from, when it was observed, and whether it is stale.
+
+    ``source`` is an exchange id (``binanceusdm``) or ``snapshot``; ``as_of_ms`` is the
+    exchange's own timestamp when it gives one, else the time we received it.
+    """
+
+    source: str
+    as_of_ms: int
+    stale: bool = False
+    reason: str | None = None
+
+    def age_s(self, now_ms: int) -> float:
+        return max(0.0, (now_ms - self.as_of_ms) / 1000.0)
+
+    def text(self, now_ms: int) -> str:
+        """``fresh`` or ``stale: <reason> (age 3m 20s)`` for a status cell."""
+        if not self.stale:
+            return "fresh"
+        return f"stale: {self.reason or 'unknown reason'} (age {_age_text(self.age_s(now_ms))})"
+
+
+@dataclass(frozen=True)
+class Observed(Generic[T]):
+    """A value with its provenance; stale values are still usable numbers."""
+
+    value: T
+    status: DataStatus
+
+
+@dataclass(frozen=True)
+class Ticker:
+    """Prices of one market. Any price the exchange did not send is ``None``."""
+
+    symbol: str
+    exchange: str
+    last_price: float | None
+    mark_price: float | None
+    index_price: float | None
+    timestamp_ms: int | None
+
+
+@dataclass(frozen=True)
+class FundingRate:
+    symbol: str
+    exchange: str
+    rate_per_interval: float
+    interval_hours: float
+    interval_source: IntervalSource
+    next_funding_ms: int | None
+    timestamp_ms: int | None
+    mark_price: float | None = None
+    index_price: float | None = None
+
+
+@dataclass(frozen=True)
+class FundingPoint:
+    """One funding settlement: the rate that applied for the interval ending at time_ms."""
+
+    time_ms: int
+    rate_per_interval: float
+
+
+@dataclass(frozen=True)
+class DailyClose:
+    time_ms: int
+    close: float
+
+
+@dataclass(frozen=True)
+class ContractSpec:
+    """What the exchange accepts for one market.
+
+    ``contract_size`` is base units per contract (linear) or USD per contract (inverse);
+    ``amount_step`` and ``min_amount`` are in contracts (0 when the exchange gives none).
+    Fees are fractions of notional; ``None`` when not published.
+    """
+
+    symbol: str
+    exchange: str
+    contract_size: float
+    amount_step: float
+    min_amount: float
+    inverse: bool
+    settle: str
+    maker_fee: float | None
+    taker_fee: float | None
+
+    def __post_init__(self) -> None:
+        v.positive("contract_size", self.contract_size)
+        v.non_negative("amount_step", self.amount_step)
+        v.non_negative("min_amount", self.min_amount)
+
+
+@dataclass(frozen=True)
+class LeverageTier:
+    """One maintenance-margin bracket.
+
+    ``min_notional``/``max_notional`` bound the position size the tier covers, in the
+    unit ``notional_unit`` names: quote currency for linear markets; for inverse markets
+    whatever the exchange brackets by (``contracts`` on OKX, the coin on Binance COIN-M).
+    """
+
+    tier: int
+    min_notional: float
+    max_notional: float
+    mmr: float
+    maint_amount: float
+    max_leverage: float
+    notional_unit: str = "quote"
+
+    def __post_init__(self) -> None:
+        lo = v.non_negative("min_notional", self.min_notional)
+        hi = v.positive("max_notional", self.max_notional) if self.max_notional != float("inf") else self.max_notional
+        if hi <= lo:
+            raise InvalidInput("max_notional", self.max_notional, f"must exceed min_notional {lo}")
+        v.fraction("mmr", self.mmr)
+        v.non_negative("maint_amount", self.maint_amount)
+        v.positive("max_leverage", self.max_leverage)
+
+
+def _age_text(seconds: float) -> str:
+    s = int(seconds)
+    if s < 60:
+        return f"{s}s"
+    if s < 3600:
+        return f"{s // 60}m {s % 60}s"
+    if s < 86400:
+        return f"{s // 3600}h {(s % 3600) // 60}m"
+    return f"{s // 86400}d {(s % 86400) // 3600}h"

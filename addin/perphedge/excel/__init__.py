@@ -1,0 +1,1 @@
+"""The xlwings surface: thin wrappers over ``core`` and ``market``."""

@@ -1,0 +1,1 @@
+"""Builds perphedge.xlam from xlwings' own add-in template and installs it."""

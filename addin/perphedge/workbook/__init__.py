@@ -1,0 +1,1 @@
+"""openpyxl: the template builder, headless refresh, share and check."""
