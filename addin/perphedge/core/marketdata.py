@@ -149,3 +149,30 @@ def _age_text(seconds: float) -> str:
     if s < 86400:
         return f"{s // 3600}h {(s % 3600) // 60}m"
     return f"{s // 86400}d {(s % 86400) // 3600}h"
+
+
+@dataclass(frozen=True)
+class MarketRow:
+    """One row of a workbook's Market table, as a refresh writes it.
+
+    Every market figure is optional: absent means the source did not give it (the
+    status says why), never a default passed off as data. ``mmr``/``maint_amount`` are
+    those of the first (smallest) leverage tier when the exchange publishes tiers.
+    """
+
+    symbol: str
+    exchange: str
+    spot_price: float | None
+    mark_price: float | None
+    index_price: float | None
+    rate_per_interval: float | None
+    interval_hours: float | None
+    next_funding_ms: int | None
+    contract_size: float | None
+    amount_step: float | None
+    min_amount: float | None
+    inverse: bool | None
+    taker_fee: float | None
+    mmr: float | None
+    maint_amount: float | None
+    status: DataStatus
