@@ -1,0 +1,290 @@
+"""The Excel function catalogue (DESIGN §4), written once.
+
+Everything that needs to know the add-in's functions reads this module: the decorators in
+``perphedge.excel.udfs`` (argument docs for Excel's function wizard), the tests, the README
+reference table, ``perphedge functions``, the workbook builder and ``perphedge check``.
+It imports only the standard library so any of them can load it cheaply.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+#: Category under which Excel's function wizard lists the functions.
+CATEGORY = "Perpetual Hedge"
+
+#: Every error a function returns to its cell starts with this, e.g.
+#: ``#HEDGE! hedge_ratio must be between 0 and 1, got 1.5``.
+ERROR_PREFIX = "#HEDGE!"
+
+
+@dataclass(frozen=True)
+class ArgSpec:
+    """One argument. ``default`` is what an omitted (or empty) optional argument means;
+    ``None`` for an optional argument means "the service's choice" (e.g. the default
+    exchange). ``range`` marks arguments that take a block of cells."""
+
+    name: str
+    doc: str
+    default: Any = None
+    required: bool = True
+    range: bool = False
+
+
+@dataclass(frozen=True)
+class FunctionSpec:
+    """One Excel function. ``columns`` labels the cells of a row or table result."""
+
+    name: str
+    args: tuple[ArgSpec, ...]
+    doc: str
+    returns: str
+    live: bool = False
+    table: bool = False
+    columns: tuple[str, ...] = ()
+
+    @property
+    def arg_names(self) -> tuple[str, ...]:
+        return tuple(a.name for a in self.args)
+
+    def signature(self) -> str:
+        """As DESIGN §4 and the README write it: ``HEDGE_MARGIN(notional, leverage)``,
+        optional arguments in brackets with their default."""
+        return f"{self.name}({', '.join(_show_arg(a) for a in self.args)})"
+
+
+def _req(name: str, doc: str, *, range: bool = False) -> ArgSpec:
+    return ArgSpec(name, doc, None, True, range)
+
+
+def _opt(name: str, doc: str, default: Any = None, *, range: bool = False) -> ArgSpec:
+    return ArgSpec(name, doc, default, False, range)
+
+
+def _show_default(value: Any) -> str:
+    if isinstance(value, bool):
+        return "TRUE" if value else "FALSE"
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
+
+
+def _show_arg(a: ArgSpec) -> str:
+    if a.required:
+        return a.name
+    if a.default is None:
+        return f"[{a.name}]"
+    return f"[{a.name}={_show_default(a.default)}]"
+
+
+_SYMBOL = _req("symbol", "Market symbol: BTC, BTCUSDT or the ccxt form BTC/USDT:USDT "
+                         "(linear USDT perp); BTC/USD:BTC for the inverse perp.")
+_EXCHANGE = _opt("exchange", "ccxt exchange id: binanceusdm (default), bybit, okx, ...")
+_INTERVAL = _opt("interval_hours", "Hours between funding settlements (default 8).", 8.0)
+_INVERSE = _opt("inverse", "TRUE for an inverse (coin-margined) market, whose contract_size "
+                           "is USD per contract (default FALSE).", False)
+
+FUNCTIONS: tuple[FunctionSpec, ...] = (
+    FunctionSpec(
+        "HEDGE_SIZE",
+        (_req("spot_value", "Value of the spot holding in quote currency (USD), 0 or more."),
+         _req("hedge_ratio", "Fraction of the holding to hedge, 0 to 1 (50% = 0.5).")),
+        "Hedge notional: spot_value times hedge_ratio.",
+        "hedge notional = spot_value × hedge_ratio",
+    ),
+    FunctionSpec(
+        "HEDGE_CONTRACTS",
+        (_req("notional", "Hedge notional in quote currency (USD)."),
+         _req("price", "Price of the perp, quote per base (USD per BTC)."),
+         _opt("contract_size", "Base units per contract (linear) or USD per contract "
+                               "(inverse); default 1.", 1.0),
+         _opt("amount_step", "The market's amount step in contracts; 0 = no rounding "
+                             "(default).", 0.0),
+         _opt("min_amount", "The market's minimum order in contracts (default 0).", 0.0),
+         _INVERSE),
+        "Contracts to short for a notional, rounded down to the market's step.",
+        "contracts to short, rounded down to the step",
+    ),
+    FunctionSpec(
+        "HEDGE_MARGIN",
+        (_req("notional", "Hedge notional in quote currency (USD)."),
+         _req("leverage", "Leverage of the short, greater than 0 (the guide advises 1 to 2).")),
+        "Initial margin of the short: notional divided by leverage.",
+        "initial margin",
+    ),
+    FunctionSpec(
+        "HEDGE_LIQ_PRICE",
+        (_req("entry_price", "Entry price of the short, quote per base."),
+         _req("qty", "Size of the short in base units (1 BTC of exposure = 1, inverse too)."),
+         _req("margin", "Isolated margin in the settle currency (USDT linear, the coin "
+                        "inverse)."),
+         _opt("mmr", "Maintenance margin rate of the exchange tier (default 0.005).", 0.005),
+         _opt("maint_amount", "Maintenance amount of the exchange tier (default 0).", 0.0),
+         _INVERSE),
+        "Liquidation price of the isolated short (Binance formulas).",
+        "liquidation price of the short (isolated)",
+    ),
+    FunctionSpec(
+        "HEDGE_PNL",
+        (_req("spot_qty", "Spot holding in base units (BTC)."),
+         _req("entry_price", "Price when the hedge was opened, quote per base."),
+         _req("new_price", "Price now (or in the scenario), quote per base."),
+         _req("hedge_ratio", "Fraction of the holding hedged, 0 to 1."),
+         _opt("funding_pnl", "Funding received (+) or paid (-) by the short (default 0).", 0.0),
+         _opt("fees", "Trading fees paid, 0 or more, a cost (default 0).", 0.0)),
+        "P&L of the hedged holding: spot, futures, funding+fees, net (one row).",
+        "1×4 row: spot P&L, futures P&L, funding+fees, net",
+        table=True,
+        columns=("spot P&L", "futures P&L", "funding+fees", "net"),
+    ),
+    FunctionSpec(
+        "HEDGE_SCENARIOS",
+        (_req("spot_qty", "Spot holding in base units (BTC)."),
+         _req("price", "Price now, quote per base."),
+         _req("hedge_ratio", "Fraction of the holding hedged, 0 to 1."),
+         _opt("shocks", "Price moves as fractions (-0.2 = -20%), a row, column or block; "
+                        "default -50% to +50% in 5% steps.", range=True),
+         _opt("rate_per_interval", "Funding rate per interval (+: the short receives); "
+                                   "default 0.", 0.0),
+         _opt("days", "Days the hedge is held, for funding (default 0).", 0.0),
+         _INTERVAL,
+         _opt("fee_rate", "Taker fee as a fraction of notional, paid to open and to close "
+                          "(default 0).", 0.0)),
+        "Price-shock table of the hedged holding, with a header row.",
+        "spilled table, one row per shock: shock, price, spot P&L, hedge P&L, funding, fees, "
+        "net, unhedged",
+        table=True,
+        columns=("shock", "price", "spot P&L", "hedge P&L", "funding", "fees", "net",
+                 "unhedged"),
+    ),
+    FunctionSpec(
+        "FUNDING_APR",
+        (_req("rate_per_interval", "Funding rate per interval as a fraction (0.0001 = 0.01%)."),
+         _INTERVAL),
+        "Simple annual rate of a funding rate per interval.",
+        "simple annual rate",
+    ),
+    FunctionSpec(
+        "FUNDING_DRAG",
+        (_req("notional", "Hedge notional in quote currency (USD)."),
+         _req("rate_per_interval", "Funding rate per interval (+: longs pay shorts)."),
+         _req("days", "Days the hedge is held, 0 or more."),
+         _INTERVAL),
+        "Funding P&L of the short over days: + received, - paid.",
+        "funding P&L of the short over `days` (+ received, − paid)",
+    ),
+    FunctionSpec(
+        "BASIS",
+        (_req("perp_price", "Perp (mark) price, quote per base."),
+         _req("spot_price", "Spot (or index) price, quote per base.")),
+        "Basis as a fraction of spot: (perp - spot) / spot.",
+        "basis as a fraction of spot",
+    ),
+    FunctionSpec(
+        "HEDGE_BETA",
+        (_req("asset_prices", "Prices of the held asset, oldest first (a row or column; "
+                              "blanks ignored).", range=True),
+         _req("hedge_prices", "Prices of the hedge instrument on the same dates, as many "
+                              "as asset_prices.", range=True)),
+        "Min-variance hedge ratio, correlation and R² from log returns (one row).",
+        "1×3 row: min-variance hedge ratio, correlation, R² (log returns)",
+        table=True,
+        columns=("hedge ratio", "correlation", "R²"),
+    ),
+    FunctionSpec(
+        "REBALANCE",
+        (_req("spot_qty", "Spot holding in base units (BTC)."),
+         _req("price", "Price now, quote per base."),
+         _req("target_ratio", "Target hedge ratio, 0 to 1."),
+         _req("short_contracts", "Contracts currently short, 0 or more."),
+         _opt("contract_size", "Base units per contract (default 1).", 1.0),
+         _opt("band", "No trade while the hedge ratio is within this of the target "
+                      "(default 0.05).", 0.05)),
+        "Contracts to add to the short (+) or buy back (-); 0 inside the band.",
+        "contracts to add (+) or buy back (−); 0 inside the band",
+    ),
+    FunctionSpec(
+        "SPOT_PRICE", (_SYMBOL, _EXCHANGE),
+        "Spot price of the symbol's base asset (cached; stale values marked by MARKET_STATUS).",
+        "live spot price (cached)", live=True,
+    ),
+    FunctionSpec(
+        "MARK_PRICE", (_SYMBOL, _EXCHANGE),
+        "Mark price of the perp (cached).",
+        "live mark price (cached)", live=True,
+    ),
+    FunctionSpec(
+        "INDEX_PRICE", (_SYMBOL, _EXCHANGE),
+        "Index price of the perp (cached).",
+        "live index price (cached)", live=True,
+    ),
+    FunctionSpec(
+        "FUNDING_RATE", (_SYMBOL, _EXCHANGE),
+        "Current funding rate per interval of the perp (+: longs pay shorts).",
+        "current rate per interval", live=True,
+    ),
+    FunctionSpec(
+        "FUNDING_INTERVAL", (_SYMBOL, _EXCHANGE),
+        "Hours between the perp's funding settlements.",
+        "funding interval in hours", live=True,
+    ),
+    FunctionSpec(
+        "FUNDING_HISTORY",
+        (_SYMBOL,
+         _opt("days", "Days of history, a whole number from 1 (default 30).", 30.0),
+         _EXCHANGE),
+        "Past funding settlements: time (UTC), rate, APR, with a header row.",
+        "spilled table: time, rate, APR",
+        live=True, table=True,
+        columns=("time", "rate", "APR"),
+    ),
+    FunctionSpec(
+        "CONTRACT_SPEC", (_SYMBOL, _EXCHANGE),
+        "Contract size, amount step, min amount, linear/inverse, settle, taker fee (one row).",
+        "1×N row: contract size, amount step, min amount, linear/inverse, settle, taker fee",
+        live=True, table=True,
+        columns=("contract size", "amount step", "min amount", "linear/inverse", "settle",
+                 "taker fee"),
+    ),
+    FunctionSpec(
+        "MARKET_STATUS", (_SYMBOL, _EXCHANGE),
+        "Source, as-of time (UTC) and freshness of the symbol's market data (one row).",
+        "1×3 row: source (exchange or snapshot), as-of time, status (fresh / stale: reason)",
+        live=True, table=True,
+        columns=("source", "as of (UTC)", "status"),
+    ),
+)
+
+_BY_NAME: dict[str, FunctionSpec] = {f.name: f for f in FUNCTIONS}
+
+
+def function_names() -> frozenset[str]:
+    """The names users type, upper-case (Excel matches them case-insensitively)."""
+    return frozenset(_BY_NAME)
+
+
+def spec(name: str) -> FunctionSpec:
+    """The function called ``name`` (case-insensitive); KeyError if there is none."""
+    return _BY_NAME[name.upper()]
+
+
+def catalogue_lines() -> list[str]:
+    """One line per function for ``perphedge functions``: signature, then what it does."""
+    return [f"{f.signature()} — {f.doc}{' (live data)' if f.live else ''}" for f in FUNCTIONS]
+
+
+def markdown_table() -> str:
+    """The README's function reference, generated so it cannot drift from the code."""
+    rows = ["| function | returns | live data |", "| --- | --- | --- |"]
+    for f in FUNCTIONS:
+        rows.append(f"| `{f.signature()}` | {_md(f.returns)} | {'yes' if f.live else ''} |")
+    rows += ["", "Arguments:", ""]
+    for f in FUNCTIONS:
+        docs = " ".join(f"`{a.name}`: {_md(a.doc)}" for a in f.args)
+        rows.append(f"- **{f.name}** — {docs}")
+    return "\n".join(rows) + "\n"
+
+
+def _md(text: str) -> str:
+    return text.replace("|", "\\|")
