@@ -63,3 +63,18 @@ def integer(name: str, value: Any, minimum: int | None = None) -> int:
     if minimum is not None and n < minimum:
         raise InvalidInput(name, value, f"must be at least {minimum}")
     return n
+
+
+def text(name: str, value: Any) -> str:
+    """A non-blank string (asset names, preset names), stripped."""
+    if not isinstance(value, str) or not value.strip():
+        raise InvalidInput(name, value, "must be a non-empty text")
+    return value.strip()
+
+
+def below_one(name: str, value: Any) -> float:
+    """A rate in [0, 1): a maintenance margin rate of 100 % would leave no position."""
+    x = number(name, value)
+    if not 0.0 <= x < 1.0:
+        raise InvalidInput(name, value, "must be at least 0 and below 1")
+    return x

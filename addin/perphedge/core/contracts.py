@@ -1,0 +1,104 @@
+"""Contract counts from notional, rounded down to what the exchange accepts.
+
+Arithmetic runs in Decimal on the shortest repr of each float, so amounts the user thinks
+of as exact stay exact: $100,000 / $3,000 at a 0.001 step is 33.333 contracts, and
+$300 / $0.1 is 3000, not 2999 (binary floats would put both a hair below the step).
+"""
+
+from __future__ import annotations
+
+import math
+from decimal import ROUND_FLOOR, Context, Decimal
+
+from perphedge.core import validate as v
+from perphedge.core.errors import BelowMinimum, InvalidInput
+
+# 50 digits: a quotient of two 17-digit floats is never rounded onto a step boundary.
+_CTX = Context(prec=50)
+_ONE = 1.0
+_MAX_STEPS = Decimal(10) ** 15
+
+
+def _dec(x: float) -> Decimal:
+    return Decimal(repr(x))
+
+
+def _floor_to_step(amount: Decimal, step: float) -> float:
+    if step == 0.0:
+        return _float_down(amount)
+    s = _dec(step)
+    steps = _CTX.divide(amount, s).to_integral_value(rounding=ROUND_FLOOR)
+    if steps >= _MAX_STEPS:
+        raise InvalidInput("amount_step", step, "is too fine for this amount: the count "
+                           "would need more than 15 significant digits")
+    # Up to 15 significant digits a float's repr is that decimal exactly.
+    return float(_CTX.multiply(steps, s))
+
+
+def _float_down(amount: Decimal) -> float:
+    """The float nearest ``amount`` whose decimal repr does not exceed it: even unrounded
+    counts never hedge more than asked."""
+    f = float(amount)
+    while f > 0.0 and _dec(f) > amount:
+        f = math.nextafter(f, 0.0)
+    return f
+
+
+def round_down_to_step(amount: float, step: float) -> float:
+    """``amount`` floored to a multiple of ``step`` (step 0: unchanged)."""
+    a = v.non_negative("amount", amount)
+    st = v.non_negative("step", step)
+    if st == 0.0:
+        return a
+    return _floor_to_step(_dec(a), st)
+
+
+def contracts_for_notional(notional: float, price: float, contract_size: float = 1.0,
+                           amount_step: float = 0.0, min_amount: float = 0.0,
+                           inverse: bool = False) -> float:
+    """Contracts to short for ``notional`` (quote currency), rounded DOWN to ``amount_step``.
+
+    Linear: notional / price / contract_size (base units per contract). Inverse:
+    notional / contract_size (USD per contract); the price is still checked. A count
+    below ``min_amount`` raises :class:`BelowMinimum` rather than silently hedging nothing.
+    """
+    n = v.non_negative("notional", notional)
+    p = v.positive("price", price)
+    cs = v.positive("contract_size", contract_size)
+    step = v.non_negative("amount_step", amount_step)
+    minimum = v.non_negative("min_amount", min_amount)
+    inv = v.boolean("inverse", inverse)
+    if n == 0.0:
+        exact = Decimal(0)
+    elif inv:
+        exact = _CTX.divide(_dec(n), _dec(cs))
+    else:
+        exact = _CTX.divide(_dec(n), _dec(p))
+        if cs != _ONE:
+            exact = _CTX.divide(exact, _dec(cs))
+    count = _floor_to_step(exact, step)
+    if minimum > 0.0 and count < minimum:
+        raise BelowMinimum("contracts", float(exact), f"must be at least {minimum!r} (market minimum)")
+    return count
+
+
+def notional_for_contracts(contracts: float, price: float, contract_size: float = 1.0,
+                           inverse: bool = False) -> float:
+    """Quote-currency notional of ``contracts`` at ``price``."""
+    c = v.non_negative("contracts", contracts)
+    p = v.positive("price", price)
+    cs = v.positive("contract_size", contract_size)
+    if v.boolean("inverse", inverse):
+        return c * cs
+    return c * cs * p
+
+
+def qty_for_contracts(contracts: float, price: float, contract_size: float = 1.0,
+                      inverse: bool = False) -> float:
+    """Base units (coin) covered by ``contracts`` at ``price``."""
+    c = v.non_negative("contracts", contracts)
+    p = v.positive("price", price)
+    cs = v.positive("contract_size", contract_size)
+    if v.boolean("inverse", inverse):
+        return c * cs / p
+    return c * cs

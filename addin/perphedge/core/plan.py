@@ -1,0 +1,129 @@
+"""A hedge plan for a portfolio: per holding, the short's size, margin and liquidation risk."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from perphedge.core import validate as v
+from perphedge.core.contracts import contracts_for_notional, notional_for_contracts, qty_for_contracts
+from perphedge.core.conventions import MAX_ADVISED_LEVERAGE
+from perphedge.core.errors import BelowMinimum, InvalidInput
+from perphedge.core.liquidation import liquidation_distance, liquidation_price_short
+from perphedge.core.margin import initial_margin, leverage_warning
+from perphedge.core.sizing import hedge_notional
+
+
+@dataclass(frozen=True)
+class Holding:
+    """A spot holding and how to hedge it.
+
+    ``qty`` in base units at ``price`` (quote per base); ``hedge_ratio`` a fraction; the
+    contract fields describe the perp used (``contract_size`` base units per contract, or
+    USD per contract when ``inverse``); ``mmr``/``maint_amount`` its maintenance tier.
+    """
+
+    asset: str
+    qty: float
+    price: float
+    hedge_ratio: float
+    leverage: float = 1.0
+    contract_size: float = 1.0
+    amount_step: float = 0.0
+    min_amount: float = 0.0
+    inverse: bool = False
+    mmr: float = 0.005
+    maint_amount: float = 0.0
+
+    def __post_init__(self) -> None:
+        checked = {
+            "asset": v.text("asset", self.asset),
+            "qty": v.positive("qty", self.qty),
+            "price": v.positive("price", self.price),
+            "hedge_ratio": v.fraction("hedge_ratio", self.hedge_ratio),
+            "leverage": v.positive("leverage", self.leverage),
+            "contract_size": v.positive("contract_size", self.contract_size),
+            "amount_step": v.non_negative("amount_step", self.amount_step),
+            "min_amount": v.non_negative("min_amount", self.min_amount),
+            "inverse": v.boolean("inverse", self.inverse),
+            "mmr": v.below_one("mmr", self.mmr),
+            "maint_amount": v.non_negative("maint_amount", self.maint_amount),
+        }
+        for name, value in checked.items():
+            object.__setattr__(self, name, value)
+
+
+@dataclass(frozen=True)
+class HedgeLine:
+    """The hedge of one holding. Money in quote currency; ``margin`` is the initial margin
+    valued at the entry price (an inverse hedge posts it in the coin). ``contracts`` is
+    rounded down to the step, so ``hedged_notional`` ≤ ``notional``. ``liq_price`` and
+    ``liq_distance`` are None when there is no position or it cannot be liquidated."""
+
+    holding: Holding
+    spot_value: float
+    notional: float
+    contracts: float
+    hedged_notional: float
+    margin: float
+    liq_price: float | None
+    liq_distance: float | None
+    leverage_warning: bool
+    warnings: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class HedgePlan:
+    lines: tuple[HedgeLine, ...]
+    total_spot_value: float
+    total_notional: float
+    total_margin: float
+    total_hedged_notional: float = 0.0
+
+
+def _line(h: Holding) -> HedgeLine:
+    warnings: list[str] = []
+    spot_value = h.qty * h.price
+    notional = hedge_notional(spot_value, h.hedge_ratio)
+    try:
+        contracts = contracts_for_notional(notional, h.price, h.contract_size, h.amount_step,
+                                           h.min_amount, h.inverse)
+    except BelowMinimum as e:
+        contracts = 0.0
+        warnings.append(f"no hedge: {e}")
+    hedged = notional_for_contracts(contracts, h.price, h.contract_size, h.inverse)
+    margin = initial_margin(hedged, h.leverage)
+    liq_price = liq_distance = None
+    if contracts > 0.0:
+        qty = qty_for_contracts(contracts, h.price, h.contract_size, h.inverse)
+        margin_settle = margin / h.price if h.inverse else margin
+        if h.inverse and margin_settle + h.maint_amount >= qty:
+            warnings.append("never liquidated: the coin margin covers any price rise")
+        else:
+            try:
+                liq_price = liquidation_price_short(h.price, qty, margin_settle, h.mmr,
+                                                    h.maint_amount, h.inverse)
+                liq_distance = liquidation_distance(h.price, liq_price)
+            except InvalidInput as e:
+                warnings.append(f"liquidation at entry: {e}")
+    warn_leverage = leverage_warning(h.leverage)
+    if warn_leverage:
+        warnings.append(f"leverage {h.leverage:g}x is above the advised {MAX_ADVISED_LEVERAGE:g}x")
+    return HedgeLine(h, spot_value, notional, contracts, hedged, margin, liq_price,
+                     liq_distance, warn_leverage, tuple(warnings))
+
+
+def plan_hedge(holdings: Sequence[Holding]) -> HedgePlan:
+    """Size the hedge of every holding. A count below a market's minimum is a warning on
+    its line (that holding stays unhedged), not an error for the whole plan."""
+    if isinstance(holdings, (str, bytes)) or not isinstance(holdings, Sequence) or not holdings:
+        raise InvalidInput("holdings", holdings, "must list at least one holding")
+    for i, h in enumerate(holdings):
+        if not isinstance(h, Holding):
+            raise InvalidInput(f"holdings[{i}]", h, "must be a Holding")
+    lines = tuple(_line(h) for h in holdings)
+    return HedgePlan(lines,
+                     sum(ln.spot_value for ln in lines),
+                     sum(ln.notional for ln in lines),
+                     sum(ln.margin for ln in lines),
+                     sum(ln.hedged_notional for ln in lines))

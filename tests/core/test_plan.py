@@ -1,0 +1,76 @@
+import pytest
+
+from perphedge.core.errors import InvalidInput
+from perphedge.core.plan import HedgePlan, Holding, plan_hedge
+
+# The guide's illustrative portfolio; steps/minimums 0.001 are synthetic inputs here.
+BTC = Holding("BTC", 10, 50_000, 0.5, amount_step=0.001, min_amount=0.001)
+ETH = Holding("ETH", 100_000 / 3_000, 3_000, 1.0, amount_step=0.001, min_amount=0.001)
+
+
+def test_guide_portfolio():
+    plan = plan_hedge([BTC, ETH])
+    assert isinstance(plan, HedgePlan)
+    btc, eth = plan.lines
+    assert btc.spot_value == 500_000.0
+    assert btc.notional == 250_000.0
+    assert btc.contracts == 5.0
+    assert btc.hedged_notional == 250_000.0
+    assert btc.margin == 250_000.0  # 1x
+    # LP by hand: (250,000 + 5 * 50,000) / (5 * 1.005) = 99,502.49
+    assert btc.liq_price == pytest.approx(500_000 / 5.025)
+    assert btc.liq_distance == pytest.approx(99_502.4876 / 50_000 - 1, abs=1e-8)
+    assert eth.spot_value == pytest.approx(100_000.0)
+    assert eth.contracts == 33.333
+    assert eth.hedged_notional == pytest.approx(99_999.0)
+    assert plan.total_spot_value == pytest.approx(600_000.0)
+    assert plan.total_notional == pytest.approx(350_000.0)
+    assert plan.total_hedged_notional == pytest.approx(349_999.0)
+    assert plan.total_margin == pytest.approx(349_999.0)
+    assert btc.warnings == () and eth.warnings == ()
+
+
+def test_leverage_warning_and_margin():
+    (line,) = plan_hedge([Holding("BTC", 10, 50_000, 0.5, leverage=5)]).lines
+    assert line.margin == 50_000.0
+    assert line.leverage_warning is True
+    assert line.warnings == ("leverage 5x is above the advised 2x",)
+    # 5x: (50,000 + 250,000) / (5 * 1.005)
+    assert line.liq_price == pytest.approx(300_000 / 5.025)
+
+
+def test_below_minimum_is_a_line_warning_not_an_error():
+    small = Holding("DOGE", 1, 0.1, 0.5, amount_step=1, min_amount=1)
+    plan = plan_hedge([small, BTC])
+    line = plan.lines[0]
+    assert line.contracts == 0.0 and line.hedged_notional == 0.0 and line.margin == 0.0
+    assert line.liq_price is None and line.liq_distance is None
+    assert line.warnings == ("no hedge: contracts must be at least 1.0 (market minimum), got 0.5",)
+    assert plan.lines[1].contracts == 5.0
+
+
+def test_inverse_one_x_is_never_liquidated():
+    (line,) = plan_hedge([Holding("BTC", 1, 50_000, 1.0, contract_size=100, amount_step=1, inverse=True)]).lines
+    assert line.contracts == 500.0
+    assert line.hedged_notional == 50_000.0
+    assert line.liq_price is None
+    assert line.warnings == ("never liquidated: the coin margin covers any price rise",)
+
+
+def test_inverse_two_x_liquidation():
+    # 1 BTC of $100 contracts at 2x: margin 0.5 BTC; LP = 1 * 50,000 * 0.995 / 0.5 = 99,500.
+    (line,) = plan_hedge([Holding("BTC", 1, 50_000, 1.0, leverage=2, contract_size=100, inverse=True)]).lines
+    assert line.margin == 25_000.0
+    assert line.liq_price == pytest.approx(99_500.0)
+
+
+def test_empty_or_wrong_holdings():
+    with pytest.raises(InvalidInput, match="holdings must list at least one holding"):
+        plan_hedge([])
+    with pytest.raises(InvalidInput, match=r"holdings\[0\] must be a Holding"):
+        plan_hedge([("BTC", 10, 50_000, 0.5)])
+
+
+def test_holding_normalises_numbers():
+    h = Holding("  eth ", 2, 3000, 1)
+    assert h.asset == "eth" and isinstance(h.qty, float) and isinstance(h.hedge_ratio, float)
