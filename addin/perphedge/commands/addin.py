@@ -1,0 +1,102 @@
+"""``perphedge addin build|install|status|uninstall``."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from perphedge.core.errors import PerphedgeError
+
+_PLATFORM = click.Choice(["win", "mac", "other"])
+
+
+def _plan(target, config_dir, platform):
+    from perphedge.install import installer
+
+    return installer.make_plan(target=target, config_dir=config_dir, platform=platform)
+
+
+def _fail(e: Exception) -> None:
+    raise click.ClickException(str(e))
+
+
+@click.group("addin")
+def addin() -> None:
+    """Build and install the perphedge Excel add-in (perphedge.xlam)."""
+
+
+@addin.command("build")
+@click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path),
+              default=Path("."), show_default=True, help="Folder to write perphedge.xlam to.")
+@click.option("--ribbon", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="Ribbon XML (default: addin/ribbon/customUI.xml of this checkout).")
+def build(out_dir: Path, ribbon: Path | None) -> None:
+    """Build perphedge.xlam from the installed xlwings' ribbon add-in template."""
+    from perphedge.install import xlam
+
+    try:
+        path = xlam.build_addin(out_dir, ribbon=ribbon)
+    except PerphedgeError as e:
+        _fail(e)
+    click.echo(f"built {path} (xlwings {xlam.installed_xlwings_version()}, "
+               f"UDF module {xlam.UDF_MODULE})")
+
+
+def _common(f):
+    f = click.option("--target", type=click.Path(file_okay=False, path_type=Path),
+                     help="Install into this folder instead of Excel's start-up folder.")(f)
+    f = click.option("--config-dir", type=click.Path(file_okay=False, path_type=Path),
+                     help="Folder for the add-in's myaddin.conf settings file "
+                          "(default: where the add-in's VBA looks; none with --target).")(f)
+    f = click.option("--platform", type=_PLATFORM, default=None, hidden=True)(f)
+    return f
+
+
+@addin.command("install")
+@_common
+@click.option("--dry-run", is_flag=True, help="Only say what would be written.")
+@click.option("--ribbon", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="Ribbon XML (default: addin/ribbon/customUI.xml of this checkout).")
+def install_cmd(target, config_dir, platform, dry_run, ribbon) -> None:
+    """Build the add-in into Excel's start-up folder, with this Python as interpreter."""
+    from perphedge.install import installer
+
+    try:
+        lines = installer.install(_plan(target, config_dir, platform), ribbon=ribbon,
+                                  dry_run=dry_run)
+    except PerphedgeError as e:
+        _fail(e)
+    click.echo("\n".join(lines))
+    if not dry_run:
+        click.echo("Next, in Excel: see 'Using it in Excel' in the README (trust settings, "
+                   "Import Functions).")
+
+
+@addin.command("status")
+@_common
+def status_cmd(target, config_dir, platform) -> None:
+    """Say what is installed where and whether it matches this Python and xlwings."""
+    from perphedge.install import installer
+
+    try:
+        st = installer.status(_plan(target, config_dir, platform))
+    except PerphedgeError as e:
+        _fail(e)
+    click.echo("\n".join(st.lines))
+    if st.problems:
+        raise click.ClickException(f"{len(st.problems)} problem(s) with the add-in; see above")
+
+
+@addin.command("uninstall")
+@_common
+@click.option("--dry-run", is_flag=True, help="Only say what would be removed.")
+def uninstall_cmd(target, config_dir, platform, dry_run) -> None:
+    """Remove exactly what 'perphedge addin install' wrote."""
+    from perphedge.install import installer
+
+    try:
+        lines = installer.uninstall(_plan(target, config_dir, platform), dry_run=dry_run)
+    except PerphedgeError as e:
+        _fail(e)
+    click.echo("\n".join(lines))

@@ -1,0 +1,231 @@
+"""Install, inspect and remove the add-in; every change recorded in a manifest.
+
+Install builds ``perphedge.xlam`` straight into Excel's start-up folder with the running
+Python as interpreter in the add-in's own settings sheet, writes the same settings to the
+user-level ``myaddin.conf`` (keeping any other lines and remembering what it replaced),
+and on macOS copies xlwings' AppleScript that RunPython needs. The manifest lives outside
+the start-up folder (Excel would try to open any file placed there) and lets uninstall
+undo exactly what install did.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Mapping
+
+from perphedge.core.errors import PerphedgeError
+from perphedge.install import locations, userconf, xlam
+
+
+class InstallError(PerphedgeError):
+    """Install/uninstall refused: something there is not ours, or versions do not match."""
+
+
+@dataclass(frozen=True)
+class Plan:
+    platform: str
+    target: Path                     # the start-up folder (or --target)
+    addin: Path
+    config_file: Path | None
+    applescript: tuple[Path, Path] | None   # (source, destination), macOS only
+    manifest: Path
+    interpreter: str
+    settings: tuple[tuple[str, str], ...]
+
+    def describe(self) -> list[str]:
+        lines = [f"add-in:           {self.addin}",
+                 f"interpreter:      {self.interpreter}"]
+        lines += [f"setting:          {k} = {v}" for k, v in self.settings]
+        lines.append(f"settings file:    {self.config_file or '(none on this platform)'}")
+        if self.applescript:
+            lines.append(f"RunPython script: {self.applescript[1]}")
+        lines.append(f"manifest:         {self.manifest}")
+        return lines
+
+
+@dataclass
+class Status:
+    installed: bool
+    lines: list[str] = field(default_factory=list)
+    problems: list[str] = field(default_factory=list)
+
+
+def state_dir(environ: Mapping[str, str]) -> Path:
+    if environ.get("PERPHEDGE_STATE_DIR"):
+        return Path(environ["PERPHEDGE_STATE_DIR"])
+    import platformdirs
+
+    return platformdirs.user_data_path("perphedge", appauthor=False)
+
+
+def make_plan(*, target: str | Path | None = None, config_dir: str | Path | None = None,
+              platform: str | None = None, environ: Mapping[str, str] = os.environ,
+              home: Path | None = None, interpreter: str = sys.executable) -> Plan:
+    platform = platform or locations.current_platform()
+    home = home or Path.home()
+    target_dir = Path(target) if target else locations.startup_folder(platform, environ, home)
+    if config_dir is not None:
+        config_file = Path(config_dir) / f"{locations.PROJECT_NAME}.conf"
+    elif target is None:
+        config_file = locations.user_config_file(platform, environ, home)
+    else:
+        config_file = None  # --target alone never touches the real user settings
+    settings = tuple((k, interpreter) for k in locations.interpreter_keys(platform))
+    settings += (("UDF Modules", xlam.UDF_MODULE),)
+    applescript = None
+    if platform == "mac" and target is None:
+        import xlwings
+
+        name = f"xlwings-{xlwings.__version__}.applescript"
+        applescript = (Path(xlwings.__file__).parent / name, home / locations.MAC_SCRIPTS / name)
+    key = hashlib.sha256(str(target_dir.resolve()).encode()).hexdigest()[:12]
+    return Plan(platform, target_dir, target_dir / xlam.ADDIN_NAME, config_file, applescript,
+                state_dir(environ) / f"addin-{key}.json", interpreter, settings)
+
+
+def _sha(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def _mkdirs(path: Path, created: list[str]) -> None:
+    missing = []
+    p = path
+    while not p.exists():
+        missing.append(p)
+        p = p.parent
+    for d in reversed(missing):
+        d.mkdir()
+        created.append(str(d))
+
+
+def install(plan: Plan, *, ribbon: str | Path | None = None, dry_run: bool = False) -> list[str]:
+    """Carry out the plan (or, with dry_run, only say what would be done)."""
+    if plan.manifest.exists():
+        raise InstallError(f"perphedge is already installed in {plan.target} "
+                           f"(manifest {plan.manifest}); run 'perphedge addin uninstall' first")
+    if plan.addin.exists():
+        raise InstallError(f"{plan.addin} exists and was not installed by perphedge; "
+                           "remove it or choose another --target")
+    lines = plan.describe()
+    if dry_run:
+        return ["dry run: nothing written; would install:"] + lines
+    # build into a scratch folder first: a failed build leaves the target untouched
+    import tempfile
+
+    dirs: list[str] = []
+    manifest: dict = {"platform": plan.platform, "target": str(plan.target), "files": [],
+                      "dirs": dirs, "config": None}
+    with tempfile.TemporaryDirectory() as tmp:
+        built = xlam.build_addin(tmp, settings=plan.settings, ribbon=ribbon)
+        _mkdirs(plan.target, dirs)
+        shutil.copyfile(built, plan.addin)
+    manifest["files"].append({"path": str(plan.addin), "sha256": _sha(plan.addin)})
+
+    if plan.config_file is not None:
+        existed = plan.config_file.is_file()
+        before = userconf.read(plan.config_file)
+        before_keys = {k.lower(): (k, v) for k, v in before}
+        _mkdirs(plan.config_file.parent, dirs)
+        userconf.write(plan.config_file, userconf.update(before, dict(plan.settings)))
+        manifest["config"] = {
+            "path": str(plan.config_file), "existed": existed,
+            "previous": {k: before_keys.get(k.lower(), (k, None))[1] for k, _ in plan.settings}}
+    if plan.applescript:
+        src, dst = plan.applescript
+        if not dst.exists():
+            _mkdirs(dst.parent, dirs)
+            shutil.copyfile(src, dst)
+            manifest["files"].append({"path": str(dst), "sha256": _sha(dst)})
+    _mkdirs(plan.manifest.parent, manifest.setdefault("state_dirs", []))
+    plan.manifest.write_text(json.dumps(manifest, indent=2), encoding="utf-8")
+    return ["installed:"] + lines
+
+
+def uninstall(plan: Plan, *, dry_run: bool = False) -> list[str]:
+    if not plan.manifest.is_file():
+        raise InstallError(f"perphedge is not installed in {plan.target} (no manifest at "
+                           f"{plan.manifest}); nothing to remove")
+    m = json.loads(plan.manifest.read_text(encoding="utf-8"))
+    lines = []
+    for f in m["files"]:
+        p = Path(f["path"])
+        note = "" if p.is_file() and _sha(p) == f["sha256"] else " (changed since install)"
+        lines.append(f"remove {p}{note}")
+        if not dry_run and p.exists():
+            p.unlink()
+    cfg = m.get("config")
+    if cfg:
+        p = Path(cfg["path"])
+        if not cfg["existed"]:
+            rest = userconf.update(userconf.read(p), {k: None for k in cfg["previous"]})
+            lines.append(f"remove {p}" if not rest else f"remove perphedge settings from {p}")
+            if not dry_run and p.exists():
+                if rest:
+                    userconf.write(p, rest)
+                else:
+                    p.unlink()
+        else:
+            lines.append(f"restore previous settings in {p}")
+            if not dry_run and p.exists():
+                userconf.write(p, userconf.update(userconf.read(p), cfg["previous"]))
+    for d in reversed(m["dirs"]):
+        lines.append(f"remove folder {d} (if empty)")
+        if not dry_run:
+            try:
+                Path(d).rmdir()
+            except OSError:
+                pass
+    lines.append(f"remove {plan.manifest}")
+    if not dry_run:
+        plan.manifest.unlink()
+        for d in reversed(m.get("state_dirs", [])):
+            try:
+                Path(d).rmdir()
+            except OSError:
+                pass
+    return (["dry run: nothing removed; would:"] if dry_run else ["uninstalled:"]) + lines
+
+
+def status(plan: Plan) -> Status:
+    st = Status(installed=plan.addin.is_file())
+    if not st.installed:
+        st.lines.append(f"not installed: no {xlam.ADDIN_NAME} in {plan.target}")
+        st.problems.append("not installed")
+        return st
+    info = xlam.inspect_addin(plan.addin)
+    installed = xlam.installed_xlwings_version()
+    st.lines.append(f"add-in:           {plan.addin}")
+    st.lines.append(f"add-in xlwings:   {info.xlwings_version} (installed: {installed})")
+    if info.xlwings_version != installed:
+        st.problems.append(f"the add-in's VBA is xlwings {info.xlwings_version} but "
+                           f"{installed} is installed: reinstall the add-in")
+    for key in locations.interpreter_keys(plan.platform):
+        value = info.settings.get(key)
+        st.lines.append(f"{key + ':':<18}{value}")
+        if not value or not Path(str(value)).exists():
+            st.problems.append(f"{key} {value!r} does not exist")
+        elif str(value) != plan.interpreter:
+            st.lines.append(f"  (this command runs {plan.interpreter})")
+    udf = info.settings.get("UDF Modules")
+    st.lines.append(f"UDF Modules:      {udf}")
+    if udf != xlam.UDF_MODULE:
+        st.problems.append(f"UDF Modules is {udf!r}, expected {xlam.UDF_MODULE!r}")
+    if plan.manifest.is_file():
+        m = json.loads(plan.manifest.read_text(encoding="utf-8"))
+        for f in m["files"]:
+            p = Path(f["path"])
+            if not p.is_file():
+                st.problems.append(f"{p} is missing")
+            elif _sha(p) != f["sha256"]:
+                st.problems.append(f"{p} changed since install")
+        st.lines.append(f"manifest:         {plan.manifest}")
+    else:
+        st.problems.append(f"no install manifest at {plan.manifest}: not installed by perphedge")
+    st.lines += [f"problem: {p}" for p in st.problems] or ["status: ok"]
+    return st

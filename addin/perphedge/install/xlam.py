@@ -1,0 +1,206 @@
+"""Build ``perphedge.xlam`` from the installed xlwings' ribbon add-in template.
+
+The template's VBA is copied unchanged (so it matches the installed xlwings exactly); we
+only swap in our ribbon (``addin/ribbon/customUI.xml``) and enable the add-in's own
+settings sheet with the settings perphedge needs. Its ribbon callback
+``RibbonMyAddin.RunMain`` runs ``import <file name>; <file name>.main()``, hence the file
+name ``perphedge.xlam`` and ``perphedge.main()``.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from xml.etree import ElementTree as ET
+
+from perphedge.core.errors import PerphedgeError
+from perphedge.install import vba
+from perphedge.workbook import ooxml
+from perphedge.workbook.sheetxml import cell_xml
+
+ADDIN_NAME = "perphedge.xlam"
+TEMPLATE_NAME = "quickstart_addin_ribbon.xlam"
+UDF_MODULE = "perphedge.excel.udfs"
+NS_CUSTOMUI = ("http://schemas.microsoft.com/office/2006/01/customui",
+               "http://schemas.microsoft.com/office/2009/07/customui")
+
+#: Settings every build carries in the add-in's ``myaddin.conf`` sheet. The add-in sheet
+#: is read before a ``myaddin.conf`` file beside the active workbook, so what is set here
+#: cannot be chosen by a folder someone sends. ADD_WORKBOOK_TO_PYTHONPATH is off so that a
+#: ``perphedge.py`` beside a received workbook cannot stand in for the real package.
+BASE_SETTINGS: tuple[tuple[str, object], ...] = (
+    ("UDF Modules", UDF_MODULE),
+    ("ADD_WORKBOOK_TO_PYTHONPATH", False),
+)
+
+
+class BuildError(PerphedgeError):
+    """The add-in cannot be built as asked (template missing, versions differ, bad ribbon)."""
+
+
+@dataclass(frozen=True)
+class AddinInfo:
+    """What an add-in file holds, read back from the file itself."""
+
+    path: Path
+    xlwings_version: str
+    project_name: str
+    settings_sheet: str | None          # name of the enabled settings sheet, if any
+    settings: dict[str, object]
+    ribbon_xml: bytes | None
+    ribbon_actions: tuple[str, ...]
+    ribbon_callbacks: tuple[str, ...]   # Module.Sub with the IRibbonControl signature
+
+
+def installed_xlwings_version() -> str:
+    import xlwings
+
+    return xlwings.__version__
+
+
+def template_path() -> Path:
+    import xlwings
+
+    path = Path(xlwings.__file__).parent / TEMPLATE_NAME
+    if not path.is_file():
+        raise BuildError(f"xlwings {xlwings.__version__} has no add-in template at {path}")
+    return path
+
+
+def default_ribbon_path() -> Path:
+    """``addin/ribbon/customUI.xml`` of the checkout the package runs from."""
+    path = Path(__file__).resolve().parents[2] / "ribbon" / "customUI.xml"
+    if not path.is_file():
+        raise BuildError(
+            f"ribbon source not found at {path}; pass --ribbon PATH/TO/addin/ribbon/customUI.xml")
+    return path
+
+
+def ribbon_actions(ribbon_xml: bytes) -> tuple[str, ...]:
+    try:
+        root = ET.fromstring(ribbon_xml)
+    except ET.ParseError as e:
+        raise BuildError(f"ribbon XML is not well-formed: {e}") from e
+    if root.tag.split("}")[0].lstrip("{") not in NS_CUSTOMUI or not root.tag.endswith("customUI"):
+        raise BuildError(f"ribbon XML root must be customUI, got {root.tag}")
+    return tuple(el.get("onAction") for el in root.iter() if el.get("onAction"))
+
+
+def check_ribbon_against_vba(ribbon_xml: bytes, modules: dict[str, str]) -> None:
+    callbacks = {p.qualified.lower() for p in vba.procedures(modules) if p.is_ribbon_callback}
+    callbacks |= {p.name.lower() for p in vba.procedures(modules) if p.is_ribbon_callback}
+    missing = [a for a in ribbon_actions(ribbon_xml) if a.lower() not in callbacks]
+    if missing:
+        raise BuildError(
+            f"ribbon onAction {', '.join(missing)} has no matching "
+            f"Sub(control As IRibbonControl) in the add-in's VBA")
+
+
+def build_addin(out_dir: str | Path, *, settings: tuple[tuple[str, object], ...] = (),
+                ribbon: str | Path | None = None, template: str | Path | None = None,
+                name: str = ADDIN_NAME) -> Path:
+    """Write ``out_dir/perphedge.xlam`` and return its path.
+
+    ``settings`` are appended to :data:`BASE_SETTINGS` in the add-in's settings sheet
+    (e.g. the interpreter, written by ``perphedge addin install``).
+    """
+    template = Path(template) if template else template_path()
+    ribbon_xml = Path(ribbon or default_ribbon_path()).read_bytes()
+    modules = vba.read_modules(template)
+    version = vba.xlwings_version(modules)
+    installed = installed_xlwings_version()
+    if version != installed:
+        raise BuildError(
+            f"the add-in template's VBA is xlwings {version} but xlwings {installed} is "
+            f"installed; the VBA loads xlwings64-{version}.dll, so they must match")
+    check_ribbon_against_vba(ribbon_xml, modules)
+    project = vba.project_name(modules)
+
+    pkg = ooxml.Package.read(template)
+    _put_ribbon(pkg, ribbon_xml)
+    _enable_settings_sheet(pkg, project, BASE_SETTINGS + tuple(settings))
+
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    out = out_dir / name
+    pkg.save(out)
+    return out
+
+
+def _put_ribbon(pkg: ooxml.Package, ribbon_xml: bytes) -> None:
+    rels = pkg.relationships(None)
+    ui = [r for r in rels if r.type in (ooxml.REL_UI, ooxml.REL_UI_2010)]
+    if ui:
+        pkg.replace(ui[0].target, ribbon_xml)
+        return
+    part = "customUI/customUI.xml"
+    pkg.replace(part, ribbon_xml)
+    text = pkg.data["_rels/.rels"].decode("utf-8")
+    rid = "rIdPerphedgeUI"
+    text = text.replace(
+        "</Relationships>",
+        f'<Relationship Id="{rid}" Type="{ooxml.REL_UI}" Target="{part}"/></Relationships>')
+    pkg.replace("_rels/.rels", text.encode("utf-8"))
+
+
+def _enable_settings_sheet(pkg: ooxml.Package, project: str,
+                           settings: tuple[tuple[str, object], ...]) -> None:
+    disabled, enabled = f"_{project}.conf", f"{project}.conf"
+    sheets = {s.name: s for s in pkg.sheets()}
+    sheet = sheets.get(disabled) or sheets.get(enabled)
+    if sheet is None:
+        raise BuildError(f"the template has no {disabled} sheet")
+    wb_part = pkg.workbook_part()
+    wb_xml = pkg.data[wb_part].decode("utf-8")
+    wb_xml = wb_xml.replace(f'name="{disabled}"', f'name="{enabled}"', 1)
+    pkg.replace(wb_part, wb_xml.encode("utf-8"))
+
+    # The VBA reads keys from A1 down to the first blank, so rows are contiguous; a key
+    # present with an empty value would hide the same key in the user's settings file, so
+    # only keys with values are written.
+    sheet_xml = pkg.data[sheet.part].decode("utf-8")
+    p = re.search(r"<(\w+:)?worksheet[\s>]", sheet_xml).group(1) or ""
+    rows = []
+    for i, (key, value) in enumerate(settings, start=1):
+        rows.append(f'<{p}row r="{i}">{cell_xml(p, f"A{i}", key, "1")}'
+                    f'{cell_xml(p, f"B{i}", value, "1")}</{p}row>')
+    sheet_xml = re.sub(rf"<{p}sheetData\s*/>|<{p}sheetData\b[^>]*>.*?</{p}sheetData>",
+                       lambda _m: f"<{p}sheetData>{''.join(rows)}</{p}sheetData>", sheet_xml, count=1,
+                       flags=re.S)
+    sheet_xml = re.sub(r'<(\w+:)?dimension ref="[^"]*"',
+                       lambda m: f'<{m.group(1) or ""}dimension ref="A1:B{max(len(rows), 1)}"',
+                       sheet_xml, count=1)
+    pkg.replace(sheet.part, sheet_xml.encode("utf-8"))
+
+
+def read_settings_sheet(pkg: ooxml.Package, sheet_name: str) -> dict[str, object]:
+    """Key -> value of a settings sheet, as the VBA reads it (A1 down to the first blank)."""
+    sheet = pkg.sheet(sheet_name)
+    grid = {(c.row, c.col): c.value for c in pkg.cells(sheet.part)}
+    out: dict[str, object] = {}
+    row = 1
+    while grid.get((row, 1)) not in (None, ""):
+        out[str(grid[(row, 1)])] = grid.get((row, 2))
+        row += 1
+    return out
+
+
+def inspect_addin(path: str | Path) -> AddinInfo:
+    path = Path(path)
+    modules = vba.read_modules(path)
+    if not modules:
+        raise BuildError(f"{path} has no VBA project: not an xlwings add-in")
+    project = vba.project_name(modules)
+    pkg = ooxml.Package.read(path)
+    names = {s.name for s in pkg.sheets()}
+    sheet = f"{project}.conf" if f"{project}.conf" in names else None
+    settings = read_settings_sheet(pkg, sheet) if sheet else {}
+    ui = [r for r in pkg.relationships(None) if r.type in (ooxml.REL_UI, ooxml.REL_UI_2010)]
+    ribbon = pkg.data.get(ui[0].target) if ui else None
+    procs = vba.procedures(modules)
+    return AddinInfo(
+        path=path, xlwings_version=vba.xlwings_version(modules), project_name=project,
+        settings_sheet=sheet, settings=settings, ribbon_xml=ribbon,
+        ribbon_actions=ribbon_actions(ribbon) if ribbon else (),
+        ribbon_callbacks=tuple(p.qualified for p in procs if p.is_ribbon_callback))

@@ -1,0 +1,343 @@
+"""Read an Office Open XML package (.xlsx/.xlsm/.xlam) part by part, and write it back
+changing only the parts we mean to change.
+
+Re-saving a workbook through openpyxl drops what openpyxl does not model (shapes, images
+without Pillow, slicers, sparklines, x14 extensions, ...). A headless refresh must keep all
+of that, so it edits the Market sheet's XML as text and copies every other member of the
+zip byte for byte. Reading uses ElementTree; writing never re-serialises a part through
+ElementTree (it would rename namespace prefixes and drop the ones ``mc:Ignorable`` needs).
+"""
+
+from __future__ import annotations
+
+import os
+import posixpath
+import re
+import tempfile
+import zipfile
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Iterator
+from xml.etree import ElementTree as ET
+
+from perphedge.core.errors import PerphedgeError
+
+NS_MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
+NS_REL = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
+NS_PKG_REL = "http://schemas.openxmlformats.org/package/2006/relationships"
+NS_CT = "http://schemas.openxmlformats.org/package/2006/content-types"
+REL_OFFICE_DOCUMENT = NS_REL + "/officeDocument"
+REL_WORKSHEET = NS_REL + "/worksheet"
+REL_TABLE = NS_REL + "/table"
+REL_SHARED_STRINGS = NS_REL + "/sharedStrings"
+REL_EXTERNAL_LINK = NS_REL + "/externalLink"
+REL_UI = "http://schemas.microsoft.com/office/2006/relationships/ui/extensibility"
+REL_UI_2010 = "http://schemas.microsoft.com/office/2007/relationships/ui/extensibility"
+
+_M = "{%s}" % NS_MAIN
+
+
+class PackageError(PerphedgeError):
+    """The file is not a workbook we can read (not a zip, a part missing, bad XML)."""
+
+
+@dataclass(frozen=True)
+class Relationship:
+    id: str
+    type: str
+    target: str          # resolved part name (no leading slash) unless external
+    external: bool
+
+
+@dataclass(frozen=True)
+class SheetRef:
+    name: str
+    part: str            # e.g. xl/worksheets/sheet2.xml
+    state: str           # visible / hidden / veryHidden
+
+
+@dataclass(frozen=True)
+class TableRef:
+    name: str
+    display_name: str
+    sheet: SheetRef
+    part: str
+    ref: str
+    header_rows: int
+    totals_rows: int
+    columns: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Cell:
+    ref: str
+    row: int
+    col: int
+    type: str            # n, s, str, inlineStr, b, e, d
+    value: object        # decoded: float, str, bool, error text, or None
+    formula: str | None
+    style: str | None
+
+
+def rels_part(part: str) -> str:
+    d, f = posixpath.split(part)
+    return posixpath.join(d, "_rels", f + ".rels")
+
+
+def col_letter(col: int) -> str:
+    s = ""
+    while col:
+        col, r = divmod(col - 1, 26)
+        s = chr(65 + r) + s
+    return s
+
+
+def split_ref(ref: str) -> tuple[int, int]:
+    """``"AB12"`` -> (row 12, column 28); ``$`` signs allowed."""
+    m = re.fullmatch(r"\$?([A-Za-z]{1,3})\$?(\d+)", ref)
+    if not m:
+        raise PackageError(f"not a cell reference: {ref!r}")
+    col = 0
+    for ch in m.group(1).upper():
+        col = col * 26 + ord(ch) - 64
+    return int(m.group(2)), col
+
+
+def range_bounds(ref: str) -> tuple[int, int, int, int]:
+    """``"A1:Q5"`` -> (first_row, first_col, last_row, last_col)."""
+    a, _, b = ref.partition(":")
+    r1, c1 = split_ref(a)
+    r2, c2 = split_ref(b or a)
+    return r1, c1, r2, c2
+
+
+class Package:
+    """An OOXML zip held in memory: members in their original order and metadata."""
+
+    def __init__(self, infos: list[zipfile.ZipInfo], data: dict[str, bytes]) -> None:
+        self.infos = infos
+        self.data = data
+        self._sst: list[str] | None = None
+
+    @classmethod
+    def read(cls, path: str | Path) -> "Package":
+        try:
+            with zipfile.ZipFile(path) as z:
+                infos = z.infolist()
+                data = {i.filename: z.read(i) for i in infos}
+        except (zipfile.BadZipFile, OSError, EOFError) as e:
+            raise PackageError(f"{path} is not a readable Excel workbook: {e}") from e
+        if "[Content_Types].xml" not in data:
+            raise PackageError(f"{path} is not an Excel workbook: no [Content_Types].xml")
+        return cls(infos, data)
+
+    # ---- reading ---------------------------------------------------------------------
+    def xml(self, part: str) -> ET.Element:
+        try:
+            return ET.fromstring(self.data[part])
+        except KeyError:
+            raise PackageError(f"part {part} is missing") from None
+        except ET.ParseError as e:
+            raise PackageError(f"part {part} is not well-formed XML: {e}") from e
+
+    def has(self, part: str) -> bool:
+        return part in self.data
+
+    def relationships(self, part: str | None) -> list[Relationship]:
+        """Relationships of ``part`` (None: the package-level ``_rels/.rels``)."""
+        rp = "_rels/.rels" if part is None else rels_part(part)
+        if rp not in self.data:
+            return []
+        base = "" if part is None else posixpath.dirname(part)
+        out = []
+        for r in self.xml(rp):
+            external = r.get("TargetMode") == "External"
+            target = r.get("Target", "")
+            if not external:
+                target = (target[1:] if target.startswith("/")
+                          else posixpath.normpath(posixpath.join(base, target)))
+            out.append(Relationship(r.get("Id", ""), r.get("Type", ""), target, external))
+        return out
+
+    def workbook_part(self) -> str:
+        for r in self.relationships(None):
+            if r.type == REL_OFFICE_DOCUMENT:
+                return r.target
+        raise PackageError("no workbook part in the package")
+
+    def sheets(self) -> list[SheetRef]:
+        wb = self.workbook_part()
+        rels = {r.id: r for r in self.relationships(wb)}
+        out = []
+        for s in self.xml(wb).iter(_M + "sheet"):
+            rid = s.get("{%s}id" % NS_REL)
+            rel = rels.get(rid)
+            if rel is None:
+                continue
+            out.append(SheetRef(s.get("name", ""), rel.target, s.get("state", "visible")))
+        return out
+
+    def sheet(self, name: str) -> SheetRef:
+        for s in self.sheets():
+            if s.name == name:
+                return s
+        raise PackageError(f"no sheet named {name!r}")
+
+    def shared_strings(self) -> list[str]:
+        if self._sst is None:
+            wb = self.workbook_part()
+            part = next((r.target for r in self.relationships(wb)
+                         if r.type == REL_SHARED_STRINGS), None)
+            self._sst = []
+            if part and part in self.data:
+                for si in self.xml(part).iter(_M + "si"):
+                    self._sst.append(_text_of(si))
+        return self._sst
+
+    def cells(self, sheet_part: str) -> Iterator[Cell]:
+        sst = None
+        for c in self.xml(sheet_part).iter(_M + "c"):
+            ref = c.get("r")
+            if not ref:
+                continue
+            row, col = split_ref(ref)
+            t = c.get("t", "n")
+            f = c.find(_M + "f")
+            v = c.find(_M + "v")
+            raw = v.text if v is not None else None
+            value: object = None
+            if t == "s" and raw is not None:
+                sst = sst if sst is not None else self.shared_strings()
+                value = sst[int(raw)] if int(raw) < len(sst) else None
+            elif t == "inlineStr":
+                is_ = c.find(_M + "is")
+                value = _text_of(is_) if is_ is not None else None
+            elif t == "b" and raw is not None:
+                value = raw.strip() in ("1", "true")
+            elif t in ("str", "e", "d"):
+                value = raw
+            elif raw is not None:
+                try:
+                    value = float(raw)
+                except ValueError:
+                    value = raw
+            formula = None
+            if f is not None:
+                formula = f.text or ("" if f.get("t") != "shared" else f"(shared {f.get('si')})")
+            yield Cell(ref, row, col, t, value, formula, c.get("s"))
+
+    def tables(self) -> list[TableRef]:
+        out = []
+        for sheet in self.sheets():
+            for r in self.relationships(sheet.part):
+                if r.type != REL_TABLE or r.external or r.target not in self.data:
+                    continue
+                t = self.xml(r.target)
+                cols = tuple(tc.get("name", "") for tc in t.iter(_M + "tableColumn"))
+                out.append(TableRef(
+                    name=t.get("name", ""), display_name=t.get("displayName", ""),
+                    sheet=sheet, part=r.target, ref=t.get("ref", ""),
+                    header_rows=int(t.get("headerRowCount", "1")),
+                    totals_rows=int(t.get("totalsRowCount", "0")), columns=cols))
+        return out
+
+    def table(self, name: str) -> TableRef:
+        for t in self.tables():
+            if name.lower() in (t.name.lower(), t.display_name.lower()):
+                return t
+        raise PackageError(f"no Excel table named {name!r} in the workbook")
+
+    def defined_names(self) -> dict[str, str]:
+        out = {}
+        for dn in self.xml(self.workbook_part()).iter(_M + "definedName"):
+            key = dn.get("name", "")
+            if dn.get("localSheetId") is not None:
+                key = f"{key}[{dn.get('localSheetId')}]"
+            out[key] = dn.text or ""
+        return out
+
+    # ---- writing ---------------------------------------------------------------------
+    def replace(self, part: str, data: bytes) -> None:
+        if part not in self.data:
+            self.infos.append(zipfile.ZipInfo(part, date_time=(1980, 1, 1, 0, 0, 0)))
+        self.data[part] = data
+        if part.endswith("sharedStrings.xml"):
+            self._sst = None
+
+    def remove(self, part: str) -> None:
+        self.data.pop(part, None)
+        self.infos = [i for i in self.infos if i.filename != part]
+
+    def to_bytes_into(self, fileobj) -> None:
+        with zipfile.ZipFile(fileobj, "w", zipfile.ZIP_DEFLATED) as z:
+            for info in self.infos:
+                zi = zipfile.ZipInfo(info.filename, date_time=info.date_time)
+                zi.compress_type = zipfile.ZIP_DEFLATED
+                zi.external_attr = info.external_attr
+                z.writestr(zi, self.data[info.filename])
+
+    def save(self, path: str | Path, *, on_partial_write=None) -> None:
+        """Write atomically: temp file in the same folder, fsync, ``os.replace``.
+
+        ``on_partial_write`` (tests only) is called once part of the temp file is on disk.
+        """
+        path = Path(path)
+        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+        try:
+            with os.fdopen(fd, "wb") as f:
+                self.to_bytes_into(_HookedWriter(f, on_partial_write))
+                f.flush()
+                os.fsync(f.fileno())
+            os.replace(tmp, path)
+        except BaseException:
+            try:
+                os.unlink(tmp)
+            except OSError:
+                pass
+            raise
+        _fsync_dir(path.parent)
+
+
+class _HookedWriter:
+    """A file wrapper that calls a hook once after the first chunk is written."""
+
+    def __init__(self, f, hook) -> None:
+        self._f, self._hook, self._written = f, hook, 0
+
+    def write(self, b) -> int:
+        n = self._f.write(b)
+        self._written += n
+        if self._hook is not None and self._written > 0:
+            hook, self._hook = self._hook, None
+            self._f.flush()
+            hook()
+        return n
+
+    def __getattr__(self, name):
+        return getattr(self._f, name)
+
+
+def _fsync_dir(folder: Path) -> None:
+    try:
+        fd = os.open(folder, os.O_RDONLY)
+    except OSError:
+        return  # Windows cannot open folders; os.replace is atomic there already
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
+
+
+def _text_of(el: ET.Element) -> str:
+    # Rich text: the visible text is every <t> outside phonetic runs (<rPh>).
+    parts = []
+    for child in el:
+        tag = child.tag
+        if tag == _M + "t":
+            parts.append(child.text or "")
+        elif tag == _M + "r":
+            t = child.find(_M + "t")
+            parts.append(t.text or "" if t is not None else "")
+    return "".join(parts)

@@ -1,0 +1,118 @@
+"""Install into temporary folders end to end; uninstall undoes exactly what install did."""
+
+import hashlib
+import sys
+from pathlib import Path
+
+import pytest
+
+from perphedge.cli import main
+from perphedge.install import installer, userconf, xlam
+
+
+def tree(root: Path) -> dict[str, str]:
+    return {str(p.relative_to(root)): (hashlib.sha256(p.read_bytes()).hexdigest()
+                                       if p.is_file() else "dir")
+            for p in sorted(root.rglob("*"))}
+
+
+@pytest.fixture
+def home(tmp_path, monkeypatch):
+    monkeypatch.setenv("PERPHEDGE_STATE_DIR", str(tmp_path / "state"))
+    (tmp_path / "cfg").mkdir()
+    # a settings file the user already had: our keys are added, theirs kept, then restored
+    (tmp_path / "cfg" / "myaddin.conf").write_text('"Conda Env","base"\r\n"UDF Modules","old"\r\n',
+                                                  newline="")
+    return tmp_path
+
+
+def run(*args):
+    return main(list(args))
+
+
+def test_dry_run_writes_nothing(home, capsys):
+    before = tree(home)
+    assert run("addin", "install", "--target", str(home / "XLSTART"), "--config-dir",
+               str(home / "cfg"), "--platform", "win", "--dry-run") == 0
+    assert tree(home) == before
+    out = capsys.readouterr().out
+    assert "dry run" in out and str(home / "XLSTART" / "perphedge.xlam") in out
+
+
+def test_install_status_uninstall_round_trip(home, capsys):
+    before = tree(home)
+    target = home / "AppData" / "Roaming" / "Microsoft" / "Excel" / "XLSTART"
+    args = ["--target", str(target), "--config-dir", str(home / "cfg"), "--platform", "win"]
+    assert run("addin", "status", *args) == 1            # not installed yet
+    assert run("addin", "install", *args) == 0
+    addin = target / "perphedge.xlam"
+    info = xlam.inspect_addin(addin)
+    assert info.settings["Interpreter_Win"] == sys.executable
+    assert info.settings["UDF Modules"] == "perphedge.excel.udfs"
+    assert "Interpreter_Mac" not in info.settings       # platform win writes the Win key only
+    conf = dict(userconf.read(home / "cfg" / "myaddin.conf"))
+    assert conf == {"Conda Env": "base", "UDF Modules": "perphedge.excel.udfs",
+                    "Interpreter_Win": sys.executable}
+    capsys.readouterr()
+    assert run("addin", "status", *args) == 0
+    out = capsys.readouterr().out
+    assert "status: ok" in out and str(addin) in out
+    # a second install refuses instead of silently overwriting
+    assert run("addin", "install", *args) != 0
+    # dry-run uninstall changes nothing
+    installed = tree(home)
+    assert run("addin", "uninstall", *args, "--dry-run") == 0
+    assert tree(home) == installed
+    assert run("addin", "uninstall", *args) == 0
+    assert tree(home) == before                          # every file and folder as before
+
+
+def test_status_reports_a_changed_or_mismatched_addin(home, capsys, monkeypatch):
+    args = ["--target", str(home / "X"), "--platform", "mac"]
+    assert run("addin", "install", *args) == 0
+    monkeypatch.setattr(xlam, "installed_xlwings_version", lambda: "9.9.9")
+    capsys.readouterr()
+    assert run("addin", "status", *args) == 1
+    assert "reinstall" in capsys.readouterr().out
+    assert run("addin", "uninstall", *args) == 0
+
+
+def test_install_refuses_to_overwrite_a_foreign_addin(home):
+    target = home / "X"
+    target.mkdir()
+    (target / "perphedge.xlam").write_bytes(b"someone else's")
+    assert run("addin", "install", "--target", str(target)) != 0
+    assert (target / "perphedge.xlam").read_bytes() == b"someone else's"
+
+
+def test_real_locations_on_a_fake_windows_profile(home, monkeypatch):
+    monkeypatch.setenv("APPDATA", str(home / "Roaming"))
+    monkeypatch.setenv("USERPROFILE", str(home / "profile"))
+    plan = installer.make_plan(platform="win")
+    assert plan.addin == home / "Roaming" / "Microsoft" / "Excel" / "XLSTART" / "perphedge.xlam"
+    assert plan.config_file == home / "profile" / ".myaddin" / "myaddin.conf"
+    before = tree(home)
+    installer.install(plan)
+    assert plan.addin.is_file() and plan.config_file.is_file()
+    installer.uninstall(plan)
+    assert tree(home) == before
+
+
+def test_macos_install_copies_the_runpython_applescript(home, monkeypatch):
+    import xlwings
+
+    plan = installer.make_plan(platform="mac", home=home / "Users" / "ann")
+    assert plan.applescript[1] == (home / "Users/ann/Library/Application Scripts/"
+                                   "com.microsoft.Excel" / f"xlwings-{xlwings.__version__}.applescript")
+    before = tree(home)
+    installer.install(plan)
+    assert plan.applescript[1].is_file() and plan.addin.is_file()
+    assert "Interpreter_Mac" in xlam.inspect_addin(plan.addin).settings
+    installer.uninstall(plan)
+    assert tree(home) == before
+
+
+def test_linux_without_target_is_a_clear_message(capsys, monkeypatch):
+    monkeypatch.setattr(sys, "platform", "linux")
+    assert run("addin", "install") == 1
+    assert "Excel is not available" in capsys.readouterr().err

@@ -1,0 +1,114 @@
+"""The built add-in is a valid package whose ribbon only calls VBA that exists."""
+
+import zipfile
+from pathlib import Path
+from xml.etree import ElementTree as ET
+
+import pytest
+import xlwings
+from oletools.olevba import VBA_Parser
+
+from perphedge.install import xlam
+
+REPO = Path(__file__).resolve().parents[2]
+RIBBON = REPO / "addin" / "ribbon" / "customUI.xml"
+# Office accepts either type for the 2006 customUI schema; the template uses the 2007 one
+UI_RELS = ("http://schemas.microsoft.com/office/2006/relationships/ui/extensibility",
+           "http://schemas.microsoft.com/office/2007/relationships/ui/extensibility")
+CUSTOMUI_NS = "{http://schemas.microsoft.com/office/2006/01/customui}"
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory):
+    return xlam.build_addin(tmp_path_factory.mktemp("addin"))
+
+
+def _vba_code(path):
+    p = VBA_Parser(str(path))
+    try:
+        return {name: code for (_f, _s, name, code) in p.extract_macros()}
+    finally:
+        p.close()
+
+
+def test_file_name_makes_the_template_button_call_perphedge_main(built):
+    # RunMain runs "import <workbook name without extension>; <that>.main()"
+    assert built.name == "perphedge.xlam"
+    run_main = _vba_code(built)["RibbonMyAddin.bas"]
+    assert "ThisWorkbook.Name" in run_main and '".main()"' in run_main
+
+
+def test_customui_is_referenced_from_package_rels_and_well_formed(built):
+    with zipfile.ZipFile(built) as z:
+        assert z.testzip() is None
+        rels = ET.fromstring(z.read("_rels/.rels"))
+        targets = [r.get("Target") for r in rels if r.get("Type") in UI_RELS]
+        assert len(targets) == 1
+        ui = ET.fromstring(z.read(targets[0].lstrip("/")))
+        assert z.read(targets[0].lstrip("/")) == RIBBON.read_bytes()
+    tab = ui.find(f"{CUSTOMUI_NS}ribbon/{CUSTOMUI_NS}tabs/{CUSTOMUI_NS}tab")
+    assert tab.get("label") == "Perpetual Hedge"
+    buttons = [b for b in ui.iter(f"{CUSTOMUI_NS}button") if b.get("label") == "Refresh prices"]
+    assert len(buttons) == 1 and buttons[0].get("size") == "large"
+
+
+def test_every_onaction_names_a_ribbon_callback_in_the_addins_vba(built):
+    with zipfile.ZipFile(built) as z:
+        ui = ET.fromstring(z.read("customUI/customUI.xml"))
+    actions = [el.get("onAction") for el in ui.iter() if el.get("onAction")]
+    assert actions, "the ribbon must have at least one button bound to VBA"
+    code = _vba_code(built)
+    for action in actions:
+        module, proc = action.split(".")
+        src = code[module + ".bas"]
+        # a ribbon onAction needs exactly this signature
+        assert f"Sub {proc}(control As IRibbonControl)" in src, action
+
+
+def test_vba_is_the_installed_xlwings_template_unchanged(built):
+    with zipfile.ZipFile(built) as z, zipfile.ZipFile(xlam.template_path()) as t:
+        assert z.read("xl/vbaProject.bin") == t.read("xl/vbaProject.bin")
+    xlwings_bas = _vba_code(built)["xlwings.bas"]
+    assert f'XLWINGS_VERSION As String = "{xlwings.__version__}"' in xlwings_bas
+    assert f"xlwings64-{xlwings.__version__}.dll" in xlwings_bas
+    assert xlam.inspect_addin(built).xlwings_version == xlwings.__version__
+
+
+def test_settings_sheet_is_enabled_and_names_the_udf_module(built):
+    with zipfile.ZipFile(built) as z:
+        wb = z.read("xl/workbook.xml").decode()
+        sheet = z.read("xl/worksheets/sheet1.xml").decode()
+    # the VBA reads the add-in's own "myaddin.conf" sheet; "_myaddin.conf" is ignored
+    assert 'name="myaddin.conf"' in wb and "_myaddin.conf" not in wb
+    assert ">UDF Modules<" in sheet and ">perphedge.excel.udfs<" in sheet
+    info = xlam.inspect_addin(built)
+    assert info.settings == {"UDF Modules": "perphedge.excel.udfs",
+                             "ADD_WORKBOOK_TO_PYTHONPATH": False}
+
+
+def test_install_settings_go_into_the_sheet_as_contiguous_rows(tmp_path):
+    out = xlam.build_addin(tmp_path, settings=(("Interpreter_Win", r"C:\py\python.exe"),))
+    s = xlam.inspect_addin(out).settings
+    assert s["Interpreter_Win"] == r"C:\py\python.exe"
+    assert list(s) == ["UDF Modules", "ADD_WORKBOOK_TO_PYTHONPATH", "Interpreter_Win"]
+
+
+def test_ribbon_calling_a_missing_procedure_is_refused(tmp_path):
+    bad = tmp_path / "customUI.xml"
+    bad.write_text(RIBBON.read_text().replace("RibbonMyAddin.RunMain", "RibbonMyAddin.Nope"))
+    with pytest.raises(xlam.BuildError, match="RibbonMyAddin.Nope"):
+        xlam.build_addin(tmp_path / "out", ribbon=bad)
+    assert not (tmp_path / "out" / "perphedge.xlam").exists()
+
+
+def test_version_mismatch_is_refused(tmp_path, monkeypatch):
+    monkeypatch.setattr(xlam, "installed_xlwings_version", lambda: "0.0.1")
+    with pytest.raises(xlam.BuildError, match="must match"):
+        xlam.build_addin(tmp_path)
+
+
+def test_malformed_ribbon_is_refused(tmp_path):
+    bad = tmp_path / "customUI.xml"
+    bad.write_text("<customUI><ribbon>")
+    with pytest.raises(xlam.BuildError, match="well-formed"):
+        xlam.build_addin(tmp_path / "out", ribbon=bad)
