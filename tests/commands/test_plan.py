@@ -1,0 +1,138 @@
+import json
+
+import pytest
+
+from perphedge.cli import main
+
+
+def run(capsys, *args):
+    code = main(list(args))
+    out, err = capsys.readouterr()
+    return code, out, err
+
+
+def cells(out, asset):
+    """The cells of the table row for `asset` (columns are separated by 2+ spaces)."""
+    import re
+    for line in out.splitlines():
+        if line.startswith(asset + " "):
+            return re.split(r"\s{2,}", line.strip())
+    raise AssertionError(f"no row for {asset} in:\n{out}")
+
+
+def test_guide_example_table(capsys):
+    code, out, err = run(capsys, "plan", "--holding", "BTC:10:50000:0.5", "--holding", "ETH:2:3000:100%:2")
+    assert code == 0 and err == ""
+    header = out.splitlines()[0].split()
+    assert header[:5] == ["asset", "qty", "price", "spot", "value"]
+    btc = cells(out, "BTC")
+    # 10 BTC at $50,000 hedged 50 %: $250,000 notional, 5 contracts, 1x margin $250,000;
+    # liquidation (250,000 + 250,000) / (5 * 1.005) = 99,502.49, +99.00 % from 50,000.
+    assert btc == ["BTC", "10", "50,000.00", "500,000.00", "50%", "250,000.00", "5", "250,000.00",
+                   "250,000.00", "1x", "99,502.49", "+99.00%"]
+    eth = cells(out, "ETH")
+    # 2 ETH at $3,000 fully hedged at 2x: margin 3,000; LP (3,000 + 6,000) / (2 * 1.005) = 4,477.61
+    assert eth == ["ETH", "2", "3,000.00", "6,000.00", "100%", "6,000.00", "2", "6,000.00",
+                   "3,000.00", "2x", "4,477.61", "+49.25%"]
+    total = cells(out, "TOTAL")
+    assert total == ["TOTAL", "506,000.00", "256,000.00", "256,000.00", "253,000.00"]
+
+
+def test_columns_are_aligned(capsys):
+    _, out, _ = run(capsys, "plan", "--holding", "BTC:10:50000:0.5", "--holding", "ETH:33.333:3000:1")
+    lines = out.splitlines()
+    # right-aligned numeric columns end at the same offset on every row
+    end_of_price = lines[0].index("price") + len("price")
+    for line in lines[2:4]:
+        assert line[end_of_price - 1] != " "
+
+
+def test_json(capsys):
+    code, out, _ = run(capsys, "plan", "--json", "--holding", "ETH:33.333333333333336:3000:1")
+    assert code == 0
+    data = json.loads(out)
+    (line,) = data["lines"]
+    assert line["contracts"] == pytest.approx(100_000 / 3_000, rel=1e-15)  # no step: unrounded
+    assert line["notional"] == pytest.approx(100_000)
+    assert line["liq_price"] == pytest.approx((100_000 + 100_000) / (33.333333333333336 * 1.005))
+    assert data["totals"]["spot_value"] == pytest.approx(100_000)
+
+
+def test_json_step_and_warning(capsys, tmp_path):
+    f = tmp_path / "h.csv"
+    f.write_text("asset,qty,price,hedge_ratio,leverage,amount_step,min_amount\n"
+                 "ETH,33.333333333333336,3000,1,1,0.001,0.001\n"
+                 "BTC,0.0001,50000,0.5,3,0.001,0.001\n")
+    code, out, _ = run(capsys, "plan", "--csv", str(f), "--json")
+    assert code == 0
+    eth, btc = json.loads(out)["lines"]
+    assert eth["contracts"] == 33.333  # the guide's 33.333 contracts at a 0.001 step
+    assert eth["hedged_notional"] == pytest.approx(99_999.0)
+    assert btc["contracts"] == 0 and btc["liq_price"] is None
+    assert btc["warnings"] == ["no hedge: contracts must be at least 0.001 (market minimum), got 5e-05",
+                               "leverage 3x is above the advised 2x"]
+
+
+def test_csv_table(capsys, tmp_path):
+    f = tmp_path / "holdings.csv"
+    f.write_text("asset,qty,price,hedge_ratio,leverage,contract_size,amount_step,min_amount,inverse\n"
+                 "BTC,10,50000,0.5,1,,0.001,0.001,false\n"
+                 "BTC-inv,2,50000,1,2,100,1,1,true\n")
+    code, out, err = run(capsys, "plan", "--csv", str(f))
+    assert code == 0, err
+    inv = cells(out, "BTC-inv")
+    # $100,000 in $100 contracts = 1,000; 2x margin 1 BTC ($50,000);
+    # LP = 2 * 50,000 * 0.995 / (2 - 1) = 99,500
+    assert inv[:11] == ["BTC-inv", "2", "50,000.00", "100,000.00", "100%", "100,000.00", "1,000",
+                        "100,000.00", "50,000.00", "2x", "99,500.00"]
+
+
+@pytest.mark.parametrize("spec,message", [
+    ("BTC:abc:50000:0.5", "Error: --holding 'BTC:abc:50000:0.5': qty must be a number, got 'abc'"),
+    ("BTC:10:50000:1.5", "Error: --holding 'BTC:10:50000:1.5': hedge_ratio must be between 0 and 1, got 1.5"),
+    ("BTC:10:nan:0.5", "Error: --holding 'BTC:10:nan:0.5': price must be a finite number, got nan"),
+    ("BTC:-1:50000:0.5", "Error: --holding 'BTC:-1:50000:0.5': qty must be greater than 0, got -1.0"),
+    ("BTC:10:0:0.5", "Error: --holding 'BTC:10:0:0.5': price must be greater than 0, got 0.0"),
+    ("BTC:10:50000:0.5:0", "Error: --holding 'BTC:10:50000:0.5:0': leverage must be greater than 0, got 0.0"),
+    ("BTC:10:50000", "Error: --holding 'BTC:10:50000': expected ASSET:QTY:PRICE:RATIO[:LEVERAGE], got 3 fields"),
+    (":10:50000:0.5", "Error: --holding ':10:50000:0.5': asset must be a non-empty text, got ''"),
+])
+def test_bad_holding_is_one_line_exit_2(capsys, spec, message):
+    code, out, err = run(capsys, "plan", "--holding", spec)
+    assert code == 2
+    assert out == ""
+    assert err.strip() == message
+    assert "Traceback" not in err
+
+
+@pytest.mark.parametrize("content,message", [
+    ("asset,qty,price,hedge_ratio\nBTC,10,50000,0.5\nETH,x,3000,1\n", "line 3: qty must be a number, got 'x'"),
+    ("asset,qty,price,hedge_ratio\nBTC,10,50000,\n", "line 2, column hedge_ratio: missing value"),
+    ("asset,qty,price,ratio\nBTC,10,50000,0.5\n", "line 1: unknown column 'ratio'"),
+    ("asset,qty,price\nBTC,10,50000\n", "line 1: missing column hedge_ratio"),
+    ("asset,qty,price,hedge_ratio,inverse\nBTC,10,50000,0.5,maybe\n", "line 2: inverse must be true or false, got 'maybe'"),
+    ("asset,qty,price,hedge_ratio,leverage\nBTC,10,50000,0.5,-2\n", "line 2: leverage must be greater than 0, got -2.0"),
+    ("asset,qty,price,hedge_ratio\nBTC,10,50000,0.5,7\n", "line 2: 5 cells but 4 columns"),
+    ("asset,qty,price,hedge_ratio\n", "no holdings in the file"),
+])
+def test_bad_csv_is_one_line_exit_2(capsys, tmp_path, content, message):
+    f = tmp_path / "h.csv"
+    f.write_text(content)
+    before = f.read_bytes()
+    code, out, err = run(capsys, "plan", "--csv", str(f))
+    assert code == 2 and out == ""
+    assert len(err.strip().splitlines()) == 1
+    assert err.strip().startswith("Error: ") and message in err, err
+    assert f.read_bytes() == before
+
+
+def test_missing_file(capsys, tmp_path):
+    code, _, err = run(capsys, "plan", "--csv", str(tmp_path / "nope.csv"))
+    assert code == 2
+    assert "cannot read the file" in err and len(err.strip().splitlines()) == 1
+
+
+def test_no_holdings(capsys):
+    code, _, err = run(capsys, "plan")
+    assert code == 2
+    assert err.strip() == "Error: give holdings with --holding ASSET:QTY:PRICE:RATIO[:LEVERAGE] or --csv FILE"
