@@ -1,0 +1,264 @@
+"""The Excel functions (DESIGN §4), as xlwings user-defined functions.
+
+Each function is a thin wrapper: read the cells (``convert``), call ``core`` or the
+market service, and hand back a number, text or a list of rows that spills. Names,
+argument docs and defaults come from ``registry``; :func:`_excel` checks each function's
+signature against it and applies the xlwings decorators, so the function wizard's docs
+live in one place while Excel's *Import Functions* still finds ordinary module-level
+functions here.
+
+Importing this module loads xlwings and ``perphedge.core`` only: the market layer (and
+with it ccxt) is imported the first time a live function runs, and numpy the first time
+HEDGE_BETA runs.
+"""
+
+from __future__ import annotations
+
+import inspect
+import time
+from typing import Any, Callable, TypeVar
+
+import xlwings as xw
+
+from perphedge.core import basis as _basis
+from perphedge.core import contracts as _contracts
+from perphedge.core import funding as _funding
+from perphedge.core import liquidation as _liquidation
+from perphedge.core import margin as _margin
+from perphedge.core import pnl as _pnl
+from perphedge.core import rebalance as _rebalance
+from perphedge.core import scenarios as _scenarios
+from perphedge.core import sizing as _sizing
+from perphedge.core.errors import DataUnavailable
+from perphedge.excel import convert as cv
+from perphedge.excel import registry
+from perphedge.excel.errors import excel_safe
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def _excel(func: F) -> F:
+    """Make ``func`` the Excel function of the same name in the registry."""
+    spec = registry.spec(func.__name__)
+    params = list(inspect.signature(func).parameters.values())
+    if [p.name for p in params] != list(spec.arg_names):
+        raise TypeError(f"{spec.name}: arguments {[p.name for p in params]} differ from the "
+                        f"registry's {list(spec.arg_names)}")
+    for p, a in zip(params, spec.args):
+        has_default = p.default is not inspect.Parameter.empty
+        if has_default == a.required or (has_default and p.default != a.default):
+            raise TypeError(f"{spec.name}: default of {a.name} differs from the registry")
+    func.__doc__ = spec.doc
+    wrapped = excel_safe(func)
+    # xlwings reads the docstring and the arguments when the first of its decorators
+    # runs, and every @xw.arg resets the category, so @xw.func(category=...) goes last.
+    for a in spec.args:
+        options: dict[str, Any] = {"doc": a.doc, "err_to_str": True}
+        if a.range:
+            options["ndim"] = 2
+        wrapped = xw.arg(a.name, **options)(wrapped)
+    # Tables are plain lists of rows: Excel's native dynamic arrays spill them. (xlwings'
+    # expand="table" is its emulation for Excel versions without dynamic arrays, and its
+    # documentation warns against it where they exist.)
+    return xw.func(category=registry.CATEGORY)(wrapped)
+
+
+_DEFAULT_SHOCKS = _scenarios.DEFAULT_SHOCKS
+
+
+# -- sizing and costs ---------------------------------------------------------------
+
+
+@_excel
+def HEDGE_SIZE(spot_value, hedge_ratio):
+    return _sizing.hedge_notional(cv.number("spot_value", spot_value),
+                                  cv.number("hedge_ratio", hedge_ratio))
+
+
+@_excel
+def HEDGE_CONTRACTS(notional, price, contract_size=1.0, amount_step=0.0, min_amount=0.0,
+                    inverse=False):
+    return _contracts.contracts_for_notional(
+        cv.number("notional", notional),
+        cv.number("price", price),
+        cv.number("contract_size", contract_size, 1.0),
+        cv.number("amount_step", amount_step, 0.0),
+        cv.number("min_amount", min_amount, 0.0),
+        cv.boolean("inverse", inverse, False),
+    )
+
+
+@_excel
+def HEDGE_MARGIN(notional, leverage):
+    return _margin.initial_margin(cv.number("notional", notional),
+                                  cv.number("leverage", leverage))
+
+
+@_excel
+def HEDGE_LIQ_PRICE(entry_price, qty, margin, mmr=0.005, maint_amount=0.0, inverse=False):
+    return _liquidation.liquidation_price_short(
+        cv.number("entry_price", entry_price),
+        cv.number("qty", qty),
+        cv.number("margin", margin),
+        cv.number("mmr", mmr, 0.005),
+        cv.number("maint_amount", maint_amount, 0.0),
+        cv.boolean("inverse", inverse, False),
+    )
+
+
+@_excel
+def HEDGE_PNL(spot_qty, entry_price, new_price, hedge_ratio, funding_pnl=0.0, fees=0.0):
+    r = _pnl.hedge_pnl(
+        cv.number("spot_qty", spot_qty),
+        cv.number("entry_price", entry_price),
+        cv.number("new_price", new_price),
+        cv.number("hedge_ratio", hedge_ratio),
+        cv.number("funding_pnl", funding_pnl, 0.0),
+        cv.number("fees", fees, 0.0),
+    )
+    return cv.row((r.spot_pnl, r.hedge_pnl, r.funding_and_fees, r.net))
+
+
+@_excel
+def HEDGE_SCENARIOS(spot_qty, price, hedge_ratio, shocks=None, rate_per_interval=0.0,
+                    days=0.0, interval_hours=8.0, fee_rate=0.0):
+    rows = _scenarios.scenario_table(
+        cv.number("spot_qty", spot_qty),
+        cv.number("price", price),
+        cv.number("hedge_ratio", hedge_ratio),
+        cv.numbers("shocks", shocks, _DEFAULT_SHOCKS),
+        cv.number("rate_per_interval", rate_per_interval, 0.0),
+        cv.number("days", days, 0.0),
+        cv.number("interval_hours", interval_hours, 8.0),
+        cv.number("fee_rate", fee_rate, 0.0),
+    )
+    return cv.table(
+        registry.spec("HEDGE_SCENARIOS").columns,
+        ((r.shock, r.price, r.spot_pnl, r.hedge_pnl, r.funding, r.fees, r.net,
+          r.unhedged_value) for r in rows),
+    )
+
+
+@_excel
+def FUNDING_APR(rate_per_interval, interval_hours=8.0):
+    return _funding.funding_apr(cv.number("rate_per_interval", rate_per_interval),
+                                cv.number("interval_hours", interval_hours, 8.0))
+
+
+@_excel
+def FUNDING_DRAG(notional, rate_per_interval, days, interval_hours=8.0):
+    return _funding.funding_pnl_short(cv.number("notional", notional),
+                                      cv.number("rate_per_interval", rate_per_interval),
+                                      cv.number("days", days),
+                                      cv.number("interval_hours", interval_hours, 8.0))
+
+
+@_excel
+def BASIS(perp_price, spot_price):
+    return _basis.basis_pct(cv.number("perp_price", perp_price),
+                            cv.number("spot_price", spot_price))
+
+
+@_excel
+def HEDGE_BETA(asset_prices, hedge_prices):
+    from perphedge.core import beta  # numpy: loaded when the first regression runs
+
+    r = beta.min_variance_hedge(cv.numbers("asset_prices", asset_prices),
+                                cv.numbers("hedge_prices", hedge_prices))
+    return cv.row((r.hedge_ratio, r.correlation, r.r_squared))
+
+
+@_excel
+def REBALANCE(spot_qty, price, target_ratio, short_contracts, contract_size=1.0, band=0.05):
+    return _rebalance.rebalance_contracts(
+        cv.number("spot_qty", spot_qty),
+        cv.number("price", price),
+        cv.number("target_ratio", target_ratio),
+        cv.number("short_contracts", short_contracts),
+        cv.number("contract_size", contract_size, 1.0),
+        cv.number("band", band, 0.05),
+    )
+
+
+# -- live market data -----------------------------------------------------------------
+
+
+def _market(symbol: Any, exchange: Any) -> tuple[Any, str, str | None]:
+    """The process-wide market service and the cleaned symbol and exchange."""
+    sym = cv.text("symbol", symbol)
+    ex = cv.text("exchange", exchange, None)
+    from perphedge.market.service import get_service  # ccxt stays out until needed
+
+    return get_service(), sym, ex
+
+
+def _present(value: float | None, what: str, symbol: str, exchange: str | None) -> float:
+    # An exchange that does not publish a figure gets a message, never a made-up 0.
+    if value is None:
+        where = f" on {exchange}" if exchange else ""
+        raise DataUnavailable(f"no {what} for {symbol}{where}", exchange)
+    return value
+
+
+@_excel
+def SPOT_PRICE(symbol, exchange=None):
+    svc, sym, ex = _market(symbol, exchange)
+    return _present(svc.spot_price(sym, ex).value, "spot price", sym, ex)
+
+
+@_excel
+def MARK_PRICE(symbol, exchange=None):
+    svc, sym, ex = _market(symbol, exchange)
+    return _present(svc.ticker(sym, ex).value.mark_price, "mark price", sym, ex)
+
+
+@_excel
+def INDEX_PRICE(symbol, exchange=None):
+    svc, sym, ex = _market(symbol, exchange)
+    return _present(svc.ticker(sym, ex).value.index_price, "index price", sym, ex)
+
+
+@_excel
+def FUNDING_RATE(symbol, exchange=None):
+    svc, sym, ex = _market(symbol, exchange)
+    return svc.funding(sym, ex).value.rate_per_interval
+
+
+@_excel
+def FUNDING_INTERVAL(symbol, exchange=None):
+    svc, sym, ex = _market(symbol, exchange)
+    return svc.funding(sym, ex).value.interval_hours
+
+
+@_excel
+def FUNDING_HISTORY(symbol, days=30.0, exchange=None):
+    svc, sym, ex = _market(symbol, exchange)
+    n_days = cv.whole("days", days, 30, minimum=1)
+    points = sorted(svc.funding_history(sym, n_days, ex).value, key=lambda p: p.time_ms)
+    if not points:
+        raise DataUnavailable(f"no funding settlements for {sym} in the last {n_days} days", ex)
+    # The history's own spacing says which interval its rates are per; the exchange's
+    # current interval is the fallback for a single settlement.
+    hours = _funding.infer_interval_hours([p.time_ms for p in points])
+    if hours is None:
+        hours = svc.funding(sym, ex).value.interval_hours
+    return cv.table(
+        registry.spec("FUNDING_HISTORY").columns,
+        ((cv.excel_datetime(p.time_ms), p.rate_per_interval,
+          _funding.funding_apr(p.rate_per_interval, hours)) for p in points),
+    )
+
+
+@_excel
+def CONTRACT_SPEC(symbol, exchange=None):
+    svc, sym, ex = _market(symbol, exchange)
+    s = svc.contract_spec(sym, ex).value
+    return cv.row((s.contract_size, s.amount_step, s.min_amount,
+                   "inverse" if s.inverse else "linear", s.settle, s.taker_fee))
+
+
+@_excel
+def MARKET_STATUS(symbol, exchange=None):
+    svc, sym, ex = _market(symbol, exchange)
+    st = svc.status(sym, ex)
+    return cv.row((st.source, cv.excel_datetime(st.as_of_ms), st.text(int(time.time() * 1000))))
