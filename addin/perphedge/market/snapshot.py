@@ -123,6 +123,34 @@ def utc_text(ms: int) -> str:
     return datetime.fromtimestamp(ms / 1000, UTC).strftime("%Y-%m-%d %H:%M UTC")
 
 
+_PERP_FIGURES = ("contract_spec", "ticker", "funding", "funding_history", "daily_closes",
+                 "leverage_tiers")
+_PRICE_FIELDS = (("last_price", "last price"), ("mark_price", "mark price"),
+                 ("index_price", "index price"))
+
+
+def absent_figures(snapshot: Snapshot, market: SnapshotMarket) -> list[tuple[str, str]]:
+    """(figure, why) for each figure a live exchange gives that this recording lacks."""
+    out: list[tuple[str, str]] = []
+    kinds = ("ticker",) if market.type == "spot" else _PERP_FIGURES
+    for kind in kinds:
+        if market.figure(kind) is None:
+            why = market.absent.get(kind) or snapshot.notes.get(kind) or "not recorded"
+            out.append((kind, why))
+    ticker = market.figure("ticker")
+    if ticker is not None:
+        fields = _PRICE_FIELDS[:1] if market.type == "spot" else _PRICE_FIELDS
+        for key, label in fields:
+            if ticker.values.get(key) is None:
+                out.append((label, ticker.note or f"not in the recorded {market.exchange} answer"))
+    if market.type == "swap":
+        spots = [snapshot.market(market.exchange, f"{market.base}/{q}") for q in (market.quote, "USDT")]
+        if not any(sm is not None and sm.figure("ticker") is not None for sm in spots):
+            why = market.absent.get("spot_price") or snapshot.notes.get("spot_price") or "not recorded"
+            out.append(("spot price", why))
+    return out
+
+
 # ----------------------------------------------------------------------------- loading
 
 def load_snapshot(path: str | Path | None = None,
@@ -246,12 +274,15 @@ def resolve_market(snapshot: Snapshot, symbol: Any, exchange: str) -> SnapshotMa
 def _find(snapshot: Snapshot, symbol: str, exchange: str) -> SnapshotMarket | None:
     text = symbol.strip().upper()
     held = [m for (ex, _), m in snapshot.markets.items() if ex == exchange]
-    for m in held:
-        if m.symbol.upper() == text or (m.id or "").upper() == text:
+    for m in held:  # perps first, as on the live service: BTC/USDT on okx is its perp
+        if m.type == "swap" and text in (m.symbol.upper(), (m.id or "").upper()):
             return m
-    if "/" in text:  # a unified symbol means exactly that market
+    if ":" in text:  # a full unified symbol means exactly that market
         return None
-    base, quote = _split(text)
+    if "/" in text:  # BTC/USDT where no such spot market is held: its perp, as live
+        base, _, quote = text.partition("/")
+    else:
+        base, quote = _split(text)
     found = sorted((m for m in held if m.base == base and quote in (None, m.quote)), key=_rank)
     return found[0] if found else None
 
