@@ -106,3 +106,11 @@ def test_constant_asset_refused():
 def test_string_series_refused():
     with pytest.raises(InvalidInput, match="asset_prices must be a list of prices"):
         min_variance_hedge("1,2,3", [1, 2, 3])
+
+
+def test_numpy_scalars_and_huge_ints():
+    r = [0.01, -0.02, 0.015]
+    p = [np.float64(x) for x in prices_from_returns(100.0, r)]
+    assert min_variance_hedge(p, p).hedge_ratio == pytest.approx(1.0)
+    with pytest.raises(InvalidInput, match=r"asset_prices\[1\] must be a finite price greater than 0, got 1000"):
+        min_variance_hedge([1, 10 ** 400, 3], [1, 2, 3])

@@ -128,3 +128,5 @@ def test_validators_directly():
         v.below_one("mmr", 1.0)
     assert v.boolean("inverse", 1) is True and v.boolean("inverse", 0.0) is False
     assert math.isfinite(v.positive("p", 1e-300))
+    with pytest.raises(InvalidInput, match="price must be a finite number, got 1000"):
+        v.positive("price", 10 ** 400)

@@ -27,6 +27,16 @@ class BetaResult:
     n_returns: int
 
 
+def _name_bad_item(name: str, values: Sequence[Any]) -> None:
+    for i, x in enumerate(values):
+        if isinstance(x, bool) or not isinstance(x, Real):
+            raise InvalidInput(f"{name}[{i}]", x, "must be a number")
+        try:
+            float(x)
+        except OverflowError:
+            raise InvalidInput(f"{name}[{i}]", x, "must be a finite price greater than 0") from None
+
+
 def _prices(name: str, values: Any) -> Any:
     import numpy as np
 
@@ -38,10 +48,15 @@ def _prices(name: str, values: Any) -> Any:
     elif isinstance(values, (str, bytes)) or not isinstance(values, Sequence):
         raise InvalidInput(name, values, "must be a list of prices")
     else:
-        for i, x in enumerate(values):
-            if isinstance(x, bool) or not isinstance(x, Real):
-                raise InvalidInput(f"{name}[{i}]", x, "must be a number")
-        arr = np.array(values, dtype=float)
+        # Plain floats and ints (the usual case) are checked by type in one pass; only
+        # otherwise walk the list to name the first offender.
+        if not set(map(type, values)) <= {float, int}:
+            _name_bad_item(name, values)
+        try:
+            arr = np.array(values, dtype=float)
+        except OverflowError:  # an int beyond float range
+            _name_bad_item(name, values)
+            raise
     bad = ~(np.isfinite(arr) & (arr > 0.0))
     if bad.any():
         i = int(np.argmax(bad))

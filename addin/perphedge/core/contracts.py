@@ -23,10 +23,23 @@ def _dec(x: float) -> Decimal:
     return Decimal(repr(x))
 
 
+# Steps and contract sizes come from a handful of markets: convert each once.
+_CACHE: dict[float, Decimal] = {}
+
+
+def _dec_cached(x: float) -> Decimal:
+    d = _CACHE.get(x)
+    if d is None:
+        if len(_CACHE) > 4096:
+            _CACHE.clear()
+        d = _CACHE[x] = Decimal(repr(x))
+    return d
+
+
 def _floor_to_step(amount: Decimal, step: float) -> float:
     if step == 0.0:
         return _float_down(amount)
-    s = _dec(step)
+    s = _dec_cached(step)
     steps = _CTX.divide(amount, s).to_integral_value(rounding=ROUND_FLOOR)
     if steps >= _MAX_STEPS:
         raise InvalidInput("amount_step", step, "is too fine for this amount: the count "
@@ -71,11 +84,11 @@ def contracts_for_notional(notional: float, price: float, contract_size: float =
     if n == 0.0:
         exact = Decimal(0)
     elif inv:
-        exact = _CTX.divide(_dec(n), _dec(cs))
+        exact = _CTX.divide(_dec(n), _dec_cached(cs))
     else:
         exact = _CTX.divide(_dec(n), _dec(p))
         if cs != _ONE:
-            exact = _CTX.divide(exact, _dec(cs))
+            exact = _CTX.divide(exact, _dec_cached(cs))
     count = _floor_to_step(exact, step)
     if minimum > 0.0 and count < minimum:
         raise BelowMinimum("contracts", float(exact), f"must be at least {minimum!r} (market minimum)")

@@ -15,9 +15,15 @@ from perphedge.core.errors import InvalidInput
 
 def number(name: str, value: Any) -> float:
     """A finite real number (bools are refused: True is not a price)."""
+    # Fast path for plain floats (most calls): x - x is 0.0 exactly when x is finite.
+    if type(value) is float and value - value == 0.0:
+        return value
     if isinstance(value, bool) or not isinstance(value, Real):
         raise InvalidInput(name, value, "must be a number")
-    x = float(value)
+    try:
+        x = float(value)
+    except OverflowError:  # an int too large for a float
+        raise InvalidInput(name, value, "must be a finite number") from None
     if not math.isfinite(x):
         raise InvalidInput(name, value, "must be a finite number")
     return x
