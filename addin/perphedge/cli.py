@@ -15,6 +15,7 @@ from perphedge import __version__
 
 #: name -> (module under perphedge.commands, attribute, one-line help)
 COMMANDS: dict[str, tuple[str, str, str]] = {
+    "refresh": ("refresh", "refresh", "Refresh a workbook's Market table in the file."),
     "addin": ("addin", "addin", "Build, install, check or remove the Excel add-in."),
     "plan": ("plan", "plan", "Print a hedge plan for holdings (command line or CSV)."),
     "demo": ("demo", "demo", "Run the hedge plan on the embedded example portfolio."),

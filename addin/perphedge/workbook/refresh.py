@@ -1,0 +1,240 @@
+"""THE refresh: fill a Market table from one batched ``market_rows`` pass.
+
+Used by the ribbon button (through the xlwings table) and by ``perphedge refresh FILE``
+(through the package table). Everything is computed before anything is written; each
+contiguous run of data columns is written in a single block write. A row the source could
+not serve at all keeps its previous figures and As-of time and says so in its Status.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import shutil
+import sys
+import time
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any, Callable, Protocol, Sequence
+
+from perphedge.core.errors import PerphedgeError
+from perphedge.core.marketdata import DataStatus, MarketRow
+from perphedge.workbook import ooxml
+from perphedge.workbook.table import KEEP, MarketTable, PackageMarketTable, as_datetime
+
+#: Header (lower case) -> MarketRow attribute, for every column a refresh writes.
+WRITTEN: dict[str, str] = {
+    "spot": "spot_price", "mark": "mark_price", "index": "index_price",
+    "funding rate": "rate_per_interval", "interval (h)": "interval_hours",
+    "next funding (utc)": "next_funding_ms", "contract size": "contract_size",
+    "amount step": "amount_step", "min amount": "min_amount", "inverse": "inverse",
+    "taker fee": "taker_fee", "mmr": "mmr", "maint. amount": "maint_amount",
+    "as of (utc)": "as_of", "status": "status",
+}
+FIGURES = tuple(a for a in WRITTEN.values() if a not in ("as_of", "status"))
+PAUSE_ENV = "PERPHEDGE_TEST_PAUSE_MID_WRITE"   # tests: seconds to pause mid-write
+
+
+class RefreshError(PerphedgeError):
+    """The refresh could not run; nothing was written."""
+
+
+class MarketSource(Protocol):
+    def market_rows(self, requests: Sequence[tuple[str, str | None]]) -> list[MarketRow]: ...
+
+
+@dataclass(frozen=True)
+class RefreshResult:
+    rows: int        # rows with a symbol
+    fresh: int
+    stale: int       # written, but marked stale (snapshot or last good values)
+    kept: int        # nothing new: previous values kept, marked stale
+    messages: tuple[str, ...]
+
+    def summary(self) -> str:
+        return (f"{self.rows} market rows: {self.fresh} fresh, {self.stale} stale, "
+                f"{self.kept} kept previous values")
+
+
+def _ms_to_dt(ms: int | None) -> datetime | None:
+    if ms is None:
+        return None
+    return datetime.fromtimestamp(ms / 1000, tz=timezone.utc).replace(tzinfo=None)
+
+
+def _dt_to_ms(dt: datetime | None) -> int | None:
+    return None if dt is None else int(dt.replace(tzinfo=timezone.utc).timestamp() * 1000)
+
+
+def _clean(v: Any) -> Any:
+    if isinstance(v, float) and not math.isfinite(v):
+        return None  # never a NaN or inf in a cell
+    return v
+
+
+def _has_figures(row: MarketRow) -> bool:
+    return any(getattr(row, f) is not None for f in FIGURES)
+
+
+def refresh_table(table: MarketTable, source: MarketSource, *, now_ms: int | None = None,
+                  progress: Callable[[str], None] = lambda _m: None) -> RefreshResult:
+    now_ms = int(time.time() * 1000) if now_ms is None else now_ms
+    headers = [h.strip().lower() for h in table.headers()]
+    for needed in ("symbol", "exchange"):
+        if needed not in headers:
+            raise RefreshError(f"the Market table has no {needed.title()} column "
+                               f"(headers: {', '.join(table.headers())})")
+    symbols = table.column(headers.index("symbol"))
+    exchanges = table.column(headers.index("exchange"))
+    wanted = [i for i, s in enumerate(symbols) if isinstance(s, str) and s.strip()]
+    requests = [(str(symbols[i]).strip(),
+                 str(exchanges[i]).strip() if isinstance(exchanges[i], str)
+                 and exchanges[i].strip() else None) for i in wanted]
+    progress(f"Perpetual Hedge: fetching market data for {len(requests)} rows…")
+    try:
+        rows = source.market_rows(requests) if requests else []
+    except PerphedgeError as e:
+        raise RefreshError(f"market data could not be fetched: {e}") from e
+    if len(rows) != len(requests):
+        raise RefreshError(f"market data came back for {len(rows)} of {len(requests)} rows")
+
+    cols = sorted(i for i, h in enumerate(headers) if h in WRITTEN)
+    as_of_col = headers.index("as of (utc)") if "as of (utc)" in headers else None
+    old_as_of = table.column(as_of_col) if as_of_col is not None else [None] * table.row_count()
+
+    grid: dict[int, dict[int, Any]] = {}
+    fresh = stale = kept = 0
+    messages = []
+    for i, row in zip(wanted, rows):
+        values: dict[str, Any]
+        if _has_figures(row):
+            values = {a: _clean(getattr(row, a)) for a in FIGURES}
+            values["next_funding_ms"] = _ms_to_dt(row.next_funding_ms)
+            values["as_of"] = _ms_to_dt(row.status.as_of_ms)
+            values["status"] = row.status.text(now_ms)
+            if row.status.stale:
+                stale += 1
+            else:
+                fresh += 1
+        else:
+            # nothing known for this row: keep what the table holds, say since when
+            kept += 1
+            prev = as_datetime(old_as_of[i])
+            reason = f"{row.status.reason or 'no data'}; previous values kept"
+            st = DataStatus(row.status.source, _dt_to_ms(prev) or row.status.as_of_ms,
+                            stale=True, reason=reason)
+            values = {a: KEEP for a in FIGURES}
+            values["as_of"] = KEEP
+            values["status"] = st.text(now_ms)
+            messages.append(f"{row.symbol} on {row.exchange}: {row.status.reason}")
+        grid[i] = {c: values[WRITTEN[headers[c]]] for c in cols}
+
+    progress("Perpetual Hedge: writing the Market table…")
+    for run in _runs(cols):
+        block = [[grid[i][c] if i in grid else KEEP for c in run]
+                 for i in range(table.row_count())]
+        table.write_block(run[0], block)
+    return RefreshResult(len(requests), fresh, stale, kept, tuple(messages))
+
+
+def _runs(cols: list[int]) -> list[list[int]]:
+    runs: list[list[int]] = []
+    for c in cols:
+        if runs and runs[-1][-1] == c - 1:
+            runs[-1].append(c)
+        else:
+            runs.append([c])
+    return runs
+
+
+# ----------------------------------------------------------------------------- files
+
+def lock_file(path: Path) -> Path:
+    """Excel's owner file for an open workbook: ``~$`` + the name."""
+    return path.with_name("~$" + path.name)
+
+
+def default_source(offline: bool) -> MarketSource:
+    if offline:
+        from perphedge.market.snapshot import SnapshotSource
+
+        return SnapshotSource()
+    from perphedge.market.service import get_service
+
+    return get_service()
+
+
+def refresh_file(path: str | Path, *, offline: bool = False, source: MarketSource | None = None,
+                 backup: bool = True, now_ms: int | None = None,
+                 progress: Callable[[str], None] = lambda _m: None) -> RefreshResult:
+    """Refresh the Market table inside a workbook file, changing nothing else in it.
+
+    The new file is written beside the old one, fsync'd and swapped in with
+    ``os.replace``; the previous file is kept as ``FILE.bak``. Any error leaves the file
+    as it was.
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise RefreshError(f"{path} does not exist")
+    if lock_file(path).exists():
+        raise RefreshError(f"{path.name} is open in Excel ({lock_file(path).name} exists); "
+                           "close it there, or use Refresh prices in Excel")
+    before = path.stat()
+    try:
+        pkg = ooxml.Package.read(path)
+        table = PackageMarketTable(pkg)
+    except ooxml.PackageError as e:
+        raise RefreshError(str(e)) from e
+    result = refresh_table(table, source or default_source(offline), now_ms=now_ms,
+                           progress=progress)
+    _recalc_on_load(pkg)
+    after = path.stat()
+    if (after.st_mtime_ns, after.st_size) != (before.st_mtime_ns, before.st_size):
+        raise RefreshError(f"{path} changed while refreshing; nothing written, try again")
+    if backup:
+        bak = path.with_name(path.name + ".bak")
+        tmp = bak.with_name(bak.name + ".tmp")
+        shutil.copy2(path, tmp)
+        os.replace(tmp, bak)
+    pkg.save(path, on_partial_write=_test_pause_hook())
+    return result
+
+
+def _recalc_on_load(pkg: ooxml.Package) -> None:
+    """Ask Excel/LibreOffice to recalculate on open: formulas read the new Market values."""
+    import re
+
+    part = pkg.workbook_part()
+    xml = pkg.data[part].decode("utf-8")
+    m = re.search(r"<(\w+:)?calcPr\b[^>]*?/?>", xml)
+    if m:
+        tag = m.group(0)
+        if "fullCalcOnLoad=" in tag:
+            new = re.sub(r'fullCalcOnLoad="[^"]*"', 'fullCalcOnLoad="1"', tag)
+        else:
+            new = tag.replace("calcPr", 'calcPr fullCalcOnLoad="1"', 1)
+        xml = xml[:m.start()] + new + xml[m.end():]
+    else:
+        p = (re.search(r"<(\w+:)?workbook[\s>]", xml).group(1) or "")
+        anchors = [f"</{p}definedNames>", f"</{p}externalReferences>", f"</{p}sheets>"]
+        for a in anchors:
+            at = xml.find(a)
+            if at >= 0:
+                at += len(a)
+                xml = xml[:at] + f'<{p}calcPr fullCalcOnLoad="1"/>' + xml[at:]
+                break
+    pkg.replace(part, xml.encode("utf-8"))
+
+
+def _test_pause_hook():
+    seconds = os.environ.get(PAUSE_ENV)
+    if not seconds:
+        return None
+
+    def pause() -> None:
+        sys.stderr.write("perphedge: paused mid-write\n")
+        sys.stderr.flush()
+        time.sleep(float(seconds))
+
+    return pause

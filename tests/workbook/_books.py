@@ -1,0 +1,73 @@
+"""Small workbooks laid out as the shared contract says (Market table named "Market", its
+header row exactly as specified), for the refresh/check/share tests. Market figures in
+them are synthetic inputs unless a test says otherwise."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from pathlib import Path
+
+from openpyxl import Workbook
+from openpyxl.chart import BarChart, Reference
+from openpyxl.comments import Comment
+from openpyxl.worksheet.datavalidation import DataValidation
+from openpyxl.workbook.defined_name import DefinedName
+from openpyxl.worksheet.table import Table, TableStyleInfo
+
+HEADERS = ["Symbol", "Exchange", "Spot", "Mark", "Index", "Funding rate", "Interval (h)",
+           "Next funding (UTC)", "Contract size", "Amount step", "Min amount", "Inverse",
+           "Taker fee", "MMR", "Maint. amount", "As of (UTC)", "Status"]
+HEADER_ROW = 4
+ROWS = [("BTC/USDT:USDT", "binanceusdm"), ("ETH/USDT:USDT", "bybit"),
+        ("SOL/USDT:USDT", "binanceusdm")]
+#: synthetic previous values sitting in the table before a refresh
+OLD_MARK = [100.0, 200.0, 300.0]
+OLD_AS_OF = datetime(2026, 1, 2, 3, 4)
+
+
+def build_market_book(path: Path, *, headers=None, rows=ROWS, extra=True) -> Path:
+    headers = headers or HEADERS
+    wb = Workbook()
+    port = wb.active
+    port.title = "Portfolio"
+    port["A1"] = "Asset"
+    port["B1"] = "Mark via lookup"
+    for i, (sym, ex) in enumerate(rows, start=2):
+        port.cell(i, 1, sym)
+        mark = chr(ord("A") + headers.index("Mark"))
+        sym_c = chr(ord("A") + headers.index("Symbol"))
+        port.cell(i, 2, f"=INDEX(Market!{mark}:{mark},MATCH(A{i},Market!{sym_c}:{sym_c},0))")
+    port["D1"] = 30
+    wb.defined_names["HorizonDays"] = DefinedName("HorizonDays", attr_text="Portfolio!$D$1")
+    dv = DataValidation(type="list", formula1='"0.25,0.5,1"')
+    port.add_data_validation(dv)
+    dv.add("C2:C4")
+    m = wb.create_sheet("Market")
+    m["A1"] = "Market data"
+    m["A2"] = "written by Refresh prices"
+    for c, h in enumerate(headers, start=1):
+        m.cell(HEADER_ROW, c, h)
+    for r, (sym, ex) in enumerate(rows, start=HEADER_ROW + 1):
+        row = dict.fromkeys(headers)
+        row.update({"Symbol": sym, "Exchange": ex, "Mark": OLD_MARK[r - HEADER_ROW - 1],
+                    "As of (UTC)": OLD_AS_OF, "Status": "fresh"})
+        for c, h in enumerate(headers, start=1):
+            cell = m.cell(r, c, row[h])
+            if h in ("As of (UTC)", "Next funding (UTC)"):
+                cell.number_format = "yyyy-mm-dd hh:mm"
+    last = chr(ord("A") + len(headers) - 1)
+    t = Table(displayName="Market", ref=f"A{HEADER_ROW}:{last}{HEADER_ROW + len(rows)}")
+    t.tableStyleInfo = TableStyleInfo(name="TableStyleMedium2", showRowStripes=True)
+    m.add_table(t)
+    if extra:
+        notes = wb.create_sheet("Notes")
+        notes["A1"] = "my own sheet"
+        notes["A1"].comment = Comment("kept as is", "me")
+        notes["B2"] = "=SUM(Portfolio!B2:B4)"
+        chart = BarChart()
+        chart.title = "Marks"
+        chart.add_data(Reference(port, min_col=2, min_row=1, max_row=len(rows) + 1),
+                       titles_from_data=True)
+        notes.add_chart(chart, "D2")
+    wb.save(path)
+    return path

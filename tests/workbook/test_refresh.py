@@ -1,0 +1,215 @@
+"""Headless refresh: values land in the right rows, nothing else in the file changes, a
+failing exchange keeps previous values marked stale, and a killed write leaves the file."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import zipfile
+from datetime import datetime
+from pathlib import Path
+
+import openpyxl
+import pytest
+
+from perphedge.workbook import refresh as rf
+from perphedge.workbook.table import PackageMarketTable
+from perphedge.workbook.ooxml import Package
+
+from ._books import HEADER_ROW, HEADERS, OLD_AS_OF, OLD_MARK, ROWS, build_market_book
+from ._fake import NOW_MS, BrokenSource, FakeSource
+
+MARKS = {"BTC/USDT:USDT": 70000.5, "ETH/USDT:USDT": 2500.25, "SOL/USDT:USDT": 150.75}
+NOW = datetime(2026, 5, 28, 20, 26, 40)   # NOW_MS as a naive UTC datetime
+
+
+def members(path):
+    with zipfile.ZipFile(path) as z:
+        return {i.filename: z.read(i) for i in z.infolist()}
+
+
+def market_values(path):
+    ws = openpyxl.load_workbook(path)["Market"]
+    hdr = [c.value for c in ws[HEADER_ROW]]
+    return [dict(zip(hdr, (c.value for c in r))) for r in ws.iter_rows(min_row=HEADER_ROW + 1)]
+
+
+def all_cells(path, skip_sheet=None, skip_rows=()):
+    wb = openpyxl.load_workbook(path)
+    out = {}
+    for ws in wb.worksheets:
+        for row in ws.iter_rows():
+            for c in row:
+                if ws.title == skip_sheet and c.row in skip_rows:
+                    continue
+                out[(ws.title, c.coordinate)] = (c.value, c.number_format, c.style_id)
+    return out
+
+
+def test_values_land_in_the_right_rows_and_nothing_else_changes(tmp_path):
+    book = build_market_book(tmp_path / "hedge.xlsx")
+    before = members(book)
+    cells_before = all_cells(book)
+    res = rf.refresh_file(book, source=FakeSource(MARKS), now_ms=NOW_MS)
+    assert (res.rows, res.fresh, res.stale, res.kept) == (3, 3, 0, 0)
+
+    rows = market_values(book)
+    for (sym, ex), r in zip(ROWS, rows):
+        assert (r["Symbol"], r["Exchange"]) == (sym, ex)
+        assert r["Mark"] == MARKS[sym]
+        assert r["Spot"] == MARKS[sym] - 1 and r["Index"] == MARKS[sym] + 0.5
+        assert r["Funding rate"] == 0.0001 and r["Interval (h)"] == 8
+        assert r["Inverse"] is False and r["Status"] == "fresh"
+        assert r["As of (UTC)"] == NOW
+        assert r["Next funding (UTC)"] == datetime(2026, 5, 28, 21, 26, 40)
+    # every other zip member is byte-identical: charts, comments, styles, other sheets,
+    # the table definition, names, validations
+    after = members(book)
+    changed = {k for k in before if before[k] != after.get(k)}
+    assert set(after) == set(before)
+    # only the Market sheet (and, if it did not ask already, workbook.xml's recalc flag)
+    assert "xl/worksheets/sheet2.xml" in changed
+    assert changed <= {"xl/worksheets/sheet2.xml", "xl/workbook.xml"}
+    assert b'fullCalcOnLoad="1"' in after["xl/workbook.xml"]
+    # and on the Market sheet only the refreshed data rows differ (styles kept)
+    cells_after = all_cells(book)
+    market_rows = range(HEADER_ROW + 1, HEADER_ROW + 1 + len(ROWS))
+    for key, val in cells_before.items():
+        sheet, coord = key
+        if sheet == "Market" and int("".join(ch for ch in coord if ch.isdigit())) in market_rows \
+                and coord[0] not in "AB":
+            assert cells_after[key][1:] == val[1:], key   # number format and style kept
+            continue
+        assert cells_after[key] == val, key
+    # the previous file is kept as a backup
+    assert members(tmp_path / "hedge.xlsx.bak") == before
+
+
+def test_moved_and_user_columns_are_kept_in_place(tmp_path):
+    headers = ["Exchange", "My note", "Symbol"] + [h for h in HEADERS if h not in
+                                                   ("Symbol", "Exchange", "Status")] + ["status"]
+    book = build_market_book(tmp_path / "moved.xlsx", headers=headers)
+    wb = openpyxl.load_workbook(book)
+    ws = wb["Market"]
+    ws.cell(HEADER_ROW + 1, 2, "=1+1")      # a user's formula in their own column
+    wb.save(book)
+    src = FakeSource(MARKS)
+    rf.refresh_file(book, source=src, now_ms=NOW_MS)
+    assert src.calls == [list(ROWS)]       # one batched pass, symbol/exchange by header
+    ws = openpyxl.load_workbook(book)["Market"]
+    assert ws.cell(HEADER_ROW + 1, 2).value == "=1+1"
+    for i, (sym, _ex) in enumerate(ROWS):
+        r = HEADER_ROW + 1 + i
+        assert ws.cell(r, 3).value == sym
+        assert ws.cell(r, headers.index("Mark") + 1).value == MARKS[sym]
+        assert ws.cell(r, len(headers)).value == "fresh"
+
+
+def test_failing_exchange_keeps_previous_values_marked_stale(tmp_path):
+    book = build_market_book(tmp_path / "hedge.xlsx")
+    res = rf.refresh_file(book, source=FakeSource(MARKS, failing={"bybit"}), now_ms=NOW_MS)
+    assert (res.fresh, res.kept) == (2, 1)
+    rows = market_values(book)
+    eth = rows[1]
+    assert eth["Mark"] == OLD_MARK[1] and eth["As of (UTC)"] == OLD_AS_OF
+    # age counted from the kept values' own as-of time: 2026-01-02 03:04 -> NOW
+    assert eth["Status"].startswith("stale: HTTP 503 from bybit; previous values kept (age 146d")
+    assert rows[0]["Mark"] == MARKS["BTC/USDT:USDT"] and rows[0]["Status"] == "fresh"
+
+
+def test_source_failure_changes_nothing(tmp_path):
+    book = build_market_book(tmp_path / "hedge.xlsx")
+    before = book.read_bytes()
+    with pytest.raises(rf.RefreshError, match="connection refused"):
+        rf.refresh_file(book, source=BrokenSource())
+    assert book.read_bytes() == before
+    assert not (tmp_path / "hedge.xlsx.bak").exists()
+
+
+def test_text_from_an_exchange_stays_text(tmp_path):
+    book = build_market_book(tmp_path / "hedge.xlsx")
+
+    class Evil(FakeSource):
+        def market_rows(self, requests):
+            return [r.__class__(**{**r.__dict__, "status": r.status.__class__(
+                "x", NOW_MS, True, '=HYPERLINK("http://evil","click")')})
+                for r in super().market_rows(requests)]
+
+    rf.refresh_file(book, source=Evil(MARKS), now_ms=NOW_MS)
+    ws = openpyxl.load_workbook(book)["Market"]
+    cell = ws.cell(HEADER_ROW + 1, HEADERS.index("Status") + 1)
+    assert cell.data_type == "s" and cell.value.startswith('stale: =HYPERLINK(')
+    with zipfile.ZipFile(book) as z:
+        assert b"<f>" not in z.read("xl/worksheets/sheet2.xml").split(b"<sheetData>")[1]
+
+
+def test_open_in_excel_or_unreadable_gives_a_clear_error(tmp_path):
+    book = build_market_book(tmp_path / "hedge.xlsx")
+    before = book.read_bytes()
+    (tmp_path / "~$hedge.xlsx").write_bytes(b"owner")
+    with pytest.raises(rf.RefreshError, match="open in Excel"):
+        rf.refresh_file(book, source=FakeSource(MARKS))
+    assert book.read_bytes() == before
+    junk = tmp_path / "junk.xlsx"
+    junk.write_bytes(b"not a zip")
+    with pytest.raises(rf.RefreshError, match="not a readable Excel workbook"):
+        rf.refresh_file(junk, source=FakeSource(MARKS))
+    assert junk.read_bytes() == b"not a zip"
+    with pytest.raises(rf.RefreshError, match="no Excel table named 'Market'"):
+        bare = tmp_path / "bare.xlsx"
+        openpyxl.Workbook().save(bare)
+        rf.refresh_file(bare, source=FakeSource(MARKS))
+
+
+def test_offline_snapshot_refresh_through_the_command(tmp_path):
+    from perphedge.cli import main
+    from perphedge.market.snapshot import SnapshotSource
+
+    book = build_market_book(tmp_path / "hedge.xlsx")
+    assert main(["refresh", str(book), "--offline"]) == 0
+    rows = market_values(book)
+    snap = SnapshotSource()
+    for (sym, ex), r in zip(ROWS, rows):
+        expected = snap.market_rows([(sym, ex)])[0]
+        if expected.contract_size is None:      # SOL is not in the recorded snapshot
+            assert sym == "SOL/USDT:USDT"
+            assert r["Mark"] == OLD_MARK[2] and "previous values kept" in r["Status"]
+            continue
+        assert r["Mark"] == expected.mark_price
+        assert r["Contract size"] == expected.contract_size
+        assert "recorded snapshot" in r["Status"]
+
+
+def test_killed_mid_write_leaves_the_original_intact(tmp_path):
+    book = build_market_book(tmp_path / "hedge.xlsx")
+    before = book.read_bytes()
+    env = {**os.environ, rf.PAUSE_ENV: "30"}
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "perphedge.cli", "refresh", str(book), "--offline"],
+        env=env, stderr=subprocess.PIPE, stdout=subprocess.DEVNULL, text=True)
+    try:
+        line = ""
+        for _ in range(200):                 # bounded: the child says when it is mid-write
+            line = proc.stderr.readline()
+            if "paused mid-write" in line or not line:
+                break
+        assert "paused mid-write" in line
+        partial = [p for p in tmp_path.iterdir() if p.name.endswith(".tmp")]
+        assert partial and partial[0].stat().st_size > 0     # a temp file is half written
+        proc.send_signal(signal.SIGKILL)
+        proc.wait(timeout=10)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    assert proc.returncode == -signal.SIGKILL
+    assert book.read_bytes() == before
+    assert Package.read(book).table("Market")       # still a readable workbook
+
+
+def test_package_table_reads_headers_and_columns(tmp_path):
+    book = build_market_book(tmp_path / "hedge.xlsx")
+    t = PackageMarketTable(Package.read(book))
+    assert t.headers() == HEADERS and t.row_count() == 3
+    assert t.column(0) == [s for s, _ in ROWS] and t.column(3) == OLD_MARK
