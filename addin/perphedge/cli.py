@@ -19,6 +19,7 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
     "addin": ("addin", "addin", "Build, install, check or remove the Excel add-in."),
     "plan": ("plan", "plan", "Print a hedge plan for holdings (command line or CSV)."),
     "demo": ("demo", "demo", "Run the hedge plan on the embedded example portfolio."),
+    "snapshot": ("snapshot", "snapshot", "Show, rebuild or record the offline market snapshot."),
 }
 
 
