@@ -37,7 +37,12 @@ MAX_LOG_BYTES = 1_000_000
 
 
 class BadResult(Exception):
-    """A function produced something a cell must not show (NaN, inf, an odd type)."""
+    """A function produced something a cell must not show: an odd type (a defect), or
+    NaN/inf (``overflow``: arithmetic on huge inputs, e.g. a rate of 1e300, or a defect)."""
+
+    def __init__(self, message: str, overflow: bool = False) -> None:
+        super().__init__(message)
+        self.overflow = overflow
 
 
 def error_text(message: str) -> str:
@@ -95,7 +100,7 @@ def _check_cell(value: Any) -> Any:
     if isinstance(value, Real) and not isinstance(value, bool):
         x = float(value)
         if not math.isfinite(x):
-            raise BadResult(f"result is not a finite number ({x!r})")
+            raise BadResult(f"result is not a finite number ({x!r})", overflow=True)
         return x
     raise BadResult(f"result cell of type {type(value).__name__}")
 
@@ -126,6 +131,8 @@ def excel_safe(func: F) -> F:
             return error_text(str(e))
         except BadResult as e:
             _log(func.__name__, args, None, str(e))
+            if e.overflow:
+                return error_text(f"{e}: are the inputs far too large or too small?")
             return error_text(f"internal error ({e})")
         except Exception as e:  # noqa: BLE001 - the point: nothing escapes into Excel
             _log(func.__name__, args, e, f"internal error ({type(e).__name__})")

@@ -192,30 +192,31 @@ def _market(symbol: Any, exchange: Any) -> tuple[Any, str, str | None]:
     return get_service(), sym, ex
 
 
-def _present(value: float | None, what: str, symbol: str, exchange: str | None) -> float:
+def _present(value: float | None, what: str, symbol: str, exchange: str) -> float:
     # An exchange that does not publish a figure gets a message, never a made-up 0.
     if value is None:
-        where = f" on {exchange}" if exchange else ""
-        raise DataUnavailable(f"no {what} for {symbol}{where}", exchange)
+        raise DataUnavailable(f"no {what} for {symbol} on {exchange}", exchange)
     return value
 
 
 @_excel
 def SPOT_PRICE(symbol, exchange=None):
     svc, sym, ex = _market(symbol, exchange)
-    return _present(svc.spot_price(sym, ex).value, "spot price", sym, ex)
+    return _present(svc.spot_price(sym, ex).value, "spot price", sym, ex or "the default exchange")
 
 
 @_excel
 def MARK_PRICE(symbol, exchange=None):
     svc, sym, ex = _market(symbol, exchange)
-    return _present(svc.ticker(sym, ex).value.mark_price, "mark price", sym, ex)
+    t = svc.ticker(sym, ex).value
+    return _present(t.mark_price, "mark price", t.symbol, t.exchange)
 
 
 @_excel
 def INDEX_PRICE(symbol, exchange=None):
     svc, sym, ex = _market(symbol, exchange)
-    return _present(svc.ticker(sym, ex).value.index_price, "index price", sym, ex)
+    t = svc.ticker(sym, ex).value
+    return _present(t.index_price, "index price", t.symbol, t.exchange)
 
 
 @_excel
