@@ -45,13 +45,10 @@ from perphedge.market.snapshot_build import (
     build_snapshot,
     decimal_places_to_step,
     dumps,
-    infer_interval_hours,
 )
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
 BTSPACEC = FIXTURES / "history" / "BTspaceC__crypto-swing-backtest"
-HOUR_MS = 3_600_000
-DAY_MS = 86_400_000
 MIT_FILES = re.compile(r"^(ccxt/|history/BTspaceC__crypto-swing-backtest/)")
 
 
@@ -247,15 +244,6 @@ def test_step_is_the_decimal_literal_for_any_number_of_places(places):
 def test_decimal_places_refuse_what_is_not_a_count(bad):
     with pytest.raises(InvalidInput, match="precision.amount"):
         decimal_places_to_step(bad)
-
-
-def test_interval_is_inferred_from_settlement_spacing_despite_jitter_and_gaps():
-    t0 = 1_766_188_800_005
-    times = [t0, t0 + 8 * HOUR_MS - 5, t0 + 16 * HOUR_MS + 11, t0 + 40 * HOUR_MS]
-    assert infer_interval_hours(times) == 8.0
-    assert infer_interval_hours([0, 4 * HOUR_MS, 8 * HOUR_MS]) == 4.0
-    with pytest.raises(InvalidInput):
-        infer_interval_hours([t0])
 
 
 def test_build_names_missing_fixture_files(tmp_path):

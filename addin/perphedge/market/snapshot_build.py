@@ -15,15 +15,14 @@ import csv
 import hashlib
 import json
 import re
-from collections import Counter
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from perphedge.core.conventions import MS_PER_HOUR
 from perphedge.core.errors import InvalidInput
+from perphedge.core.funding import infer_interval_hours
 
 FORMAT_VERSION = 1
 
@@ -117,15 +116,11 @@ def decimal_places_to_step(places: Any) -> float:
     return float(Decimal(1).scaleb(-places))
 
 
-def infer_interval_hours(times_ms: list[int]) -> float:
-    """The settlement spacing most common in a series (raw stamps carry a few ms of jitter,
-    so gaps are rounded to whole minutes first)."""
-    if len(times_ms) < 2:
-        raise InvalidInput("times_ms", times_ms, "needs two settlements to infer an interval")
-    ordered = sorted(times_ms)
-    gaps = Counter(round((b - a) / 60_000) for a, b in zip(ordered, ordered[1:]))
-    minutes, _ = max(gaps.items(), key=lambda kv: (kv[1], -kv[0]))
-    return minutes / 60
+def _interval_hours(times_ms: list[int]) -> float:
+    hours = infer_interval_hours(times_ms)
+    if hours is None:
+        raise ValueError(f"cannot infer a funding interval from {len(times_ms)} settlements")
+    return hours
 
 
 def _num(text: Any) -> float:
@@ -231,7 +226,7 @@ def _add_btspacec(book: _Book, root: Path, binance_markets: dict[str, Any]) -> N
         book.add("binanceusdm", m, "funding", {
             "as_of_ms": last_t, "file": rel,
             "source": _source_text(rel, f"last settlement {utc_text(last_t)}"),
-            "rate_per_interval": last_rate, "interval_hours": infer_interval_hours(times),
+            "rate_per_interval": last_rate, "interval_hours": _interval_hours(times),
             "interval_source": "history", "next_funding_ms": None, "timestamp_ms": last_t,
             "mark_price": last_mark, "index_price": None})
         book.add("binanceusdm", m, "ticker", {
@@ -317,7 +312,7 @@ def _add_bybit(book: _Book, root: Path, markets: dict[str, Any]) -> None:
     book.add("bybit", m, "funding", {
         "as_of_ms": last_t, "file": rel,
         "source": _source_text(rel, f"fetchFundingHistory, last settlement {utc_text(last_t)}"),
-        "rate_per_interval": last_rate, "interval_hours": infer_interval_hours(times),
+        "rate_per_interval": last_rate, "interval_hours": _interval_hours(times),
         "interval_source": "history", "next_funding_ms": None, "timestamp_ms": last_t,
         "mark_price": None, "index_price": None})
 
