@@ -20,6 +20,7 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
     "plan": ("plan", "plan", "Print a hedge plan for holdings (command line or CSV)."),
     "demo": ("demo", "demo", "Run the hedge plan on the embedded example portfolio."),
     "snapshot": ("snapshot", "snapshot", "Show, rebuild or record the offline market snapshot."),
+    "functions": ("functions", "functions", "List the Excel functions and their arguments."),
 }
 
 
