@@ -230,3 +230,14 @@ def test_inverse_short_liquidates_above_entry_and_closer_with_leverage(entry, qt
     higher = lev * 1.5
     assume(1 / higher > mmr * 1.01)
     assert entry < liquidation_price_short(entry, qty, qty / higher, mmr=mmr, inverse=True) < lp
+
+
+@given(entry=st.floats(10, 1e5), qty=st.floats(0.01, 100), lev=st.floats(1, 9))
+def test_tiered_result_holds_its_own_liquidation_notional(entry, qty, lev):
+    margin = qty * entry / lev
+    result = liquidation_short_tiered(entry, qty, margin, SYNTHETIC_TIERS)
+    t = result.tier
+    assert t.min_notional <= qty * result.price < t.max_notional
+    assert result.price > entry
+    scale = qty * result.price
+    assert linear_equity_minus_maintenance(entry, qty, margin, t.mmr, t.maint_amount, result.price) == pytest.approx(0, abs=1e-9 * scale)

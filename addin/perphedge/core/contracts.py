@@ -36,13 +36,13 @@ def _dec_cached(x: float) -> Decimal:
     return d
 
 
-def _floor_to_step(amount: Decimal, step: float) -> float:
+def _floor_to_step(amount: Decimal, step: float, step_name: str = "amount_step") -> float:
     if step == 0.0:
         return _float_down(amount)
     s = _dec_cached(step)
     steps = _CTX.divide(amount, s).to_integral_value(rounding=ROUND_FLOOR)
     if steps >= _MAX_STEPS:
-        raise InvalidInput("amount_step", step, "is too fine for this amount: the count "
+        raise InvalidInput(step_name, step, "is too fine for this amount: the count "
                            "would need more than 15 significant digits")
     # Up to 15 significant digits a float's repr is that decimal exactly.
     return float(_CTX.multiply(steps, s))
@@ -63,7 +63,7 @@ def round_down_to_step(amount: float, step: float) -> float:
     st = v.non_negative("step", step)
     if st == 0.0:
         return a
-    return _floor_to_step(_dec(a), st)
+    return _floor_to_step(_dec(a), st, "step")
 
 
 def contracts_for_notional(notional: float, price: float, contract_size: float = 1.0,

@@ -17,9 +17,12 @@ and maintenance are in the coin. Short PnL at X is P·(1/X − 1/E) coin; the no
 coin at X is P/X:
     margin + P·(1/X − 1/E) = (P/X)·MMR − cum
     ⇒ X = P·(1 − MMR) / (P/E − margin − cum) = qty·E·(1 − MMR) / (qty − margin − cum)
-which is Binance's COIN-M formula for one isolated short (Position·MMR − Position over
-(WB + cum)/CS − Position/EP, multiplied through by −CS). When margin + cum ≥ qty the
-denominator is ≤ 0: the coin margin covers any price rise and the short is never liquidated.
+Binance's COIN-M page states the general (cross, hedge-mode) formula; with one isolated
+short (TMM = UPNL = 0, no long or one-way leg) it reduces to this expression. ccxt's binance
+module implements the same isolated expressions (without cum); the tests cross-check both
+against it and against "equity = maintenance" evaluated independently. When margin + cum ≥
+qty the denominator is ≤ 0: the coin margin covers any price rise and the short is never
+liquidated.
 """
 
 from __future__ import annotations
