@@ -119,7 +119,8 @@ def test_markdown_table_lists_every_function_once():
     md = registry.markdown_table()
     for f in FUNCTIONS:
         assert md.count(f"| `{f.signature()}` |") == 1
-    assert md.startswith("| function | returns | live data |\n| --- | --- | --- |\n")
+    assert "\n| function | returns | live data |\n| --- | --- | --- |\n" in md
+    assert "`#HEDGE! hedge_ratio must be between 0 and 1, got 1.5`" in md
 
 
 def test_registry_imports_only_the_standard_library():
@@ -131,3 +132,12 @@ def test_registry_imports_only_the_standard_library():
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                          check=True).stdout.strip()
     assert out == "[]"
+
+
+def test_readme_function_reference_is_the_generated_table():
+    """Regenerate with `perphedge functions --markdown` when the registry changes."""
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text(encoding="utf-8")
+    marker = "<!-- section: functions"
+    after = readme[readme.index(marker):].split("\n", 1)[1]
+    section = after.split("\n## ", 1)[0]
+    assert section.strip() == registry.markdown_table().strip()

@@ -276,7 +276,16 @@ def catalogue_lines() -> list[str]:
 
 def markdown_table() -> str:
     """The README's function reference, generated so it cannot drift from the code."""
-    rows = ["| function | returns | live data |", "| --- | --- | --- |"]
+    rows = [
+        "Ratios are fractions: a cell showing 50 % holds 0.5. Empty optional arguments take",
+        "the defaults shown. Tables are returned as arrays that spill (Excel's dynamic",
+        "arrays). Bad input or unavailable data shows in the cell as a short reason, e.g.",
+        f"`{ERROR_PREFIX} hedge_ratio must be between 0 and 1, got 1.5` — never as a",
+        "traceback, NaN or a silent 0. Live functions read market data through a",
+        "short-lived cache (one batched request per exchange and endpoint); `MARKET_STATUS`",
+        "says where a figure came from and how old it is.",
+        "",
+        "| function | returns | live data |", "| --- | --- | --- |"]
     for f in FUNCTIONS:
         rows.append(f"| `{f.signature()}` | {_md(f.returns)} | {'yes' if f.live else ''} |")
     rows += ["", "Arguments:", ""]
