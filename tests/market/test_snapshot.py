@@ -16,7 +16,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from perphedge.core.errors import DataUnavailable, InvalidInput, UnknownSymbol
@@ -72,9 +72,12 @@ def response(exchange: str, method: str, description: str) -> dict:
     raise AssertionError(f"{exchange} {method} {description} not in fixtures")
 
 
+SOURCE = SnapshotSource(load_snapshot(EMBEDDED_PATH))
+
+
 @pytest.fixture(scope="module")
 def source() -> SnapshotSource:
-    return SnapshotSource(load_snapshot(EMBEDDED_PATH))
+    return SOURCE
 
 
 # ----------------------------------------------------------------------------- provenance
@@ -255,6 +258,7 @@ def test_build_names_missing_fixture_files(tmp_path):
 
 def test_snapshot_says_it_is_recorded_and_dated():
     snap = load_snapshot()
+    assert snap.figures[("okx", "BTC/USDT")]["ticker"].as_of_ms == 1710328243709
     last = int(csv_rows("BTC")[-1]["fundingTime"])
     assert snap.recorded_at_ms == last  # 2026-03-20 00:00 UTC settlement, the newest figure
     assert "NOT live" in snap.description and "2026-03-20" in snap.description
@@ -386,6 +390,16 @@ def test_funding_history_counts_back_from_the_snapshots_last_point(source):
     assert len(source.funding_history("BTC", 90).value) == 270
     assert len(source.funding_history("BTC", 365).value) == 271  # all that was recorded
     assert source.funding_history("BTC", 30).status.as_of_ms == last
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.integers(min_value=1, max_value=24 * 120))
+def test_funding_window_holds_the_settlements_of_the_last_hours(hours):
+    # 8-hourly settlements, the newest included, the one exactly `hours` back excluded:
+    # a window of h hours holds ceil(h / 8) of them, at most the 271 recorded.
+    points = SOURCE.funding_history("BTC", hours / 24).value
+    assert len(points) == min(271, -(-hours // 8))
+    assert points[-1].time_ms == int(csv_rows("BTC")[-1]["fundingTime"])
 
 
 @pytest.mark.parametrize("bad", [0, -1, "30", float("nan"), None])

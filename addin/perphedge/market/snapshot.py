@@ -118,6 +118,11 @@ class Snapshot:
         m = self.markets.get((exchange, symbol))
         return None if m is None else m.figure(kind)
 
+    @property
+    def figures(self) -> Mapping[tuple[str, str], Mapping[str, Figure]]:
+        """Every recorded figure, keyed by (exchange, symbol), then by kind."""
+        return MappingProxyType({key: m.figures for key, m in self.markets.items()})
+
 
 def utc_text(ms: int) -> str:
     return datetime.fromtimestamp(ms / 1000, UTC).strftime("%Y-%m-%d %H:%M UTC")
@@ -489,7 +494,7 @@ def _window(points: Sequence[Sequence[Any]], days: float) -> list[tuple[int, flo
     if not points:
         return []
     last_min = int(points[-1][0]) // 60_000
-    start_min = last_min - days * MS_PER_DAY / 60_000
+    start_min = last_min - round(days * MS_PER_DAY / 60_000)
     return [(int(t), float(x)) for t, x in points if int(t) // 60_000 > start_min]
 
 
