@@ -1,7 +1,6 @@
 import json
 import re
 
-import pytest
 
 from perphedge.cli import main
 

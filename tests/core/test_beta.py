@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 from hypothesis import given, strategies as st
 
-from perphedge.core.beta import BetaResult, min_variance_hedge
+from perphedge.core.beta import min_variance_hedge
 from perphedge.core.errors import InvalidInput
 
 
