@@ -284,7 +284,7 @@ def _find(snapshot: Snapshot, symbol: str, exchange: str) -> SnapshotMarket | No
             return m
     if ":" in text:  # a full unified symbol means exactly that market
         return None
-    if "/" in text:  # BTC/USDT where no such spot market is held: its perp, as live
+    if "/" in text:  # BTC/USDT: its perp when held (as live), else the spot market
         base, _, quote = text.partition("/")
     else:
         base, quote = _split(text)
