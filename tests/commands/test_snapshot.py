@@ -165,3 +165,34 @@ def test_snapshot_group_is_registered(capsys):
     assert code == 0 and "snapshot" in out
     code, out, _ = run(capsys, "snapshot", "--help")
     assert code == 0 and all(name in out for name in ("show", "build", "record"))
+
+
+# ----------------------------------------------------------------------------- record, live path
+
+def test_record_through_the_market_service_against_the_local_exchange(capsys, tmp_path, monkeypatch):
+    """The real MarketService and ccxt, talking HTTP to a local server on 127.0.0.1 that
+    answers with ccxt's recorded Bybit responses (fetchFundingRates body of 2024-11-04)."""
+    pytest.importorskip("perphedge.market.service")
+    fakeexchange = pytest.importorskip("market.fakeexchange")
+    recorded = pytest.importorskip("market.recorded")
+    from perphedge.market.config import MarketConfig
+    from perphedge.market.service import MarketService
+
+    expected = recorded.response_entry("bybit", "fetchFundingRates")["parsedResponse"]["BTC/USDT:USDT"]
+    target = tmp_path / "live.json"
+    with fakeexchange.FakeExchange(recorded.bybit_routes(), lifetime_s=60) as fx:
+        config = MarketConfig(cache_dir=tmp_path / "cache", api_base={"bybit": fx.base_url})
+        monkeypatch.setattr(snapshot_command, "make_service",
+                            lambda: MarketService(config, clock=lambda: 1_773_968_400.0))
+        code, out, err = run(capsys, "snapshot", "record", "--exchange", "bybit", "--symbols", "BTC",
+                             "--symbols", "NOPE", "--days", "3", "--out", str(target))
+    assert code == 0, err
+    snap = load_snapshot(target)
+    ticker = snap.figure("bybit", "BTC/USDT:USDT", "ticker")
+    funding = snap.figure("bybit", "BTC/USDT:USDT", "funding")
+    assert ticker.source == funding.source == "live bybit API"
+    assert ticker.values["mark_price"] == expected["markPrice"]
+    assert ticker.values["index_price"] == expected["indexPrice"]
+    assert funding.values["rate_per_interval"] == expected["fundingRate"]
+    assert "leverage_tiers" in snap.market("bybit", "BTC/USDT:USDT").absent
+    assert "not recorded NOPE" in out
