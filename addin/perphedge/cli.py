@@ -15,6 +15,8 @@ from perphedge import __version__
 
 #: name -> (module under perphedge.commands, attribute, one-line help)
 COMMANDS: dict[str, tuple[str, str, str]] = {
+    "check": ("check", "check", "Report what in a workbook needs attention before use or sharing."),
+    "share": ("share", "share", "Write a copy of a workbook that is safe to send."),
     "refresh": ("refresh", "refresh", "Refresh a workbook's Market table in the file."),
     "addin": ("addin", "addin", "Build, install, check or remove the Excel add-in."),
     "plan": ("plan", "plan", "Print a hedge plan for holdings (command line or CSV)."),

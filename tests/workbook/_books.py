@@ -71,3 +71,52 @@ def build_market_book(path: Path, *, headers=None, rows=ROWS, extra=True) -> Pat
         notes.add_chart(chart, "D2")
     wb.save(path)
     return path
+
+
+def rewrite_parts(path: Path, fn) -> Path:
+    """Edit a workbook's zip members (name -> bytes) in place, for crafting test files."""
+    import zipfile
+
+    with zipfile.ZipFile(path) as z:
+        parts = {i.filename: z.read(i) for i in z.infolist()}
+    fn(parts)
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as z:
+        for k, v in parts.items():
+            z.writestr(k, v)
+    return path
+
+
+def set_cached_value(parts: dict, sheet_part: str, formula: str, value: str) -> None:
+    """Give a formula cell the saved value Excel would have stored with it."""
+    s = parts[sheet_part]
+    old = f"<f>{formula}</f><v />".encode()
+    assert old in s, "formula cell not found"
+    parts[sheet_part] = s.replace(old, f"<f>{formula}</f><v>{value}</v>".encode())
+
+
+def add_external_link(parts: dict, target: str = "file:///C:/other/prices.xlsx") -> None:
+    """A link to another workbook, as Excel writes it (externalReferences + part + rels)."""
+    ns_r = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
+    parts["xl/externalLinks/externalLink1.xml"] = (
+        '<?xml version="1.0" encoding="UTF-8"?><externalLink xmlns="http://schemas.'
+        f'openxmlformats.org/spreadsheetml/2006/main" xmlns:r="{ns_r}"><externalBook '
+        'r:id="rId1"><sheetNames><sheetName val="Prices"/></sheetNames></externalBook>'
+        '</externalLink>').encode()
+    parts["xl/externalLinks/_rels/externalLink1.xml.rels"] = (
+        '<?xml version="1.0" encoding="UTF-8"?><Relationships xmlns="http://schemas.'
+        'openxmlformats.org/package/2006/relationships"><Relationship Id="rId1" '
+        f'Type="{ns_r}/externalLinkPath" Target="{target}" TargetMode="External"/>'
+        '</Relationships>').encode()
+    rels = parts["xl/_rels/workbook.xml.rels"].decode()
+    parts["xl/_rels/workbook.xml.rels"] = rels.replace(
+        "</Relationships>", f'<Relationship Id="rIdX1" Type="{ns_r}/externalLink" '
+        'Target="externalLinks/externalLink1.xml"/></Relationships>').encode()
+    wbx = parts["xl/workbook.xml"].decode()
+    wbx = wbx.replace("</sheets>", '</sheets><externalReferences><externalReference '
+                      'r:id="rIdX1"/></externalReferences>', 1)
+    parts["xl/workbook.xml"] = wbx.encode()
+    ct = parts["[Content_Types].xml"].decode()
+    parts["[Content_Types].xml"] = ct.replace(
+        "</Types>", '<Override PartName="/xl/externalLinks/externalLink1.xml" ContentType='
+        '"application/vnd.openxmlformats-officedocument.spreadsheetml.externalLink+xml"/>'
+        "</Types>").encode()

@@ -112,8 +112,8 @@ class OpenpyxlMarketTable:
         from openpyxl.utils.cell import range_boundaries
 
         for ws in workbook.worksheets:
-            for tname, table in ws.tables.items():
-                if tname.lower() == name.lower():
+            for table in ws.tables.values():  # (TableList.items() gives refs, not tables)
+                if table.displayName.lower() == name.lower():
                     self.ws, self.table = ws, table
                     c1, r1, c2, r2 = range_boundaries(table.ref)
                     self.first_row = r1 + (table.headerRowCount if table.headerRowCount is not None else 1)

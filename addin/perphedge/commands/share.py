@@ -1,0 +1,34 @@
+"""``perphedge share IN OUT``."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from perphedge.core.errors import PerphedgeError
+
+
+@click.command("share")
+@click.argument("src", metavar="IN", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.argument("dst", metavar="OUT", type=click.Path(dir_okay=False, path_type=Path))
+def share(src: Path, dst: Path) -> None:
+    """Write OUT: a copy of IN that is safe to send (values instead of add-in formulas,
+    no settings sheets, links or macros, market as-of time stamped)."""
+    from perphedge.workbook import check as ck
+    from perphedge.workbook.share import share_file
+
+    try:
+        res = share_file(src, dst)
+    except PerphedgeError as e:
+        raise click.ClickException(str(e)) from e
+    click.echo(f"wrote {dst}: {res.formulas_replaced} formulas (add-in functions, external "
+               f"links) replaced by their values, "
+               f"{len(res.sheets_removed)} settings sheets and {res.links_removed} external "
+               f"links removed")
+    click.echo(res.stamp)
+    left = [f for f in ck.check_file(dst) if f.kind != "stale-market"]
+    for f in left:
+        click.echo(f"still needs attention: {f.kind} {f.where}: {f.detail}")
+    if left:
+        raise click.ClickException("the copy still needs attention (see above)")

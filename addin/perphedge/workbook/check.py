@@ -1,0 +1,163 @@
+"""What in a workbook needs attention before it is used or sent on.
+
+Reads the file part by part (never through Excel, never running anything): formulas that
+call the add-in's functions (a colleague without the add-in sees #NAME?), external links,
+anything that configures the add-in's interpreter or Python path (a received workbook or
+folder must not choose what Python runs), macros, old market data and error cells.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+from perphedge.workbook import ooxml
+from perphedge.workbook.table import PackageMarketTable, as_datetime
+
+#: The template's settings sheet/file names (PROJECT_NAME "myaddin") and xlwings' own.
+CONFIG_NAMES = ("myaddin.conf", "xlwings.conf")
+#: Python beside a workbook that could stand in for ours if the workbook folder is put on
+#: sys.path (a workbook settings sheet can switch that on).
+SHADOW_NAMES = ("perphedge.py", "perphedge", "xlwings.py", "xlwings")
+MACRO_CT = ("macroEnabled", "vbaProject")
+DEFAULT_MAX_AGE_HOURS = 24.0
+_STR = re.compile(r'"(?:[^"]|"")*"')
+
+
+@dataclass(frozen=True)
+class Finding:
+    kind: str        # addin-formula, external-link, config-sheet, config-file, macros,
+                     # stale-market, error-cell, unreadable
+    where: str
+    detail: str
+
+
+def addin_functions() -> frozenset[str]:
+    from perphedge.excel.registry import function_names
+
+    return function_names()
+
+
+def calls_addin(formula: str, names: frozenset[str]) -> list[str]:
+    """Add-in function names a formula calls (text in quotes ignored)."""
+    bare = _STR.sub('""', formula)
+    found = []
+    for m in re.finditer(r"([A-Za-z_][A-Za-z0-9_.]*)\s*\(", bare):
+        name = m.group(1).rsplit("!", 1)[-1].rsplit(".", 1)[-1].upper()
+        if name in names and name not in found:
+            found.append(name)
+    return found
+
+
+def is_config_sheet(name: str) -> bool:
+    n = name.strip().lower().lstrip("_")
+    return n in CONFIG_NAMES or n.endswith(".py")
+
+
+def check_file(path: str | Path, *, max_age_hours: float | None = None,
+               now_ms: int | None = None) -> list[Finding]:
+    path = Path(path)
+    now_ms = int(time.time() * 1000) if now_ms is None else now_ms
+    out: list[Finding] = []
+    for name in CONFIG_NAMES:
+        for cand in (path.parent / name, path.parent / f"_{name}"):
+            if cand.exists():
+                out.append(Finding("config-file", str(cand),
+                                   "a settings file beside the workbook can choose the Python "
+                                   "interpreter and path the add-in runs; delete it unless you "
+                                   "wrote it"))
+    for name in SHADOW_NAMES:
+        cand = path.parent / name
+        if cand.exists():
+            out.append(Finding("config-file", str(cand),
+                               "Python code beside the workbook could be imported in place of "
+                               "the add-in's own package"))
+    try:
+        pkg = ooxml.Package.read(path)
+        sheets = pkg.sheets()
+    except ooxml.PackageError as e:
+        return out + [Finding("unreadable", str(path), str(e))]
+
+    ct = pkg.data.get("[Content_Types].xml", b"").decode("utf-8", "replace")
+    vba_parts = [n for n in pkg.data if n.lower().endswith("vbaproject.bin")]
+    if vba_parts or path.suffix.lower() in (".xlsm", ".xlam", ".xltm") or \
+            any(m in ct for m in MACRO_CT):
+        out.append(Finding("macros", ", ".join(vba_parts) or path.name,
+                           "the workbook carries VBA macros; open it only if you trust "
+                           "the sender, share it as .xlsx"))
+    for s in sheets:
+        if is_config_sheet(s.name):
+            out.append(Finding("config-sheet", s.name,
+                               "this sheet configures the add-in (interpreter, Python path, "
+                               "modules) for whoever opens the workbook"))
+    ext = [n for n in pkg.data if n.startswith("xl/externalLinks/") and n.endswith(".xml")]
+    for n in ext:
+        targets = [r.target for r in pkg.relationships(n) if r.external]
+        out.append(Finding("external-link", n,
+                           f"links to {', '.join(targets) or 'another workbook'}"))
+
+    names = addin_functions()
+    for s in sheets:
+        for c in pkg.cells(s.part):
+            if c.formula:
+                called = calls_addin(c.formula, names)
+                if called:
+                    out.append(Finding("addin-formula", f"{s.name}!{c.ref}",
+                                       f"calls {', '.join(called)}: shows #NAME? without "
+                                       f"the add-in (={c.formula})"))
+            if c.type == "e" or (isinstance(c.value, str) and c.value.startswith("#HEDGE!")):
+                out.append(Finding("error-cell", f"{s.name}!{c.ref}", str(c.value)))
+    out += _market_age(pkg, max_age_hours, now_ms)
+    return out
+
+
+def _max_age_from_workbook(pkg: ooxml.Package) -> float | None:
+    ref = pkg.defined_names().get("MaxDataAgeHours")
+    if not ref or "!" not in ref:
+        return None
+    sheet, cell = ref.rsplit("!", 1)
+    sheet = sheet.strip("'")
+    try:
+        part = pkg.sheet(sheet).part
+        r, c = ooxml.split_ref(cell)
+    except ooxml.PackageError:
+        return None
+    for cl in pkg.cells(part):
+        if (cl.row, cl.col) == (r, c) and isinstance(cl.value, float) and cl.value > 0:
+            return cl.value
+    return None
+
+
+def _market_age(pkg: ooxml.Package, max_age_hours: float | None, now_ms: int) -> list[Finding]:
+    try:
+        table = PackageMarketTable(pkg)
+    except ooxml.PackageError:
+        return []
+    headers = [h.strip().lower() for h in table.headers()]
+    if "as of (utc)" not in headers or "symbol" not in headers:
+        return []
+    limit = max_age_hours or _max_age_from_workbook(pkg) or DEFAULT_MAX_AGE_HOURS
+    symbols = table.column(headers.index("symbol"))
+    out = []
+    for i, (sym, as_of) in enumerate(zip(symbols, table.column(headers.index("as of (utc)")))):
+        if not (isinstance(sym, str) and sym.strip()):
+            continue
+        dt = as_datetime(as_of)
+        where = f"{table.ref.sheet.name} row {table.first_row + i} ({sym})"
+        if dt is None:
+            out.append(Finding("stale-market", where, "no market data yet: run Refresh prices"))
+            continue
+        from datetime import timezone
+
+        age_h = (now_ms - dt.replace(tzinfo=timezone.utc).timestamp() * 1000) / 3_600_000
+        if age_h > limit:
+            out.append(Finding("stale-market", where,
+                               f"market data as of {dt:%Y-%m-%d %H:%M} UTC is {age_h:.1f} h old "
+                               f"(limit {limit:g} h)"))
+    return out
+
+
+def as_json(findings: list[Finding]) -> list[dict]:
+    return [asdict(f) for f in findings]

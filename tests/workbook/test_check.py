@@ -1,0 +1,109 @@
+"""One crafted workbook per hazard; a refreshed plain workbook is clean."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import openpyxl
+import pytest
+
+from perphedge.cli import main
+from perphedge.workbook import check as ck
+from perphedge.workbook.refresh import refresh_file
+
+from ._books import add_external_link, build_market_book, rewrite_parts
+from ._fake import NOW_MS, FakeSource
+
+MARKS = {"BTC/USDT:USDT": 1.0, "ETH/USDT:USDT": 2.0, "SOL/USDT:USDT": 3.0}
+
+
+@pytest.fixture
+def clean(tmp_path):
+    book = build_market_book(tmp_path / "clean.xlsx")
+    refresh_file(book, source=FakeSource(MARKS), now_ms=NOW_MS, backup=False)
+    return book
+
+
+def kinds(path, **kw):
+    return sorted({f.kind for f in ck.check_file(path, now_ms=NOW_MS + 3_600_000, **kw)})
+
+
+def edit(path, fn):
+    wb = openpyxl.load_workbook(path)
+    fn(wb)
+    wb.save(path)
+    return path
+
+
+def test_refreshed_plain_workbook_is_clean(clean):
+    assert kinds(clean) == []
+
+
+def test_addin_formula(clean):
+    edit(clean, lambda wb: wb["Portfolio"].__setitem__("C2", "=HEDGE_SIZE(B2, 0.5)"))
+    found = ck.check_file(clean, now_ms=NOW_MS)
+    assert [(f.kind, f.where) for f in found] == [("addin-formula", "Portfolio!C2")]
+    assert "HEDGE_SIZE" in found[0].detail
+
+
+def test_function_name_inside_text_is_not_a_call():
+    names = frozenset({"HEDGE_SIZE"})
+    assert ck.calls_addin('="HEDGE_SIZE(1)"&A1', names) == []
+    assert ck.calls_addin("='perphedge.xlam'!HEDGE_SIZE(A1,B1)", names) == ["HEDGE_SIZE"]
+    assert ck.calls_addin("=hedge_size(A1,B1)+SUM(A1)", names) == ["HEDGE_SIZE"]
+
+
+@pytest.mark.parametrize("sheet", ["myaddin.conf", "xlwings.conf", "_myaddin.conf", "code.py"])
+def test_config_sheet(clean, sheet):
+    def add(wb):
+        ws = wb.create_sheet(sheet)
+        ws["A1"], ws["B1"] = "Interpreter_Win", r"\\evil\share\python.exe"
+    edit(clean, add)
+    assert kinds(clean) == ["config-sheet"]
+
+
+@pytest.mark.parametrize("name", ["myaddin.conf", "xlwings.conf", "perphedge.py"])
+def test_config_or_code_file_beside_the_workbook(clean, name):
+    (clean.parent / name).write_text('"Interpreter_Win","C:\\evil\\python.exe"\n')
+    assert kinds(clean) == ["config-file"]
+
+
+def test_macros(tmp_path):
+    import xlwings
+
+    book = tmp_path / "book.xlsm"
+    shutil.copyfile(Path(xlwings.__file__).parent / "quickstart.xlsm", book)
+    assert "macros" in kinds(book)
+
+
+def test_external_link(clean):
+    rewrite_parts(clean, add_external_link)
+    found = ck.check_file(clean, now_ms=NOW_MS)
+    assert [f.kind for f in found] == ["external-link"]
+    assert "prices.xlsx" in found[0].detail
+
+
+def test_old_market_data(clean):
+    assert kinds(clean) == []
+    later = NOW_MS + 25 * 3_600_000
+    found = ck.check_file(clean, now_ms=later)
+    assert {f.kind for f in found} == {"stale-market"} and len(found) == 3
+    assert "25.0 h old (limit 24 h)" in found[0].detail
+    assert ck.check_file(clean, now_ms=later, max_age_hours=48) == []
+
+
+def test_error_cells(clean):
+    edit(clean, lambda wb: wb["Portfolio"].__setitem__("E2", "#N/A"))
+    found = ck.check_file(clean, now_ms=NOW_MS)
+    assert [(f.kind, f.where, f.detail) for f in found] == [("error-cell", "Portfolio!E2", "#N/A")]
+
+
+def test_command_exit_codes_and_json(clean, capsys):
+    assert main(["check", str(clean), "--max-age-hours", "1000000"]) == 0
+    edit(clean, lambda wb: wb["Portfolio"].__setitem__("C2", "=FUNDING_APR(0.0001)"))
+    capsys.readouterr()
+    assert main(["check", str(clean), "--json", "--max-age-hours", "1000000"]) == 1
+    out = json.loads(capsys.readouterr().out)
+    assert out["clean"] is False and out["findings"][0]["kind"] == "addin-formula"
