@@ -16,13 +16,13 @@ import hashlib
 import json
 import re
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
 from perphedge.core.errors import InvalidInput
 from perphedge.core.funding import infer_interval_hours
+from perphedge.market.snapshot import utc_text
 
 FORMAT_VERSION = 1
 
@@ -103,11 +103,6 @@ DESCRIPTION = (
 
 
 # ----------------------------------------------------------------------------- helpers
-
-def utc_text(ms: int) -> str:
-    """``2026-03-20 00:00 UTC`` for notes and reasons."""
-    return datetime.fromtimestamp(ms / 1000, UTC).strftime("%Y-%m-%d %H:%M UTC")
-
 
 def decimal_places_to_step(places: Any) -> float:
     """Binance's markets file gives precision as a count of decimals: 3 -> 0.001, 0 -> 1."""
