@@ -1,0 +1,158 @@
+"""In-process TTL cache that keeps the last good value through failures, and the
+on-disk cache of loaded markets.
+
+A key is fetched at most once per TTL, whether the fetch succeeds or fails: after a
+failure the key is not asked again until the TTL has passed, so a thousand cells reading
+a dead endpoint cost one (bounded, retried) attempt, not a thousand.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+import threading
+import time
+from collections.abc import Callable, Hashable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Generic, TypeVar
+
+T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class Entry(Generic[T]):
+    """What a key holds: the last good value (if any) and the last failure (if newer)."""
+
+    value: T | None
+    has_value: bool
+    as_of_ms: int          # when the value was obtained (our clock)
+    checked_ms: int        # when the key was last fetched or attempted
+    error: BaseException | None = None
+
+
+class TTLCache:
+    """Thread-safe; one lock per key so concurrent readers of a key wait for one fetch."""
+
+    def __init__(self, clock: Callable[[], float] = time.time) -> None:
+        self._clock = clock
+        self._entries: dict[Hashable, Entry[Any]] = {}
+        self._locks: dict[Hashable, threading.Lock] = {}
+        self._guard = threading.Lock()
+
+    def now_ms(self) -> int:
+        return int(self._clock() * 1000)
+
+    def peek(self, key: Hashable) -> Entry[Any] | None:
+        return self._entries.get(key)
+
+    def get(self, key: Hashable, ttl_s: float, fetch: Callable[[], T],
+            failed_ttl_s: float | None = None) -> Entry[T]:
+        """The entry for ``key``, fetching first when it is older than ``ttl_s``
+        (``failed_ttl_s`` after a failure, default the same).
+
+        A failed fetch keeps the previous value and records the error; the caller decides
+        whether to serve that value as stale or to raise.
+        """
+        entry = self._fresh(key, ttl_s, failed_ttl_s)
+        if entry is not None:
+            return entry
+        with self._lock_for(key):
+            entry = self._fresh(key, ttl_s, failed_ttl_s)
+            if entry is not None:
+                return entry
+            old = self._entries.get(key)
+            try:
+                value = fetch()
+            except Exception as e:  # recorded, then served as stale or raised by the caller
+                now = self.now_ms()
+                entry = Entry(old.value if old else None, bool(old and old.has_value),
+                              old.as_of_ms if old else now, now, e)
+            else:
+                now = self.now_ms()
+                entry = Entry(value, True, now, now, None)
+            self._entries[key] = entry
+            return entry
+
+    def put(self, key: Hashable, value: Any) -> None:
+        now = self.now_ms()
+        self._entries[key] = Entry(value, True, now, now, None)
+
+    def clear(self) -> None:
+        with self._guard:
+            self._entries.clear()
+
+    def _fresh(self, key: Hashable, ttl_s: float, failed_ttl_s: float | None = None) -> Entry[Any] | None:
+        entry = self._entries.get(key)
+        if entry is not None and entry.error is not None and failed_ttl_s is not None:
+            ttl_s = failed_ttl_s
+        if entry is not None and self.now_ms() - entry.checked_ms < ttl_s * 1000:
+            return entry
+        return None
+
+    def _lock_for(self, key: Hashable) -> threading.Lock:
+        with self._guard:
+            return self._locks.setdefault(key, threading.Lock())
+
+
+class MarketsDiskCache:
+    """Loaded ccxt markets per exchange (and API base), kept for ``ttl_s`` on disk.
+
+    Written atomically (temporary file, then rename) so a crash or a second process
+    never leaves a half-written file; an unreadable file is simply ignored.
+    """
+
+    def __init__(self, directory: Path, ttl_s: float, clock: Callable[[], float] = time.time,
+                 version: str = "") -> None:
+        self.directory = Path(directory)
+        self.ttl_s = ttl_s
+        self._clock = clock
+        self._version = version
+
+    def path(self, exchange_id: str, api_base: str | None) -> Path:
+        suffix = ""
+        if api_base:
+            import hashlib
+
+            suffix = "-" + hashlib.sha256(api_base.encode()).hexdigest()[:10]
+        return self.directory / "markets" / f"{exchange_id}{suffix}.json"
+
+    def load(self, exchange_id: str, api_base: str | None) -> dict[str, Any] | None:
+        path = self.path(exchange_id, api_base)
+        try:
+            data = json.loads(path.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            return None
+        if not isinstance(data, dict) or data.get("ccxt_version") != self._version:
+            return None
+        saved_ms = data.get("saved_at_ms")
+        if not isinstance(saved_ms, int) or self._clock() * 1000 - saved_ms >= self.ttl_s * 1000:
+            return None
+        markets = data.get("markets")
+        return markets if isinstance(markets, dict) and markets else None
+
+    def save(self, exchange_id: str, api_base: str | None, markets: dict[str, Any]) -> None:
+        path = self.path(exchange_id, api_base)
+        payload = {"exchange": exchange_id, "ccxt_version": self._version,
+                   "saved_at_ms": int(self._clock() * 1000), "markets": markets}
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            fd, tmp = tempfile.mkstemp(prefix=path.name, suffix=".tmp", dir=path.parent)
+            try:
+                with os.fdopen(fd, "w", encoding="utf-8") as f:
+                    json.dump(payload, f, default=_json_default)
+                os.replace(tmp, path)
+            except BaseException:
+                try:
+                    os.unlink(tmp)
+                except OSError:
+                    pass
+                raise
+        except (OSError, TypeError, ValueError):
+            # A read-only or full disk costs a reload next process, nothing more.
+            pass
+
+
+def _json_default(obj: Any) -> Any:
+    return str(obj)

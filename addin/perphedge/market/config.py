@@ -1,0 +1,143 @@
+"""Settings of the market-data layer: defaults, user config file, environment (which wins).
+
+API keys, when a user configures any, are read here and held only in memory: they are
+left out of ``repr`` and never written anywhere.
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+from types import MappingProxyType
+from typing import Any, Mapping
+
+from perphedge.core.errors import InvalidInput
+
+APP_NAME = "perphedge"
+DEFAULT_EXCHANGE = "binanceusdm"
+_PREFIX = "PERPHEDGE_"
+_API_BASE_SUFFIX = "_API_BASE"
+_API_KEY_SUFFIX = "_API_KEY"
+_API_SECRET_SUFFIX = "_API_SECRET"
+
+
+def default_cache_dir() -> Path:
+    import platformdirs
+
+    return Path(platformdirs.user_cache_dir(APP_NAME, appauthor=False))
+
+
+def default_config_file() -> Path:
+    import platformdirs
+
+    return Path(platformdirs.user_config_dir(APP_NAME, appauthor=False)) / "config.toml"
+
+
+@dataclass(frozen=True)
+class MarketConfig:
+    """How to reach exchanges and how long answers stay fresh.
+
+    ``api_base`` maps an exchange id to a base URL (``http://127.0.0.1:8000``) that
+    receives every request of that exchange, market loading included.
+    """
+
+    default_exchange: str = DEFAULT_EXCHANGE
+    timeout_ms: int = 10_000
+    ttl_prices_s: float = 15.0
+    ttl_funding_s: float = 300.0
+    ttl_markets_s: float = 86_400.0
+    retries: int = 2
+    retry_wait_cap_s: float = 5.0
+    offline: bool = False
+    api_base: Mapping[str, str] = field(default_factory=dict)
+    cache_dir: Path = field(default_factory=default_cache_dir)
+    api_keys: Mapping[str, tuple[str, str]] = field(default_factory=dict, repr=False)
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.default_exchange, str) or not self.default_exchange.strip():
+            raise InvalidInput("default_exchange", self.default_exchange, "must be an exchange id")
+        object.__setattr__(self, "default_exchange", self.default_exchange.strip().lower())
+        for name in ("timeout_ms", "ttl_prices_s", "ttl_funding_s", "ttl_markets_s",
+                     "retry_wait_cap_s"):
+            value = getattr(self, name)
+            if isinstance(value, bool) or not isinstance(value, (int, float)) or value < 0:
+                raise InvalidInput(name, value, "must be a number, 0 or more")
+        if isinstance(self.retries, bool) or not isinstance(self.retries, int) or not 0 <= self.retries <= 5:
+            raise InvalidInput("retries", self.retries, "must be a whole number from 0 to 5")
+        bases = {}
+        for ex, url in dict(self.api_base).items():
+            if not isinstance(url, str) or not url.startswith(("http://", "https://")):
+                raise InvalidInput(f"api_base[{ex}]", url, "must start with http:// or https://")
+            bases[ex.lower()] = url.rstrip("/")
+        object.__setattr__(self, "api_base", MappingProxyType(bases))
+        object.__setattr__(self, "api_keys", MappingProxyType(
+            {ex.lower(): pair for ex, pair in dict(self.api_keys).items()}))
+        object.__setattr__(self, "cache_dir", Path(self.cache_dir))
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] | None = None,
+                 config_file: Path | None = None) -> MarketConfig:
+        """Defaults, overlaid by the user config file (TOML), overlaid by the environment."""
+        env = os.environ if environ is None else environ
+        values: dict[str, Any] = {}
+        bases: dict[str, str] = {}
+        keys: dict[str, list[str]] = {}
+        path = config_file if config_file is not None else default_config_file()
+        if path.is_file():
+            _apply_file(path, values, bases, keys)
+        if _truthy(env.get(_PREFIX + "OFFLINE")):
+            values["offline"] = True
+        elif env.get(_PREFIX + "OFFLINE") is not None:
+            values["offline"] = False
+        if env.get(_PREFIX + "TIMEOUT_S"):
+            values["timeout_ms"] = int(_float_env("PERPHEDGE_TIMEOUT_S", env[_PREFIX + "TIMEOUT_S"]) * 1000)
+        if env.get(_PREFIX + "CACHE_DIR"):
+            values["cache_dir"] = Path(env[_PREFIX + "CACHE_DIR"])
+        if env.get(_PREFIX + "EXCHANGE"):
+            values["default_exchange"] = env[_PREFIX + "EXCHANGE"]
+        for name, value in env.items():
+            if not name.startswith(_PREFIX) or not value:
+                continue
+            if name.endswith(_API_BASE_SUFFIX):
+                bases[name[len(_PREFIX):-len(_API_BASE_SUFFIX)].lower()] = value
+            elif name.endswith(_API_KEY_SUFFIX):
+                keys.setdefault(name[len(_PREFIX):-len(_API_KEY_SUFFIX)].lower(), ["", ""])[0] = value
+            elif name.endswith(_API_SECRET_SUFFIX):
+                keys.setdefault(name[len(_PREFIX):-len(_API_SECRET_SUFFIX)].lower(), ["", ""])[1] = value
+        return cls(**values, api_base=bases,
+                   api_keys={ex: (k, s) for ex, (k, s) in keys.items() if k and s})
+
+
+def _apply_file(path: Path, values: dict[str, Any], bases: dict[str, str],
+                keys: dict[str, list[str]]) -> None:
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (OSError, tomllib.TOMLDecodeError) as e:
+        raise InvalidInput("config file", str(path), f"must be readable TOML ({e})") from e
+    section = data.get("market", data)
+    for key in ("default_exchange", "timeout_ms", "ttl_prices_s", "ttl_funding_s", "ttl_markets_s",
+                "retries", "offline"):
+        if key in section:
+            values[key] = section[key]
+    if "cache_dir" in section:
+        values["cache_dir"] = Path(section["cache_dir"])
+    for ex, url in dict(section.get("api_base", {})).items():
+        bases[ex.lower()] = url
+    for ex, pair in dict(section.get("api_keys", {})).items():
+        keys[ex.lower()] = [str(pair.get("key", "")), str(pair.get("secret", ""))]
+
+
+def _truthy(value: str | None) -> bool:
+    return value is not None and value.strip().lower() in ("1", "true", "yes", "on")
+
+
+def _float_env(name: str, value: str) -> float:
+    try:
+        x = float(value)
+    except ValueError:
+        raise InvalidInput(name, value, "must be a number of seconds") from None
+    if not x > 0:
+        raise InvalidInput(name, value, "must be greater than 0")
+    return x

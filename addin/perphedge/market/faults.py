@@ -1,0 +1,147 @@
+"""ccxt's exceptions turned into the package's own, and a bounded retry.
+
+Retryable: network failures, timeouts, HTTP 429/418 (rate limits) and 5xx. Final: 451/403
+(the exchange refuses this location: the message names another exchange to try), other
+exchange errors, malformed answers. The HTTP status and ``Retry-After`` are read from the
+``requests`` error that ccxt chains onto its own exception, so no shared per-instance
+state ("last response headers") is trusted across threads.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from email.utils import parsedate_to_datetime
+from typing import Any, TypeVar
+
+from perphedge.core.errors import (DataUnavailable, ExchangeError, GeoBlocked, MarketError,
+                                   NetworkError, PerphedgeError, RateLimited, UnknownSymbol)
+
+T = TypeVar("T")
+
+#: Where to send a user whose location an exchange refuses.
+ALTERNATIVES: dict[str, tuple[str, ...]] = {
+    "binanceusdm": ("bybit", "okx"),
+    "binancecoinm": ("bybit", "okx"),
+    "binance": ("bybit", "okx"),
+    "bybit": ("okx", "binanceusdm"),
+    "okx": ("bybit", "binanceusdm"),
+}
+
+#: Waits between attempts when the exchange does not say (seconds, before the cap).
+BACKOFF_S = (0.5, 1.0, 2.0, 4.0, 8.0)
+
+
+class Unreachable(NetworkError):
+    """No HTTP answer at all (connection refused, DNS, reset): the network, not the
+    exchange. The service falls back to the recorded snapshot on this one."""
+
+
+def alternatives_for(exchange: str) -> tuple[str, ...]:
+    return ALTERNATIVES.get(exchange, tuple(x for x in ("bybit", "okx") if x != exchange))
+
+
+def translate(error: BaseException, exchange: str) -> PerphedgeError:
+    """The package error for any exception raised while talking to ``exchange``."""
+    if isinstance(error, PerphedgeError):
+        return error
+    status, retry_after = _http_status(error)
+    detail = _short(error)
+    if status in (451, 403):
+        alts = alternatives_for(exchange)
+        return GeoBlocked(f"{exchange} refused this location (HTTP {status}); "
+                          f"try exchange {' or '.join(alts)}", exchange)
+    if status in (429, 418):
+        return RateLimited(f"{exchange} rate limit hit (HTTP {status}); retry later",
+                           exchange, retry_after)
+    if status is not None and (status >= 500 or status == 408):
+        return NetworkError(f"{exchange} server error (HTTP {status})", exchange, retry_after)
+    if status is not None and 400 <= status < 500 and "BadSymbol" not in {c.__name__ for c in type(error).__mro__}:
+        # ccxt files 400/404/... under "exchange not available" (retryable); asking again
+        # the same wrong question gets the same answer
+        return ExchangeError(f"{exchange} refused the request (HTTP {status}): {detail}", exchange)
+    names = {c.__name__ for c in type(error).__mro__}
+    if "BadSymbol" in names:
+        return DataUnavailable(f"{exchange} does not list this market: {detail}", exchange)
+    if names & {"AuthenticationError", "PermissionDenied", "AccountNotEnabled"}:
+        return DataUnavailable(f"{exchange}: not available without API key ({detail})", exchange)
+    if "NotSupported" in names:
+        return DataUnavailable(f"{exchange} does not provide this: {detail}", exchange)
+    if names & {"RateLimitExceeded", "DDoSProtection"}:
+        return RateLimited(f"{exchange} rate limit hit; retry later", exchange, retry_after)
+    if "RequestTimeout" in names:
+        return NetworkError(f"{exchange} did not answer in time", exchange)
+    if "NetworkError" in names:
+        if status is None:
+            return Unreachable(f"{exchange} unreachable: {detail}", exchange)
+        return NetworkError(f"{exchange} unavailable (HTTP {status})", exchange, retry_after)
+    if names & {"BadResponse", "NullResponse"}:
+        return ExchangeError(f"{exchange} sent a malformed answer: {detail}", exchange)
+    if "BaseError" in names:  # any other ccxt error: final
+        suffix = f" (HTTP {status})" if status is not None else ""
+        return ExchangeError(f"{exchange} error{suffix}: {detail}", exchange)
+    # ccxt's parsers meeting an answer of an unexpected shape raise plain Python errors.
+    return ExchangeError(f"{exchange} sent a malformed answer ({type(error).__name__}: {detail})",
+                         exchange)
+
+
+def is_retryable(error: PerphedgeError) -> bool:
+    return isinstance(error, NetworkError)
+
+
+def call(fn: Callable[[], T], exchange: str, *, retries: int = 2, wait_cap_s: float = 5.0,
+         sleep: Callable[[float], Any] = time.sleep) -> T:
+    """Run ``fn``; retry retryable failures at most ``retries`` times.
+
+    The wait honours ``Retry-After`` when the exchange sends one, capped at ``wait_cap_s``
+    so an Excel recalculation never hangs for minutes.
+    """
+    attempt = 0
+    while True:
+        try:
+            return fn()
+        except Exception as e:  # translated below; nothing escapes as a ccxt or Python error
+            err = translate(e, exchange)
+            if isinstance(err, UnknownSymbol) or not is_retryable(err) or attempt >= retries:
+                raise err from e
+            wait = err.retry_after_s if getattr(err, "retry_after_s", None) is not None \
+                else BACKOFF_S[min(attempt, len(BACKOFF_S) - 1)]
+            sleep(max(0.0, min(wait_cap_s, wait)))
+            attempt += 1
+
+
+def _http_status(error: BaseException) -> tuple[int | None, float | None]:
+    """HTTP status and Retry-After (seconds) from the chained ``requests`` error, if any."""
+    seen: set[int] = set()
+    e: BaseException | None = error
+    while e is not None and id(e) not in seen:
+        seen.add(id(e))
+        response = getattr(e, "response", None)
+        code = getattr(response, "status_code", None)
+        if isinstance(code, int):
+            return code, _retry_after(getattr(response, "headers", None) or {})
+        e = e.__cause__ or e.__context__
+    return None, None
+
+
+def _retry_after(headers: Any) -> float | None:
+    raw = headers.get("Retry-After") if hasattr(headers, "get") else None
+    if raw is None:
+        return None
+    try:
+        return max(0.0, float(raw))
+    except ValueError:
+        pass
+    try:  # HTTP-date form
+        return max(0.0, parsedate_to_datetime(raw).timestamp() - time.time())
+    except (TypeError, ValueError, IndexError, OverflowError):
+        return None
+
+
+def _short(error: BaseException, limit: int = 160) -> str:
+    text = " ".join(str(error).split())
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+__all__ = ["ALTERNATIVES", "Unreachable", "alternatives_for", "call", "is_retryable",
+           "translate", "MarketError"]

@@ -1,0 +1,174 @@
+"""ccxt's unified dicts turned into the package's frozen records.
+
+Only what the exchange sent becomes a number; anything absent stays ``None``. The raw
+``info`` of an answer is read only where ccxt leaves a documented exchange field out of
+its unified structure (Bybit ``mmDeduction``, Binance ``cum``).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from perphedge.core.errors import DataUnavailable
+from perphedge.core.marketdata import (ContractSpec, DailyClose, FundingPoint, FundingRate,
+                                       LeverageTier, Ticker)
+
+# ccxt precision modes (ccxt.base.decimal_to_precision); repeated so this module stays
+# free of ccxt imports.
+DECIMAL_PLACES = 2
+SIGNIFICANT_DIGITS = 3
+TICK_SIZE = 4
+
+
+def number(value: Any) -> float | None:
+    """A finite float, or None for anything else (None, '', NaN, a string)."""
+    if value is None or isinstance(value, bool):
+        return None
+    try:
+        x = float(value)
+    except (TypeError, ValueError):
+        return None
+    return x if math.isfinite(x) else None
+
+
+def integer(value: Any) -> int | None:
+    x = number(value)
+    return int(x) if x is not None else None
+
+
+def price(value: Any) -> float | None:
+    """A usable price: finite and positive (exchanges send 0 for 'no trade yet')."""
+    x = number(value)
+    return x if x is not None and x > 0 else None
+
+
+def amount_step(market: Mapping[str, Any], precision_mode: int) -> float:
+    p = number((market.get("precision") or {}).get("amount"))
+    if p is None:
+        return 0.0
+    if precision_mode == DECIMAL_PLACES:
+        return float(f"1e-{int(p)}") if p >= 0 else 0.0
+    if precision_mode == TICK_SIZE:
+        return p if p > 0 else 0.0
+    return 0.0  # significant digits do not give a step
+
+
+def contract_spec(market: Mapping[str, Any], exchange: str, precision_mode: int) -> ContractSpec:
+    limits = (market.get("limits") or {}).get("amount") or {}
+    settle = market.get("settle") or market.get("quote") or ""
+    return ContractSpec(
+        symbol=market["symbol"],
+        exchange=exchange,
+        contract_size=number(market.get("contractSize")) or 1.0,
+        amount_step=amount_step(market, precision_mode),
+        min_amount=max(0.0, number(limits.get("min")) or 0.0),
+        inverse=bool(market.get("inverse")),
+        settle=str(settle),
+        maker_fee=number(market.get("maker")),
+        taker_fee=number(market.get("taker")),
+    )
+
+
+def ticker(symbol: str, exchange: str, last: Mapping[str, Any] | None,
+           marks: Mapping[str, Any] | None = None) -> Ticker:
+    """Last price from a ticker; mark/index from the ticker or, where the exchange sends
+    them elsewhere (Binance premium index, OKX mark-price), from ``marks``."""
+    last = last or {}
+    marks = marks or {}
+    last_price = price(last.get("last", last.get("price")))
+    mark = price(last.get("markPrice")) or price(marks.get("markPrice"))
+    index = price(last.get("indexPrice")) or price(marks.get("indexPrice"))
+    ts = integer(last.get("timestamp")) or integer(marks.get("timestamp"))
+    if last_price is None and mark is None and index is None:
+        raise DataUnavailable(f"{exchange} sent no price for {symbol}", exchange)
+    return Ticker(symbol, exchange, last_price, mark, index, ts)
+
+
+def interval_hours_from_text(text: Any) -> float | None:
+    """'8h' -> 8.0 (ccxt's unified funding ``interval``)."""
+    if not isinstance(text, str) or not text.endswith("h"):
+        return None
+    x = number(text[:-1])
+    return x if x is not None and x > 0 else None
+
+
+def funding_rate(symbol: str, exchange: str, entry: Mapping[str, Any], interval_hours: float,
+                 interval_source: str) -> FundingRate:
+    rate = number(entry.get("fundingRate"))
+    if rate is None:
+        raise DataUnavailable(f"{exchange} sent no funding rate for {symbol}", exchange)
+    return FundingRate(
+        symbol=symbol,
+        exchange=exchange,
+        rate_per_interval=rate,
+        interval_hours=interval_hours,
+        interval_source=interval_source,  # type: ignore[arg-type]
+        next_funding_ms=_next_funding_ms(entry),
+        timestamp_ms=integer(entry.get("timestamp")),
+        mark_price=price(entry.get("markPrice")),
+        index_price=price(entry.get("indexPrice")),
+    )
+
+
+def _next_funding_ms(entry: Mapping[str, Any]) -> int | None:
+    # ccxt's fundingTimestamp is the settlement the current rate applies to; OKX also
+    # sends the one after (nextFundingTimestamp) which is not the next settlement.
+    return integer(entry.get("fundingTimestamp"))
+
+
+def funding_points(rows: Sequence[Mapping[str, Any]], since_ms: int, until_ms: int) -> tuple[FundingPoint, ...]:
+    points: dict[int, FundingPoint] = {}
+    for row in rows:
+        t, r = integer(row.get("timestamp")), number(row.get("fundingRate"))
+        if t is None or r is None or not since_ms <= t <= until_ms:
+            continue
+        points[t] = FundingPoint(t, r)
+    return tuple(points[t] for t in sorted(points))
+
+
+def daily_closes(rows: Sequence[Sequence[Any]], since_ms: int, now_ms: int,
+                 day_ms: int = 86_400_000) -> tuple[DailyClose, ...]:
+    """Completed days only: a bar still open at ``now_ms`` is not a close yet."""
+    closes: dict[int, DailyClose] = {}
+    for row in rows:
+        if len(row) < 5:
+            continue
+        t, c = integer(row[0]), price(row[4])
+        if t is None or c is None or t < since_ms or t + day_ms > now_ms:
+            continue
+        closes[t] = DailyClose(t, c)
+    return tuple(closes[t] for t in sorted(closes))
+
+
+def leverage_tiers(rows: Sequence[Mapping[str, Any]], exchange: str, inverse: bool) -> tuple[LeverageTier, ...]:
+    """ccxt leverage-tier dicts as LeverageTier records, smallest first.
+
+    The maintenance amount comes from the exchange when it sends one (Binance ``cum``,
+    Bybit ``mmDeduction``); otherwise it is the cumulative amount that keeps the
+    maintenance margin continuous at every tier boundary, mm = notional × mmr − amount,
+    which is how Binance defines ``cum``: amount_i = amount_{i-1} + min_i × (mmr_i − mmr_{i-1}).
+    """
+    ordered = sorted(rows, key=lambda r: (number(r.get("minNotional")) or 0.0))
+    unit = "contracts" if exchange == "okx" else ("base" if inverse and exchange.startswith("binance") else "quote")
+    tiers: list[LeverageTier] = []
+    prev_mmr, prev_amount = 0.0, 0.0
+    for i, row in enumerate(ordered, start=1):
+        info = row.get("info") or {}
+        lo = number(row.get("minNotional")) or 0.0
+        hi = number(row.get("maxNotional"))
+        mmr = number(row.get("maintenanceMarginRate"))
+        lev = number(row.get("maxLeverage"))
+        if mmr is None or lev is None:
+            raise DataUnavailable(f"{exchange} sent a leverage tier without rates", exchange)
+        given = number(info.get("cum", info.get("mmDeduction"))) if isinstance(info, Mapping) else None
+        amount = given if given is not None else prev_amount + lo * (mmr - prev_mmr)
+        tiers.append(LeverageTier(tier=integer(row.get("tier")) or i, min_notional=lo,
+                                  max_notional=hi if hi is not None and hi > lo else float("inf"),
+                                  mmr=mmr, maint_amount=max(0.0, amount), max_leverage=lev,
+                                  notional_unit=unit))
+        prev_mmr, prev_amount = mmr, amount
+    if not tiers:
+        raise DataUnavailable(f"{exchange} sent no leverage tiers", exchange)
+    return tuple(tiers)

@@ -1,0 +1,128 @@
+"""From what users type (``BTC``, ``btc``, ``BTCUSDT``, ``BTC-PERP``) to ccxt unified
+symbols, against an exchange's loaded markets.
+
+A bare coin means the linear USDT perpetual; ``BTC/USD:BTC`` (or ``BTCUSD``) the inverse
+one. An unknown symbol raises :class:`UnknownSymbol` with the closest listed symbols.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+from collections.abc import Mapping
+from typing import Any
+
+from perphedge.core.errors import InvalidInput, UnknownSymbol
+
+_QUOTES = ("USDT", "USDC", "USD")
+_SUFFIXES = ("-PERPETUAL", "_PERPETUAL", "PERPETUAL", "-PERP", "_PERP", "PERP", "-SWAP", "_SWAP")
+_SEPARATORS = re.compile(r"[-_/ ]")
+
+
+def is_perp(market: Mapping[str, Any]) -> bool:
+    return bool(market.get("swap")) and bool(market.get("active", True) is not False)
+
+
+def resolve_perp(markets: Mapping[str, Mapping[str, Any]], text: Any, exchange: str) -> str:
+    """The unified symbol of the perpetual ``text`` names on this exchange."""
+    raw = _clean(text)
+    upper = raw.upper()
+    if upper in markets and markets[upper].get("swap"):
+        return upper
+    if raw in markets and markets[raw].get("swap"):
+        return raw
+    if "/" in upper and ":" not in upper and upper.count("/") == 1:
+        base, quote = upper.split("/")
+        for candidate in _perp_candidates(base, quote):
+            if candidate in markets and markets[candidate].get("swap"):
+                return candidate
+    by_id = _perp_by_id(markets, raw)
+    if by_id is not None:
+        return by_id
+    base, quote = _split(upper)
+    for candidate in _perp_candidates(base, quote):
+        if candidate in markets and markets[candidate].get("swap"):
+            return candidate
+    raise unknown_symbol(raw, exchange, suggest(markets, raw, base))
+
+
+def spot_symbol(spot_markets: Mapping[str, Mapping[str, Any]], perp_market: Mapping[str, Any],
+                exchange: str) -> str:
+    """The spot market matching a perp: same base, same quote (USD falls back to USDT,
+    then USDC, which the conventions treat as USD)."""
+    base, quote = perp_market["base"], perp_market["quote"]
+    for q in dict.fromkeys((quote, "USDT", "USDC")):
+        candidate = f"{base}/{q}"
+        m = spot_markets.get(candidate)
+        if m is not None and m.get("spot"):
+            return candidate
+    raise unknown_symbol(f"{base}/{quote}", exchange,
+                         tuple(difflib.get_close_matches(f"{base}/{quote}",
+                                                         [s for s, m in spot_markets.items() if m.get("spot")],
+                                                         n=3, cutoff=0.6)))
+
+
+def unknown_symbol(symbol: str, exchange: str, suggestions: tuple[str, ...]) -> UnknownSymbol:
+    """An UnknownSymbol error, built field by field when its constructor cannot run:
+    its cooperative ``super()`` chain reaches InvalidInput's three-argument constructor."""
+    try:
+        return UnknownSymbol(symbol, exchange, suggestions)
+    except TypeError:
+        err = UnknownSymbol.__new__(UnknownSymbol)
+        hint = f" — did you mean {', '.join(suggestions)}?" if suggestions else ""
+        Exception.__init__(err, f"unknown symbol {symbol} on {exchange}{hint}")
+        err.exchange, err.symbol, err.suggestions = exchange, symbol, tuple(suggestions)
+        err.argument, err.value, err.requirement = "symbol", symbol, "unknown"
+        return err
+
+
+def resolve_spot(spot_markets: Mapping[str, Mapping[str, Any]], text: Any, exchange: str) -> str | None:
+    """``BTC/USDT`` typed as such, if the spot exchange lists it; None otherwise."""
+    raw = _clean(text).upper()
+    m = spot_markets.get(raw)
+    return raw if m is not None and m.get("spot") else None
+
+
+def suggest(markets: Mapping[str, Mapping[str, Any]], raw: str, base: str) -> tuple[str, ...]:
+    perps = sorted(s for s, m in markets.items() if m.get("swap"))
+    upper = raw.upper()
+    close = difflib.get_close_matches(upper, perps, n=3, cutoff=0.5)
+    if not close:  # compare coins, so 'BTCC' finds 'BTC/USDT:USDT'
+        bases = {m.get("base", ""): s for s, m in markets.items() if m.get("swap") and m.get("linear")}
+        close = [bases[b] for b in difflib.get_close_matches(base, list(bases), n=3, cutoff=0.5)]
+    return tuple(close)
+
+
+def _clean(text: Any) -> str:
+    if not isinstance(text, str) or not text.strip():
+        raise InvalidInput("symbol", text, "must be a market symbol such as BTC or BTC/USDT:USDT")
+    return text.strip()
+
+
+def _perp_by_id(markets: Mapping[str, Mapping[str, Any]], raw: str) -> str | None:
+    for symbol, m in markets.items():
+        if m.get("swap") and (m.get("id") == raw or str(m.get("id", "")).upper() == raw.upper()):
+            return symbol
+    return None
+
+
+def _split(upper: str) -> tuple[str, str]:
+    """('BTC', 'USDT') from 'BTC', 'BTCUSDT', 'BTC-PERP', 'BTC-USDT-SWAP', 'BTCUSD'."""
+    s = upper
+    if ":" in s:
+        s = s.split(":", 1)[0]
+    for suffix in _SUFFIXES:
+        if s.endswith(suffix) and len(s) > len(suffix):
+            s = s[: -len(suffix)]
+            break
+    s = _SEPARATORS.sub("", s)
+    for quote in _QUOTES:
+        if s.endswith(quote) and len(s) > len(quote):
+            return s[: -len(quote)], quote
+    return s, "USDT"
+
+
+def _perp_candidates(base: str, quote: str) -> tuple[str, ...]:
+    if quote == "USD":
+        return (f"{base}/USD:{base}",)
+    return (f"{base}/{quote}:{quote}",)
