@@ -122,6 +122,8 @@ def _to_float(name: str, value: Any) -> float:
 def number(name: str, value: Any, default: Any = REQUIRED) -> float:
     """A finite float from a number cell (or numeric text such as "50%"); an empty cell
     means ``default``, or is an error for a required argument."""
+    if type(value) is float and value - value == 0.0:  # the usual case: a finite number
+        return value
     value = _single(name, value)
     if _is_blank(value):
         if default is REQUIRED:
@@ -210,6 +212,8 @@ def excel_datetime(ms: int) -> dt.datetime:
 
 def cell(value: Any) -> Any:
     """A value for one result cell: an absent figure (None) shows as an empty cell."""
+    if type(value) is float:
+        return value
     if value is None:
         return ""
     if isinstance(value, bool):

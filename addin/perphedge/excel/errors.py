@@ -95,6 +95,14 @@ def _short_repr(value: Any) -> str:
 
 
 def _check_cell(value: Any) -> Any:
+    # Exact-type fast paths first: a spilled table checks hundreds of cells per call.
+    cls = type(value)
+    if cls is float:
+        if value - value == 0.0:  # false for NaN and ±inf
+            return value
+        raise BadResult(f"result is not a finite number ({value!r})", overflow=True)
+    if cls is str or cls is dt.datetime:
+        return value
     if isinstance(value, str) or isinstance(value, dt.datetime):
         return value
     if isinstance(value, Real) and not isinstance(value, bool):

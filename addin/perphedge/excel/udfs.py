@@ -64,6 +64,7 @@ def _excel(func: F) -> F:
 
 
 _DEFAULT_SHOCKS = _scenarios.DEFAULT_SHOCKS
+_SCENARIO_HEADER = registry.spec("HEDGE_SCENARIOS").columns
 
 
 # -- sizing and costs ---------------------------------------------------------------
@@ -132,11 +133,10 @@ def HEDGE_SCENARIOS(spot_qty, price, hedge_ratio, shocks=None, rate_per_interval
         cv.number("interval_hours", interval_hours, 8.0),
         cv.number("fee_rate", fee_rate, 0.0),
     )
-    return cv.table(
-        registry.spec("HEDGE_SCENARIOS").columns,
-        ((r.shock, r.price, r.spot_pnl, r.hedge_pnl, r.funding, r.fees, r.net,
-          r.unhedged_value) for r in rows),
-    )
+    # core returns plain floats, so the rows go out as they are (no per-cell conversion)
+    return [list(_SCENARIO_HEADER)] + [
+        [r.shock, r.price, r.spot_pnl, r.hedge_pnl, r.funding, r.fees, r.net, r.unhedged_value]
+        for r in rows]
 
 
 @_excel
