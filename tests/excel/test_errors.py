@@ -36,9 +36,6 @@ def test_package_errors_become_their_message():
         1) == "#HEDGE! contracts must be at least 0.001 (market minimum), got 0.0004"
 
 
-@pytest.mark.xfail(raises=TypeError, strict=True,
-                   reason="core.errors.UnknownSymbol cannot be built yet: MarketError.__init__ "
-                          "reaches InvalidInput.__init__ through super()")
 def test_unknown_symbol_shows_the_suggestion():
     assert _raising(UnknownSymbol("BTCUSDX", "binanceusdm", ("BTC/USDT:USDT",)))(1) == \
         "#HEDGE! unknown symbol BTCUSDX on binanceusdm — did you mean BTC/USDT:USDT?"

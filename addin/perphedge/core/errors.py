@@ -64,8 +64,10 @@ class UnknownSymbol(ExchangeError, InvalidInput):
         self.symbol = symbol
         self.suggestions = suggestions
         hint = f" — did you mean {', '.join(suggestions)}?" if suggestions else ""
-        MarketError.__init__(self, f"unknown symbol {symbol} on {exchange}{hint}", exchange)
-        self.argument, self.value, self.requirement = "symbol", symbol, "unknown"
+        # Both parents' __init__ would format their own message; set their fields instead.
+        Exception.__init__(self, f"unknown symbol {symbol} on {exchange}{hint}")
+        self.exchange = exchange
+        self.argument, self.value, self.requirement = "symbol", symbol, "is not listed"
 
 
 class DataUnavailable(MarketError):
