@@ -22,11 +22,13 @@ from urllib.parse import parse_qsl, urlsplit
 Handler = Callable[[Mapping[str, str]], tuple[int, Any]]
 
 
-@dataclass(frozen=True)
+@dataclass
 class Logged:
     path: str
     query: dict[str, str]
     status: int
+    started_s: float  # time.monotonic() at arrival and when answered: shows overlap
+    ended_s: float = 0.0
 
 
 @dataclass
@@ -128,18 +130,18 @@ class FakeExchange:
         return None
 
     def _handle(self, req: BaseHTTPRequestHandler) -> None:
+        started = time.monotonic()
         parts = urlsplit(req.path)
         path, query = parts.path, dict(parse_qsl(parts.query))
         with self._lock:
             over = len(self.log) >= self.max_requests
-        if self.latency_s:
-            time.sleep(self.latency_s)
         fault = None if over else self._take_fault(path)
         headers: dict[str, str] = {}
+        hold_s = 0.0
         if over:
             status, body = 503, b'{"msg":"fake exchange request budget exhausted"}'
         elif fault is not None:
-            status, body, headers = self._faulty(fault)
+            status, body, headers, hold_s = self._faulty(fault)
         else:
             handler = self.routes.get(path)
             if handler is None:
@@ -147,12 +149,14 @@ class FakeExchange:
             else:
                 status, payload = handler(query)
                 body = json.dumps(payload).encode()
+        entry = Logged(path, query, status, started)
         with self._lock:
-            self.log.append(Logged(path, query, status))
+            self.log.append(entry)  # logged on arrival, so counts never wait for a held answer
+        time.sleep(self.latency_s + hold_s)
         try:
             req.send_response(status)
-            req.send_header("Content-Type", "application/json" if fault is None or fault.kind != "malformed"
-                            else "text/html")
+            req.send_header("Content-Type", "text/html" if fault is not None and fault.kind == "malformed"
+                            else "application/json")
             for k, v in headers.items():
                 req.send_header(k, v)
             req.send_header("Content-Length", str(len(body)))
@@ -160,20 +164,21 @@ class FakeExchange:
             req.wfile.write(body)
         except (BrokenPipeError, ConnectionResetError):
             pass  # the client gave up (timeout fault): nothing to answer
+        entry.ended_s = time.monotonic()
 
     @staticmethod
-    def _faulty(fault: Fault) -> tuple[int, bytes, dict[str, str]]:
+    def _faulty(fault: Fault) -> tuple[int, bytes, dict[str, str], float]:
+        """Status, body, headers and how long to hold the answer."""
         kind = fault.kind
         if kind == "timeout":
-            time.sleep(fault.hold_s)
-            return 200, b"[]", {}
+            return 200, b"[]", {}, fault.hold_s
         if kind in ("429", "418"):
             headers = {"Retry-After": fault.retry_after} if fault.retry_after is not None else {}
-            return int(kind), b'{"code":-1003,"msg":"Too many requests."}', headers
+            return int(kind), b'{"code":-1003,"msg":"Too many requests."}', headers, 0.0
         if kind == "500":
-            return 500, b"<html>Internal Server Error</html>", {}
+            return 500, b"<html>Internal Server Error</html>", {}, 0.0
         if kind == "malformed":
-            return 200, b"<html><body>upstream proxy error</body>", {}
+            return 200, b"<html><body>upstream proxy error</body>", {}, 0.0
         if kind in ("451", "403"):
-            return int(kind), b'{"code":0,"msg":"Service unavailable from a restricted location."}', {}
+            return int(kind), b'{"code":0,"msg":"Service unavailable from a restricted location."}', {}, 0.0
         raise ValueError(f"unknown fault kind {kind}")

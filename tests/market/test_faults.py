@@ -1,0 +1,301 @@
+"""Faults, end to end: ccxt's real HTTP stack against the local exchange on 127.0.0.1
+(every request of the exchange sent there through the API-base setting). Each fault ends
+in a clear package error or a stale value; the server's request log proves the batching
+and the bounded retries by exact counts. Waits are recorded, not slept.
+"""
+
+from __future__ import annotations
+
+import socket
+
+import pytest
+
+from perphedge.core.errors import (DataUnavailable, ExchangeError, GeoBlocked, NetworkError,
+                                   RateLimited, UnknownSymbol)
+from perphedge.core.marketdata import DataStatus, Observed
+from perphedge.market import faults
+from perphedge.market.faults import Unreachable, translate
+
+from . import recorded
+from .fakeexchange import FakeExchange
+from .helpers import Clock, Sleeps, server_service
+
+PREMIUM = "/fapi/v1/premiumIndex"
+
+
+@pytest.fixture
+def fx():
+    with FakeExchange(recorded.binance_routes(), lifetime_s=60) as server:
+        yield server
+
+
+def _warm(svc, fx):
+    """Markets loaded, BTC funding held; the log restarts from here."""
+    first = svc.funding("BTC")
+    fx.reset_log()
+    return first
+
+
+# -- retries -------------------------------------------------------------------------------
+
+def test_429_retry_after_is_honoured_then_succeeds(fx, tmp_path):
+    clock, sleeps = Clock(), Sleeps()
+    svc = server_service(fx, tmp_path, clock, sleeps)
+    _warm(svc, fx)
+    clock.advance(20)
+    fx.fault(PREMIUM, "429", times=1, retry_after="3")
+    got = svc.funding("BTC")
+    assert not got.status.stale
+    assert fx.count(PREMIUM) == 2
+    assert sleeps.waits == [3.0]
+
+
+def test_retry_after_is_capped(fx, tmp_path):
+    clock, sleeps = Clock(), Sleeps()
+    svc = server_service(fx, tmp_path, clock, sleeps)
+    _warm(svc, fx)
+    clock.advance(20)
+    fx.fault(PREMIUM, "429", times=1, retry_after="120")
+    svc.funding("BTC")
+    assert sleeps.waits == [5.0]
+
+
+def test_418_keeps_limiting_gives_rate_limited_after_two_retries(fx, tmp_path):
+    sleeps = Sleeps()
+    svc = server_service(fx, tmp_path, sleeps=sleeps)
+    svc.contract_spec("BTC")  # markets only
+    fx.reset_log()
+    fx.fault(PREMIUM, "418", times=5, retry_after="1")
+    with pytest.raises(RateLimited, match="rate limit"):
+        svc.funding("BTC")
+    assert fx.count(PREMIUM) == 3  # one try and two retries, never more
+    assert sleeps.waits == [1.0, 1.0]
+    assert fx.count() == 3
+
+
+def test_500_with_a_good_value_held_serves_it_stale(fx, tmp_path):
+    clock, sleeps = Clock(), Sleeps()
+    svc = server_service(fx, tmp_path, clock, sleeps)
+    first = _warm(svc, fx)
+    clock.advance(20)
+    fx.fault(PREMIUM, "500", times=3)
+    got = svc.funding("BTC")
+    assert got.value == first.value
+    assert got.status == DataStatus("binanceusdm", first.status.as_of_ms, True,
+                                    "binanceusdm server error (HTTP 500)")
+    assert fx.count(PREMIUM) == 3
+    assert sleeps.waits == [0.5, 1.0]  # backoff when the exchange names no wait
+    # the failure is remembered for the TTL: a thousand more reads ask nothing
+    for _ in range(1000):
+        assert svc.funding("BTC").status.stale
+    assert fx.count(PREMIUM) == 3
+    clock.advance(20)
+    assert not svc.funding("BTC").status.stale  # the exchange recovered
+    assert fx.count(PREMIUM) == 4
+
+
+def test_timeout_retried_twice_then_a_clear_error(fx, tmp_path):
+    sleeps = Sleeps()
+    svc = server_service(fx, tmp_path, sleeps=sleeps, timeout_ms=250)
+    svc.contract_spec("BTC")
+    fx.reset_log()
+    fx.fault(PREMIUM, "timeout", times=3, hold_s=0.6)
+    with pytest.raises(NetworkError, match="did not answer in time") as caught:
+        svc.funding("BTC")
+    assert not isinstance(caught.value, Unreachable)
+    assert fx.count(PREMIUM) == 3
+    assert len(sleeps.waits) == 2
+
+
+def test_added_latency_still_one_request_per_endpoint(tmp_path):
+    with FakeExchange(recorded.binance_routes(), latency_s=0.05) as fx:
+        svc = server_service(fx, tmp_path)
+        rows = svc.market_rows([("BTC", None), ("ETH", None)])
+        assert [r.mark_price is not None for r in rows] == [True, True]
+        assert sorted(fx.paths()) == sorted(["/fapi/v1/exchangeInfo", "/api/v3/exchangeInfo", PREMIUM,
+                                             "/fapi/v1/fundingInfo", "/api/v3/ticker/price"])
+
+
+# -- final faults ----------------------------------------------------------------------------
+
+def test_malformed_json_is_not_retried_and_leaves_the_good_value_stale(fx, tmp_path):
+    clock, sleeps = Clock(), Sleeps()
+    svc = server_service(fx, tmp_path, clock, sleeps)
+    first = _warm(svc, fx)
+    clock.advance(20)
+    fx.fault(PREMIUM, "malformed", times=1)
+    got = svc.funding("BTC")
+    assert got.value == first.value and got.status.stale
+    assert "malformed" in got.status.reason and "not JSON" in got.status.reason
+    assert fx.count(PREMIUM) == 1 and sleeps.waits == []
+
+
+def test_malformed_json_without_a_good_value_is_an_exchange_error(fx, tmp_path):
+    svc = server_service(fx, tmp_path)
+    fx.fault("/fapi/v1/exchangeInfo", "malformed", times=1)
+    with pytest.raises(ExchangeError, match="malformed"):
+        svc.funding("BTC")
+
+
+def test_451_is_geoblocked_naming_other_exchanges_not_retried(fx, tmp_path):
+    svc = server_service(fx, tmp_path)
+    fx.fault("/fapi/v1/exchangeInfo", "451", times=1)
+    with pytest.raises(GeoBlocked) as caught:
+        svc.ticker("BTC")
+    assert "HTTP 451" in str(caught.value) and "try exchange bybit or okx" in str(caught.value)
+    assert fx.count() == 1
+
+
+def test_403_on_the_spot_exchange_costs_only_the_spot_figure(fx, tmp_path):
+    svc = server_service(fx, tmp_path)
+    fx.fault("/api/v3/exchangeInfo", "403", times=1)
+    (row,) = svc.market_rows([("BTC", None)])
+    assert row.mark_price is not None and row.rate_per_interval is not None
+    assert row.spot_price is None
+    assert "binance refused this location (HTTP 403); try exchange bybit or okx" in row.status.reason
+
+
+def test_unknown_symbol_names_close_matches(fx, tmp_path):
+    svc = server_service(fx, tmp_path)
+    with pytest.raises(UnknownSymbol, match="did you mean ETH/USDT:USDT"):
+        svc.funding("ETHH")
+    assert fx.paths() == ["/fapi/v1/exchangeInfo"]
+
+
+def test_markets_failing_marks_every_row_and_is_not_hammered(fx, tmp_path):
+    clock, sleeps = Clock(), Sleeps()
+    svc = server_service(fx, tmp_path, clock, sleeps)
+    fx.fault("/fapi/v1/exchangeInfo", "500", times=10)
+    rows = svc.market_rows([("BTC", None), ("ETH", None)])
+    assert all(r.status.stale and "HTTP 500" in r.status.reason and r.mark_price is None for r in rows)
+    assert fx.count("/fapi/v1/exchangeInfo") == 3
+    svc.market_rows([("BTC", None)])  # within the retry pause: nothing asked
+    assert fx.count("/fapi/v1/exchangeInfo") == 3
+
+
+# -- no network -------------------------------------------------------------------------------
+
+def _closed_port_base() -> str:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    return f"http://127.0.0.1:{port}"
+
+
+class _Closed:
+    base_url = _closed_port_base()
+
+
+def test_unreachable_without_snapshot_figure_raises_network_error(tmp_path):
+    svc = server_service(_Closed(), tmp_path)
+
+    class NoFigure:
+        def funding(self, symbol, exchange=None):
+            raise DataUnavailable("not in the recorded snapshot")
+
+    svc._snapshot_source = NoFigure()
+    with pytest.raises(Unreachable, match="unreachable"):
+        svc.funding("BTC")
+
+
+def test_unreachable_falls_back_to_the_snapshot_marked_stale(tmp_path):
+    svc = server_service(_Closed(), tmp_path)
+
+    class Recorded:  # stands in for SnapshotSource: only the delegation is checked
+        def funding(self, symbol, exchange=None):
+            return Observed("recorded figure", DataStatus("snapshot", 1_773_964_800_000))
+
+    svc._snapshot_source = Recorded()
+    got = svc.funding("BTC")
+    assert got.value == "recorded figure"
+    assert got.status.source == "snapshot" and got.status.as_of_ms == 1_773_964_800_000
+    assert got.status.stale and got.status.reason.endswith("recorded snapshot")
+
+
+# -- exchanges in parallel ----------------------------------------------------------------------
+
+def test_exchanges_are_fetched_concurrently(tmp_path):
+    routes = {**recorded.binance_routes(), **recorded.bybit_routes()}
+    with FakeExchange(routes, latency_s=0.1) as fx:
+        svc = server_service(fx, tmp_path, exchanges=("binanceusdm", "binance", "bybit"))
+        rows = svc.market_rows([("BTC", None), ("BTC", "bybit")])
+        assert rows[0].mark_price is not None and rows[1].mark_price == 68649.90
+        binance = [r for r in fx.log if r.path.startswith(("/fapi", "/api/v3"))]
+        bybit = [r for r in fx.log if r.path.startswith("/v5")]
+        overlap = any(a.started_s < b.ended_s and b.started_s < a.ended_s for a in binance for b in bybit)
+        assert overlap, "no Binance request was in flight while a Bybit one was"
+        assert sum(r.path == "/v5/market/tickers" for r in bybit) == 2  # linear + spot categories
+
+
+# -- translation --------------------------------------------------------------------------------
+
+class _Response:
+    def __init__(self, status, headers=None):
+        self.status_code = status
+        self.headers = headers or {}
+
+
+class _HTTPError(Exception):
+    def __init__(self, status, headers=None):
+        super().__init__(f"HTTP {status}")
+        self.response = _Response(status, headers)
+
+
+def _ccxt_error(name, status=None, headers=None):
+    import ccxt
+
+    try:
+        try:
+            raise _HTTPError(status, headers)
+        except _HTTPError as http:
+            raise getattr(ccxt, name)("binanceusdm GET https://fapi.binance.com/...") from (http if status else None)
+    except Exception as e:
+        return e
+
+
+@pytest.mark.parametrize("name,status,expected", [
+    ("RateLimitExceeded", 429, RateLimited),
+    ("DDoSProtection", 418, RateLimited),
+    ("ExchangeNotAvailable", 503, NetworkError),
+    ("ExchangeNotAvailable", 451, GeoBlocked),
+    ("ExchangeNotAvailable", 403, GeoBlocked),
+    ("ExchangeNotAvailable", 404, ExchangeError),
+    ("RequestTimeout", None, NetworkError),
+    ("ExchangeNotAvailable", None, Unreachable),
+    ("BadResponse", None, ExchangeError),
+    ("AuthenticationError", None, DataUnavailable),
+    ("NotSupported", None, DataUnavailable),
+])
+def test_ccxt_errors_map_to_package_errors(name, status, expected):
+    got = translate(_ccxt_error(name, status), "binanceusdm")
+    assert type(got) is expected
+    assert got.exchange == "binanceusdm"
+
+
+def test_retry_after_read_from_the_chained_http_error():
+    got = translate(_ccxt_error("RateLimitExceeded", 429, {"Retry-After": "7"}), "bybit")
+    assert isinstance(got, RateLimited) and got.retry_after_s == 7.0
+
+
+def test_parser_crash_on_odd_answer_is_a_malformed_answer():
+    got = translate(KeyError("result"), "okx")
+    assert isinstance(got, ExchangeError) and "malformed answer" in str(got)
+
+
+@pytest.mark.parametrize("exchange,others", [("binanceusdm", "bybit or okx"), ("bybit", "okx or binanceusdm"),
+                                             ("okx", "bybit or binanceusdm"), ("kraken", "bybit or okx")])
+def test_geoblock_names_another_exchange(exchange, others):
+    got = translate(_ccxt_error("ExchangeNotAvailable", 451), exchange)
+    assert f"try exchange {others}" in str(got) and exchange not in others
+
+
+def test_call_retries_only_retryable_errors():
+    attempts = []
+
+    def fails_final():
+        attempts.append(1)
+        raise _ccxt_error("ExchangeNotAvailable", 451)
+
+    with pytest.raises(GeoBlocked):
+        faults.call(fails_final, "binanceusdm", sleep=lambda s: None)
+    assert len(attempts) == 1
