@@ -1,0 +1,93 @@
+"""The demo workbook and the template, both from the embedded recorded snapshot.
+
+Demo portfolio (quantities are illustrative inputs, not anyone's holdings): BTC hedged
+with the BTC perp (Tactical Defense), ETH hedged with the ETH perp (Capital Preservation,
+part of the short already held, so the rebalance column speaks), and a second ETH holding
+hedged with the BTC perp at its beta, computed from the snapshot's recorded 8-hourly mark
+prices of ETH and BTC (``core.beta``; the workbook's Beta sheet computes the same by
+formula). Every market value is the recorded snapshot's, labelled with its date.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from perphedge.core.beta import BetaResult, min_variance_hedge
+from perphedge.market.snapshot import SnapshotSource, load_snapshot, utc_text
+from perphedge.workbook.assemble import HISTORY_DAYS, gather
+from perphedge.workbook.beta_sheet import BetaSeries
+from perphedge.workbook.build import build_workbook
+from perphedge.workbook.holding import HoldingInput
+
+EXCHANGE = "binanceusdm"
+BTC, ETH = "BTC/USDT:USDT", "ETH/USDT:USDT"
+TEMPLATE_MARKETS = ((BTC, EXCHANGE), (ETH, EXCHANGE))
+
+DEMO_HOLDINGS = (
+    HoldingInput("BTC", 2.5, BTC, EXCHANGE, "Tactical Defense", None, 2.0),
+    HoldingInput("ETH", 40.0, ETH, EXCHANGE, "Capital Preservation", None, 2.0,
+                 held_contracts=30.0),
+    HoldingInput("ETH", 25.0, BTC, EXCHANGE, "Capital Preservation", None, 1.0,
+                 beta_from_sheet=True, price_symbol=ETH),
+)
+
+
+@dataclass(frozen=True)
+class DemoSummary:
+    path: Path
+    holdings: tuple[HoldingInput, ...]
+    beta: BetaResult
+    recorded_at: str
+    market_rows: int
+    notes: tuple[str, ...]
+
+
+def _source() -> SnapshotSource:
+    return SnapshotSource(load_snapshot())
+
+
+def recorded_note(source: SnapshotSource) -> str:
+    when = utc_text(source.snapshot.recorded_at_ms) if hasattr(source, "snapshot") else "the snapshot date"
+    return (f"Market values: recorded snapshot of {when} (Binance USDⓈ-M), not live — "
+            "refresh before trading.")
+
+
+def beta_series(source: SnapshotSource) -> BetaSeries:
+    """ETH and BTC perp mark prices at the same recorded 8-hourly settlements."""
+    eth = source.mark_history(ETH, HISTORY_DAYS, EXCHANGE).value
+    btc = source.mark_history(BTC, HISTORY_DAYS, EXCHANGE).value
+    by_time = {t // 60_000: p for t, p in btc}  # stamps carry ms jitter; match by minute
+    pairs = [(t, p, by_time[t // 60_000]) for t, p in eth if t // 60_000 in by_time]
+    return BetaSeries(
+        "ETH", BTC, tuple(t for t, _, _ in pairs), tuple(a for _, a, _ in pairs),
+        tuple(b for _, _, b in pairs),
+        "Recorded Binance USDⓈ-M mark prices at each 8-hourly funding settlement "
+        "(embedded snapshot; BTspaceC/crypto-swing-backtest, MIT), not live.")
+
+
+def build_demo(path: str | Path) -> DemoSummary:
+    """Build ``perpetual_hedge_demo.xlsx``-style demo workbook at ``path``."""
+    source = _source()
+    inputs = gather(DEMO_HOLDINGS, source, EXCHANGE)
+    series = beta_series(source)
+    beta = min_variance_hedge(series.asset_prices, series.hedge_prices)
+    note = recorded_note(source) + " Quantities are illustrative inputs."
+    result = build_workbook(inputs.holdings, inputs.market_rows, inputs.funding_history, path,
+                            beta_series=series, data_note=note)
+    notes = (
+        note,
+        f"ETH hedged with the BTC perp at β = {beta.hedge_ratio:.4f} (correlation "
+        f"{beta.correlation:.3f}, {beta.n_returns} recorded 8-hourly returns).",
+    ) + inputs.messages
+    return DemoSummary(result.path, inputs.holdings, beta, utc_text(source.snapshot.recorded_at_ms),
+                       len(inputs.market_rows), notes)
+
+
+def build_template(path: str | Path) -> Path:
+    """The shipped template: no holdings, Market rows and funding history for the BTC and
+    ETH perps from the recorded snapshot (labelled as such)."""
+    source = _source()
+    inputs = gather((), source, EXCHANGE, extra=TEMPLATE_MARKETS)
+    return build_workbook((), inputs.market_rows, inputs.funding_history, path,
+                          data_note=recorded_note(source)).path

@@ -1,0 +1,230 @@
+"""Where everything sits in the hedge workbook: sheets, tables, columns and named cells.
+
+Every other workbook module (and the tests) reads positions from here, so a column moved
+in one place moves everywhere. Column letters are derived from the order of the lists.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from openpyxl.utils import get_column_letter
+
+# ----------------------------------------------------------------------------- sheets
+
+PORTFOLIO = "Portfolio"
+MARKET = "Market"
+SCENARIOS = "Scenarios"
+FUNDING = "Funding"
+BETA = "Beta"
+GUIDE = "Guide"
+SHEETS: tuple[str, ...] = (PORTFOLIO, MARKET, SCENARIOS, FUNDING, BETA, GUIDE)
+
+# ----------------------------------------------------------------------------- Market
+
+#: The Market table's header row, exactly as the refresh looks it up (shared contract).
+MARKET_HEADERS: tuple[str, ...] = (
+    "Symbol", "Exchange", "Spot", "Mark", "Index", "Funding rate", "Interval (h)",
+    "Next funding (UTC)", "Contract size", "Amount step", "Min amount", "Inverse",
+    "Taker fee", "MMR", "Maint. amount", "As of (UTC)", "Status",
+)
+MARKET_TABLE = "Market"
+MARKET_HEADER_ROW = 4
+MARKET_FIRST_ROW = MARKET_HEADER_ROW + 1
+#: Lookups cover this many rows below the header, so rows a user appends to the table
+#: are found without editing a formula.
+MARKET_LOOKUP_ROWS = 1000
+
+#: Defined name of each Market column the Portfolio reads (name -> header).
+MARKET_NAMES: dict[str, str] = {
+    "MktSymbol": "Symbol", "MktExchange": "Exchange", "MktSpot": "Spot", "MktMark": "Mark",
+    "MktIndex": "Index", "MktRate": "Funding rate", "MktInterval": "Interval (h)",
+    "MktSize": "Contract size", "MktStep": "Amount step", "MktMin": "Min amount",
+    "MktInverse": "Inverse", "MktFee": "Taker fee", "MktMMR": "MMR",
+    "MktMaint": "Maint. amount", "MktAsOf": "As of (UTC)", "MktStatus": "Status",
+}
+
+
+def market_col(header: str) -> str:
+    return get_column_letter(MARKET_HEADERS.index(header) + 1)
+
+
+def market_range(header: str) -> str:
+    c = market_col(header)
+    last = MARKET_HEADER_ROW + MARKET_LOOKUP_ROWS
+    return f"{MARKET}!${c}${MARKET_FIRST_ROW}:${c}${last}"
+
+
+# ----------------------------------------------------------------------------- Portfolio
+
+
+@dataclass(frozen=True)
+class Column:
+    """One Portfolio column. ``key`` is how code refers to it; ``kind`` is ``input``,
+    ``formula`` or ``helper`` (a formula column kept hidden); ``total`` sums it in the
+    totals row."""
+
+    key: str
+    header: str
+    kind: str
+    width: float
+    number_format: str = "General"
+    total: bool = False
+    note: str = ""
+
+
+USD = '"$"#,##0.00'
+USD0 = '"$"#,##0'
+PRICE = '"$"#,##0.00##'
+PCT = "0.0%"
+PCT2 = "0.00%"
+RATE = "0.0000%"
+BPS = '0.0" bps"'
+QTY = "#,##0.########"
+DATETIME = "yyyy-mm-dd hh:mm"
+HOURS = '0.0" h"'
+TIMES = '0.0"×"'
+
+PORTFOLIO_COLUMNS: tuple[Column, ...] = (
+    Column("asset", "Asset", "input", 9, note="The coin you hold, e.g. BTC."),
+    Column("qty", "Quantity", "input", 11, QTY, note="Spot quantity in coins (base units)."),
+    Column("hedge_symbol", "Hedge symbol", "input", 15,
+           note="Perpetual used for the short, as a Market row's Symbol (e.g. BTC/USDT:USDT)."),
+    Column("exchange", "Exchange", "input", 12,
+           note="Exchange of the perpetual; blank uses DefaultExchange."),
+    Column("strategy", "Strategy", "input", 19,
+           note="Tactical Defense (40-70 %), Capital Preservation (80-100 %) or Custom."),
+    Column("ratio_in", "Hedge ratio", "input", 8, PCT,
+           note="Share of the exposure to hedge; blank takes the strategy's default."),
+    Column("leverage", "Leverage", "input", 8, TIMES, note="Leverage of the short; blank = 1×."),
+    Column("beta", "Beta", "input", 7, "0.000",
+           note="Exposure per $ of the hedge coin; 1 when the hedge is the same coin."),
+    Column("held", "Held contracts", "input", 9, QTY,
+           note="Contracts already short (optional): drives the rebalance column."),
+    Column("price_symbol", "Price symbol", "input", 14,
+           note="Market row that prices the asset; blank = the hedge symbol."),
+    Column("ratio", "Ratio used", "formula", 8, PCT),
+    Column("price", "Spot price", "formula", 12, PRICE),
+    Column("price_source", "Price source", "formula", 9),
+    Column("spot_value", "Spot value", "formula", 13, USD0, total=True),
+    Column("notional", "Hedge notional", "formula", 13, USD0, total=True),
+    Column("perp_price", "Perp price", "formula", 12, PRICE),
+    Column("contracts", "Contracts", "formula", 10, QTY),
+    Column("hedged", "Hedged notional", "formula", 13, USD0, total=True),
+    Column("margin", "Margin", "formula", 12, USD0, total=True),
+    Column("liq_price", "Liquidation price", "formula", 13, PRICE),
+    Column("liq_distance", "Distance to liq.", "formula", 9, PCT),
+    Column("rate", "Funding rate", "formula", 9, RATE),
+    Column("apr", "Funding APR", "formula", 9, PCT2),
+    Column("funding", "Funding over horizon", "formula", 12, USD, total=True),
+    Column("basis", "Basis", "formula", 9, BPS),
+    Column("net", "Net exposure (β-adj.)", "formula", 13, USD0, total=True),
+    Column("fees", "Round-trip fees", "formula", 10, USD, total=True),
+    Column("rebalance", "Rebalance (contracts)", "formula", 11, QTY),
+    Column("age", "Data age", "formula", 9, '0" h"'),
+    Column("warnings", "Warnings", "formula", 60),
+    Column("hedge_row", "Hedge mkt row", "helper", 6),
+    Column("price_row", "Price mkt row", "helper", 6),
+    Column("exact", "Contracts before rounding", "helper", 10, QTY),
+    Column("hedge_qty", "Hedge qty (coin)", "helper", 10, QTY),
+    Column("mmr", "MMR used", "helper", 8, PCT2),
+    Column("interval", "Interval used (h)", "helper", 8),
+    Column("lev", "Leverage used", "helper", 8),
+)
+PORTFOLIO_KEYS = tuple(c.key for c in PORTFOLIO_COLUMNS)
+PORTFOLIO_TABLE = "Holdings"
+PORTFOLIO_HEADER_ROW = 11
+PORTFOLIO_FIRST_ROW = PORTFOLIO_HEADER_ROW + 1
+#: Blank, formula-ready rows a built Portfolio always has at least.
+MIN_PORTFOLIO_ROWS = 12
+SPARE_PORTFOLIO_ROWS = 5
+
+
+def pcol(key: str) -> str:
+    """Column letter of a Portfolio column."""
+    return get_column_letter(PORTFOLIO_KEYS.index(key) + 1)
+
+
+def portfolio_rows(n_holdings: int) -> int:
+    return max(MIN_PORTFOLIO_ROWS, n_holdings + SPARE_PORTFOLIO_ROWS)
+
+
+# ----------------------------------------------------------------------------- settings
+
+
+@dataclass(frozen=True)
+class Setting:
+    """A named input cell of the settings block. ``formula`` settings are computed."""
+
+    name: str
+    label: str
+    default: object
+    number_format: str
+    cell: str
+    note: str
+
+
+SETTINGS: tuple[Setting, ...] = (
+    Setting("HorizonDays", "Horizon (days)", 30, "0", "D5",
+            "Days over which funding and fees are counted (Portfolio, Scenarios)."),
+    Setting("DefaultExchange", "Default exchange", "binanceusdm", "@", "D6",
+            "Exchange used where a holding's Exchange is blank."),
+    Setting("UtcOffsetHours", "This computer's UTC offset (h)", 0, "0.0", "D7",
+            "NOW() is local time: e.g. 1 in Paris in winter, -5 in New York."),
+    Setting("NowUTC", "Now (UTC)", "=NOW()-UtcOffsetHours/24", DATETIME, "D8",
+            "Computed: the time data ages are measured against."),
+    Setting("MaxDataAgeHours", "Warn: market data older than (h)", 24, "0", "D9",
+            "Market rows whose As of is older than this are flagged."),
+    Setting("MaxAdvisedLeverage", "Warn: leverage above", 2, TIMES, "I5",
+            "Hedges are advised at 1-2×; above this a holding is flagged."),
+    Setting("LiqWarnDistance", "Warn: liquidation within", 0.25, PCT, "I6",
+            "Flag when the price can rise less than this before liquidation."),
+    Setting("FundingWarnAPR", "Warn: funding cost above (APR)", 0.10, PCT, "I7",
+            "Flag when the short pays funding at more than this annual rate."),
+    Setting("RebalanceBand", "Rebalance band (±)", 0.05, PCT, "I8",
+            "Held contracts within this of the ratio used need no trade."),
+    Setting("DefaultMMR", "MMR when the market gives none", 0.005, PCT2, "I9",
+            "Maintenance margin rate for a Market row with MMR blank."),
+)
+SETTING_NAMES = tuple(s.name for s in SETTINGS)
+
+PRESET_HEADER_ROW = 4
+#: Name (merged over K:L, preset names are long), min, max, default.
+PRESET_COLS = ("K", "M", "N", "O")
+PRESET_NAMES = ("Tactical Defense", "Capital Preservation", "Custom")
+PRESET_RANGE_NAMES = ("PresetNames", "PresetMin", "PresetMax", "PresetDefault")
+
+# ----------------------------------------------------------------------------- Scenarios
+
+SCENARIO_TABLE = "Scenarios"
+SCENARIO_SUMMARY_ROW = 4
+SCENARIO_HEADER_ROW = 11
+SCENARIO_HEADERS: tuple[str, ...] = (
+    "Shock", "Spot P&L", "Hedge P&L", "Funding", "Fees", "Net P&L", "Unhedged value",
+    "Hedged value", "Hedge protects",
+)
+
+# ----------------------------------------------------------------------------- Funding
+
+FUNDING_TABLE = "FundingHistory"
+FUNDING_SUMMARY_TABLE = "FundingSummary"
+FUNDING_SUMMARY_HEADER_ROW = 4
+FUNDING_WINDOWS_DAYS: tuple[int, ...] = (7, 30, 90)
+FUNDING_SUMMARY_HEADERS: tuple[str, ...] = (
+    "Symbol", "Exchange", "Interval (h)", "From (UTC)", "To (UTC)", "Settlements",
+    "7-day avg rate", "7-day APR", "30-day avg rate", "30-day APR",
+    "90-day avg rate", "90-day APR",
+)
+FUNDING_HISTORY_HEADERS: tuple[str, ...] = (
+    "Time (UTC)", "Symbol", "Exchange", "Rate per interval", "APR", "Gap (h)",
+)
+
+# ----------------------------------------------------------------------------- Beta
+
+BETA_TABLE = "BetaPrices"
+BETA_HEADER_ROW = 11
+BETA_HEADERS: tuple[str, ...] = (
+    "Time (UTC)", "Asset price", "Hedge price", "Asset log return", "Hedge log return",
+)
+BETA_MIN_ROWS = 60
+BETA_NAMES = ("BetaHedgeRatio", "BetaCorrelation", "BetaRSquared", "BetaReturns")

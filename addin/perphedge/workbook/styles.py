@@ -1,0 +1,80 @@
+"""The workbook's look: fonts, fills, borders and the helpers that apply them.
+
+One palette for every sheet: dark slate headings, pale yellow for cells a person types
+into, no fill for computed cells, amber/red for what needs attention.
+"""
+
+from __future__ import annotations
+
+from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
+from openpyxl.worksheet.worksheet import Worksheet
+
+FONT_NAME = "Calibri"
+
+INK = "1F2A37"
+MUTED = "5B6B7C"
+ACCENT = "1F4E79"
+INPUT_FILL = PatternFill("solid", fgColor="FFF8DC")
+SETTING_FILL = PatternFill("solid", fgColor="FFF2B3")
+HEADER_FILL = PatternFill("solid", fgColor="1F4E79")
+SECTION_FILL = PatternFill("solid", fgColor="DCE6F1")
+WARN_FILL = PatternFill("solid", fgColor="FCE4C4")
+BAD_FILL = PatternFill("solid", fgColor="F8CBAD")
+GOOD_FILL = PatternFill("solid", fgColor="E2EFDA")
+
+TITLE_FONT = Font(name=FONT_NAME, size=16, bold=True, color=ACCENT)
+SUBTITLE_FONT = Font(name=FONT_NAME, size=10, italic=True, color=MUTED)
+HEADING_FONT = Font(name=FONT_NAME, size=11, bold=True, color=ACCENT)
+HEADER_FONT = Font(name=FONT_NAME, size=10, bold=True, color="FFFFFF")
+BODY_FONT = Font(name=FONT_NAME, size=10, color=INK)
+BOLD_FONT = Font(name=FONT_NAME, size=10, bold=True, color=INK)
+LABEL_FONT = Font(name=FONT_NAME, size=10, color=MUTED)
+WARN_FONT = Font(name=FONT_NAME, size=10, color="9C4A00")
+RED_FONT = Font(name=FONT_NAME, size=10, color="C00000")
+
+THIN = Side(style="thin", color="B7C3D0")
+BOX = Border(left=THIN, right=THIN, top=THIN, bottom=THIN)
+TOP_RULE = Border(top=Side(style="medium", color=ACCENT))
+
+HEADER_ALIGN = Alignment(horizontal="center", vertical="center", wrap_text=True)
+WRAP = Alignment(vertical="top", wrap_text=True)
+LEFT = Alignment(horizontal="left", vertical="center")
+
+TABLE_STYLE = "TableStyleLight9"
+
+
+def title(ws: Worksheet, text: str, subtitle: str | None = None) -> None:
+    ws["A1"] = text
+    ws["A1"].font = TITLE_FONT
+    ws.row_dimensions[1].height = 24
+    if subtitle:
+        ws["A2"] = subtitle
+        ws["A2"].font = SUBTITLE_FONT
+
+
+def header_row(ws: Worksheet, row: int, first_col: int, headers: tuple[str, ...] | list[str],
+               height: float = 30) -> None:
+    for i, text in enumerate(headers):
+        c = ws.cell(row=row, column=first_col + i, value=text)
+        c.font = HEADER_FONT
+        c.fill = HEADER_FILL
+        c.alignment = HEADER_ALIGN
+    ws.row_dimensions[row].height = height
+
+
+def page_setup(ws: Worksheet, print_area: str, landscape: bool = True,
+               title_rows: str | None = None) -> None:
+    """Landscape, fit to one page wide, print area and repeated title rows."""
+    ws.print_area = print_area
+    ws.page_setup.orientation = "landscape" if landscape else "portrait"
+    ws.page_setup.paperSize = ws.PAPERSIZE_A4
+    ws.page_setup.fitToWidth = 1
+    ws.page_setup.fitToHeight = 0
+    ws.sheet_properties.pageSetUpPr.fitToPage = True
+    ws.print_options.gridLines = False
+    ws.page_margins.left = ws.page_margins.right = 0.4
+    ws.page_margins.top = ws.page_margins.bottom = 0.5
+    if title_rows:
+        ws.print_title_rows = title_rows
+    ws.oddFooter.center.text = "&A — page &P of &N"
+    ws.oddFooter.center.size = 8
