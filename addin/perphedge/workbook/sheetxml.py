@@ -16,7 +16,7 @@ from typing import Mapping
 from perphedge.workbook.ooxml import col_letter, split_ref
 
 _EPOCH = datetime(1899, 12, 30)
-_XML_BAD = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+_XML_BAD = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 
 
 def excel_serial(dt: datetime) -> float:
@@ -27,7 +27,7 @@ def excel_serial(dt: datetime) -> float:
 
 def _esc(s: str) -> str:
     s = _XML_BAD.sub("", s)
-    return s.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace('"', "&quot;")
+    return s.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace('"', "&quot;").replace("\r", "&#13;")
 
 
 def cell_xml(p: str, ref: str, value: object, style: str | None) -> str:

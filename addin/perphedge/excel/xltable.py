@@ -1,0 +1,87 @@
+"""The Market table in a running Excel, through xlwings (the thin layer of the refresh).
+
+Reads the table body once; writes each block with ONE range assignment. Cells the refresh
+leaves alone are written back as they were (their formula when they hold one), and if the
+write fails the block's previous contents are put back.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Sequence
+
+from perphedge.workbook.ooxml import PackageError
+from perphedge.workbook.table import KEEP
+
+#: Excel would read text starting with one of these as a formula or sign.
+_FORMULA_START = ("=", "+", "-", "@")
+
+
+def as_text(value: str) -> str:
+    """Text Excel stores as text: a leading apostrophe is Excel's own text marker."""
+    return "'" + value if value.startswith(_FORMULA_START) else value
+
+
+class XlwingsMarketTable:
+    def __init__(self, book, name: str = "Market") -> None:
+        self.table = None
+        for sheet in book.sheets:
+            for table in sheet.tables:
+                if str(table.name).lower() == name.lower():
+                    self.table = table
+                    break
+            if self.table is not None:
+                break
+        if self.table is None:
+            raise PackageError(f"no Excel table named {name!r} in workbook {book.name}")
+        self.body = self.table.data_body_range      # None when the table has no rows
+        self._values: list[list[Any]] | None = None
+
+    def headers(self) -> list[str]:
+        return [str(h or "") for h in self.table.header_row_range.value]
+
+    def row_count(self) -> int:
+        return 0 if self.body is None else self.body.shape[0]
+
+    def _all(self) -> list[list[Any]]:
+        if self._values is None:
+            self._values = [] if self.body is None else [
+                list(r) for r in self.body.options(ndim=2).value]
+        return self._values
+
+    def column(self, index: int) -> list[Any]:
+        return [row[index] for row in self._all()]
+
+    def write_block(self, first_col: int, block: Sequence[Sequence[Any]]) -> None:
+        if not block or self.body is None:
+            return
+        width = len(block[0])
+        target = self.body[:, first_col:first_col + width]
+        old_formulas = [list(r) for r in _2d(target.formula)]
+        values = self._all()
+        out = []
+        for i, row in enumerate(block):
+            line = []
+            for j, v in enumerate(row):
+                if v is KEEP:
+                    f = old_formulas[i][j]
+                    v = f if isinstance(f, str) and f.startswith("=") else values[i][first_col + j]
+                    if isinstance(v, str) and not v.startswith("="):
+                        v = as_text(v)
+                elif isinstance(v, str):
+                    v = as_text(v)
+                line.append(v)
+            out.append(line)
+        try:
+            target.value = out
+        except Exception:
+            target.formula = old_formulas   # put the block back as it was
+            raise
+        self._values = None
+
+
+def _2d(x):
+    if not isinstance(x, (list, tuple)):
+        return [[x]]
+    if x and not isinstance(x[0], (list, tuple)):
+        return [list(x)]
+    return x

@@ -1,0 +1,266 @@
+"""The ribbon's refresh through a fake xlwings-like book: one range write per table,
+status-bar progress, one alert on failure with the table left as it was."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import pytest
+
+from perphedge.excel import ribbon
+from perphedge.excel.xltable import XlwingsMarketTable, as_text
+
+HEADERS = ["Symbol", "Exchange", "Spot", "Mark", "Index", "Funding rate", "Interval (h)",
+           "Next funding (UTC)", "Contract size", "Amount step", "Min amount", "Inverse",
+           "Taker fee", "MMR", "Maint. amount", "As of (UTC)", "Status"]
+NOW_MS = 1_780_000_000_000
+
+
+class Grid:
+    def __init__(self):
+        self.cells: dict[tuple[int, int], object] = {}
+        self.value_writes = 0
+        self.fail_after: int | None = None   # cells written before a write fails
+
+
+class FakeRange:
+    """Just what the xlwings table layer uses: shape, 2-D slicing, value, formula."""
+
+    def __init__(self, grid, r0, c0, rows, cols):
+        self.grid, self.r0, self.c0, self.shape = grid, r0, c0, (rows, cols)
+
+    def _coords(self):
+        return [[(self.r0 + i, self.c0 + j) for j in range(self.shape[1])]
+                for i in range(self.shape[0])]
+
+    def options(self, ndim=None):
+        return self
+
+    def __getitem__(self, key):
+        rows, cols = key
+        r1, r2, _ = rows.indices(self.shape[0])
+        c1, c2, _ = cols.indices(self.shape[1])
+        return FakeRange(self.grid, self.r0 + r1, self.c0 + c1, r2 - r1, c2 - c1)
+
+    @property
+    def value(self):
+        vals = [[self._shown(self.grid.cells.get(rc)) for rc in row] for row in self._coords()]
+        return vals[0] if self.shape[0] == 1 else vals
+
+    @value.setter
+    def value(self, block):
+        self.grid.value_writes += 1
+        n = 0
+        for row, vals in zip(self._coords(), block):
+            for rc, v in zip(row, vals):
+                if self.grid.fail_after is not None and n >= self.grid.fail_after:
+                    raise RuntimeError("Excel is busy")
+                self.grid.cells[rc] = v
+                n += 1
+
+    @property
+    def formula(self):
+        return tuple(tuple(self._formula(self.grid.cells.get(rc)) for rc in row)
+                     for row in self._coords())
+
+    @formula.setter
+    def formula(self, block):
+        for row, vals in zip(self._coords(), block):
+            for rc, v in zip(row, vals):
+                self.grid.cells[rc] = v
+
+    @staticmethod
+    def _shown(v):
+        return v[1:] if isinstance(v, str) and v.startswith("'") else v
+
+    @staticmethod
+    def _formula(v):
+        return "" if v is None else v
+
+
+class FakeTable:
+    def __init__(self, grid, name, top, rows, cols):
+        self.name = name
+        self.header_row_range = FakeRange(grid, top, 1, 1, cols)
+        self.data_body_range = FakeRange(grid, top + 1, 1, rows, cols)
+
+
+class FakeApp:
+    def __init__(self):
+        self.status_history, self.alerts = [], []
+        self._status = False
+
+    @property
+    def status_bar(self):
+        return self._status
+
+    @status_bar.setter
+    def status_bar(self, v):
+        self._status = v
+        self.status_history.append(v)
+
+    def alert(self, prompt, title=None, buttons="ok", mode=None, callback=None):
+        self.alerts.append((prompt, title, mode))
+
+
+class FakeSheet:
+    def __init__(self, tables):
+        self.tables = tables
+
+
+class FakeBook:
+    name = "hedge.xlsx"
+
+    def __init__(self, headers=HEADERS, rows=(("BTC/USDT:USDT", "binanceusdm"),
+                                              ("ETH/USDT:USDT", "bybit"))):
+        self.grid = Grid()
+        for j, h in enumerate(headers, start=1):
+            self.grid.cells[(4, j)] = h
+        for i, (s, e) in enumerate(rows, start=5):
+            self.grid.cells[(i, headers.index("Symbol") + 1)] = s
+            self.grid.cells[(i, headers.index("Exchange") + 1)] = e
+            self.grid.cells[(i, headers.index("Mark") + 1)] = 10.0 * i      # synthetic
+        self.app = FakeApp()
+        self.sheets = [FakeSheet([]),
+                       FakeSheet([FakeTable(self.grid, "Market", 4, len(rows), len(headers))])]
+
+
+class Source:
+    """Synthetic figures for the formula-free plumbing (not market data)."""
+
+    def __init__(self, status_reason=None):
+        self.status_reason = status_reason
+
+    def market_rows(self, requests):
+        from perphedge.core.marketdata import DataStatus, MarketRow
+
+        out = []
+        for k, (s, e) in enumerate(requests):
+            st = DataStatus(e, NOW_MS, stale=self.status_reason is not None,
+                            reason=self.status_reason)
+            out.append(MarketRow(s, e, 1.0 + k, 2.0 + k, 3.0 + k, 0.0001, 8.0, None, 1.0, 0.001,
+                                 0.001, False, 0.0005, None, None, st))
+        return out
+
+
+class Broken:
+    def market_rows(self, requests):
+        from perphedge.core.errors import GeoBlocked
+
+        raise GeoBlocked("HTTP 451 from binanceusdm; try bybit", "binanceusdm")
+
+
+def col(name):
+    return HEADERS.index(name) + 1
+
+
+def test_refresh_writes_every_row_in_one_range_write_with_progress():
+    book = FakeBook()
+    res = ribbon.refresh_active_workbook(book, Source())
+    assert (res.rows, res.fresh) == (2, 2)
+    g = book.grid
+    assert g.value_writes == 1      # Spot..Status are contiguous: one write
+    assert g.cells[(5, col("Mark"))] == 2.0 and g.cells[(6, col("Mark"))] == 3.0
+    assert g.cells[(5, col("Symbol"))] == "BTC/USDT:USDT"       # inputs untouched
+    assert g.cells[(6, col("Status"))] == "fresh"
+    assert g.cells[(5, col("Next funding (UTC)"))] is None       # absent stays empty, never 0
+    assert g.cells[(5, col("As of (UTC)"))] == datetime(2026, 5, 28, 20, 26, 40)
+    assert g.cells[(5, col("Inverse"))] is False
+    assert any("fetching market data for 2 rows" in str(s) for s in book.app.status_history)
+    assert "2 market rows: 2 fresh" in book.app.status_bar
+    assert book.app.alerts == []
+
+
+def test_user_columns_split_the_write_into_one_write_per_contiguous_run():
+    headers = HEADERS[:5] + ["My note"] + HEADERS[5:]
+    book = FakeBook(headers=headers)
+    book.grid.cells[(5, 6)] = "=C5*2"
+    ribbon.refresh_active_workbook(book, Source())
+    assert book.grid.value_writes == 2
+    assert book.grid.cells[(5, 6)] == "=C5*2"
+
+
+def test_failure_shows_one_alert_and_leaves_the_table_as_it_was():
+    book = FakeBook()
+    before = dict(book.grid.cells)
+    assert ribbon.refresh_active_workbook(book, Broken()) is None
+    assert book.grid.cells == before and book.grid.value_writes == 0
+    assert len(book.app.alerts) == 1
+    prompt, title, mode = book.app.alerts[0]
+    assert "HTTP 451 from binanceusdm; try bybit" in prompt and "left as it was" in prompt
+    assert title == "Perpetual Hedge" and mode == "critical"
+
+
+def test_a_write_failing_half_way_puts_the_block_back():
+    book = FakeBook()
+    before = dict(book.grid.cells)
+    book.grid.fail_after = 7
+    assert ribbon.refresh_active_workbook(book, Source()) is None
+    after = {k: v for k, v in book.grid.cells.items() if v not in (None, "")}
+    assert after == {k: v for k, v in before.items() if v not in (None, "")}
+    assert len(book.app.alerts) == 1 and "Excel is busy" in book.app.alerts[0][0]
+    assert "Traceback" not in book.app.alerts[0][0]
+
+
+def test_missing_table_is_one_clear_alert():
+    book = FakeBook()
+    book.sheets = [FakeSheet([])]
+    assert ribbon.refresh_active_workbook(book, Source()) is None
+    assert "no Excel table named 'Market'" in book.app.alerts[0][0]
+
+
+def test_text_that_looks_like_a_formula_is_written_as_text():
+    assert as_text("=HYPERLINK(1)") == "'=HYPERLINK(1)"
+    assert as_text("-1") == "'-1" and as_text("fresh") == "fresh"
+    book = FakeBook()
+    ribbon.refresh_active_workbook(book, Source(status_reason="=cmd|'/c calc'!A1"))
+    assert book.grid.cells[(5, col("Status"))].startswith("stale: =cmd")
+
+
+class HalfBroken(Source):
+    """bybit fails with nothing cached: all figures absent, stale with the reason."""
+
+    def market_rows(self, requests):
+        from perphedge.core.marketdata import DataStatus, MarketRow
+
+        rows = super().market_rows(requests)
+        return [MarketRow(r.symbol, r.exchange, *([None] * 13),
+                          status=DataStatus("bybit", NOW_MS, True, "HTTP 503 from bybit"))
+                if r.exchange == "bybit" else r for r in rows]
+
+
+def test_failing_exchange_keeps_previous_values_in_the_same_single_write():
+    book = FakeBook()
+    book.grid.cells[(6, col("As of (UTC)"))] = datetime(2026, 5, 28, 18, 26, 40)
+    book.grid.cells[(6, col("Funding rate"))] = "=0.0001*1"   # a formula in a kept cell
+    res = ribbon.refresh_active_workbook(book, HalfBroken(), now_ms=NOW_MS)
+    assert (res.fresh, res.kept) == (1, 1) and book.grid.value_writes == 1
+    g = book.grid.cells
+    assert g[(6, col("Mark"))] == 60.0                        # previous value kept
+    assert g[(6, col("Funding rate"))] == "=0.0001*1"          # formula written back
+    assert g[(6, col("As of (UTC)"))] == datetime(2026, 5, 28, 18, 26, 40)
+    assert g[(6, col("Status"))] == "stale: HTTP 503 from bybit; previous values kept (age 2h 0m)"
+    assert g[(5, col("Mark"))] == 2.0 and g[(5, col("Status"))] == "fresh"
+
+
+def test_perphedge_main_refreshes_the_calling_book_offline(monkeypatch):
+    import xlwings as xw
+
+    import perphedge
+    from perphedge.market import service
+
+    book = FakeBook()
+    monkeypatch.setenv("PERPHEDGE_OFFLINE", "1")
+    monkeypatch.setattr(xw.Book, "caller", staticmethod(lambda: book))
+    service.reset_service()
+    try:
+        perphedge.main()
+    finally:
+        service.reset_service()
+    assert book.app.alerts == []
+    status = book.grid.cells[(5, col("Status"))]
+    assert "recorded snapshot" in status
+    from perphedge.market.snapshot import SnapshotSource
+
+    expected = SnapshotSource().market_rows([("BTC/USDT:USDT", "binanceusdm")])[0]
+    assert book.grid.cells[(5, col("Mark"))] == expected.mark_price

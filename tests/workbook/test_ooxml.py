@@ -1,0 +1,32 @@
+import zipfile
+
+from hypothesis import given, strategies as st
+
+from perphedge.workbook.ooxml import Package, col_letter, range_bounds, split_ref
+
+from ._books import build_market_book
+
+
+@given(st.integers(1, 16384), st.integers(1, 1_048_576))
+def test_cell_references_round_trip(col, row):
+    assert split_ref(f"{col_letter(col)}{row}") == (row, col)
+
+
+def test_known_references():
+    assert col_letter(1) == "A" and col_letter(26) == "Z" and col_letter(27) == "AA"
+    assert col_letter(16384) == "XFD"
+    assert range_bounds("$B$4:Q7") == (4, 2, 7, 17)
+
+
+def test_package_reads_sheets_tables_names_and_saves_every_member(tmp_path):
+    book = build_market_book(tmp_path / "a.xlsx")
+    pkg = Package.read(book)
+    assert [s.name for s in pkg.sheets()] == ["Portfolio", "Market", "Notes"]
+    t = pkg.table("market")
+    assert t.sheet.name == "Market" and t.ref == "A4:Q7" and t.columns[0] == "Symbol"
+    assert pkg.defined_names()["HorizonDays"] == "Portfolio!$D$1"
+    pkg.save(tmp_path / "b.xlsx")
+    with zipfile.ZipFile(book) as a, zipfile.ZipFile(tmp_path / "b.xlsx") as b:
+        assert a.namelist() == b.namelist()
+        assert all(a.read(n) == b.read(n) for n in a.namelist())
+    assert [p.name for p in tmp_path.iterdir() if p.suffix == ".tmp"] == []
