@@ -1,0 +1,182 @@
+"""Live functions through the real market service and real ccxt code, over recorded
+exchange answers replayed into each ccxt client (no socket, no internet).
+
+Expected figures are read from the recorded fixture files themselves (tests/fixtures),
+independently of the market layer that parses them.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import Counter
+
+import pytest
+
+from market import recorded
+from market.helpers import RECORDED_NOW_S, Clock, replay_service
+from market.replay import Replay
+from perphedge.excel import udfs
+from perphedge.market.service import reset_service
+
+RECORDED_NOW_MS = int(RECORDED_NOW_S * 1000)
+EPOCH = dt.datetime(1970, 1, 1)
+
+# OKX's funding endpoint answered with no rows: nothing about OKX funding was recorded,
+# and nothing is made up for it (its cells say so).
+OKX_NO_FUNDING = {"code": "0", "msg": "", "data": []}
+
+
+def _routes():
+    routes = {}
+    routes.update(recorded.binance_routes())
+    routes.update(recorded.bybit_routes())
+    routes.update(recorded.okx_routes({"/api/v5/public/funding-rate": lambda q: (200, OKX_NO_FUNDING)}))
+    return routes
+
+
+@pytest.fixture
+def replay(tmp_path, monkeypatch):
+    rp = Replay(_routes())
+    rp.clock = Clock()
+    reset_service(replay_service(rp, tmp_path, rp.clock))
+    monkeypatch.setattr(udfs, "_now_ms", lambda: int(rp.clock() * 1000))
+    yield rp
+    reset_service(None)
+
+
+def _bybit_btc():
+    return recorded.response_entry("bybit", "fetchFundingRates")["httpResponse"]["result"]["list"][0]
+
+
+def _lot_size(exchange_markets, symbol):
+    info = recorded.markets(exchange_markets)[symbol]["info"]
+    return next(f for f in info["filters"] if f["filterType"] == "LOT_SIZE")
+
+
+# -- figures ------------------------------------------------------------------------------
+
+
+def test_binance_prices_and_funding(replay):
+    btc_funding = recorded.funding_csv("BTCUSDT")
+    spot_rows = recorded.response_entry("binance", "fetchTickers")["httpResponse"]
+    btc_spot = next(r for r in spot_rows if r["symbol"] == "BTCUSDT")
+    assert udfs.MARK_PRICE("BTC") == float(btc_funding[-2]["markPrice"])
+    assert udfs.MARK_PRICE("BTC/USDT:USDT", "binanceusdm") == float(btc_funding[-2]["markPrice"])
+    assert udfs.FUNDING_RATE("btc", None) == float(btc_funding[-1]["fundingRate"])
+    assert udfs.SPOT_PRICE("BTCUSDT") == float(btc_spot["lastPrice"])
+    # Binance's funding-info endpoint lists only adjusted markets (none recorded), so the
+    # interval is the 8 h default until history shows otherwise.
+    assert udfs.FUNDING_INTERVAL("BTC") == 8.0
+    # The recorded premium index carries no index price: said so, never a made-up 0.
+    assert udfs.INDEX_PRICE("BTC") == "#HEDGE! no index price for BTC/USDT:USDT on binanceusdm"
+
+
+def test_bybit_mark_index_and_funding(replay):
+    row = _bybit_btc()
+    assert udfs.MARK_PRICE("BTC", "bybit") == float(row["markPrice"])
+    assert udfs.INDEX_PRICE("BTC", "bybit") == float(row["indexPrice"])
+    assert udfs.FUNDING_RATE("BTC", "BYBIT") == float(row["fundingRate"])
+
+
+def test_contract_spec_rows(replay):
+    lot = _lot_size("binance", "BTC/USDT:USDT")
+    out = udfs.CONTRACT_SPEC("BTC")
+    assert len(out) == 1 and len(out[0]) == 6
+    assert out[0][:5] == [1.0, float(lot["stepSize"]), float(lot["minQty"]), "linear", "USDT"]
+    assert isinstance(out[0][5], float)
+    # OKX's BTC linear swap is 0.01 BTC per contract (recorded market).
+    okx = recorded.markets("okx")["BTC/USDT:USDT"]
+    assert udfs.CONTRACT_SPEC("BTC", "okx")[0][:5] == [
+        float(okx["contractSize"]), float(okx["precision"]["amount"]),
+        float(okx["limits"]["amount"]["min"]), "linear", "USDT"]
+
+
+def test_market_status_row(replay):
+    [[source, as_of, status]] = udfs.MARKET_STATUS("BTC", "bybit")
+    assert source == "bybit" and status == "fresh"
+    assert isinstance(as_of, dt.datetime) and as_of.tzinfo is None
+    assert as_of <= EPOCH + dt.timedelta(milliseconds=RECORDED_NOW_MS)
+    # A listed market the recorded answers carry no price for: a stale row saying why.
+    [[source, _, status]] = udfs.MARKET_STATUS("ADA")
+    assert source == "binanceusdm"
+    assert status.startswith("stale: ") and "ADA/USDT:USDT" in status and "(age 0s)" in status
+
+
+def test_funding_history_table_from_the_recorded_export(replay):
+    # The recorded Binance export, settlements of the 3 days before the service's clock.
+    since = RECORDED_NOW_MS - 3 * 86_400_000
+    rows = [r for r in recorded.funding_csv("BTCUSDT") if since <= int(r["fundingTime"]) <= RECORDED_NOW_MS]
+    out = udfs.FUNDING_HISTORY("BTC", 3.0)
+    assert out[0] == ["time", "rate", "APR"]
+    assert len(out) == len(rows) + 1 == 10
+    for (when, rate, apr), r in zip(out[1:], rows):
+        assert when == EPOCH + dt.timedelta(milliseconds=int(r["fundingTime"]))
+        assert rate == float(r["fundingRate"])
+        assert apr == pytest.approx(float(r["fundingRate"]) * 3 * 365)  # 8-hourly: 3 a day
+
+
+def test_errors_in_cells(replay):
+    out = udfs.MARK_PRICE("BTCUSDX")
+    assert out.startswith("#HEDGE! unknown symbol BTCUSDX on binanceusdm — did you mean "
+                          "BTC/USDT:USDT")
+    assert udfs.SPOT_PRICE(None) == "#HEDGE! symbol is empty"
+    assert udfs.MARK_PRICE(42.0) == "#HEDGE! symbol must be text, got 42.0"
+    assert udfs.FUNDING_HISTORY("BTC", 0.0) == "#HEDGE! days must be at least 1, got 0.0"
+    assert udfs.FUNDING_HISTORY("BTC", 2.5) == "#HEDGE! days must be a whole number, got 2.5"
+    assert udfs.FUNDING_RATE("BTC", "okx") == "#HEDGE! okx sent no funding rate for BTC/USDT:USDT"
+
+
+# -- one request per (exchange, endpoint) ---------------------------------------------------
+
+# 20 markets on three exchanges; each gets 10 live cells (200 in all), some typed in
+# different spellings, as a sheet would have them.
+SHEET_MARKETS = (
+    [(s, "binanceusdm") for s in ("BTC", "ETH", "ADA", "LTC", "XRP", "DOGE", "TRX")]
+    + [(s, "bybit") for s in ("BTC", "ETH", "ADA", "LTC", "XRP", "DOGE", "TRX", "ZRX")]
+    + [(s, "okx") for s in ("BTC", "ETH", "LTC", "XRP", "SUSHI")]
+)
+
+
+def _recalculate() -> list:
+    results = []
+    for coin, ex in SHEET_MARKETS:
+        results += [
+            udfs.SPOT_PRICE(coin, ex), udfs.MARK_PRICE(coin, ex), udfs.INDEX_PRICE(coin, ex),
+            udfs.FUNDING_RATE(coin, ex), udfs.FUNDING_INTERVAL(coin, ex),
+            udfs.CONTRACT_SPEC(coin, ex), udfs.MARKET_STATUS(coin, ex),
+            udfs.MARK_PRICE(f"{coin}USDT", ex), udfs.FUNDING_RATE(f"{coin}/USDT:USDT", ex),
+            udfs.SPOT_PRICE(coin.lower(), ex.upper()),
+        ]
+    return results
+
+
+def _requests(replay) -> Counter:
+    return Counter((ex, path, tuple(sorted(q.items()))) for ex, path, q in replay.log)
+
+
+def test_two_hundred_cells_cost_one_request_per_exchange_and_endpoint(replay):
+    results = _recalculate()
+    assert len(results) == 200 and len({m for m in SHEET_MARKETS}) == 20
+    first = _requests(replay)
+    assert max(first.values()) == 1, first          # no request asked twice...
+    for (ex, path, query), _ in first.items():      # ...and none asked per symbol
+        assert not {"symbol", "instId"} & {k for k, v in query if v != "ANY"}, (ex, path, query)
+    exchanges = {ex for ex, _, _ in first}
+    assert exchanges == {"binanceusdm", "binance", "bybit", "okx"}
+    # Every cell is a figure or a reason: the recorded answers price some markets only.
+    assert results[1] == float(recorded.funding_csv("BTCUSDT")[-2]["markPrice"])
+    assert all(isinstance(r, (float, list)) or r.startswith("#HEDGE! ") for r in results)
+    assert not any(isinstance(r, str) and "internal error" in r for r in results)
+
+    # Recalculating inside the TTL costs nothing.
+    assert _recalculate() == results
+    assert _requests(replay) == first
+
+    # Past the 15 s price TTL: each price endpoint is asked once more, still once each.
+    replay.clock.advance(16)
+    _recalculate()
+    again = _requests(replay) - first
+    assert again and max(again.values()) == 1
+    assert {path for _, path, _ in again} <= {
+        "/fapi/v1/premiumIndex", "/fapi/v2/ticker/price", "/api/v3/ticker/price",
+        "/v5/market/tickers", "/api/v5/market/tickers", "/api/v5/public/mark-price"}
