@@ -1,0 +1,50 @@
+"""The per-OS installer scripts call the one install command with paths that exist."""
+
+import os
+import subprocess
+from pathlib import Path
+
+
+INSTALLER = Path(__file__).resolve().parents[2] / "installer"
+
+
+
+def test_windows_scripts_have_crlf_line_endings_and_call_addin_install():
+    for name in ("install-windows.cmd", "uninstall-windows.cmd"):
+        raw = (INSTALLER / name).read_bytes()
+        assert raw.count(b"\n") == raw.count(b"\r\n"), name   # cmd.exe needs CRLF
+    text = (INSTALLER / "install-windows.cmd").read_text()
+    assert "addin install --ribbon \"%REPO%\\addin\\ribbon\\customUI.xml\"" in text
+    assert "sys.version_info < (3, 11)" in text
+
+
+def test_macos_scripts_are_executable_valid_sh_and_call_addin_install():
+    for name in ("install-macos.command", "uninstall-macos.command"):
+        path = INSTALLER / name
+        assert os.access(path, os.X_OK), name
+        assert path.read_text().startswith("#!/bin/sh\n")
+        subprocess.run(["sh", "-n", str(path)], check=True)
+    text = (INSTALLER / "install-macos.command").read_text()
+    assert 'addin install --ribbon "$REPO/addin/ribbon/customUI.xml"' in text
+
+
+def test_the_ribbon_path_the_scripts_pass_exists_relative_to_the_installer_folder():
+    assert (INSTALLER.parent / "addin" / "ribbon" / "customUI.xml").is_file()
+
+
+def test_macos_script_stops_with_a_message_when_python_is_too_old(tmp_path):
+    fake = tmp_path / "python3"
+    fake.write_text("#!/bin/sh\nexit 1\n")     # answers the version check with "too old"
+    fake.chmod(0o755)
+    env = {**os.environ, "PERPHEDGE_PYTHON": str(fake), "PERPHEDGE_VENV": str(tmp_path / "v")}
+    r = subprocess.run(["sh", str(INSTALLER / "install-macos.command")], env=env,
+                       capture_output=True, text=True, timeout=30)
+    assert r.returncode == 1 and "Python 3.11 or newer is needed" in r.stdout
+    assert not (tmp_path / "v").exists()
+
+
+def test_installer_readme_names_the_excel_only_steps():
+    text = (INSTALLER / "README.md").read_text()
+    for step in ("Trust access to the VBA project object model",
+                 "perphedge.xlam!ImportPythonUDFsToAddin", "Grant Access", "addin status"):
+        assert step in text
