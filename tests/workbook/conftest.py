@@ -23,3 +23,56 @@ def demo_path(demo_build) -> Path:
 @pytest.fixture(scope="session")
 def template_path(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return build_template(tmp_path_factory.mktemp("template") / "perpetual_hedge.xlsx")
+
+
+# ----------------------------------------------------------------------------- LibreOffice
+
+import os
+
+import openpyxl
+
+from perphedge.workbook.libreoffice import find_soffice, recalculate
+
+
+def require_libreoffice() -> None:
+    """Skip without LibreOffice locally; fail in CI (PERPHEDGE_REQUIRE_LIBREOFFICE=1)."""
+    if find_soffice() is None:
+        if os.environ.get("PERPHEDGE_REQUIRE_LIBREOFFICE") == "1":
+            pytest.fail("LibreOffice (soffice) is required here but not installed")
+        pytest.skip("LibreOffice (soffice) not installed")
+
+
+@pytest.fixture(scope="session")
+def recalc(tmp_path_factory: pytest.TempPathFactory):
+    """Recalculate a workbook in LibreOffice once; returns the cached values (data_only)."""
+    cache: dict[Path, openpyxl.Workbook] = {}
+
+    def run(path: Path) -> openpyxl.Workbook:
+        require_libreoffice()
+        if path not in cache:
+            out = tmp_path_factory.mktemp("recalc") / path.name
+            recalculate(path, out)
+            cache[path] = openpyxl.load_workbook(out, data_only=True)
+        return cache[path]
+
+    return run
+
+
+@pytest.fixture(scope="session")
+def generated(tmp_path_factory: pytest.TempPathFactory):
+    """Two seeded synthetic portfolios plus the edge cases, one workbook each."""
+    from perphedge.workbook.build import build_workbook
+    from . import _generate as g
+
+    books = []
+    for seed in (7, 2026):
+        holdings, rows = g.generate(seed, 60)
+        if seed == 7:
+            eh, er = g.special_cases()
+            holdings, rows = holdings + eh, rows + er
+        path = tmp_path_factory.mktemp("generated") / f"generated_{seed}.xlsx"
+        history = g.funding_history(seed)
+        build_workbook(holdings, rows, history, path, data_note="Synthetic inputs.",
+                       now_ms=g.NOW_MS)
+        books.append((path, holdings, rows, history))
+    return books

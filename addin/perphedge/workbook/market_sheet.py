@@ -49,7 +49,7 @@ def status_text(row: MarketRow, now_ms: int) -> str:
         if st.reason and st.reason.startswith("recorded"):
             return st.reason
         when = utc_datetime(st.as_of_ms).strftime("%Y-%m-%d %H:%M UTC") if st.as_of_ms else "unknown date"
-        return f"recorded snapshot of {when}" + (f"; {st.reason}" if st.reason else "")
+        return f"recorded snapshot of {when}" + (f" ({st.reason})" if st.reason else "")
     return st.text(now_ms)
 
 

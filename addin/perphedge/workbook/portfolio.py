@@ -147,7 +147,8 @@ def _warnings(c: dict[str, str], exch: str, beta: str) -> str:
         f'IF(AND({c["beta"]}<>"",N({c["beta"]})<=0),"; beta is not a positive number: 1 used","")',
         f'IF({c["lev"]}>MaxAdvisedLeverage,"; leverage "&{c["lev"]}&"× above the advised "&MaxAdvisedLeverage&"×","")',
         (f'IF({c["exact"]}="","",IF(AND({c["contracts"]}=0,{c["exact"]}>0),'
-         f'"; below the market minimum of "&{step_min}&" contracts: not hedged",""))'),
+         f'IF(N({step_min})>0,"; below the market minimum of "&{step_min}&" contracts: not hedged",'
+         f'"; rounds down to 0 contracts: not hedged"),""))'),
         f'IF({c["liq_price"]}="at entry","; margin below maintenance: liquidated at once","")',
         (f'IF(ISNUMBER({c["liq_distance"]}),IF({c["liq_distance"]}<LiqWarnDistance,'
          f'"; liquidation only "&TEXT({c["liq_distance"]},"0%")&" above the price",""),"")'),

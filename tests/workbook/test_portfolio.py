@@ -1,0 +1,154 @@
+"""The Portfolio formulas give the numbers ``perphedge.core`` gives, for every computed
+cell: workbooks are recalculated in LibreOffice (headless) and read back with openpyxl.
+
+Inputs: the demo (recorded snapshot) and two seeded synthetic portfolios with edge cases
+(``_generate``: linear and inverse, ratios 0-100 %, leverage 1-20×, cross hedges with a
+beta, missing figures)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import pytest
+
+from perphedge.workbook import layout as L
+from perphedge.workbook.portfolio import row_formulas
+
+from ._reference import BLANK, expected_row, same
+
+pytestmark = pytest.mark.libreoffice
+
+ERRORS = ("#VALUE!", "#NAME?", "#REF!", "#DIV/0!", "#N/A", "#NUM!", "#NULL!", "Err:")
+COMPUTED = [c.key for c in L.PORTFOLIO_COLUMNS if c.kind != "input"]
+
+
+def _now(wb) -> datetime:
+    (sheet, ref), = list(wb.defined_names["NowUTC"].destinations)
+    value = wb[sheet][ref.replace("$", "")].value
+    assert isinstance(value, datetime)
+    return value
+
+
+def _kind(piece: str, expected: list[str]) -> str | None:
+    hits = [e for e in expected if piece.startswith(e)]
+    return max(hits, key=len) if hits else None
+
+
+def check_rows(wb, holdings, rows, beta=None):
+    ws = wb["Portfolio"]
+    now = _now(wb)
+    problems = []
+    for i, h in enumerate(holdings):
+        r = L.PORTFOLIO_FIRST_ROW + i
+        b = beta if (beta is not None and h.beta_from_sheet) else None
+        exp = expected_row(h, rows, now, b)
+        for key in COMPUTED:
+            if key == "warnings":
+                continue
+            actual = ws[f"{L.pcol(key)}{r}"].value
+            if not same(actual, exp[key]):
+                problems.append((r, h.asset, key, actual, exp[key]))
+        text = ws[f"{L.pcol('warnings')}{r}"].value or ""
+        pieces = [p for p in text.split("; ") if p]
+        kinds = [_kind(p, exp["warnings"]) for p in pieces]
+        if None in kinds or sorted(kinds) != sorted(exp["warnings"]):
+            problems.append((r, h.asset, "warnings", text, exp["warnings"]))
+    assert not problems, "\n".join(map(str, problems[:20]))
+
+
+def check_blank_rows(wb, n_holdings):
+    ws = wb["Portfolio"]
+    first = L.PORTFOLIO_FIRST_ROW + n_holdings
+    for r in range(first, L.PORTFOLIO_FIRST_ROW + L.portfolio_rows(n_holdings)):
+        for key in COMPUTED:
+            assert ws[f"{L.pcol(key)}{r}"].value in (None, ""), (r, key)
+
+
+def check_no_errors(wb):
+    bad = []
+    for ws in wb.worksheets:
+        for row in ws.iter_rows():
+            for c in row:
+                if isinstance(c.value, str) and c.value.startswith(ERRORS):
+                    bad.append((ws.title, c.coordinate, c.value))
+    assert not bad, bad[:10]
+
+
+def check_totals(wb, n_holdings):
+    ws = wb["Portfolio"]
+    first = L.PORTFOLIO_FIRST_ROW
+    last = first + L.portfolio_rows(n_holdings) - 1
+    for col in L.PORTFOLIO_COLUMNS:
+        if col.total:
+            letter = L.pcol(col.key)
+            values = [ws[f"{letter}{r}"].value for r in range(first, last + 1)]
+            expected = sum(v for v in values if isinstance(v, (int, float)))
+            assert same(ws[f"{letter}{last + 1}"].value, expected), col.key
+
+
+def test_demo_portfolio_matches_core(recalc, demo_path, demo_build):
+    wb = recalc(demo_path)
+    check_rows(wb, list(demo_build.holdings), _market_rows_of(demo_build),
+               beta=demo_build.beta.hedge_ratio)
+    check_blank_rows(wb, len(demo_build.holdings))
+    check_totals(wb, len(demo_build.holdings))
+
+
+def _market_rows_of(demo_build):
+    from perphedge.market.snapshot import SnapshotSource, load_snapshot
+    from perphedge.workbook.assemble import market_requests
+
+    return SnapshotSource(load_snapshot()).market_rows(market_requests(demo_build.holdings))
+
+
+def test_demo_hand_checked_btc_row(recalc, demo_path):
+    """BTC: 2.5 × $69,895.06080435 (recorded mark, no spot recorded), Tactical Defense 50 %
+    → $87,368.83 notional → 1.25 contracts exactly at the 0.001 step; 2× → margin
+    $43,684.41; LP = (43,684.41 + 1.25 × 69,895.06) / (1.25 × 1.005) = 104,320.99."""
+    ws = recalc(demo_path)["Portfolio"]
+    r = L.PORTFOLIO_FIRST_ROW
+    mark = 69895.06080435
+    assert ws[f"{L.pcol('contracts')}{r}"].value == pytest.approx(1.25, rel=1e-12)
+    assert ws[f"{L.pcol('margin')}{r}"].value == pytest.approx(1.25 * mark / 2, rel=1e-12)
+    lp = (1.25 * mark / 2 + 1.25 * mark) / (1.25 * 1.005)
+    assert ws[f"{L.pcol('liq_price')}{r}"].value == pytest.approx(lp, rel=1e-12)
+    assert ws[f"{L.pcol('price_source')}{r}"].value == "mark"
+
+
+def test_demo_has_no_error_cells(recalc, demo_path):
+    check_no_errors(recalc(demo_path))
+
+
+def test_template_has_no_error_cells_and_blank_rows(recalc, template_path):
+    wb = recalc(template_path)
+    check_no_errors(wb)
+    check_blank_rows(wb, 0)
+
+
+@pytest.mark.parametrize("index", [0, 1])
+def test_generated_portfolios_match_core(recalc, generated, index):
+    path, holdings, rows, _history = generated[index]
+    wb = recalc(path)
+    check_no_errors(wb)
+    check_rows(wb, holdings, rows)
+    check_blank_rows(wb, len(holdings))
+    check_totals(wb, len(holdings))
+
+
+def test_edge_cases_show_words_not_errors(recalc, generated):
+    path, holdings, _rows, _ = generated[0]
+    ws = recalc(path)["Portfolio"]
+    base = L.PORTFOLIO_FIRST_ROW + len(holdings) - 5
+    get = lambda key, k: ws[f"{L.pcol(key)}{base + k}"].value  # noqa: E731
+    assert get("contracts", 0) == 0 and "below the market minimum of 0.5" in get("warnings", 0)
+    assert get("liq_price", 1) == "none"
+    assert get("liq_price", 2) == "at entry"
+    assert get("hedge_row", 3) == 0 and "no single Market row for MISSING" in get("warnings", 3)
+    assert get("spot_value", 3) in (None, "")
+    # 0.6 × 0.5 = 0.3 coins: exactly 0.300 at a 0.001 step, not 0.299.
+    assert get("contracts", 4) == pytest.approx(0.3, rel=1e-12)
+
+
+def test_row_formulas_guard_the_asset_cell():
+    for key, formula in row_formulas(20).items():
+        assert formula.startswith("=IF("), key
