@@ -299,3 +299,25 @@ def test_call_retries_only_retryable_errors():
     with pytest.raises(GeoBlocked):
         faults.call(fails_final, "binanceusdm", sleep=lambda s: None)
     assert len(attempts) == 1
+
+
+def test_network_gone_with_markets_on_disk_gives_snapshot_rows(tmp_path):
+    with FakeExchange(recorded.binance_routes()) as fx:
+        server_service(fx, tmp_path).contract_spec("BTC")  # markets now on disk
+        base = fx.base_url
+    # the server is gone; a new session finds the day's markets on disk, then no network
+
+    class Gone:
+        base_url = base
+
+    svc = server_service(Gone(), tmp_path)
+
+    class Recorded:  # stands in for SnapshotSource: only the delegation is checked
+        def market_rows(self, requests):
+            from perphedge.core.marketdata import MarketRow
+            return [MarketRow(s, "binanceusdm", *([None] * 13), DataStatus("snapshot", 7)) for s, _ in requests]
+
+    svc._snapshot_source = Recorded()
+    (row,) = svc.market_rows([("BTC", None)])
+    assert row.status.source == "snapshot" and row.status.as_of_ms == 7
+    assert row.status.stale and "unreachable" in row.status.reason

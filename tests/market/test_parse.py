@@ -90,3 +90,13 @@ def test_maintenance_margin_is_continuous_at_every_boundary(steps):
     for a, b in zip(tiers, tiers[1:]):
         at = b.min_notional
         assert at * a.mmr - a.maint_amount == pytest.approx(at * b.mmr - b.maint_amount, rel=1e-9, abs=1e-6)
+
+
+def test_unusable_exchange_figures_are_unavailable_not_bad_input():
+    # an exchange answer that breaks a record's rules is the exchange's fault, not the user's
+    with pytest.raises(DataUnavailable, match="unusable leverage tier"):
+        parse.leverage_tiers([{"minNotional": 0, "maxNotional": 10, "maintenanceMarginRate": 2.0,
+                               "maxLeverage": 10, "info": {}}], "bybit", inverse=False)
+    market = {**recorded.markets("okx")["BTC/USDT:USDT"], "contractSize": -1}
+    with pytest.raises(DataUnavailable, match="unusable contract spec"):
+        parse.contract_spec(market, "okx", parse.TICK_SIZE)

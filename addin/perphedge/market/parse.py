@@ -11,7 +11,7 @@ import math
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from perphedge.core.errors import DataUnavailable
+from perphedge.core.errors import DataUnavailable, InvalidInput
 from perphedge.core.marketdata import (ContractSpec, DailyClose, FundingPoint, FundingRate,
                                        LeverageTier, Ticker)
 
@@ -58,6 +58,15 @@ def amount_step(market: Mapping[str, Any], precision_mode: int) -> float:
 def contract_spec(market: Mapping[str, Any], exchange: str, precision_mode: int) -> ContractSpec:
     limits = (market.get("limits") or {}).get("amount") or {}
     settle = market.get("settle") or market.get("quote") or ""
+    try:
+        return _contract_spec(market, exchange, precision_mode, limits, settle)
+    except InvalidInput as e:  # the exchange's figures, not the user's input
+        raise DataUnavailable(f"{exchange} sent an unusable contract spec for {market.get('symbol')}: {e}",
+                              exchange) from e
+
+
+def _contract_spec(market: Mapping[str, Any], exchange: str, precision_mode: int,
+                   limits: Mapping[str, Any], settle: str) -> ContractSpec:
     return ContractSpec(
         symbol=market["symbol"],
         exchange=exchange,
@@ -164,10 +173,13 @@ def leverage_tiers(rows: Sequence[Mapping[str, Any]], exchange: str, inverse: bo
             raise DataUnavailable(f"{exchange} sent a leverage tier without rates", exchange)
         given = number(info.get("cum", info.get("mmDeduction"))) if isinstance(info, Mapping) else None
         amount = given if given is not None else prev_amount + lo * (mmr - prev_mmr)
-        tiers.append(LeverageTier(tier=integer(row.get("tier")) or i, min_notional=lo,
-                                  max_notional=hi if hi is not None and hi > lo else float("inf"),
-                                  mmr=mmr, maint_amount=max(0.0, amount), max_leverage=lev,
-                                  notional_unit=unit))
+        try:
+            tiers.append(LeverageTier(tier=integer(row.get("tier")) or i, min_notional=lo,
+                                      max_notional=hi if hi is not None and hi > lo else float("inf"),
+                                      mmr=mmr, maint_amount=max(0.0, amount), max_leverage=lev,
+                                      notional_unit=unit))
+        except InvalidInput as e:  # the exchange's figures, not the user's input
+            raise DataUnavailable(f"{exchange} sent an unusable leverage tier: {e}", exchange) from e
         prev_mmr, prev_amount = mmr, amount
     if not tiers:
         raise DataUnavailable(f"{exchange} sent no leverage tiers", exchange)

@@ -106,7 +106,8 @@ class MarketService:
             return DataStatus(self._exchange(exchange), self._now_ms(), True, str(e))
 
     def market_rows(self, requests: Sequence[tuple[str, str | None]]) -> list[MarketRow]:
-        """One batched pass for a Market table; rows in the order asked.
+        """One batched pass for a Market table; rows in the order asked, each under its
+        unified symbol (a symbol that could not be resolved keeps the text asked).
 
         One request per (exchange, endpoint), exchanges at the same time. A bad symbol or
         a failing exchange marks only its own rows.
@@ -278,6 +279,10 @@ class MarketService:
                 resolved.append(DataUnavailable(str(e), ex))
         kinds = {r[2] for r in resolved if isinstance(r, tuple)}
         self._warm(ex, spot_ex, kinds, [r for r in resolved if isinstance(r, tuple)], loaded)
+        for kind in kinds:  # markets were on disk but the network is gone: the snapshot answers
+            held = self._cache.peek((ex, endpoints.marks(ex, kind).name))
+            if held is not None and not held.has_value and isinstance(held.error, faults.Unreachable):
+                return self._snapshot_rows(ex, pairs, held.error)
         return [self._row(ex, spot_ex, loaded, pairs[i][0], r) for i, r in enumerate(resolved)]
 
     def _warm(self, ex: str, spot_ex: str, kinds: set[str], wanted: list[tuple[str, Mapping[str, Any], str]],
@@ -340,7 +345,7 @@ class MarketService:
             notes.append(_reason(loaded[spot_ex]))
         else:
             spot = attempt(lambda: self._spot_price(sym, ex))
-        spec = parse.contract_spec(market, ex, self.clients.client(ex).precisionMode)
+        spec = attempt(lambda: self._contract_spec(sym, ex))
         tiers = attempt(lambda: self._leverage_tiers(sym, ex))
         if rate is not None and rate.interval_source == "assumed":
             notes.append(f"funding interval assumed {DEFAULT_INTERVAL_HOURS:g} h")
@@ -360,8 +365,11 @@ class MarketService:
             rate_per_interval=rate.rate_per_interval if rate is not None else None,
             interval_hours=rate.interval_hours if rate is not None else None,
             next_funding_ms=rate.next_funding_ms if rate is not None else None,
-            contract_size=spec.contract_size, amount_step=spec.amount_step, min_amount=spec.min_amount,
-            inverse=spec.inverse, taker_fee=spec.taker_fee,
+            contract_size=spec.contract_size if spec is not None else None,
+            amount_step=spec.amount_step if spec is not None else None,
+            min_amount=spec.min_amount if spec is not None else None,
+            inverse=spec.inverse if spec is not None else None,
+            taker_fee=spec.taker_fee if spec is not None else None,
             mmr=first.mmr if first is not None else None,
             maint_amount=first.maint_amount if first is not None else None,
             status=DataStatus(ex, int(as_of), stale, "; ".join(notes) or None),

@@ -36,13 +36,13 @@ def resolve_perp(markets: Mapping[str, Mapping[str, Any]], text: Any, exchange: 
         for candidate in _perp_candidates(base, quote):
             if candidate in markets and markets[candidate].get("swap"):
                 return candidate
-    by_id = _perp_by_id(markets, raw)
-    if by_id is not None:
-        return by_id
     base, quote = _split(upper)
     for candidate in _perp_candidates(base, quote):
         if candidate in markets and markets[candidate].get("swap"):
             return candidate
+    by_id = _perp_by_id(markets, raw)  # a scan: only when the usual forms did not match
+    if by_id is not None:
+        return by_id
     raise unknown_symbol(raw, exchange, suggest(markets, raw, base))
 
 
