@@ -21,6 +21,7 @@ from typing import Any, Callable, Protocol, Sequence
 from perphedge.core.errors import PerphedgeError
 from perphedge.core.marketdata import DataStatus, MarketRow
 from perphedge.workbook import ooxml
+from perphedge.workbook.market_sheet import status_text
 from perphedge.workbook.table import KEEP, MarketTable, PackageMarketTable, as_datetime
 
 #: Header (lower case) -> MarketRow attribute, for every column a refresh writes.
@@ -112,7 +113,7 @@ def refresh_table(table: MarketTable, source: MarketSource, *, now_ms: int | Non
             values = {a: _clean(getattr(row, a)) for a in FIGURES}
             values["next_funding_ms"] = _ms_to_dt(row.next_funding_ms)
             values["as_of"] = _ms_to_dt(row.status.as_of_ms)
-            values["status"] = row.status.text(now_ms)
+            values["status"] = status_text(row, now_ms)
             if row.status.stale:
                 stale += 1
             else:
