@@ -12,6 +12,7 @@ argument, so the cell shows why.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import math
 import re
 from numbers import Real
@@ -203,6 +204,7 @@ def numbers(name: str, value: Any, default: Any = REQUIRED) -> Any:
 # -- results --------------------------------------------------------------------------
 
 
+@functools.lru_cache(maxsize=4096)  # a sheet shows the same settlement times on every recalc
 def excel_datetime(ms: int) -> dt.datetime:
     """Milliseconds since the epoch (UTC) as the naive datetime Excel shows as UTC."""
     if not _EXCEL_MIN_MS <= ms < _EXCEL_END_MS:

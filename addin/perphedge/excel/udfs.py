@@ -15,6 +15,7 @@ HEDGE_BETA runs.
 from __future__ import annotations
 
 import inspect
+import operator
 import time
 from typing import Any, Callable, TypeVar
 
@@ -235,19 +236,33 @@ def FUNDING_INTERVAL(symbol, exchange=None):
 def FUNDING_HISTORY(symbol, days=30.0, exchange=None):
     svc, sym, ex = _market(symbol, exchange)
     n_days = cv.whole("days", days, 30, minimum=1)
-    points = sorted(svc.funding_history(sym, n_days, ex).value, key=lambda p: p.time_ms)
+    points = sorted(svc.funding_history(sym, n_days, ex).value, key=_BY_TIME)
     if not points:
         raise DataUnavailable(f"no funding settlements for {sym} in the last {n_days} days", ex)
+    times = tuple(p.time_ms for p in points)
     # The history's own spacing says which interval its rates are per; the exchange's
     # current interval is the fallback for a single settlement.
-    hours = _funding.infer_interval_hours([p.time_ms for p in points])
+    hours = _history_interval(times)
     if hours is None:
         hours = svc.funding(sym, ex).value.interval_hours
-    return cv.table(
-        registry.spec("FUNDING_HISTORY").columns,
-        ((cv.excel_datetime(p.time_ms), p.rate_per_interval,
-          _funding.funding_apr(p.rate_per_interval, hours)) for p in points),
-    )
+    per_year = _funding.funding_apr(1.0, hours)  # APR = rate × (24 / hours) × 365
+    return [list(_HISTORY_HEADER)] + [
+        [cv.excel_datetime(p.time_ms), p.rate_per_interval, p.rate_per_interval * per_year]
+        for p in points]
+
+
+_BY_TIME = operator.attrgetter("time_ms")
+_HISTORY_HEADER = registry.spec("FUNDING_HISTORY").columns
+_interval_memo: dict[tuple[int, ...], float | None] = {}
+
+
+def _history_interval(times: tuple[int, ...]) -> float | None:
+    # A sheet recalculates the same cached history many times; infer its interval once.
+    if times not in _interval_memo:
+        if len(_interval_memo) > 256:
+            _interval_memo.clear()
+        _interval_memo[times] = _funding.infer_interval_hours(times)
+    return _interval_memo[times]
 
 
 @_excel
