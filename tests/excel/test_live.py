@@ -180,3 +180,53 @@ def test_two_hundred_cells_cost_one_request_per_exchange_and_endpoint(replay):
     assert {path for _, path, _ in again} <= {
         "/fapi/v1/premiumIndex", "/fapi/v2/ticker/price", "/api/v3/ticker/price",
         "/v5/market/tickers", "/api/v5/market/tickers", "/api/v5/public/mark-price"}
+
+
+# -- stale and offline ----------------------------------------------------------------------
+
+
+def test_stale_value_stays_a_number_and_status_says_why(tmp_path, monkeypatch):
+    routes = _routes()
+    good = routes["/fapi/v1/premiumIndex"]
+    state = {"fail": False}
+    # After the first read the exchange answers with an empty list where it listed markets.
+    routes["/fapi/v1/premiumIndex"] = lambda q: (200, []) if state["fail"] else good(q)
+    rp = Replay(routes)
+    clock = Clock()
+    reset_service(replay_service(rp, tmp_path, clock))
+    monkeypatch.setattr(udfs, "_now_ms", lambda: int(clock() * 1000))
+    try:
+        mark = float(recorded.funding_csv("BTCUSDT")[-2]["markPrice"])
+        assert udfs.MARK_PRICE("BTC") == mark
+        state["fail"] = True
+        clock.advance(20)  # past the 15 s price TTL: the refresh fails
+        assert udfs.MARK_PRICE("BTC") == mark  # the last good value, still a number
+        [[source, _, status]] = udfs.MARKET_STATUS("BTC")
+        assert source == "binanceusdm"
+        assert status.startswith("stale: binanceusdm sent an empty answer")
+        assert "(age " in status  # since the figure's own exchange time stamp
+    finally:
+        reset_service(None)
+
+
+def test_offline_functions_serve_the_embedded_snapshot_marked_as_recorded():
+    import json
+    from importlib import resources
+
+    from perphedge.market.config import MarketConfig
+    from perphedge.market.service import MarketService
+
+    doc = json.loads(resources.files("perphedge").joinpath("data/snapshot.json").read_text())
+    btc = next(m for m in doc["markets"]
+               if m["exchange"] == "binanceusdm" and m["symbol"] == "BTC/USDT:USDT")
+    reset_service(MarketService(MarketConfig(offline=True)))
+    try:
+        assert udfs.MARK_PRICE("BTC") == btc["figures"]["ticker"]["mark_price"]
+        assert udfs.FUNDING_RATE("BTC") == btc["figures"]["funding"]["rate_per_interval"]
+        [[source, as_of, status]] = udfs.MARKET_STATUS("BTC")
+        assert source == "snapshot"
+        assert status.startswith("stale: recorded snapshot of ")
+        assert as_of == EPOCH + dt.timedelta(milliseconds=btc["figures"]["ticker"]["as_of_ms"]) \
+            or as_of == EPOCH + dt.timedelta(milliseconds=btc["figures"]["funding"]["as_of_ms"])
+    finally:
+        reset_service(None)
