@@ -213,3 +213,33 @@ def test_package_table_reads_headers_and_columns(tmp_path):
     t = PackageMarketTable(Package.read(book))
     assert t.headers() == HEADERS and t.row_count() == 3
     assert t.column(0) == [s for s, _ in ROWS] and t.column(3) == OLD_MARK
+
+
+def test_exchange_failing_over_http_keeps_values_marked_stale(tmp_path):
+    """Real ccxt over HTTP to a local Binance on 127.0.0.1 (recorded answers): a first
+    refresh fills the table; a later one, in a new process (no cache), meets HTTP 500 on
+    every request and keeps those values, marked stale with the reason."""
+    from market import recorded
+    from market.fakeexchange import FakeExchange
+    from market.helpers import RECORDED_NOW_S, Clock, Sleeps, server_service
+
+    now_ms = int(RECORDED_NOW_S * 1000)
+    rows = [("BTC/USDT:USDT", "binanceusdm"), ("ETH/USDT:USDT", "binanceusdm")]
+    book = build_market_book(tmp_path / "hedge.xlsx", rows=rows, extra=False)
+    with FakeExchange(recorded.binance_routes(), lifetime_s=60) as fx:
+        svc = server_service(fx, tmp_path / "c1", Clock(), Sleeps())
+        first = rf.refresh_file(book, source=svc, now_ms=now_ms)
+        assert first.fresh == 2
+        filled = market_values(book)
+        assert all(isinstance(r["Mark"], float) and r["Status"] == "fresh" for r in filled)
+
+        fx.fault("/", "500", times=1000)
+        svc2 = server_service(fx, tmp_path / "c2", Clock(), Sleeps())
+        second = rf.refresh_file(book, source=svc2, now_ms=now_ms + 60_000)
+    assert second.kept == 2
+    after = market_values(book)
+    for old, new in zip(filled, after):
+        assert {k: v for k, v in new.items() if k != "Status"} == \
+            {k: v for k, v in old.items() if k != "Status"}
+        assert new["Status"].startswith("stale: ") and "HTTP 500" in new["Status"]
+        assert "previous values kept" in new["Status"]
