@@ -93,6 +93,8 @@ def test_xlwings_windows_decorators_register_every_function():
     for spec in FUNCTIONS:
         xf = info[spec.name]
         assert xf["category"] == registry.CATEGORY
+        assert xf["call_in_wizard"] is (not spec.live)
+        assert xf["volatile"] is False
         assert xf["ret"]["doc"] == spec.doc
         # Native dynamic arrays spill lists of rows; expand= would be the legacy emulation.
         assert "expand" not in xf["ret"]["options"]
@@ -105,6 +107,8 @@ def test_xlwings_windows_decorators_register_every_function():
             assert got["options"].get("ndim") == (2 if a.range else None)
         vba_args = ", ".join(a.name if a.required else f"Optional {a.name}" for a in spec.args)
         assert f"Function {spec.name}({vba_args})\n" in vba
+        body = vba.split(f"Function {spec.name}(", 1)[1].split("End Function", 1)[0]
+        assert ('Application.CommandBars("Standard").Controls(1).Enabled' in body) is spec.live
 
 
 def test_importing_udfs_adds_nothing_heavy_to_what_xlwings_loads():

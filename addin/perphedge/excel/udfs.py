@@ -61,7 +61,9 @@ def _excel(func: F) -> F:
     # Tables are plain lists of rows: Excel's native dynamic arrays spill them. (xlwings'
     # expand="table" is its emulation for Excel versions without dynamic arrays, and its
     # documentation warns against it where they exist.)
-    return xw.func(category=registry.CATEGORY)(wrapped)
+    # Live functions are not run by the function wizard while the user types (each
+    # keystroke would be a market-data read).
+    return xw.func(category=registry.CATEGORY, call_in_wizard=not spec.live)(wrapped)
 
 
 _DEFAULT_SHOCKS = _scenarios.DEFAULT_SHOCKS
