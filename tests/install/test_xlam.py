@@ -83,14 +83,28 @@ def test_settings_sheet_is_enabled_and_names_the_udf_module(built):
     assert ">UDF Modules<" in sheet and ">perphedge.excel.udfs<" in sheet
     info = xlam.inspect_addin(built)
     assert info.settings == {"UDF Modules": "perphedge.excel.udfs",
-                             "ADD_WORKBOOK_TO_PYTHONPATH": False}
+                             "ADD_WORKBOOK_TO_PYTHONPATH": False, "PYTHONPATH": "",
+                             "Conda Path": "", "Conda Env": "", "LICENSE_KEY": ""}
+
+
+def test_keys_a_received_folder_could_use_to_run_code_are_pinned_in_the_addin(built):
+    """GetConfig returns the add-in sheet's value when the key is there (even empty), so a
+    myaddin.conf file beside a workbook cannot set these. Checked against the VBA itself:
+    each key is one the VBA reads with GetConfig."""
+    vba_text = "\n".join(_vba_code(built).values()).upper()
+    pinned = xlam.inspect_addin(built).settings
+    for key in ("PYTHONPATH", "CONDA PATH", "CONDA ENV", "ADD_WORKBOOK_TO_PYTHONPATH",
+                "LICENSE_KEY", "UDF MODULES"):
+        assert f'GETCONFIG("{key}"' in vba_text, key
+        assert key in {k.upper() for k in pinned}, key
 
 
 def test_install_settings_go_into_the_sheet_as_contiguous_rows(tmp_path):
     out = xlam.build_addin(tmp_path, settings=(("Interpreter_Win", r"C:\py\python.exe"),))
     s = xlam.inspect_addin(out).settings
     assert s["Interpreter_Win"] == r"C:\py\python.exe"
-    assert list(s) == ["UDF Modules", "ADD_WORKBOOK_TO_PYTHONPATH", "Interpreter_Win"]
+    assert list(s)[:2] == ["UDF Modules", "ADD_WORKBOOK_TO_PYTHONPATH"]
+    assert list(s)[-1] == "Interpreter_Win"
 
 
 def test_ribbon_calling_a_missing_procedure_is_refused(tmp_path):

@@ -25,13 +25,21 @@ UDF_MODULE = "perphedge.excel.udfs"
 NS_CUSTOMUI = ("http://schemas.microsoft.com/office/2006/01/customui",
                "http://schemas.microsoft.com/office/2009/07/customui")
 
-#: Settings every build carries in the add-in's ``myaddin.conf`` sheet. The add-in sheet
-#: is read before a ``myaddin.conf`` file beside the active workbook, so what is set here
-#: cannot be chosen by a folder someone sends. ADD_WORKBOOK_TO_PYTHONPATH is off so that a
-#: ``perphedge.py`` beside a received workbook cannot stand in for the real package.
+#: Settings every build carries in the add-in's ``myaddin.conf`` sheet. The VBA reads this
+#: sheet before a ``myaddin.conf`` file beside the active workbook and stops at the first
+#: layer that has a key, even with an empty value; so every key that could make Excel run
+#: other code is pinned here and a folder someone sends cannot choose it:
+#: ADD_WORKBOOK_TO_PYTHONPATH off (a ``perphedge.py`` beside a received workbook cannot
+#: stand in for the package), PYTHONPATH empty, no conda activation script, no embedded
+#: code licence. (A settings *sheet* inside the active workbook still comes first; that is
+#: VBA we do not edit, and ``perphedge check`` reports such a sheet.)
 BASE_SETTINGS: tuple[tuple[str, object], ...] = (
     ("UDF Modules", UDF_MODULE),
     ("ADD_WORKBOOK_TO_PYTHONPATH", False),
+    ("PYTHONPATH", ""),
+    ("Conda Path", ""),
+    ("Conda Env", ""),
+    ("LICENSE_KEY", ""),
 )
 
 
