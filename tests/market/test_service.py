@@ -434,3 +434,37 @@ def test_get_service_is_process_wide_and_replaceable(tmp_path):
         assert isinstance(fresh, MarketService) and fresh is not mine and get_service() is fresh
     finally:
         reset_service()
+
+
+def test_okx_funding_history_pages_backwards_until_the_window_is_covered(tmp_path):
+    # OKX's documented /public/funding-rate-history paging (newest first, `after` = older
+    # than): 300 SYNTHETIC settlements 8 h apart ending at the clock; only paging is checked.
+    now_ms = int(RECORDED_NOW_S * 1000) - 3_600_000  # last settlement one hour ago
+    times = [now_ms - i * 8 * 3_600_000 for i in range(300)]
+
+    def history(q):
+        after = int(q.get("after", 2**62))
+        rows = [{"instId": "BTC-USDT-SWAP", "instType": "SWAP", "fundingRate": "0.0001",
+                 "realizedRate": "0.0001", "fundingTime": str(t), "method": "current_period"}
+                for t in times if t < after][: int(q.get("limit", 100))]
+        return 200, {"code": "0", "msg": "", "data": rows}
+
+    replay = Replay(recorded.okx_routes({"/api/v5/public/funding-rate-history": history}))
+    points = replay_service(replay, tmp_path).funding_history("BTC", days=60, exchange="okx").value
+    since = int(RECORDED_NOW_S * 1000) - 60 * DAY_MS
+    assert [p.time_ms for p in points] == sorted(t for t in times if t >= since)
+    assert len(points) == 180  # 60 days × 3 a day
+    assert replay.count("/api/v5/public/funding-rate-history") == 2  # 2 pages of 100 reach 66 days back
+
+
+@pytest.mark.network
+def test_live_exchanges_answer_a_market_table(tmp_path):
+    """Reaches the real exchanges (skipped unless run with -m network)."""
+    from perphedge.market.config import MarketConfig
+
+    svc = MarketService(MarketConfig(cache_dir=tmp_path))
+    rows = svc.market_rows([("BTC", "binanceusdm"), ("BTC", "bybit"), ("BTC", "okx")])
+    for row in rows:
+        assert row.symbol == "BTC/USDT:USDT"
+        if not row.status.stale:  # a geo-blocked exchange says so instead
+            assert row.mark_price and row.mark_price > 0 and row.rate_per_interval is not None
