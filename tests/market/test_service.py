@@ -16,7 +16,6 @@ import pytest
 
 from perphedge.core.errors import DataUnavailable, InvalidInput, UnknownSymbol
 from perphedge.core.marketdata import DataStatus, MarketRow, Observed
-from perphedge.market import service as service_module
 from perphedge.market.service import MarketService, get_service, reset_service
 
 from . import recorded
@@ -114,23 +113,6 @@ def test_binance_funding_history_paginates_the_recorded_window(tmp_path):
     assert [(p.time_ms, p.rate_per_interval) for p in points] == expected
     assert len(expected) == 90  # 30 days of 8-hourly settlements
     assert replay.count("/fapi/v1/fundingRate") == 1  # 90 rows fit one 1000-row page
-
-
-def test_funding_history_stops_at_the_page_bound(tmp_path, monkeypatch):
-    # an exchange that keeps answering full pages: the loop ends at MAX_PAGES
-    monkeypatch.setattr(service_module, "MAX_PAGES", 3)
-    routes = recorded.binance_routes()
-    counter = iter(range(10_000))
-
-    def endless(q):
-        start = int(q["startTime"])
-        return 200, [{"symbol": "BTCUSDT", "fundingTime": start + i * 3_600_000 + next(counter) * 0,
-                      "fundingRate": "0.0001"} for i in range(int(q["limit"]))]
-
-    routes["/fapi/v1/fundingRate"] = endless  # synthetic rows: only the bound is checked
-    replay = Replay(routes)
-    replay_service(replay, tmp_path).funding_history("BTC", days=1000)
-    assert replay.count("/fapi/v1/fundingRate") == 3
 
 
 def test_binance_daily_closes_are_completed_days(tmp_path):

@@ -22,7 +22,7 @@ from perphedge.core.conventions import DEFAULT_INTERVAL_HOURS, MS_PER_DAY
 from perphedge.core.errors import DataUnavailable, ExchangeError, InvalidInput, MarketError
 from perphedge.core.marketdata import (ContractSpec, DailyClose, DataStatus, FundingPoint,
                                        FundingRate, LeverageTier, MarketRow, Observed, Ticker)
-from perphedge.market import batch, endpoints, faults, parse, symbols
+from perphedge.market import batch, endpoints, faults, history, parse, symbols
 from perphedge.market.cache import Entry, TTLCache
 from perphedge.market.clients import ClientPool, spot_exchange_for
 from perphedge.market.config import MarketConfig
@@ -31,7 +31,6 @@ from perphedge.market.endpoints import Endpoint
 T = TypeVar("T")
 
 MAX_HISTORY_DAYS = 1000
-MAX_PAGES = 40  # bounds every paginated loop, whatever the exchange answers
 
 
 class MarketService:
@@ -116,12 +115,15 @@ class MarketService:
         if self.config.offline:
             return list(self._snapshot().market_rows(pairs))
         by_exchange: dict[str, list[int]] = {}
-        for i, (_, ex) in enumerate(pairs):
-            by_exchange.setdefault(self._exchange(ex), []).append(i)
+        rows: list[MarketRow | None] = [None] * len(pairs)
+        for i, (text, ex) in enumerate(pairs):
+            try:
+                by_exchange.setdefault(self._exchange(ex), []).append(i)
+            except InvalidInput as e:  # a bad exchange cell marks its own row only
+                rows[i] = self._empty_row(text, str(ex), str(e))
         results = batch.run_concurrently(
             {ex: (lambda ex=ex, idx=idx: self._exchange_rows(ex, [pairs[i] for i in idx]))
              for ex, idx in by_exchange.items()})
-        rows: list[MarketRow | None] = [None] * len(pairs)
         for ex, idx in by_exchange.items():
             got = results[ex]
             if isinstance(got, BaseException):
@@ -229,7 +231,7 @@ class MarketService:
 
         def fetch() -> tuple[FundingPoint, ...]:
             with self.clients.use(ex) as client:
-                rows = self._call(ex, lambda: _funding_pages(client, ex, sym, since, now))
+                rows = self._call(ex, lambda: history.funding_pages(client, ex, sym, since, now))
             return parse.funding_points(rows, since, now)
 
         entry = self._cache.get((ex, "fundingHistory", sym, days), self.config.ttl_funding_s, fetch)
@@ -246,7 +248,7 @@ class MarketService:
 
         def fetch() -> tuple[DailyClose, ...]:
             with self.clients.use(ex) as client:
-                rows = self._call(ex, lambda: _ohlcv_pages(client, sym, since, now, days))
+                rows = self._call(ex, lambda: history.ohlcv_pages(client, sym, since, now, days))
             return parse.daily_closes(rows, since, now)
 
         entry = self._cache.get((ex, "dailyCloses", sym, days), self.config.ttl_funding_s, fetch)
@@ -509,55 +511,6 @@ def _validate_requests(requests: Any) -> list[tuple[str, str | None]]:
             raise InvalidInput(f"requests[{i}]", item, "must be a (symbol, exchange) pair")
         pairs.append((item[0], item[1] or None))
     return pairs
-
-
-def _funding_pages(client: Any, ex: str, sym: str, since: int, until: int) -> list[Mapping[str, Any]]:
-    """Funding settlements from ``since`` to ``until``, page by page, bounded."""
-    limit = endpoints.history_page_limit(ex)
-    rows: list[Mapping[str, Any]] = []
-    if ex == "okx":  # OKX pages backwards from the newest settlement
-        params: dict[str, Any] = {}
-        for _ in range(MAX_PAGES):
-            page = client.fetch_funding_rate_history(sym, None, limit, params)
-            stamps = [t for t in (parse.integer(r.get("timestamp")) for r in page) if t is not None]
-            rows.extend(page)
-            if not stamps or min(stamps) <= since or len(page) < limit:
-                break
-            params = {"after": min(stamps)}
-        return rows
-    cursor = since
-    windowed = ex == "bybit"  # Bybit answers a time window per page, not "from since on"
-    for _ in range(MAX_PAGES):
-        page = client.fetch_funding_rate_history(sym, cursor, limit)
-        stamps = [t for t in (parse.integer(r.get("timestamp")) for r in page) if t is not None]
-        rows.extend(page)
-        if not stamps:
-            if windowed and cursor + limit * 3_600_000 < until:
-                cursor += limit * 3_600_000  # an empty window (e.g. before listing): move on
-                continue
-            break
-        nxt = max(stamps) + 1
-        if nxt <= cursor or nxt > until or (not windowed and len(page) < limit):
-            break
-        cursor = nxt
-    return rows
-
-
-def _ohlcv_pages(client: Any, sym: str, since: int, until: int, days: int) -> list[list[Any]]:
-    rows: list[list[Any]] = []
-    cursor = since
-    for _ in range(MAX_PAGES):
-        page = client.fetch_ohlcv(sym, "1d", cursor, min(days + 1, 1000))
-        stamps = [parse.integer(r[0]) for r in page if r]
-        stamps = [t for t in stamps if t is not None]
-        rows.extend(page)
-        if not stamps:
-            break
-        nxt = max(stamps) + MS_PER_DAY
-        if nxt <= cursor or nxt > until or len(page) >= days + 1:
-            break
-        cursor = nxt
-    return rows
 
 
 # -- the process-wide instance ----------------------------------------------------------------
