@@ -450,3 +450,10 @@ def test_live_exchanges_answer_a_market_table(tmp_path):
         assert row.symbol == "BTC/USDT:USDT"
         if not row.status.stale:  # a geo-blocked exchange says so instead
             assert row.mark_price and row.mark_price > 0 and row.rate_per_interval is not None
+
+
+def test_a_bad_exchange_cell_marks_only_its_row(tmp_path):
+    rows = replay_service(_binance(), tmp_path).market_rows([("BTC", None), ("BTC", 3.0), ("ETH", "nosuchexchange")])
+    assert rows[0].mark_price is not None
+    assert rows[1].status.stale and "exchange" in rows[1].status.reason and rows[1].mark_price is None
+    assert rows[2].status.stale and "must be a ccxt exchange id" in rows[2].status.reason
