@@ -55,7 +55,7 @@ def expected_row(h: HoldingInput, rows: list[MarketRow], now: datetime,
     elif pm is None:
         warn.append("no single Market row prices")
     if e["price_source"] == "mark":
-        warn.append("no spot price")
+        warn.append("valued at the perp mark")
     if pm is not None and price == BLANK:
         warn.append("no price for")
     spot_value = BLANK if price == BLANK else h.qty * price

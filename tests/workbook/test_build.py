@@ -106,11 +106,11 @@ def test_charts_present(demo_path):
     with zipfile.ZipFile(demo_path) as z:
         charts = sorted(n for n in z.namelist() if n.startswith("xl/charts/chart"))
         xml = {n: z.read(n).decode() for n in charts}
-    kinds = sorted("lineChart" if "<lineChart>" in x else "scatterChart" for x in xml.values())
-    assert kinds == ["lineChart", "scatterChart"]
-    line = next(x for x in xml.values() if "<lineChart>" in x)
+    kinds = sorted("scatterChart" for x in xml.values() if "<scatterChart>" in x)
+    assert kinds == ["scatterChart", "scatterChart"]
+    line = next(x for x in xml.values() if "Scenarios" in x)
     assert line.count("<ser>") == 2 and "'Scenarios'!$G$" in line and "'Scenarios'!$H$" in line
-    scatter = next(x for x in xml.values() if "<scatterChart>" in x)
+    scatter = next(x for x in xml.values() if "Funding" in x)
     assert scatter.count("<ser>") == 2  # BTC and ETH perps
     assert wb["Scenarios"] is not None
 
@@ -258,6 +258,7 @@ def test_page_setup_landscape_fit_to_width(demo_path):
     for name in ("Portfolio", "Market", "Scenarios", "Funding"):
         ws = wb[name]
         assert ws.page_setup.orientation == "landscape", name
-        assert ws.page_setup.fitToWidth == 1 and ws.sheet_properties.pageSetUpPr.fitToPage
+        assert ws.page_setup.fitToWidth == (2 if name == "Portfolio" else 1)
+        assert ws.sheet_properties.pageSetUpPr.fitToPage
         assert ws.print_area
         assert ws.freeze_panes

@@ -28,7 +28,7 @@ def check_funding(wb, history):
         for j, days in enumerate(L.FUNDING_WINDOWS_DAYS):
             avg, apr = ws[f"{'GIK'[j]}{s}"].value, ws[f"{'HJL'[j]}{s}"].value
             since = last - days * MS_PER_DAY + 60_000
-            if pts[0].time_ms > since:
+            if pts[0].time_ms > since + hours * MS_PER_HOUR:
                 assert avg in (None, "") and apr in (None, ""), (symbol, days)
                 continue
             summary = summarize_funding(list(pts), interval_hours=hours, since_ms=since)
@@ -55,7 +55,9 @@ def test_generated_funding_matches_core(recalc, generated, index):
     check_funding(recalc(path), history)
 
 
-def test_recorded_btc_seven_day_window_holds_21_settlements(recalc, demo_path):
+def test_recorded_90_day_history_gives_a_90_day_average(recalc, demo_path):
+    """The snapshot holds the 270 settlements of (last − 90 d, last]; all of them average."""
     ws = recalc(demo_path)["Funding"]
-    # BTC block first (sorted by symbol); 8-hourly funding: 7 days = 21 settlements.
-    assert ws[f"C{L.FUNDING_SUMMARY_HEADER_ROW + 1}"].value == 8
+    s = L.FUNDING_SUMMARY_HEADER_ROW + 1
+    assert ws[f"C{s}"].value == 8 and ws[f"F{s}"].value == 270
+    assert isinstance(ws[f"K{s}"].value, float)

@@ -49,7 +49,7 @@ def _source() -> SnapshotSource:
 
 def recorded_note(source: SnapshotSource) -> str:
     when = utc_text(source.snapshot.recorded_at_ms) if hasattr(source, "snapshot") else "the snapshot date"
-    return (f"Market values: recorded snapshot of {when} (Binance USDⓈ-M), not live — "
+    return (f"Market values: recorded snapshot of {when} (Binance USDS-M), not live — "
             "refresh before trading.")
 
 
@@ -62,7 +62,7 @@ def beta_series(source: SnapshotSource) -> BetaSeries:
     return BetaSeries(
         "ETH", BTC, tuple(t for t, _, _ in pairs), tuple(a for _, a, _ in pairs),
         tuple(b for _, _, b in pairs),
-        "Recorded Binance USDⓈ-M mark prices at each 8-hourly funding settlement "
+        "Recorded Binance USDS-M mark prices at each 8-hourly funding settlement "
         "(embedded snapshot; BTspaceC/crypto-swing-backtest, MIT), not live.")
 
 

@@ -46,6 +46,12 @@ def blocks(history: History) -> list[tuple[tuple[str, str], list[FundingPoint], 
     return out
 
 
+def _serial(dt: datetime) -> float:
+    """Excel serial day number of a naive UTC datetime (chart axis bounds)."""
+    delta = dt - datetime(1899, 12, 30)
+    return round(delta.days + delta.seconds / 86400, 6)
+
+
 def history_header_row(n_symbols: int) -> int:
     return L.FUNDING_SUMMARY_HEADER_ROW + max(n_symbols, 1) + 3
 
@@ -85,7 +91,8 @@ def write_funding(ws: Worksheet, history: History, subtitle: str) -> None:
             avg_col = "GIK"[j]
             apr_col = "HJL"[j]
             since = f"($E{s}-{days}+1/1440)"
-            ws[f"{avg_col}{s}"] = (f'=IF($D{s}>{since},"",SUMPRODUCT(({times}>={since})*{rates})'
+            # Blank unless the history reaches back to the window's first settlement.
+            ws[f"{avg_col}{s}"] = (f'=IF($D{s}>{since}+$C{s}/24,"",SUMPRODUCT(({times}>={since})*{rates})'
                                    f"/SUMPRODUCT(--({times}>={since})))")
             ws[f"{apr_col}{s}"] = f'=IF({avg_col}{s}="","",{avg_col}{s}*24/$C{s}*365)'
             ws[f"{avg_col}{s}"].number_format = L.RATE
@@ -107,7 +114,7 @@ def write_funding(ws: Worksheet, history: History, subtitle: str) -> None:
 
     if parts:
         chart = ScatterChart()
-        chart.title = "Funding APR at each settlement (+: the short receives)"
+        chart.title = "Funding APR (+: the short receives)"
         chart.style = 13
         chart.y_axis.title = "APR"
         chart.y_axis.number_format = "0%"
@@ -124,6 +131,12 @@ def write_funding(ws: Worksheet, history: History, subtitle: str) -> None:
             series.graphicalProperties.line.solidFill = _COLORS[i % len(_COLORS)]
             series.graphicalProperties.line.width = 15875
             chart.series.append(series)
+        first_t = min(ms_to_datetime(p[1][0].time_ms) for p in parts)
+        last_t = max(ms_to_datetime(p[1][-1].time_ms) for p in parts)
+        chart.x_axis.scaling.min = _serial(first_t)
+        chart.x_axis.scaling.max = _serial(last_t)
+        chart.x_axis.tickLblPos = chart.y_axis.tickLblPos = "low"
+        chart.x_axis.crosses = chart.y_axis.crosses = "min"
         chart.x_axis.delete = False
         chart.y_axis.delete = False
         ws.add_chart(chart, f"H{hh}")

@@ -75,7 +75,9 @@ class Column:
 
 USD = '"$"#,##0.00'
 USD0 = '"$"#,##0'
-PRICE = '"$"#,##0.00##'
+#: Prices from $0.0001 coins to $100,000 coins: decimals by size (both Excel and Calc
+#: read the bracketed conditions).
+PRICE = '[>=100]"$"#,##0.00;[>=1]"$"#,##0.0000;"$"0.00000000'
 PCT = "0.0%"
 PCT2 = "0.00%"
 RATE = "0.0000%"
@@ -90,7 +92,7 @@ PORTFOLIO_COLUMNS: tuple[Column, ...] = (
     Column("qty", "Quantity", "input", 11, QTY, note="Spot quantity in coins (base units)."),
     Column("hedge_symbol", "Hedge symbol", "input", 15,
            note="Perpetual used for the short, as a Market row's Symbol (e.g. BTC/USDT:USDT)."),
-    Column("exchange", "Exchange", "input", 12,
+    Column("exchange", "Exchange", "input", 16,
            note="Exchange of the perpetual; blank uses DefaultExchange."),
     Column("strategy", "Strategy", "input", 19,
            note="Tactical Defense (40-70 %), Capital Preservation (80-100 %) or Custom."),
@@ -121,8 +123,8 @@ PORTFOLIO_COLUMNS: tuple[Column, ...] = (
     Column("net", "Net exposure (β-adj.)", "formula", 13, USD0, total=True),
     Column("fees", "Round-trip fees", "formula", 10, USD, total=True),
     Column("rebalance", "Rebalance (contracts)", "formula", 11, QTY),
-    Column("age", "Data age", "formula", 9, '0" h"'),
-    Column("warnings", "Warnings", "formula", 60),
+    Column("age", "Data age", "formula", 9, '#,##0" h"'),
+    Column("warnings", "Warnings", "formula", 90),
     Column("hedge_row", "Hedge mkt row", "helper", 6),
     Column("price_row", "Price mkt row", "helper", 6),
     Column("exact", "Contracts before rounding", "helper", 10, QTY),

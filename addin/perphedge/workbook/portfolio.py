@@ -33,6 +33,10 @@ from perphedge.workbook import styles as S
 from perphedge.workbook.holding import BETA_FROM_SHEET, HoldingInput
 
 
+#: Left-aligned text columns get an indent so they do not touch the number beside them.
+_TEXT_COLUMNS = frozenset({"hedge_symbol", "exchange", "strategy", "price_symbol", "price_source"})
+
+
 def _refs(r: int) -> dict[str, str]:
     """Cell address of every Portfolio column in row ``r`` (``$`` on input columns so a
     formula copied sideways still reads its own row's inputs)."""
@@ -135,7 +139,7 @@ def _warnings(c: dict[str, str], exch: str, beta: str) -> str:
     pieces = [
         f'IF({hr}=0,"; no single Market row for "&{c["hedge_symbol"]}&" on "&{exch},"")',
         f'IF(AND({hr}>0,{pr}=0),"; no single Market row prices "&{a},"")',
-        f'IF({c["price_source"]}="mark","; no spot price: valued at the perp mark","")',
+        f'IF({c["price_source"]}="mark","; valued at the perp mark (no spot price)","")',
         f'IF(AND({pr}<>0,{c["price"]}=""),"; no price for "&{a}&" in the Market table","")',
         f'IF(AND({hr}<>0,{c["perp_price"]}=""),"; no perp price in the Market table","")',
         f'IF({hr}=0,"",IF(N(INDEX(MktSize,{hr}))<=0,"; no contract size: refresh the Market table",""))',
@@ -304,6 +308,7 @@ def write_portfolio(ws: Worksheet, holdings: Sequence[HoldingInput], subtitle: s
                 cell.value = formulas[col.key]
             cell.number_format = col.number_format
             cell.font = S.BODY_FONT
+            cell.alignment = S.TEXT_MIDDLE if col.key in _TEXT_COLUMNS else S.MIDDLE
     ws.cell(row=total_row, column=1, value="Total").font = S.BOLD_FONT
     for i, col in enumerate(L.PORTFOLIO_COLUMNS):
         cell = ws.cell(row=total_row, column=i + 1)
@@ -327,14 +332,19 @@ def write_portfolio(ws: Worksheet, holdings: Sequence[HoldingInput], subtitle: s
         dim.width = col.width
         if col.kind == "helper":
             dim.hidden = True
-    ws.column_dimensions[L.pcol("warnings")].width = 60
+    # Two lines of warnings fit each row; the column is wide enough for most lists.
     for r in range(first, last + 1):
-        ws[f"{L.pcol('warnings')}{r}"].alignment = S.WRAP
+        ws[f"{L.pcol('warnings')}{r}"].alignment = S.WRAP_MIDDLE
+        ws[f"{L.pcol('asset')}{r}"].font = S.BOLD_FONT
+        ws.row_dimensions[r].height = 27
     _validations(ws, first, last)
     _conditional(ws, first, last)
     ws.freeze_panes = f"B{first}"
     ws.sheet_view.zoomScale = 90
-    S.page_setup(ws, f"A1:{L.pcol('warnings')}{total_row}", title_rows=f"{hr}:{hr}")
+    # Thirty columns do not fit one A4 page legibly: two pages across, the asset column
+    # and the header repeated on each.
+    S.page_setup(ws, f"A1:{L.pcol('warnings')}{total_row}", title_rows=f"{hr}:{hr}",
+                 pages_wide=2, title_cols="A:A")
 
 
 def _inputs(h: HoldingInput) -> dict[str, object]:

@@ -9,7 +9,7 @@ at the shocked price); net = spot + hedge + funding − fees.
 
 from __future__ import annotations
 
-from openpyxl.chart import LineChart, Reference
+from openpyxl.chart import Reference, ScatterChart, Series
 from openpyxl.worksheet.table import Table, TableStyleInfo
 from openpyxl.worksheet.worksheet import Worksheet
 
@@ -81,28 +81,32 @@ def write_scenarios(ws: Worksheet, portfolio_total_row: int, subtitle: str) -> N
     for col in "BCDEFGHI":
         ws.column_dimensions[col].width = 14
 
-    chart = LineChart()
+    # A scatter chart with a numeric shock axis reads as a price line (−50 % … +50 %).
+    chart = ScatterChart()
     chart.title = "Portfolio value: hedged vs unhedged"
+    chart.style = 13
     chart.y_axis.title = "Value ($)"
     chart.x_axis.title = "Price shock"
     chart.y_axis.number_format = '"$"#,##0'
     chart.x_axis.number_format = "0%"
+    chart.x_axis.scaling.min, chart.x_axis.scaling.max = -0.5, 0.5
+    chart.x_axis.majorUnit = 0.1
+    # Axes along the bottom and the left edge, not through the origin.
+    chart.x_axis.tickLblPos = chart.y_axis.tickLblPos = "low"
+    chart.x_axis.crosses = chart.y_axis.crosses = "min"
     chart.height, chart.width = 10.5, 19
     chart.legend.position = "b"
-    for col in (7, 8):
-        chart.add_data(Reference(ws, min_col=col, min_row=hr, max_row=last), titles_from_data=True)
-    chart.set_categories(Reference(ws, min_col=1, min_row=first, max_row=last))
-    unhedged, hedged = chart.series
-    unhedged.graphicalProperties.line.solidFill = "C00000"
-    unhedged.graphicalProperties.line.width = 28575
-    hedged.graphicalProperties.line.solidFill = "1F4E79"
-    hedged.graphicalProperties.line.width = 28575
-    for s in chart.series:
-        s.smooth = False
-        s.marker.symbol = "none"
+    xs = Reference(ws, min_col=1, min_row=first, max_row=last)
+    for col, color in ((7, "C00000"), (8, "1F4E79")):
+        series = Series(Reference(ws, min_col=col, min_row=first, max_row=last), xs,
+                        title_from_data=False, title=L.SCENARIO_HEADERS[col - 1])
+        series.marker.symbol = "none"
+        series.smooth = False
+        series.graphicalProperties.line.solidFill = color
+        series.graphicalProperties.line.width = 28575
+        chart.series.append(series)
     chart.x_axis.delete = False
     chart.y_axis.delete = False
-    chart.x_axis.tickLblSkip = 2
     ws.add_chart(chart, "K4")
     ws.freeze_panes = f"B{first}"
     S.page_setup(ws, f"A1:U{last}", title_rows=None)

@@ -39,6 +39,9 @@ TOP_RULE = Border(top=Side(style="medium", color=ACCENT))
 HEADER_ALIGN = Alignment(horizontal="center", vertical="center", wrap_text=True)
 WRAP = Alignment(vertical="top", wrap_text=True)
 LEFT = Alignment(horizontal="left", vertical="center")
+MIDDLE = Alignment(vertical="center")
+TEXT_MIDDLE = Alignment(horizontal="left", vertical="center", indent=1)
+WRAP_MIDDLE = Alignment(vertical="center", wrap_text=True, indent=1)
 
 TABLE_STYLE = "TableStyleLight9"
 
@@ -63,12 +66,15 @@ def header_row(ws: Worksheet, row: int, first_col: int, headers: tuple[str, ...]
 
 
 def page_setup(ws: Worksheet, print_area: str, landscape: bool = True,
-               title_rows: str | None = None) -> None:
-    """Landscape, fit to one page wide, print area and repeated title rows."""
+               title_rows: str | None = None, pages_wide: int = 1,
+               title_cols: str | None = None) -> None:
+    """Landscape, fit to ``pages_wide`` pages across, print area, repeated titles."""
     ws.print_area = print_area
     ws.page_setup.orientation = "landscape" if landscape else "portrait"
     ws.page_setup.paperSize = ws.PAPERSIZE_A4
-    ws.page_setup.fitToWidth = 1
+    ws.page_setup.fitToWidth = pages_wide
+    if title_cols:
+        ws.print_title_cols = title_cols
     ws.page_setup.fitToHeight = 0
     ws.sheet_properties.pageSetUpPr.fitToPage = True
     ws.print_options.gridLines = False
