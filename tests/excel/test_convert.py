@@ -202,3 +202,19 @@ def test_number_returns_a_finite_float_or_raises_invalid_input(value):
         assert str(e).startswith("x ")
     else:
         assert isinstance(x, float) and math.isfinite(x)
+
+
+def test_paired_numbers_skip_a_blank_in_either_series_in_both():
+    # Like Excel's CORREL: the 2nd and 3rd dates have a gap in one series each.
+    a = [[1.0], [2.0], [None], [4.0], [5.0]]
+    b = [[10.0], [None], [30.0], [40.0], [50.0]]
+    assert cv.paired_numbers("a", a, "b", b) == ((1.0, 4.0, 5.0), (10.0, 40.0, 50.0))
+    # a row against a column of the same size pairs cell by cell too
+    assert cv.paired_numbers("a", [1.0, "", 3.0], "b", [[7.0], [8.0], [9.0]]) == \
+        ((1.0, 3.0), (7.0, 9.0))
+
+
+def test_paired_numbers_of_different_sizes_are_read_one_by_one():
+    assert cv.paired_numbers("a", [1.0, None, 3.0], "b", [1.0, 2.0]) == ((1.0, 3.0), (1.0, 2.0))
+    with pytest.raises(InvalidInput, match="^b must be a number, got 'x'"):
+        cv.paired_numbers("a", [1.0, 2.0], "b", [1.0, "x"])

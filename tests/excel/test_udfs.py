@@ -332,3 +332,16 @@ def test_rebalance():
     assert udfs.REBALANCE(10.0, 50000.0, 0.5, 300.0, 0.01) == approx(200.0)
     # A wider band keeps the 0.20 drift inside.
     assert udfs.REBALANCE(10.0, 50000.0, 0.5, 3.0, 1.0, 0.25) == 0.0
+
+
+def test_hedge_beta_keeps_dates_paired_across_gaps():
+    asset = [100.0, 103.0, 101.0, 106.0, 104.0, 108.0]
+    hedge = [50.0, 51.0, 50.8, 52.5, 51.5, 53.9]
+    full = udfs.HEDGE_BETA(asset, hedge)
+    # A date missing from the hedge series drops that date from both, as CORREL would:
+    # the same as leaving the date out of both ranges.
+    gap_asset = asset[:2] + asset[3:]
+    gap_hedge = hedge[:2] + hedge[3:]
+    expected = udfs.HEDGE_BETA(gap_asset, gap_hedge)
+    assert expected != full
+    assert udfs.HEDGE_BETA(asset, hedge[:2] + [None] + hedge[3:]) == expected

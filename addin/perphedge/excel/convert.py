@@ -201,6 +201,21 @@ def numbers(name: str, value: Any, default: Any = REQUIRED) -> Any:
     return tuple(out)
 
 
+def paired_numbers(name_a: str, a: Any, name_b: str, b: Any) -> tuple[tuple[float, ...],
+                                                                      tuple[float, ...]]:
+    """Two series read side by side, as Excel's CORREL and SLOPE read them: where the
+    ranges have the same number of cells, a position blank in either is skipped in both,
+    so the remaining values stay paired date by date. Ranges of different sizes are read
+    one by one (and then usually differ in length, which the caller reports)."""
+    cells_a, cells_b = _cells(a), _cells(b)
+    if len(cells_a) != len(cells_b):
+        return numbers(name_a, a), numbers(name_b, b)
+    keep = [not (_is_blank(x) or _is_blank(y)) for x, y in zip(cells_a, cells_b)]
+    kept_a = [x if k else None for x, k in zip(cells_a, keep)]
+    kept_b = [y if k else None for y, k in zip(cells_b, keep)]
+    return numbers(name_a, kept_a), numbers(name_b, kept_b)
+
+
 # -- results --------------------------------------------------------------------------
 
 

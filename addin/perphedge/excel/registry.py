@@ -183,8 +183,8 @@ FUNCTIONS: tuple[FunctionSpec, ...] = (
     ),
     FunctionSpec(
         "HEDGE_BETA",
-        (_req("asset_prices", "Prices of the held asset, oldest first (a row or column; "
-                              "blanks ignored).", range=True),
+        (_req("asset_prices", "Prices of the held asset, oldest first (a row or column); a "
+                              "date blank in either series is skipped in both.", range=True),
          _req("hedge_prices", "Prices of the hedge instrument on the same dates, as many "
                               "as asset_prices.", range=True)),
         "Min-variance hedge ratio, correlation and R² from log returns (one row).",

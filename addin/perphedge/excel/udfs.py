@@ -166,8 +166,8 @@ def BASIS(perp_price, spot_price):
 def HEDGE_BETA(asset_prices, hedge_prices):
     from perphedge.core import beta  # numpy: loaded when the first regression runs
 
-    r = beta.min_variance_hedge(cv.numbers("asset_prices", asset_prices),
-                                cv.numbers("hedge_prices", hedge_prices))
+    r = beta.min_variance_hedge(*cv.paired_numbers("asset_prices", asset_prices,
+                                                   "hedge_prices", hedge_prices))
     return cv.row((r.hedge_ratio, r.correlation, r.r_squared))
 
 
