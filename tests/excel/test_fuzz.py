@@ -25,6 +25,7 @@ scalars = st.one_of(
     st.none(),
     st.booleans(),
     st.integers(min_value=-10**30, max_value=10**30),
+    st.sampled_from([10**400, -10**400]),           # beyond any float
     st.floats(),                                     # NaN and ±inf included
     finite.map(lambda x: x * 1e300), finite.map(lambda x: x * 1e-300),
     st.sampled_from([0.0, -0.0, 1.0, 0.5, 1.5, -1.0, 8.0, 30.0, 1e-12, 5e-324, 1.7976931348623157e308]),

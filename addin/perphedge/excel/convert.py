@@ -105,7 +105,10 @@ def _to_float(name: str, value: Any) -> float:
     if isinstance(value, bool) or isinstance(value, (dt.datetime, dt.date)):
         raise CellInputError(name, value, f"{name} must be a number, got {show(value)}")
     if isinstance(value, Real):
-        x = float(value)
+        try:
+            x = float(value)
+        except OverflowError:  # an int beyond any float (not from Excel, but from Python)
+            x = math.inf
     elif isinstance(value, str):
         s = value.strip()
         if s in EXCEL_ERRORS:
