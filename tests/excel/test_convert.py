@@ -55,7 +55,7 @@ def test_empty_optional_number_is_the_default():
     ("1_000", "price must be a number, got '1_000'"),
     (float("nan"), "price must be a finite number, got nan"),
     (float("-inf"), "price must be a finite number, got -inf"),
-    (10 ** 400, "price must be a finite number, got " + str(10 ** 400)),
+    (10 ** 400, "price must be a finite number, got a 401-digit number"),
     ("1e999", "price must be a finite number, got '1e999'"),
     (dt.datetime(2024, 3, 1), "price must be a number, got the date 2024-03-01T00:00:00"),
     ({"a": 1}, "price must be a number, got a dict"),

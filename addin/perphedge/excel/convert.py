@@ -71,7 +71,8 @@ def show(value: Any) -> str:
     if isinstance(value, float):
         return repr(value)
     if isinstance(value, Real):
-        return str(value)
+        text = str(value)
+        return text if len(text) <= 40 else f"a {len(text)}-digit number"
     return f"a {type(value).__name__}"
 
 
