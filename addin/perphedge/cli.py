@@ -23,6 +23,8 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
     "demo": ("demo", "demo", "Run the hedge plan on the embedded example portfolio."),
     "snapshot": ("snapshot", "snapshot", "Show, rebuild or record the offline market snapshot."),
     "functions": ("functions", "functions", "List the Excel functions and their arguments."),
+    "new": ("workbook", "new", "Build a hedge workbook for your holdings (CSV), live or offline."),
+    "template": ("workbook", "template", "Rebuild the template workbook (workbooks/perpetual_hedge.xlsx)."),
 }
 
 

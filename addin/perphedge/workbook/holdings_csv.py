@@ -42,6 +42,12 @@ def _number(path: str, line: int, column: str, text: str, percent_ok: bool = Fal
 
 
 def read_holdings_csv(path: str | Path) -> list[HoldingInput]:
+    """The holdings of a CSV file, in file order."""
+    return [h for _, h in read_holdings_rows(path)]
+
+
+def read_holdings_rows(path: str | Path) -> list[tuple[int, HoldingInput]]:
+    """(line number, holding) for each holding row of a CSV file."""
     name = str(path)
     try:
         with open(path, newline="", encoding="utf-8-sig") as fh:
@@ -64,7 +70,7 @@ def read_holdings_csv(path: str | Path) -> list[HoldingInput]:
         if col and col not in REQUIRED + OPTIONAL:
             raise HoldingsCsvError(name, 1, col, None,
                                    "is not a known column (" + ", ".join(REQUIRED + OPTIONAL) + ")")
-    holdings: list[HoldingInput] = []
+    holdings: list[tuple[int, HoldingInput]] = []
     for line_no, cells in enumerate(reader, start=2):
         if not any(c.strip() for c in cells):
             continue
@@ -72,7 +78,7 @@ def read_holdings_csv(path: str | Path) -> list[HoldingInput]:
             raise HoldingsCsvError(name, line_no, None, ",".join(cells),
                                    f"has {len(cells)} fields, the header {len(columns)}")
         row = {col: (cells[i].strip() if i < len(cells) else "") for i, col in enumerate(columns)}
-        holdings.append(_holding(name, line_no, row))
+        holdings.append((line_no, _holding(name, line_no, row)))
     if not holdings:
         raise HoldingsCsvError(name, 2, None, None, "lists no holdings")
     return holdings

@@ -1,0 +1,116 @@
+"""``perphedge new PATH [--portfolio holdings.csv] [--offline]`` and
+``perphedge template [--out workbooks/perpetual_hedge.xlsx] [--pictures]``."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from pathlib import Path
+
+import click
+
+from perphedge.core.errors import InvalidInput, MarketError, PerphedgeError
+
+
+class BadInput(click.ClickException):
+    """Bad input file or argument: exit code 2, nothing written."""
+
+    exit_code = 2
+
+
+def _source(offline: bool):
+    from perphedge.market.config import MarketConfig
+
+    config = MarketConfig.from_env()
+    if offline or config.offline:
+        from perphedge.market.snapshot import SnapshotSource, load_snapshot
+
+        return SnapshotSource(load_snapshot()), config.default_exchange, True
+    from perphedge.market.service import MarketService
+
+    return MarketService(config), config.default_exchange, False
+
+
+@click.command("new")
+@click.argument("path", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--portfolio", "portfolio", type=click.Path(dir_okay=False, path_type=Path),
+              help="Holdings CSV: asset,qty,hedge_symbol,exchange,hedge_ratio,leverage "
+                   "(only asset and qty required).")
+@click.option("--offline", is_flag=True,
+              help="Market values from the embedded recorded snapshot, not the exchanges.")
+@click.option("--force", is_flag=True, help="Overwrite PATH if it exists.")
+def new(path: Path, portfolio: Path | None, offline: bool, force: bool) -> None:
+    """Build a hedge workbook at PATH, with your holdings and their Market rows."""
+    from perphedge.workbook.assemble import gather
+    from perphedge.workbook.build import build_workbook
+    from perphedge.workbook.demo import TEMPLATE_MARKETS, recorded_note
+    from perphedge.workbook.holdings_csv import HoldingsCsvError, read_holdings_rows
+
+    if path.suffix.lower() != ".xlsx":
+        raise BadInput(f"PATH must end in .xlsx, got {str(path)!r}")
+    if path.exists() and not force:
+        raise BadInput(f"{path} exists; pass --force to overwrite it")
+    lines: list[int] = []
+    holdings = []
+    if portfolio is not None:
+        try:
+            rows = read_holdings_rows(portfolio)
+        except HoldingsCsvError as e:
+            raise BadInput(f"{e} — nothing written") from e
+        lines = [line for line, _ in rows]
+        holdings = [h for _, h in rows]
+    source, default_exchange, is_snapshot = _source(offline)
+    try:
+        inputs = gather(holdings, source, default_exchange,
+                        extra=() if holdings else TEMPLATE_MARKETS)
+    except InvalidInput as e:
+        raise BadInput(_where(e, holdings, lines, portfolio) + " — nothing written") from e
+    except MarketError as e:
+        raise click.ClickException(f"market data unavailable: {e} — nothing written") from e
+    if is_snapshot:
+        note = recorded_note(source)
+    else:
+        when = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
+        note = (f"Market values fetched from the exchanges at {when}; the Status column "
+                "says which are stale. Refresh before trading.")
+    try:
+        result = build_workbook(inputs.holdings, inputs.market_rows, inputs.funding_history,
+                                path, data_note=note)
+    except PerphedgeError as e:
+        raise click.ClickException(f"{e} — nothing written") from e
+    click.echo(f"{result.path}: {result.holdings} holdings, {result.market_rows} Market rows, "
+               f"funding history for {result.funding_symbols} symbols"
+               + (" (recorded snapshot, not live)" if is_snapshot else ""))
+    for m in inputs.messages:
+        click.echo(f"  note: {m}")
+
+
+def _where(e: InvalidInput, holdings, lines: list[int], portfolio: Path | None) -> str:
+    """Name the CSV line and column of a symbol that does not resolve."""
+    value = getattr(e, "value", None)
+    for h, line in zip(holdings, lines):
+        for column, text in (("hedge_symbol", h.hedge_symbol), ("price_symbol", h.price_symbol),
+                             ("asset", h.asset)):
+            if text is not None and text == value:
+                return f"{portfolio} line {line}, column {column}: {e}"
+    return str(e)
+
+
+@click.command("template")
+@click.option("--out", "out", type=click.Path(dir_okay=False, path_type=Path),
+              default=Path("workbooks/perpetual_hedge.xlsx"), show_default=True)
+@click.option("--pictures", is_flag=True,
+              help="Also render portfolio.png and scenarios_chart.png of the demo beside it "
+                   "(needs LibreOffice and pdftoppm).")
+def template(out: Path, pictures: bool) -> None:
+    """Build the template workbook (recorded snapshot values, no holdings)."""
+    from perphedge.workbook.demo import build_template
+
+    click.echo(f"{build_template(out)}: template built")
+    if pictures:
+        from perphedge.workbook.pictures import make_pictures
+
+        try:
+            for p in make_pictures(out.parent):
+                click.echo(f"{p}: rendered")
+        except PerphedgeError as e:
+            raise click.ClickException(str(e)) from e

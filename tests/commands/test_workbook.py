@@ -1,0 +1,59 @@
+"""``perphedge new`` and ``perphedge template`` through the CLI entry point (offline)."""
+
+from __future__ import annotations
+
+import openpyxl
+
+from perphedge.cli import main
+from perphedge.workbook import layout as L
+
+
+def test_new_offline_from_csv(tmp_path, capsys):
+    csv = tmp_path / "h.csv"
+    csv.write_text("asset,qty,hedge_symbol,exchange,hedge_ratio,leverage\n"
+                   "BTC,1.5,BTC,binanceusdm,50%,2\nETH,10,,,,\n")
+    out = tmp_path / "mine.xlsx"
+    assert main(["new", str(out), "--portfolio", str(csv), "--offline"]) == 0
+    assert "recorded snapshot, not live" in capsys.readouterr().out
+    ws = openpyxl.load_workbook(out)["Portfolio"]
+    r = L.PORTFOLIO_FIRST_ROW
+    assert [ws[f"{L.pcol('hedge_symbol')}{r + i}"].value for i in range(2)] == [
+        "BTC/USDT:USDT", "ETH/USDT:USDT"]
+    assert ws[f"{L.pcol('ratio_in')}{r}"].value == 0.5
+    assert ws[f"{L.pcol('strategy')}{r + 1}"].value == "Tactical Defense"
+
+
+def test_new_bad_row_exit_2_names_line_column_value_and_writes_nothing(tmp_path, capsys):
+    csv = tmp_path / "h.csv"
+    csv.write_text("asset,qty,hedge_ratio\nBTC,1,0.5\nETH,lots,0.5\n")
+    out = tmp_path / "mine.xlsx"
+    assert main(["new", str(out), "--portfolio", str(csv), "--offline"]) == 2
+    err = capsys.readouterr().err
+    assert "line 3, column qty" in err and "'lots'" in err and "nothing written" in err
+    assert not out.exists()
+
+
+def test_new_unknown_symbol_exit_2(tmp_path, capsys):
+    csv = tmp_path / "h.csv"
+    csv.write_text("asset,qty,hedge_symbol\nBTC,1,NOPE\n")
+    out = tmp_path / "mine.xlsx"
+    assert main(["new", str(out), "--portfolio", str(csv), "--offline"]) == 2
+    assert "line 2, column hedge_symbol" in capsys.readouterr().err
+    assert not out.exists()
+
+
+def test_new_refuses_to_overwrite_without_force(tmp_path):
+    out = tmp_path / "mine.xlsx"
+    out.write_bytes(b"keep me")
+    assert main(["new", str(out), "--offline"]) == 2
+    assert out.read_bytes() == b"keep me"
+    assert main(["new", str(out), "--offline", "--force"]) == 0
+    assert openpyxl.load_workbook(out).sheetnames[0] == "Portfolio"
+
+
+def test_template_command_builds_the_template(tmp_path):
+    out = tmp_path / "t.xlsx"
+    assert main(["template", "--out", str(out)]) == 0
+    wb = openpyxl.load_workbook(out)
+    assert wb["Portfolio"][f"A{L.PORTFOLIO_FIRST_ROW}"].value is None
+    assert wb["Market"][f"A{L.MARKET_FIRST_ROW}"].value == "BTC/USDT:USDT"
