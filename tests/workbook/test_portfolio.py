@@ -152,3 +152,19 @@ def test_edge_cases_show_words_not_errors(recalc, generated):
 def test_row_formulas_guard_the_asset_cell():
     for key, formula in row_formulas(20).items():
         assert formula.startswith("=IF("), key
+
+
+def test_refreshed_workbook_recalculates_to_the_same_numbers(recalc, demo_build, tmp_path):
+    """The refresh writes the Market table the Portfolio reads: after an offline refresh
+    (the same recorded snapshot) LibreOffice gives the same numbers and no error."""
+    import shutil
+
+    from perphedge.workbook.refresh import refresh_file
+
+    copy = tmp_path / "refreshed.xlsx"
+    shutil.copyfile(demo_build.path, copy)
+    refresh_file(copy, offline=True, backup=False)
+    wb = recalc(copy)
+    check_no_errors(wb)
+    check_rows(wb, list(demo_build.holdings), _market_rows_of(demo_build),
+               beta=demo_build.beta.hedge_ratio)
