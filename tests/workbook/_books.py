@@ -120,3 +120,42 @@ def add_external_link(parts: dict, target: str = "file:///C:/other/prices.xlsx")
         "</Types>", '<Override PartName="/xl/externalLinks/externalLink1.xml" ContentType='
         '"application/vnd.openxmlformats-officedocument.spreadsheetml.externalLink+xml"/>'
         "</Types>").encode()
+
+
+def add_picture(parts: dict, sheet_part: str, png: bytes) -> None:
+    """A picture anchored on a sheet, stored as Excel stores it (drawing part + media)."""
+    parts["xl/media/image1.png"] = png
+    parts["xl/drawings/drawing90.xml"] = (
+        b'<?xml version="1.0" encoding="UTF-8"?><xdr:wsDr xmlns:xdr="http://schemas.'
+        b'openxmlformats.org/drawingml/2006/spreadsheetDrawing" xmlns:a="http://schemas.'
+        b'openxmlformats.org/drawingml/2006/main" xmlns:r="http://schemas.openxmlformats.org/'
+        b'officeDocument/2006/relationships"><xdr:oneCellAnchor><xdr:from><xdr:col>1</xdr:col>'
+        b'<xdr:colOff>0</xdr:colOff><xdr:row>1</xdr:row><xdr:rowOff>0</xdr:rowOff></xdr:from>'
+        b'<xdr:ext cx="3000000" cy="300000"/><xdr:pic><xdr:nvPicPr><xdr:cNvPr id="1" '
+        b'name="Picture 1"/><xdr:cNvPicPr/></xdr:nvPicPr><xdr:blipFill><a:blip r:embed="rId1"/>'
+        b'<a:stretch><a:fillRect/></a:stretch></xdr:blipFill><xdr:spPr><a:prstGeom prst="rect">'
+        b'<a:avLst/></a:prstGeom></xdr:spPr></xdr:pic><xdr:clientData/></xdr:oneCellAnchor>'
+        b'</xdr:wsDr>')
+    parts["xl/drawings/_rels/drawing90.xml.rels"] = (
+        b'<?xml version="1.0" encoding="UTF-8"?><Relationships xmlns="http://schemas.'
+        b'openxmlformats.org/package/2006/relationships"><Relationship Id="rId1" Type="http://'
+        b'schemas.openxmlformats.org/officeDocument/2006/relationships/image" '
+        b'Target="../media/image1.png"/></Relationships>')
+    s = parts[sheet_part].decode()
+    if "xmlns:r=" not in s.split(">", 2)[1]:
+        s = s.replace("<worksheet ", '<worksheet xmlns:r="http://schemas.openxmlformats.org/'
+                      'officeDocument/2006/relationships" ', 1)
+    parts[sheet_part] = s.replace("</worksheet>", '<drawing r:id="rIdPic"/></worksheet>').encode()
+    d, f = sheet_part.rsplit("/", 1)
+    rel = f"{d}/_rels/{f}.rels"
+    assert rel not in parts, "sheet already has relationships; pick another"
+    parts[rel] = (
+        b'<?xml version="1.0" encoding="UTF-8"?><Relationships xmlns="http://schemas.'
+        b'openxmlformats.org/package/2006/relationships"><Relationship Id="rIdPic" Type="http://'
+        b'schemas.openxmlformats.org/officeDocument/2006/relationships/drawing" '
+        b'Target="../drawings/drawing90.xml"/></Relationships>')
+    ct = parts["[Content_Types].xml"].decode()
+    parts["[Content_Types].xml"] = ct.replace(
+        "</Types>", '<Default Extension="png" ContentType="image/png"/><Override PartName='
+        '"/xl/drawings/drawing90.xml" ContentType="application/vnd.openxmlformats-'
+        'officedocument.drawing+xml"/></Types>').encode()

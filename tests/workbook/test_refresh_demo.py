@@ -5,6 +5,7 @@ Market values land in the right rows and nothing else in the file changes."""
 from __future__ import annotations
 
 import shutil
+from pathlib import Path
 import zipfile
 
 import openpyxl
@@ -15,6 +16,7 @@ from openpyxl.worksheet.table import TableColumn
 
 from perphedge.workbook import refresh as rf
 from perphedge.workbook.layout import MARKET_FIRST_ROW, MARKET_HEADERS
+from perphedge.workbook.ooxml import Package
 
 from ._fake import NOW_MS, FakeSource
 
@@ -108,3 +110,22 @@ def test_refresh_a_user_modified_demo(demo_path, tmp_path):
     check_refresh(book, headers)
     ws = openpyxl.load_workbook(book)["Market"]
     assert ws.cell(MARKET_FIRST_ROW, len(headers)).value == f"=D{MARKET_FIRST_ROW}*2"
+
+
+def test_a_picture_openpyxl_would_drop_survives_the_refresh(demo_path, tmp_path):
+    """Why the refresh patches the sheet XML instead of re-saving through openpyxl: without
+    Pillow, openpyxl silently drops pictures (and rewrites every sheet, chart and style)."""
+    from ._books import add_picture, rewrite_parts
+
+    book = shutil.copyfile(demo_path, tmp_path / "pic.xlsx")
+    png = (Path(__file__).resolve().parents[2] / "workbooks" / "after_refresh.png").read_bytes()
+    guide = Package.read(book).sheet("Guide").part
+    rewrite_parts(book, lambda parts: add_picture(parts, guide, png))
+    openpyxl.load_workbook(book).save(tmp_path / "resaved.xlsx")
+    with zipfile.ZipFile(tmp_path / "resaved.xlsx") as z:
+        assert "xl/media/image1.png" not in z.namelist()      # what re-saving would do
+    before = members(book)
+    rf.refresh_file(book, source=FakeSource(MARKS), now_ms=NOW_MS)
+    after = members(book)
+    assert after["xl/media/image1.png"] == png
+    assert {k for k in before if before[k] != after[k]} <= {market_part(book), "xl/workbook.xml"}

@@ -102,3 +102,25 @@ def test_no_configured_secret_in_any_part_of_written_files(tmp_path, monkeypatch
                     assert s.encode("utf-16-le") not in data, (path.name, name)
     for path in (tmp_path / "cfg").iterdir():
         assert key not in path.read_text() and secret not in path.read_text()
+
+
+def test_share_says_what_it_could_not_carry_over(tmp_path):
+    from ._books import add_picture
+
+    src = build_market_book(tmp_path / "in.xlsx", extra=False)
+    refresh_file(src, source=FakeSource(MARKS), now_ms=NOW_MS, backup=False)
+    rewrite_parts(src, lambda parts: add_picture(parts, "xl/worksheets/sheet1.xml", b"\x89PNG"))
+    res = share_file(src, tmp_path / "out.xlsx")
+    assert "xl/media/image1.png" in res.not_carried
+    clean = build_market_book(tmp_path / "plain.xlsx")
+    assert share_file(clean, tmp_path / "plain_out.xlsx").not_carried == ()
+
+
+def test_share_the_demo_workbook(demo_path, tmp_path):
+    out = tmp_path / "demo_shared.xlsx"
+    res = share_file(demo_path, out)
+    assert res.not_carried == () and res.formulas_replaced == 0
+    wb = openpyxl.load_workbook(out)
+    assert wb.sheetnames[0] == "Shared copy"    # the Market sheet's top rows are all in use
+    assert "market data as of 2026-03-20 00:00 UTC" in wb["Shared copy"]["A1"].value
+    assert [f.kind for f in ck.check_file(out, max_age_hours=1e9)] == []

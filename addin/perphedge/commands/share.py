@@ -27,6 +27,9 @@ def share(src: Path, dst: Path) -> None:
                f"{len(res.sheets_removed)} settings sheets and {res.links_removed} external "
                f"links removed")
     click.echo(res.stamp)
+    if res.not_carried:
+        click.echo("not carried over into the copy (send them separately if they matter): "
+                   + ", ".join(res.not_carried))
     left = [f for f in ck.check_file(dst) if f.kind != "stale-market"]
     for f in left:
         click.echo(f"still needs attention: {f.kind} {f.where}: {f.detail}")

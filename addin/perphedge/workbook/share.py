@@ -31,6 +31,7 @@ class ShareResult:
     sheets_removed: tuple[str, ...]
     links_removed: int
     stamp: str
+    not_carried: tuple[str, ...] = ()   # parts of IN the copy lacks (pictures, ...)
 
 
 def _formula_text(value) -> str | None:
@@ -99,7 +100,31 @@ def share_file(src: str | Path, dst: str | Path, *, now: datetime | None = None)
         except OSError:
             pass
         raise
-    return ShareResult(replaced, removed, links, stamp)
+    return ShareResult(replaced, removed, links, stamp, _not_carried(src, dst))
+
+
+#: Parts a values-only copy is meant to lose.
+_DROPPED_ON_PURPOSE = ("xl/vbaProject.bin", "xl/externalLinks/", "customUI/", "docProps/custom")
+
+
+def _not_carried(src: Path, dst: Path) -> tuple[str, ...]:
+    """Content of IN that openpyxl did not write into OUT (it rewrites every part it
+    models; pictures need Pillow, and slicers, pivot caches, controls and embedded
+    objects it does not model at all). Said out loud rather than lost silently."""
+    import zipfile
+
+    with zipfile.ZipFile(src) as a, zipfile.ZipFile(dst) as b:
+        kept = {n.rsplit("/", 1)[0] for n in b.namelist()}
+        kept_names = set(b.namelist())
+        lost = []
+        for n in a.namelist():
+            if n in kept_names or n.endswith(".rels") or n.startswith(_DROPPED_ON_PURPOSE):
+                continue
+            if n.startswith(("xl/media/", "xl/embeddings/", "xl/slicer", "xl/pivot",
+                             "xl/ctrlProps/", "xl/activeX/", "xl/timeline", "xl/richData/",
+                             "xl/model/", "customXml/")) or n.rsplit("/", 1)[0] not in kept:
+                lost.append(n)
+    return tuple(lost)
 
 
 def _stamp(wb, now: datetime) -> str:
