@@ -21,8 +21,8 @@ def home(tmp_path, monkeypatch):
     monkeypatch.setenv("PERPHEDGE_STATE_DIR", str(tmp_path / "state"))
     (tmp_path / "cfg").mkdir()
     # a settings file the user already had: our keys are added, theirs kept, then restored
-    (tmp_path / "cfg" / "myaddin.conf").write_text('"Conda Env","base"\r\n"UDF Modules","old"\r\n',
-                                                  newline="")
+    (tmp_path / "cfg" / "myaddin.conf").write_text(
+        '"Conda Env","base"\r\n"UDF Modules","old"\r\n"Show Console",#FALSE#\r\n', newline="")
     return tmp_path
 
 
@@ -50,9 +50,9 @@ def test_install_status_uninstall_round_trip(home, capsys):
     assert info.settings["Interpreter_Win"] == sys.executable
     assert info.settings["UDF Modules"] == "perphedge.excel.udfs"
     assert "Interpreter_Mac" not in info.settings       # platform win writes the Win key only
-    conf = dict(userconf.read(home / "cfg" / "myaddin.conf"))
+    conf = userconf.as_dict(userconf.read(home / "cfg" / "myaddin.conf"))
     assert conf == {"Conda Env": "base", "UDF Modules": "perphedge.excel.udfs",
-                    "Interpreter_Win": sys.executable}
+                    "Show Console": "#FALSE#", "Interpreter_Win": sys.executable}
     capsys.readouterr()
     assert run("addin", "status", *args) == 0
     out = capsys.readouterr().out

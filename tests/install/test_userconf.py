@@ -2,14 +2,17 @@ from perphedge.install import userconf
 
 
 def test_round_trip_in_the_vba_write_format():
-    text = '"Interpreter_Win","C:\\py\\python.exe"\r\n"UDF Modules","a;b"\r\n'
-    rows = userconf.parse(text)
-    assert rows == [("Interpreter_Win", "C:\\py\\python.exe"), ("UDF Modules", "a;b")]
-    assert userconf.render(rows) == text
+    text = '"Interpreter_Win","C:\\py\\python.exe"\r\n"UDF Modules","a;b"\r\n"Show Console",#TRUE#\r\n'
+    lines = userconf.parse(text)
+    assert userconf.as_dict(lines) == {"Interpreter_Win": "C:\\py\\python.exe",
+                                       "UDF Modules": "a;b", "Show Console": "#TRUE#"}
+    assert userconf.render(lines) == text
 
 
-def test_update_is_case_insensitive_and_keeps_other_lines():
-    rows = [("interpreter_win", "old"), ("Conda Env", "base")]
-    out = userconf.update(rows, {"Interpreter_Win": "new", "UDF Modules": "m"})
-    assert out == [("interpreter_win", "new"), ("Conda Env", "base"), ("UDF Modules", "m")]
-    assert userconf.update(out, {"UDF Modules": None}) == out[:2]
+def test_update_is_case_insensitive_and_keeps_other_lines_verbatim():
+    lines = userconf.parse('"interpreter_win","old"\r\n"Show Console",#TRUE#\r\n')
+    out = userconf.update(lines, {"Interpreter_Win": "new", "UDF Modules": "m"})
+    assert userconf.render(out) == ('"interpreter_win","new"\r\n"Show Console",#TRUE#\r\n'
+                                    '"UDF Modules","m"\r\n')
+    assert userconf.render(userconf.update(out, {"UDF Modules": None})) == \
+        '"interpreter_win","new"\r\n"Show Console",#TRUE#\r\n'

@@ -243,3 +243,17 @@ def test_exchange_failing_over_http_keeps_values_marked_stale(tmp_path):
             {k: v for k, v in old.items() if k != "Status"}
         assert new["Status"].startswith("stale: ") and "HTTP 500" in new["Status"]
         assert "previous values kept" in new["Status"]
+
+
+def test_a_folder_that_cannot_be_written_gives_a_clear_error(tmp_path, monkeypatch):
+    book = build_market_book(tmp_path / "hedge.xlsx")
+    before = book.read_bytes()
+
+    def refuse(*a, **k):
+        raise PermissionError(13, "Permission denied")
+
+    monkeypatch.setattr(rf.os, "replace", refuse)
+    with pytest.raises(rf.RefreshError, match="could not write .*Permission denied"):
+        rf.refresh_file(book, source=FakeSource(MARKS))
+    assert book.read_bytes() == before
+    assert [p.name for p in tmp_path.iterdir() if p.name.endswith(".tmp")] == []

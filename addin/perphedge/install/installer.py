@@ -130,7 +130,7 @@ def install(plan: Plan, *, ribbon: str | Path | None = None, dry_run: bool = Fal
     if plan.config_file is not None:
         existed = plan.config_file.is_file()
         before = userconf.read(plan.config_file)
-        before_keys = {k.lower(): (k, v) for k, v in before}
+        before_keys = {ln.key.lower(): (ln.key, ln.value) for ln in before}
         _mkdirs(plan.config_file.parent, dirs)
         userconf.write(plan.config_file, userconf.update(before, dict(plan.settings)))
         manifest["config"] = {

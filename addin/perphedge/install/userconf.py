@@ -1,7 +1,8 @@
 """The add-in's settings file (``myaddin.conf``) in the format its VBA reads.
 
 The VBA writes it with ``Write #`` and reads it with ``Input #``: one ``"key","value"``
-line per setting, keys compared case-insensitively.
+line per setting, keys compared case-insensitively. Lines we do not change are written
+back byte for byte (``Write #`` spells booleans ``#TRUE#``; re-quoting would change them).
 """
 
 from __future__ import annotations
@@ -9,42 +10,59 @@ from __future__ import annotations
 import csv
 import io
 import os
+from dataclasses import dataclass
 from pathlib import Path
 
 
-def parse(text: str) -> list[tuple[str, str]]:
-    rows = []
-    for rec in csv.reader(io.StringIO(text)):
+@dataclass(frozen=True)
+class Line:
+    key: str
+    value: str
+    raw: str | None = None     # the original text, for lines left as they were
+
+    def text(self) -> str:
+        return self.raw if self.raw is not None else f'"{self.key}","{self.value}"'
+
+
+def parse(text: str) -> list[Line]:
+    out = []
+    for raw in text.splitlines():
+        rec = next(csv.reader(io.StringIO(raw)), [])
         if rec and rec[0].strip():
-            rows.append((rec[0].strip(), rec[1] if len(rec) > 1 else ""))
-    return rows
-
-
-def render(rows: list[tuple[str, str]]) -> str:
-    return "".join(f'"{k}","{v}"\r\n' for k, v in rows)
-
-
-def read(path: Path) -> list[tuple[str, str]]:
-    return parse(path.read_text(encoding="utf-8", errors="replace")) if path.is_file() else []
-
-
-def update(rows: list[tuple[str, str]], changes: dict[str, str | None]) -> list[tuple[str, str]]:
-    """Set (or with None, remove) keys, case-insensitively, keeping other lines in order."""
-    lower = {k.lower(): (k, v) for k, v in changes.items()}
-    out, seen = [], set()
-    for k, v in rows:
-        if k.lower() in lower:
-            key, new = lower[k.lower()]
-            seen.add(k.lower())
-            if new is not None:
-                out.append((k, new))
-        else:
-            out.append((k, v))
-    out += [(k, v) for k, v in changes.items() if k.lower() not in seen and v is not None]
+            out.append(Line(rec[0].strip(), rec[1] if len(rec) > 1 else "", raw))
     return out
 
 
-def write(path: Path, rows: list[tuple[str, str]]) -> None:
+def render(lines: list[Line]) -> str:
+    return "".join(line.text() + "\r\n" for line in lines)
+
+
+def read(path: Path) -> list[Line]:
+    return parse(path.read_text(encoding="utf-8", errors="replace")) if path.is_file() else []
+
+
+def as_dict(lines: list[Line]) -> dict[str, str]:
+    return {line.key: line.value for line in lines}
+
+
+def update(lines: list[Line], changes: dict[str, str | None]) -> list[Line]:
+    """Set (or with None, remove) keys, case-insensitively, keeping other lines as they are."""
+    lower = {k.lower(): (k, v) for k, v in changes.items()}
+    out, seen = [], set()
+    for line in lines:
+        if line.key.lower() in lower:
+            _key, new = lower[line.key.lower()]
+            seen.add(line.key.lower())
+            if new is not None:
+                out.append(line if new == line.value and line.raw is not None
+                           else Line(line.key, new))
+        else:
+            out.append(line)
+    out += [Line(k, v) for k, v in changes.items() if k.lower() not in seen and v is not None]
+    return out
+
+
+def write(path: Path, lines: list[Line]) -> None:
     tmp = path.with_name(path.name + ".tmp")
-    tmp.write_text(render(rows), encoding="utf-8", newline="")
+    tmp.write_text(render(lines), encoding="utf-8", newline="")
     os.replace(tmp, path)

@@ -193,12 +193,19 @@ def refresh_file(path: str | Path, *, offline: bool = False, source: MarketSourc
     after = path.stat()
     if (after.st_mtime_ns, after.st_size) != (before.st_mtime_ns, before.st_size):
         raise RefreshError(f"{path} changed while refreshing; nothing written, try again")
-    if backup:
-        bak = path.with_name(path.name + ".bak")
-        tmp = bak.with_name(bak.name + ".tmp")
-        shutil.copy2(path, tmp)
-        os.replace(tmp, bak)
-    pkg.save(path, on_partial_write=_test_pause_hook())
+    try:
+        if backup:
+            bak = path.with_name(path.name + ".bak")
+            tmp = bak.with_name(bak.name + ".tmp")
+            try:
+                shutil.copy2(path, tmp)
+                os.replace(tmp, bak)
+            finally:
+                tmp.unlink(missing_ok=True)
+        pkg.save(path, on_partial_write=_test_pause_hook())
+    except OSError as e:
+        # e.g. Windows refuses to replace a file another program holds open
+        raise RefreshError(f"could not write {path}: {e.strerror or e}") from e
     return result
 
 
