@@ -19,7 +19,7 @@ echo "Creating the Python environment in $VENV ..."
 "$PY" -m venv "$VENV"
 "$VENV/bin/python" -m pip install --upgrade pip
 "$VENV/bin/python" -m pip install "$REPO"
-"$VENV/bin/perphedge" addin install --ribbon "$REPO/addin/ribbon/customUI.xml" "$@"
+"$VENV/bin/perphedge" addin install --replace --ribbon "$REPO/addin/ribbon/customUI.xml" "$@"
 "$VENV/bin/perphedge" addin status "$@" || true
 echo
 echo "Done. Start Excel and follow installer/README.md (trust settings, Import Functions)."

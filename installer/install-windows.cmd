@@ -23,7 +23,7 @@ echo Creating the Python environment in %PERPHEDGE_VENV% ...
 %PY% -m venv "%PERPHEDGE_VENV%" || goto fail
 "%PERPHEDGE_VENV%\Scripts\python.exe" -m pip install --upgrade pip || goto fail
 "%PERPHEDGE_VENV%\Scripts\python.exe" -m pip install "%REPO%" || goto fail
-"%PERPHEDGE_VENV%\Scripts\perphedge.exe" addin install --ribbon "%REPO%\addin\ribbon\customUI.xml" %* || goto fail
+"%PERPHEDGE_VENV%\Scripts\perphedge.exe" addin install --replace --ribbon "%REPO%\addin\ribbon\customUI.xml" %* || goto fail
 "%PERPHEDGE_VENV%\Scripts\perphedge.exe" addin status || goto fail
 echo.
 echo Done. Start Excel and follow installer\README.md (trust settings, Import Functions).

@@ -14,7 +14,7 @@ def test_windows_scripts_have_crlf_line_endings_and_call_addin_install():
         raw = (INSTALLER / name).read_bytes()
         assert raw.count(b"\n") == raw.count(b"\r\n"), name   # cmd.exe needs CRLF
     text = (INSTALLER / "install-windows.cmd").read_text()
-    assert "addin install --ribbon \"%REPO%\\addin\\ribbon\\customUI.xml\"" in text
+    assert "addin install --replace --ribbon \"%REPO%\\addin\\ribbon\\customUI.xml\"" in text
     assert "sys.version_info < (3, 11)" in text
 
 
@@ -25,7 +25,7 @@ def test_macos_scripts_are_executable_valid_sh_and_call_addin_install():
         assert path.read_text().startswith("#!/bin/sh\n")
         subprocess.run(["sh", "-n", str(path)], check=True)
     text = (INSTALLER / "install-macos.command").read_text()
-    assert 'addin install --ribbon "$REPO/addin/ribbon/customUI.xml"' in text
+    assert 'addin install --replace --ribbon "$REPO/addin/ribbon/customUI.xml"' in text
 
 
 def test_the_ribbon_path_the_scripts_pass_exists_relative_to_the_installer_folder():

@@ -56,15 +56,17 @@ def _common(f):
 @addin.command("install")
 @_common
 @click.option("--dry-run", is_flag=True, help="Only say what would be written.")
+@click.option("--replace", is_flag=True,
+              help="Uninstall an earlier perphedge install there first (upgrade).")
 @click.option("--ribbon", type=click.Path(exists=True, dir_okay=False, path_type=Path),
               help="Ribbon XML (default: addin/ribbon/customUI.xml of this checkout).")
-def install_cmd(target, config_dir, platform, dry_run, ribbon) -> None:
+def install_cmd(target, config_dir, platform, dry_run, replace, ribbon) -> None:
     """Build the add-in into Excel's start-up folder, with this Python as interpreter."""
     from perphedge.install import installer
 
     try:
         lines = installer.install(_plan(target, config_dir, platform), ribbon=ribbon,
-                                  dry_run=dry_run)
+                                  dry_run=dry_run, replace=replace)
     except PerphedgeError as e:
         _fail(e)
     click.echo("\n".join(lines))

@@ -104,11 +104,22 @@ def _mkdirs(path: Path, created: list[str]) -> None:
         created.append(str(d))
 
 
-def install(plan: Plan, *, ribbon: str | Path | None = None, dry_run: bool = False) -> list[str]:
-    """Carry out the plan (or, with dry_run, only say what would be done)."""
+def install(plan: Plan, *, ribbon: str | Path | None = None, dry_run: bool = False,
+            replace: bool = False) -> list[str]:
+    """Carry out the plan (or, with dry_run, only say what would be done).
+
+    ``replace``: an earlier perphedge install there is uninstalled first (an upgrade).
+    """
+    pre: list[str] = []
     if plan.manifest.exists():
-        raise InstallError(f"perphedge is already installed in {plan.target} "
-                           f"(manifest {plan.manifest}); run 'perphedge addin uninstall' first")
+        if not replace:
+            raise InstallError(f"perphedge is already installed in {plan.target} (manifest "
+                               f"{plan.manifest}); use --replace, or 'perphedge addin "
+                               "uninstall' first")
+        if dry_run:
+            return (uninstall(plan, dry_run=True) +
+                    ["then install:"] + plan.describe())
+        pre = uninstall(plan)
     if plan.addin.exists():
         raise InstallError(f"{plan.addin} exists and was not installed by perphedge; "
                            "remove it or choose another --target")
@@ -144,7 +155,7 @@ def install(plan: Plan, *, ribbon: str | Path | None = None, dry_run: bool = Fal
             manifest["files"].append({"path": str(dst), "sha256": _sha(dst)})
     _mkdirs(plan.manifest.parent, manifest.setdefault("state_dirs", []))
     plan.manifest.write_text(json.dumps(manifest, indent=2), encoding="utf-8")
-    return ["installed:"] + lines
+    return pre + ["installed:"] + lines
 
 
 def uninstall(plan: Plan, *, dry_run: bool = False) -> list[str]:
@@ -223,7 +234,9 @@ def status(plan: Plan) -> Status:
             if not p.is_file():
                 st.problems.append(f"{p} is missing")
             elif _sha(p) != f["sha256"]:
-                st.problems.append(f"{p} changed since install")
+                # Excel rewrites the add-in when functions are imported into it and saved
+                st.lines.append(f"note: {p.name} changed since install (expected after "
+                                "Import Functions)")
         st.lines.append(f"manifest:         {plan.manifest}")
     else:
         st.problems.append(f"no install manifest at {plan.manifest}: not installed by perphedge")
