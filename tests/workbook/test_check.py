@@ -107,3 +107,17 @@ def test_command_exit_codes_and_json(clean, capsys):
     assert main(["check", str(clean), "--json", "--max-age-hours", "1000000"]) == 1
     out = json.loads(capsys.readouterr().out)
     assert out["clean"] is False and out["findings"][0]["kind"] == "addin-formula"
+
+
+def test_age_limit_comes_from_the_workbooks_max_data_age_hours(clean):
+    from openpyxl.workbook.defined_name import DefinedName
+
+    def setting(wb):
+        wb["Portfolio"]["F1"] = 48
+        wb.defined_names["MaxDataAgeHours"] = DefinedName("MaxDataAgeHours",
+                                                          attr_text="Portfolio!$F$1")
+    edit(clean, setting)
+    assert ck.check_file(clean, now_ms=NOW_MS + 25 * 3_600_000) == []
+    found = ck.check_file(clean, now_ms=NOW_MS + 49 * 3_600_000)
+    assert {f.kind for f in found} == {"stale-market"}
+    assert "(limit 48 h)" in found[0].detail
