@@ -5,10 +5,9 @@ from __future__ import annotations
 
 from datetime import datetime
 
-import pytest
 
 from perphedge.excel import ribbon
-from perphedge.excel.xltable import XlwingsMarketTable, as_text
+from perphedge.excel.xltable import as_text
 
 HEADERS = ["Symbol", "Exchange", "Spot", "Mark", "Index", "Funding rate", "Interval (h)",
            "Next funding (UTC)", "Contract size", "Amount step", "Min amount", "Inverse",

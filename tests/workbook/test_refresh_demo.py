@@ -9,7 +9,6 @@ from pathlib import Path
 import zipfile
 
 import openpyxl
-import pytest
 from openpyxl.chart import LineChart, Reference
 from openpyxl.comments import Comment
 from openpyxl.worksheet.table import TableColumn

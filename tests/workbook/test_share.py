@@ -81,7 +81,6 @@ def test_share_command(tmp_path, capsys):
 def test_no_configured_secret_in_any_part_of_written_files(tmp_path, monkeypatch):
     """Keys configured for the exchanges never reach a workbook, a shared copy or the
     add-in: every zip member of each written file is searched for them."""
-    from perphedge.install import installer
 
     key, secret = "FAKEKEY-3f9a1c7e55d2", "FAKESECRET-b81d0c4e9a66"
     monkeypatch.setenv("PERPHEDGE_BINANCEUSDM_API_KEY", key)
