@@ -57,3 +57,16 @@ def test_template_command_builds_the_template(tmp_path):
     wb = openpyxl.load_workbook(out)
     assert wb["Portfolio"][f"A{L.PORTFOLIO_FIRST_ROW}"].value is None
     assert wb["Market"][f"A{L.MARKET_FIRST_ROW}"].value == "BTC/USDT:USDT"
+
+
+def test_recorded_rows_are_never_called_live():
+    from perphedge.commands.workbook import _data_note
+    from perphedge.core.marketdata import DataStatus, MarketRow
+
+    def row(source):
+        return MarketRow("X/USDT:USDT", "ex", None, 1.0, None, None, None, None, 1.0, 0.0, 0.0,
+                         False, None, None, None, DataStatus(source, 0, source == "snapshot", "r"))
+
+    assert "not live" in _data_note(object(), [row("snapshot")], False)
+    mixed = _data_note(object(), [row("snapshot"), row("binanceusdm")], False)
+    assert "fetched from the exchanges" in mixed and "1 of 2 Market rows are recorded" in mixed

@@ -63,3 +63,26 @@ def test_header_problems(tmp_path):
         read_holdings_csv(write(tmp_path, "asset,qty\n"))
     with pytest.raises(HoldingsCsvError, match="cannot be read"):
         read_holdings_csv(tmp_path / "missing.csv")
+
+
+from hypothesis import given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+from perphedge.workbook.holding import HoldingInput  # noqa: E402
+
+
+@settings(max_examples=30, deadline=None)
+@given(st.lists(st.tuples(
+    st.sampled_from(["BTC", "ETH", "SOL"]),
+    st.floats(min_value=1e-6, max_value=1e6, allow_nan=False),
+    st.floats(min_value=0, max_value=1, allow_nan=False),
+    st.floats(min_value=1, max_value=125, allow_nan=False),
+), min_size=1, max_size=5))
+def test_written_holdings_read_back_unchanged(tmp_path_factory, rows):
+    p = tmp_path_factory.mktemp("csv") / "h.csv"
+    lines = ["asset,qty,hedge_symbol,exchange,hedge_ratio,leverage"]
+    lines += [f"{a},{q!r},{a}/USDT:USDT,bybit,{r!r},{lev!r}" for a, q, r, lev in rows]
+    p.write_text("\n".join(lines) + "\n")
+    got = read_holdings_csv(p)
+    assert got == [HoldingInput(a, q, f"{a}/USDT:USDT", "bybit", "Custom", r, lev)
+                   for a, q, r, lev in rows]

@@ -42,7 +42,7 @@ def new(path: Path, portfolio: Path | None, offline: bool, force: bool) -> None:
     """Build a hedge workbook at PATH, with your holdings and their Market rows."""
     from perphedge.workbook.assemble import gather
     from perphedge.workbook.build import build_workbook
-    from perphedge.workbook.demo import TEMPLATE_MARKETS, recorded_note
+    from perphedge.workbook.demo import TEMPLATE_MARKETS
     from perphedge.workbook.holdings_csv import HoldingsCsvError, read_holdings_rows
 
     if path.suffix.lower() != ".xlsx":
@@ -65,13 +65,9 @@ def new(path: Path, portfolio: Path | None, offline: bool, force: bool) -> None:
     except InvalidInput as e:
         raise BadInput(_where(e, holdings, lines, portfolio) + " — nothing written") from e
     except MarketError as e:
-        raise click.ClickException(f"market data unavailable: {e} — nothing written") from e
-    if is_snapshot:
-        note = recorded_note(source)
-    else:
-        when = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
-        note = (f"Market values fetched from the exchanges at {when}; the Status column "
-                "says which are stale. Refresh before trading.")
+        raise click.ClickException(f"market data unavailable: {e} — nothing written "
+                                   "(--offline builds from the recorded snapshot)") from e
+    note = _data_note(source, inputs.market_rows, is_snapshot)
     try:
         result = build_workbook(inputs.holdings, inputs.market_rows, inputs.funding_history,
                                 path, data_note=note)
@@ -82,6 +78,21 @@ def new(path: Path, portfolio: Path | None, offline: bool, force: bool) -> None:
                + (" (recorded snapshot, not live)" if is_snapshot else ""))
     for m in inputs.messages:
         click.echo(f"  note: {m}")
+
+
+def _data_note(source, rows, is_snapshot: bool) -> str:
+    """Say where the Market values came from: never call recorded values live."""
+    from perphedge.workbook.demo import recorded_note
+
+    recorded = [r for r in rows if r.status.source == "snapshot"]
+    if is_snapshot or (rows and len(recorded) == len(rows)):
+        return recorded_note(source) if hasattr(source, "snapshot") else (
+            "Market values: recorded snapshot, not live — refresh before trading.")
+    when = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
+    note = f"Market values fetched from the exchanges at {when}"
+    if recorded:
+        note += f"; {len(recorded)} of {len(rows)} Market rows are recorded snapshot values (see Status)"
+    return note + ". Refresh before trading."
 
 
 def _where(e: InvalidInput, holdings, lines: list[int], portfolio: Path | None) -> str:

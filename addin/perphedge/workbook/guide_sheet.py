@@ -96,7 +96,7 @@ def write_guide(ws: Worksheet) -> None:
                 cell.alignment = S.WRAP
                 cell.font = S.BOLD_FONT if (bold or col == 1) else S.BODY_FONT
         longest = max(len(b), len(c or ""))
-        ws.row_dimensions[r].height = 14 * max(1, -(-longest // 80))
+        ws.row_dimensions[r].height = 14 * max(1, -(-longest // 92))
         r += 1
 
     heading("The checklist")
@@ -113,6 +113,11 @@ def write_guide(ws: Worksheet) -> None:
     heading("What the formulas assume")
     for text in ASSUMPTIONS:
         line(None, text)
+    heading("Portfolio columns")
+    line("Column", "What it holds", "Input or formula", bold=True)
+    for col in L.PORTFOLIO_COLUMNS:
+        if col.kind != "helper":
+            line(col.header, col.note, "input (yellow)" if col.kind == "input" else "formula")
     heading("Settings (named cells on the Portfolio sheet)")
     line("Name", "Meaning", "Default", bold=True)
     for s in L.SETTINGS:
