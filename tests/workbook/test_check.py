@@ -121,3 +121,28 @@ def test_age_limit_comes_from_the_workbooks_max_data_age_hours(clean):
     found = ck.check_file(clean, now_ms=NOW_MS + 49 * 3_600_000)
     assert {f.kind for f in found} == {"stale-market"}
     assert "(limit 48 h)" in found[0].detail
+
+
+def test_cells_sharing_an_addin_formula_are_each_reported(clean):
+    """Excel stores a filled-down formula once (t="shared") and the other cells refer to it."""
+    def craft(parts):
+        s = parts["xl/worksheets/sheet1.xml"].decode()
+        row2_end = s.index("</row>", s.index('<row r="2"'))
+        s = s[:row2_end] + ('<c r="E2"><f t="shared" ref="E2:E3" si="0">HEDGE_SIZE(B2,0.5)'
+                            '</f><v>1</v></c>') + s[row2_end:]
+        row3_end = s.index("</row>", s.index('<row r="3"'))
+        s = s[:row3_end] + '<c r="E3"><f t="shared" si="0"/><v>2</v></c>' + s[row3_end:]
+        parts["xl/worksheets/sheet1.xml"] = s.encode()
+    rewrite_parts(clean, craft)
+    found = ck.check_file(clean, now_ms=NOW_MS)
+    assert [(f.kind, f.where) for f in found] == [("addin-formula", "Portfolio!E2"),
+                                                  ("addin-formula", "Portfolio!E3")]
+    # and share turns both into their saved values
+    from perphedge.workbook.share import share_file
+
+    out = clean.with_name("out.xlsx")
+    share_file(clean, out)
+    ws = openpyxl.load_workbook(out)["Portfolio"]
+    assert (ws["E2"].value, ws["E3"].value) == (1, 2)
+    assert "=HEDGE_SIZE(B3,0.5)" in ws["E3"].comment.text   # the filled-down formula
+    assert ck.check_file(out, now_ms=NOW_MS) == []

@@ -100,13 +100,20 @@ def check_file(path: str | Path, *, max_age_hours: float | None = None,
 
     names = addin_functions()
     for s in sheets:
+        groups: dict[str, str] = {}   # shared-formula group -> the formula its first cell holds
         for c in pkg.cells(s.part):
-            if c.formula:
-                called = calls_addin(c.formula, names)
+            formula = c.formula
+            if c.shared is not None:
+                if formula:
+                    groups[c.shared] = formula
+                else:
+                    formula = groups.get(c.shared, "")
+            if formula:
+                called = calls_addin(formula, names)
                 if called:
                     out.append(Finding("addin-formula", f"{s.name}!{c.ref}",
                                        f"calls {', '.join(called)}: shows #NAME? without "
-                                       f"the add-in (={c.formula})"))
+                                       f"the add-in (={formula})"))
             if c.type == "e" or (isinstance(c.value, str) and c.value.startswith("#HEDGE!")):
                 out.append(Finding("error-cell", f"{s.name}!{c.ref}", str(c.value)))
     out += _market_age(pkg, max_age_hours, now_ms)

@@ -75,8 +75,9 @@ class Cell:
     col: int
     type: str            # n, s, str, inlineStr, b, e, d
     value: object        # decoded: float, str, bool, error text, or None
-    formula: str | None
+    formula: str | None  # "" for a cell sharing the formula of another (see shared)
     style: str | None
+    shared: str | None = None   # shared-formula group id: the first cell holds the text
 
 
 def rels_part(part: str) -> str:
@@ -222,9 +223,12 @@ class Package:
                 except ValueError:
                     value = raw
             formula = None
+            shared = None
             if f is not None:
-                formula = f.text or ("" if f.get("t") != "shared" else f"(shared {f.get('si')})")
-            yield Cell(ref, row, col, t, value, formula, c.get("s"))
+                formula = f.text or ""
+                if f.get("t") == "shared":
+                    shared = f.get("si")
+            yield Cell(ref, row, col, t, value, formula, c.get("s"), shared)
 
     def tables(self) -> list[TableRef]:
         out = []
