@@ -53,6 +53,8 @@ def test_function_name_inside_text_is_not_a_call():
     assert ck.calls_addin('="HEDGE_SIZE(1)"&A1', names) == []
     assert ck.calls_addin("='perphedge.xlam'!HEDGE_SIZE(A1,B1)", names) == ["HEDGE_SIZE"]
     assert ck.calls_addin("=hedge_size(A1,B1)+SUM(A1)", names) == ["HEDGE_SIZE"]
+    # how Excel stores a function of an add-in it links to (externalLink [1])
+    assert ck.calls_addin("[1]!HEDGE_SIZE(B2,0.5)", names) == ["HEDGE_SIZE"]
 
 
 @pytest.mark.parametrize("sheet", ["myaddin.conf", "xlwings.conf", "_myaddin.conf", "code.py"])
