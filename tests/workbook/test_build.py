@@ -262,3 +262,16 @@ def test_page_setup_landscape_fit_to_width(demo_path):
         assert ws.sheet_properties.pageSetUpPr.fitToPage
         assert ws.print_area
         assert ws.freeze_panes
+
+
+def test_building_a_workbook_loads_no_exchange_or_excel_library():
+    import json
+    import subprocess
+    import sys
+
+    code = ("import sys, json\n"
+            "import perphedge.workbook.build, perphedge.workbook.portfolio\n"
+            "print(json.dumps([m for m in ('ccxt', 'xlwings', 'pandas') if m in sys.modules]))\n")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         timeout=120, check=True)
+    assert json.loads(out.stdout) == []

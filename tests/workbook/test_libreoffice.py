@@ -58,3 +58,13 @@ def test_render_pdf_one_page_per_sheet(tmp_path):
     assert box is not None and box.width > 0
     png = lo.pdf_page_to_png(pdf, 1, tmp_path / "p.png", dpi=50)
     assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_missing_libreoffice_skips_locally_and_fails_in_ci(tmp_path, monkeypatch):
+    monkeypatch.setenv("PATH", str(tmp_path))
+    monkeypatch.delenv("PERPHEDGE_REQUIRE_LIBREOFFICE", raising=False)
+    with pytest.raises(pytest.skip.Exception):
+        require_libreoffice()
+    monkeypatch.setenv("PERPHEDGE_REQUIRE_LIBREOFFICE", "1")
+    with pytest.raises(pytest.fail.Exception, match="required"):
+        require_libreoffice()

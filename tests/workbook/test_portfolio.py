@@ -14,7 +14,7 @@ import pytest
 from perphedge.workbook import layout as L
 from perphedge.workbook.portfolio import row_formulas
 
-from ._reference import BLANK, expected_row, same
+from ._reference import expected_row, same
 
 pytestmark = pytest.mark.libreoffice
 

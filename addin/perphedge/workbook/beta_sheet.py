@@ -7,7 +7,6 @@ formulas: β = SLOPE(asset returns, hedge returns) = cov/var (``core.beta``), co
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import dataclass
 
 from openpyxl.worksheet.table import Table, TableStyleInfo
