@@ -121,5 +121,7 @@ def test_share_the_demo_workbook(demo_path, tmp_path):
     assert res.not_carried == () and res.formulas_replaced == 0
     wb = openpyxl.load_workbook(out)
     assert wb.sheetnames[0] == "Shared copy"    # the Market sheet's top rows are all in use
+    assert wb.active.title == "Shared copy"
+    assert [ws.title for ws in wb.worksheets if ws.sheet_view.tabSelected] == ["Shared copy"]
     assert "market data as of 2026-03-20 00:00 UTC" in wb["Shared copy"]["A1"].value
     assert [f.kind for f in ck.check_file(out, max_age_hours=1e9)] == []

@@ -162,7 +162,15 @@ def _stamp(wb, now: datetime) -> str:
         if ws.cell(r, 1).value in (None, ""):
             ws.cell(r, 1, text).font = Font(bold=True, color="C00000")
             return text
+    from openpyxl.styles import Alignment
+
     note = wb.create_sheet("Shared copy", 0)
     note["A1"] = text
     note["A1"].font = Font(bold=True, color="C00000")
+    note["A1"].alignment = Alignment(wrap_text=True, vertical="top")
+    note.column_dimensions["A"].width = 100
+    note.row_dimensions[1].height = 36
+    for ws in wb.worksheets:   # one selected tab, or Excel opens the sheets grouped
+        ws.sheet_view.tabSelected = ws is note
+    wb.active = 0
     return text
