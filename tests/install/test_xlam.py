@@ -82,21 +82,26 @@ def test_settings_sheet_is_enabled_and_names_the_udf_module(built):
     assert 'name="myaddin.conf"' in wb and "_myaddin.conf" not in wb
     assert ">UDF Modules<" in sheet and ">perphedge.excel.udfs<" in sheet
     info = xlam.inspect_addin(built)
-    assert info.settings == {"UDF Modules": "perphedge.excel.udfs",
-                             "ADD_WORKBOOK_TO_PYTHONPATH": False, "PYTHONPATH": "",
-                             "Conda Path": "", "Conda Env": "", "LICENSE_KEY": ""}
+    assert info.settings["UDF Modules"] == "perphedge.excel.udfs"
+    assert info.settings["ADD_WORKBOOK_TO_PYTHONPATH"] is False
+    assert info.settings["PYTHONPATH"] == "" and info.settings["TEMP DIR"] == "%TEMP%"
 
 
-def test_keys_a_received_folder_could_use_to_run_code_are_pinned_in_the_addin(built):
+def test_every_key_the_vba_reads_is_pinned_in_the_addin(built, tmp_path):
     """GetConfig returns the add-in sheet's value when the key is there (even empty), so a
-    myaddin.conf file beside a workbook cannot set these. Checked against the VBA itself:
-    each key is one the VBA reads with GetConfig."""
-    vba_text = "\n".join(_vba_code(built).values()).upper()
-    pinned = xlam.inspect_addin(built).settings
-    for key in ("PYTHONPATH", "CONDA PATH", "CONDA ENV", "ADD_WORKBOOK_TO_PYTHONPATH",
-                "LICENSE_KEY", "UDF MODULES"):
-        assert f'GETCONFIG("{key}"' in vba_text, key
-        assert key in {k.upper() for k in pinned}, key
+    myaddin.conf file beside a received workbook can set none of these. The keys are taken
+    from the add-in's own VBA, so a new xlwings with a new key fails this test."""
+    import re
+
+    vba_text = "\n".join(_vba_code(built).values())
+    read = {k.upper() for k in re.findall(r'GetConfig\("([A-Za-z_ ]+)"', vba_text)}
+    assert {"PYTHONPATH", "CONDA PATH", "UDF MODULES", "INTERPRETER_WIN"} <= read
+    pinned = {k.upper() for k in xlam.inspect_addin(built).settings}
+    assert read - pinned == {"INTERPRETER_WIN", "INTERPRETER_MAC", "INTERPRETER"}
+    # install pins the interpreter of the platform too (the legacy key is then never read)
+    out = xlam.build_addin(tmp_path, settings=(("Interpreter_Win", r"C:\py\python.exe"),))
+    assert read - {k.upper() for k in xlam.inspect_addin(out).settings} == {
+        "INTERPRETER_MAC", "INTERPRETER"}
 
 
 def test_install_settings_go_into_the_sheet_as_contiguous_rows(tmp_path):

@@ -27,12 +27,13 @@ NS_CUSTOMUI = ("http://schemas.microsoft.com/office/2006/01/customui",
 
 #: Settings every build carries in the add-in's ``myaddin.conf`` sheet. The VBA reads this
 #: sheet before a ``myaddin.conf`` file beside the active workbook and stops at the first
-#: layer that has a key, even with an empty value; so every key that could make Excel run
-#: other code is pinned here and a folder someone sends cannot choose it:
-#: ADD_WORKBOOK_TO_PYTHONPATH off (a ``perphedge.py`` beside a received workbook cannot
-#: stand in for the package), PYTHONPATH empty, no conda activation script, no embedded
-#: code licence. (A settings *sheet* inside the active workbook still comes first; that is
-#: VBA we do not edit, and ``perphedge check`` reports such a sheet.)
+#: layer that has a key, even with an empty value; so every key the VBA reads is pinned
+#: here and a folder someone sends can choose none of them: not the Python path, not the
+#: workbook's folder on it (a ``perphedge.py`` there cannot stand in for the package), not
+#: a conda activation script, not where the error log is written (a network share would
+#: leak the user's Windows login). The interpreter keys are pinned by ``addin install``,
+#: which knows the machine's Python. (A settings *sheet* inside the active workbook still
+#: comes first; that is VBA we do not edit, and ``perphedge check`` reports such a sheet.)
 BASE_SETTINGS: tuple[tuple[str, object], ...] = (
     ("UDF Modules", UDF_MODULE),
     ("ADD_WORKBOOK_TO_PYTHONPATH", False),
@@ -40,6 +41,17 @@ BASE_SETTINGS: tuple[tuple[str, object], ...] = (
     ("Conda Path", ""),
     ("Conda Env", ""),
     ("LICENSE_KEY", ""),
+    ("TEMP DIR", "%TEMP%"),
+    ("Use UDF Server", False),
+    ("Debug UDFs", False),
+    ("Show Console", False),
+    ("SHOW_ERROR_POPUPS", True),
+    ("ONEDRIVE_CONSUMER_WIN", ""),
+    ("ONEDRIVE_COMMERCIAL_WIN", ""),
+    ("SHAREPOINT_WIN", ""),
+    ("ONEDRIVE_CONSUMER_MAC", ""),
+    ("ONEDRIVE_COMMERCIAL_MAC", ""),
+    ("SHAREPOINT_MAC", ""),
 )
 
 
