@@ -125,3 +125,20 @@ def test_share_the_demo_workbook(demo_path, tmp_path):
     assert [ws.title for ws in wb.worksheets if ws.sheet_view.tabSelected] == ["Shared copy"]
     assert "market data as of 2026-03-20 00:00 UTC" in wb["Shared copy"]["A1"].value
     assert [f.kind for f in ck.check_file(out, max_age_hours=1e9)] == []
+
+
+def test_share_of_a_macro_workbook_has_no_macros(tmp_path):
+    import shutil
+    from pathlib import Path
+
+    import xlwings
+
+    src = tmp_path / "book.xlsm"
+    shutil.copyfile(Path(xlwings.__file__).parent / "quickstart.xlsm", src)
+    assert "macros" in {f.kind for f in ck.check_file(src)}
+    out = tmp_path / "book.xlsx"
+    share_file(src, out)
+    with zipfile.ZipFile(out) as z:
+        assert not [n for n in z.namelist() if "vbaProject" in n]
+        assert b"macroEnabled" not in z.read("[Content_Types].xml")
+    assert "macros" not in {f.kind for f in ck.check_file(out)}
