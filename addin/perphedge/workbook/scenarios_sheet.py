@@ -58,6 +58,7 @@ def write_scenarios(ws: Worksheet, portfolio_total_row: int, subtitle: str) -> N
         r = first + i
         ws[f"A{r}"] = shock
         ws[f"A{r}"].fill = S.INPUT_FILL
+        ws[f"A{r}"].alignment = S.CENTER
         formulas = {
             "B": f"={sv}*A{r}",
             "C": f"=-{hn}*A{r}",
@@ -107,6 +108,6 @@ def write_scenarios(ws: Worksheet, portfolio_total_row: int, subtitle: str) -> N
         chart.series.append(series)
     chart.x_axis.delete = False
     chart.y_axis.delete = False
-    ws.add_chart(chart, "K4")
+    ws.add_chart(chart, "J4")
     ws.freeze_panes = f"B{first}"
     S.page_setup(ws, f"A1:U{last}", title_rows=None)

@@ -40,6 +40,7 @@ HEADER_ALIGN = Alignment(horizontal="center", vertical="center", wrap_text=True)
 WRAP = Alignment(vertical="top", wrap_text=True)
 LEFT = Alignment(horizontal="left", vertical="center")
 MIDDLE = Alignment(vertical="center")
+CENTER = Alignment(horizontal="center", vertical="center")
 TEXT_MIDDLE = Alignment(horizontal="left", vertical="center", indent=1)
 WRAP_MIDDLE = Alignment(vertical="center", wrap_text=True, indent=1)
 
