@@ -74,3 +74,35 @@ def test_empty_or_wrong_holdings():
 def test_holding_normalises_numbers():
     h = Holding("  eth ", 2, 3000, 1)
     assert h.asset == "eth" and isinstance(h.qty, float) and isinstance(h.hedge_ratio, float)
+
+
+def test_cross_hedge_sizes_the_perp_at_its_own_price_and_the_beta():
+    # Synthetic inputs: 25 ETH at $2,000 hedged in full with a $60,000 perp at beta 1.2,
+    # step 0.001, 2x. By hand: spot value 50,000; notional 50,000 x 1.0 x 1.2 = 60,000;
+    # contracts 60,000 / 60,000 = 1.000; margin 30,000;
+    # LP = (30,000 + 1 x 60,000) / (1 x 1.005) = 89,552.24 (above the PERP's price).
+    h = Holding("ETH", 25, 2_000, 1.0, leverage=2, amount_step=0.001, beta=1.2,
+                hedge_price=60_000)
+    (line,) = plan_hedge([h]).lines
+    assert line.spot_value == 50_000.0
+    assert line.notional == pytest.approx(60_000.0)
+    assert line.contracts == 1.0
+    assert line.hedged_notional == pytest.approx(60_000.0)
+    assert line.margin == pytest.approx(30_000.0)
+    assert line.liq_price == pytest.approx(90_000 / 1.005)
+    assert line.liq_distance == pytest.approx(90_000 / 1.005 / 60_000 - 1)
+
+
+def test_same_coin_hedge_is_unchanged_by_default_cross_fields():
+    plain = plan_hedge([BTC]).lines[0]
+    explicit = plan_hedge([Holding("BTC", 10, 50_000, 0.5, amount_step=0.001,
+                                   min_amount=0.001, beta=1.0, hedge_price=50_000)]).lines[0]
+    assert (plain.notional, plain.contracts, plain.liq_price) == \
+        (explicit.notional, explicit.contracts, explicit.liq_price)
+
+
+@pytest.mark.parametrize("field,value", [("beta", 0.0), ("beta", float("nan")),
+                                         ("hedge_price", -1.0), ("hedge_price", "60000")])
+def test_cross_hedge_fields_are_validated(field, value):
+    with pytest.raises(InvalidInput, match=field):
+        Holding("ETH", 25, 2_000, 1.0, **{field: value})

@@ -21,6 +21,11 @@ class Holding:
     ``qty`` in base units at ``price`` (quote per base); ``hedge_ratio`` a fraction; the
     contract fields describe the perp used (``contract_size`` base units per contract, or
     USD per contract when ``inverse``); ``mmr``/``maint_amount`` its maintenance tier.
+
+    A cross hedge (ETH held, BTC perp shorted) sets ``hedge_price`` to the perp's price and
+    ``beta`` to the holding's exposure per dollar of the hedge coin: the notional becomes
+    ``spot_value × hedge_ratio × beta`` and contracts, margin and liquidation are those of
+    the perp at ``hedge_price``.
     """
 
     asset: str
@@ -34,6 +39,8 @@ class Holding:
     inverse: bool = False
     mmr: float = 0.005
     maint_amount: float = 0.0
+    beta: float = 1.0
+    hedge_price: float | None = None
 
     def __post_init__(self) -> None:
         checked = {
@@ -48,6 +55,9 @@ class Holding:
             "inverse": v.boolean("inverse", self.inverse),
             "mmr": v.below_one("mmr", self.mmr),
             "maint_amount": v.non_negative("maint_amount", self.maint_amount),
+            "beta": v.positive("beta", self.beta),
+            "hedge_price": (self.price if self.hedge_price is None
+                            else v.positive("hedge_price", self.hedge_price)),
         }
         for name, value in checked.items():
             object.__setattr__(self, name, value)
@@ -84,26 +94,27 @@ class HedgePlan:
 def _line(h: Holding) -> HedgeLine:
     warnings: list[str] = []
     spot_value = h.qty * h.price
-    notional = hedge_notional(spot_value, h.hedge_ratio)
+    notional = hedge_notional(spot_value, h.hedge_ratio) * h.beta
+    entry = h.hedge_price  # the perp's price: the holding's own unless cross-hedged
     try:
-        contracts = contracts_for_notional(notional, h.price, h.contract_size, h.amount_step,
+        contracts = contracts_for_notional(notional, entry, h.contract_size, h.amount_step,
                                            h.min_amount, h.inverse)
     except BelowMinimum as e:
         contracts = 0.0
         warnings.append(f"no hedge: {e}")
-    hedged = notional_for_contracts(contracts, h.price, h.contract_size, h.inverse)
+    hedged = notional_for_contracts(contracts, entry, h.contract_size, h.inverse)
     margin = initial_margin(hedged, h.leverage)
     liq_price = liq_distance = None
     if contracts > 0.0:
-        qty = qty_for_contracts(contracts, h.price, h.contract_size, h.inverse)
-        margin_settle = margin / h.price if h.inverse else margin
+        qty = qty_for_contracts(contracts, entry, h.contract_size, h.inverse)
+        margin_settle = margin / entry if h.inverse else margin
         if h.inverse and margin_settle + h.maint_amount >= qty:
             warnings.append("never liquidated: the coin margin covers any price rise")
         else:
             try:
-                liq_price = liquidation_price_short(h.price, qty, margin_settle, h.mmr,
+                liq_price = liquidation_price_short(entry, qty, margin_settle, h.mmr,
                                                     h.maint_amount, h.inverse)
-                liq_distance = liquidation_distance(h.price, liq_price)
+                liq_distance = liquidation_distance(entry, liq_price)
             except InvalidInput as e:
                 warnings.append(f"liquidation at entry: {e}")
     warn_leverage = leverage_warning(h.leverage)
