@@ -66,6 +66,24 @@ def test_binance_interval_inferred_from_history_once_held(tmp_path):
     assert (rate.interval_hours, rate.interval_source) == (8.0, "history")
 
 
+def test_history_interval_is_inferred_once_per_fetch_not_per_read(tmp_path, monkeypatch):
+    from perphedge.core import funding
+
+    inferred = []
+    real = funding.infer_interval_hours
+    monkeypatch.setattr(funding, "infer_interval_hours", lambda times: inferred.append(len(times)) or real(times))
+    replay = _binance()
+    clock = Clock()
+    svc = replay_service(replay, tmp_path, clock)
+    for _ in range(50):
+        assert len(svc.funding_history("BTC", days=3).value) == 9  # 3 days of 8-hourly settlements
+    assert inferred == [9] and replay.count("/fapi/v1/fundingRate") == 1
+    assert svc.funding("BTC").value.interval_hours == 8.0
+    clock.advance(301)  # past the 5 min funding TTL: fetched again, inferred again
+    svc.funding_history("BTC", days=3)
+    assert inferred == [9, 9] and replay.count("/fapi/v1/fundingRate") == 2
+
+
 def test_binance_interval_from_funding_info_when_listed(tmp_path):
     # Binance's documented fundingInfo format; the 4 h is a synthetic input (no recorded
     # adjusted symbol): only that the listed interval wins is checked.

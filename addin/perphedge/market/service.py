@@ -229,16 +229,19 @@ class MarketService:
         now = self._now_ms()
         since = now - days * MS_PER_DAY
 
-        def fetch() -> tuple[FundingPoint, ...]:
+        def fetch() -> tuple[tuple[FundingPoint, ...], float | None]:
             with self.clients.use(ex) as client:
                 rows = self._call(ex, lambda: history.funding_pages(client, ex, sym, since, now))
-            return parse.funding_points(rows, since, now)
+            points = parse.funding_points(rows, since, now)
+            # derived once per fetch and kept beside the points: a warm read infers nothing
+            return points, _inferred_interval(points)
 
         entry = self._cache.get((ex, "fundingHistory", sym, days), self.config.ttl_funding_s, fetch)
         if not entry.has_value:
             raise _as_error(entry.error, ex)
-        points = entry.value
-        self._remember_interval(ex, sym, points)
+        points, hours = entry.value
+        if hours is not None:
+            self._history_interval[(ex, sym)] = hours
         return Observed(points, self._status(ex, [entry]))
 
     def _daily_closes(self, symbol: str, days: int, ex: str) -> Observed[tuple[DailyClose, ...]]:
@@ -454,13 +457,6 @@ class MarketService:
         received = min(e.as_of_ms for e in entries) if entries else self._now_ms()
         return DataStatus(ex, exchange_ts if exchange_ts is not None else received)
 
-    def _remember_interval(self, ex: str, sym: str, points: Sequence[FundingPoint]) -> None:
-        from perphedge.core.funding import infer_interval_hours
-
-        hours = infer_interval_hours([p.time_ms for p in points]) if len(points) >= 2 else None
-        if hours is not None:
-            self._history_interval[(ex, sym)] = hours
-
     def _snapshot(self) -> Any:
         with self._snapshot_lock:
             if self._snapshot_source is None:
@@ -489,6 +485,12 @@ class MarketService:
 
 def _reason(error: BaseException | None) -> str:
     return str(error) if error is not None else "unknown reason"
+
+
+def _inferred_interval(points: Sequence[FundingPoint]) -> float | None:
+    from perphedge.core.funding import infer_interval_hours
+
+    return infer_interval_hours([p.time_ms for p in points]) if len(points) >= 2 else None
 
 
 def _as_error(error: BaseException | None, ex: str) -> MarketError:
