@@ -154,7 +154,11 @@ def _row(line: HedgeLine) -> list[str]:
         liq, dist = "never", "-"
     else:
         liq, dist = "-", "-"
-    return [h.asset, _qty(h.qty), _price(h.price), _money(line.spot_value), _pct(h.hedge_ratio),
+    hedge = _pct(h.hedge_ratio)
+    if h.beta != 1.0 or h.hedge_price != h.price:
+        # A cross hedge: sized at the beta, priced (and liquidated) at the perp's price.
+        hedge += f" x b{h.beta:.2f} @ {_price(h.hedge_price)}"
+    return [h.asset, _qty(h.qty), _price(h.price), _money(line.spot_value), hedge,
             _money(line.notional), _qty(line.contracts), _money(line.hedged_notional),
             _money(line.margin), f"{h.leverage:g}x", liq, dist, "; ".join(line.warnings)]
 
@@ -187,6 +191,7 @@ def plan_as_dict(plan: HedgePlan) -> dict[str, Any]:
             "leverage": h.leverage, "contract_size": h.contract_size,
             "amount_step": h.amount_step, "min_amount": h.min_amount, "inverse": h.inverse,
             "mmr": h.mmr, "maint_amount": h.maint_amount,
+            "beta": h.beta, "hedge_price": h.hedge_price,
             "spot_value": line.spot_value, "notional": line.notional,
             "contracts": line.contracts, "hedged_notional": line.hedged_notional,
             "margin": line.margin, "liq_price": line.liq_price,

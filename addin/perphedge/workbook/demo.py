@@ -14,14 +14,20 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from perphedge.core.beta import BetaResult, min_variance_hedge
+from perphedge.core.marketdata import MarketRow
+from perphedge.core.plan import Holding
+from perphedge.core.sizing import PRESETS
 from perphedge.market.snapshot import SnapshotSource, load_snapshot, utc_text
 from perphedge.workbook.assemble import HISTORY_DAYS, gather
 from perphedge.workbook.beta_sheet import BetaSeries
 from perphedge.workbook.build import build_workbook
 from perphedge.workbook.holding import HoldingInput
+from perphedge.workbook.layout import SETTINGS
 
 EXCHANGE = "binanceusdm"
 BTC, ETH = "BTC/USDT:USDT", "ETH/USDT:USDT"
+#: The workbook's DefaultMMR setting: used when a Market row has no maintenance rate.
+DEFAULT_MMR = float(next(s.default for s in SETTINGS if s.name == "DefaultMMR"))
 TEMPLATE_MARKETS = ((BTC, EXCHANGE), (ETH, EXCHANGE))
 
 DEMO_HOLDINGS = (
@@ -39,7 +45,7 @@ class DemoSummary:
     holdings: tuple[HoldingInput, ...]
     beta: BetaResult
     recorded_at: str
-    market_rows: int
+    market_rows: tuple[MarketRow, ...]
     notes: tuple[str, ...]
 
 
@@ -81,7 +87,30 @@ def build_demo(path: str | Path) -> DemoSummary:
         f"{beta.correlation:.3f}, {beta.n_returns} recorded 8-hourly returns).",
     ) + inputs.messages
     return DemoSummary(result.path, inputs.holdings, beta, utc_text(source.snapshot.recorded_at_ms),
-                       len(inputs.market_rows), notes)
+                       tuple(inputs.market_rows), notes)
+
+
+def plan_holdings(summary: DemoSummary) -> tuple[Holding, ...]:
+    """The demo's holdings as core ``Holding``s, valued as the workbook values them: the
+    asset at its Market row's spot (the recorded mark when no spot was recorded), the
+    short at the hedge perp's mark with that market's contract figures."""
+    rows = {(r.symbol, r.exchange): r for r in summary.market_rows}
+    out = []
+    for h in summary.holdings:
+        price_row = rows[(h.price_key, h.exchange)]
+        hedge = rows[(h.hedge_symbol, h.exchange)]
+        ratio = h.hedge_ratio if h.hedge_ratio is not None else PRESETS[h.strategy].default_ratio
+        out.append(Holding(
+            h.asset, h.qty,
+            price_row.spot_price if price_row.spot_price is not None else price_row.mark_price,
+            ratio, leverage=h.leverage, contract_size=hedge.contract_size,
+            amount_step=hedge.amount_step or 0.0, min_amount=hedge.min_amount or 0.0,
+            inverse=bool(hedge.inverse),
+            mmr=hedge.mmr if hedge.mmr is not None else DEFAULT_MMR,
+            maint_amount=hedge.maint_amount or 0.0,
+            beta=summary.beta.hedge_ratio if h.beta_from_sheet else h.beta,
+            hedge_price=hedge.mark_price))
+    return tuple(out)
 
 
 def build_template(path: str | Path) -> Path:
