@@ -30,3 +30,11 @@ def test_ci_runs_the_readme_commands_verbatim():
 def test_ci_fails_when_no_test_ran():
     ci = (ROOT / ".ci" / "run").read_text()
     assert '"$status" -eq 5' in ci and "exit 1" in ci
+
+
+def test_readme_lists_every_command():
+    from perphedge.cli import COMMANDS
+
+    text = (ROOT / "README.md").read_text(encoding="utf-8")
+    missing = [name for name in COMMANDS if f"`perphedge {name}" not in text]
+    assert missing == []

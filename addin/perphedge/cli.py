@@ -20,7 +20,7 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
     "refresh": ("refresh", "refresh", "Refresh a workbook's Market table in the file."),
     "addin": ("addin", "addin", "Build, install, check or remove the Excel add-in."),
     "plan": ("plan", "plan", "Print a hedge plan for holdings (command line or CSV)."),
-    "demo": ("demo", "demo", "Run the hedge plan on the embedded example portfolio."),
+    "demo": ("demo", "demo", "Build the demo workbook from recorded data and print its plan."),
     "snapshot": ("snapshot", "snapshot", "Show, rebuild or record the offline market snapshot."),
     "functions": ("functions", "functions", "List the Excel functions and their arguments."),
     "new": ("workbook", "new", "Build a hedge workbook for your holdings (CSV), live or offline."),
