@@ -209,7 +209,24 @@ def test_unreachable_falls_back_to_the_snapshot_marked_stale(tmp_path):
     got = svc.funding("BTC")
     assert got.value == "recorded figure"
     assert got.status.source == "snapshot" and got.status.as_of_ms == 1_773_964_800_000
-    assert got.status.stale and got.status.reason.endswith("recorded snapshot")
+    # the stand-in gives no reason: the date comes from its as_of_ms, 2026-03-20 00:00 UTC
+    assert got.status.stale and got.status.reason.startswith("binanceusdm unreachable")
+    assert got.status.reason.endswith("; recorded snapshot of 2026-03-20 00:00 UTC")
+
+
+def test_unreachable_fallback_says_why_and_which_recording(tmp_path):
+    svc = server_service(_Closed(), tmp_path)  # the embedded snapshot answers
+    got = svc.funding("BTC")
+    assert got.status.source == "snapshot" and got.status.stale
+    why, recording = got.status.reason.split("; ", 1)
+    assert why.startswith("binanceusdm unreachable")
+    # the embedded snapshot's Binance funding was recorded 2026-03-20 (its README and file)
+    assert recording.startswith("recorded snapshot of 2026-03-20")
+    rows = svc.market_rows([("BTC", None), ("ETH", None)])
+    for row in rows:
+        assert row.status.source == "snapshot" and row.status.stale
+        assert row.status.reason.startswith("binanceusdm unreachable")
+        assert "; recorded snapshot of 2026-03-20" in row.status.reason
 
 
 # -- exchanges in parallel ----------------------------------------------------------------------

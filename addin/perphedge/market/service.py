@@ -400,8 +400,7 @@ class MarketService:
             rows = list(self._snapshot().market_rows(pairs))
         except Exception:
             return [self._empty_row(s, ex, _reason(error)) for s, _ in pairs]
-        return [replace(r, status=replace(r.status, stale=True,
-                                          reason=f"{_reason(error)}; recorded snapshot")) for r in rows]
+        return [replace(r, status=_fallback_status(r.status, error)) for r in rows]
 
     # -- plumbing ------------------------------------------------------------------------
 
@@ -477,14 +476,27 @@ class MarketService:
                 got = getattr(self._snapshot(), method)(*args)
             except Exception:
                 raise e from None
-            return replace(got, status=replace(got.status, stale=True,
-                                               reason=f"{_reason(e)}; recorded snapshot"))
+            return replace(got, status=_fallback_status(got.status, e))
 
 
 # -- module helpers -----------------------------------------------------------------------
 
 def _reason(error: BaseException | None) -> str:
     return str(error) if error is not None else "unknown reason"
+
+
+def _fallback_status(recorded: DataStatus, error: BaseException) -> DataStatus:
+    """A snapshot figure served because live failed: the status says both why live failed
+    and which recording answered (the snapshot's own reason names its date)."""
+    what = recorded.reason if recorded.reason and "recorded snapshot" in recorded.reason \
+        else f"recorded snapshot of {_utc_text(recorded.as_of_ms)}"
+    return replace(recorded, stale=True, reason=f"{_reason(error)}; {what}")
+
+
+def _utc_text(ms: int) -> str:
+    from datetime import UTC, datetime
+
+    return datetime.fromtimestamp(ms / 1000, UTC).strftime("%Y-%m-%d %H:%M UTC")
 
 
 def _inferred_interval(points: Sequence[FundingPoint]) -> float | None:
