@@ -30,3 +30,12 @@ def test_package_reads_sheets_tables_names_and_saves_every_member(tmp_path):
         assert a.namelist() == b.namelist()
         assert all(a.read(n) == b.read(n) for n in a.namelist())
     assert [p.name for p in tmp_path.iterdir() if p.suffix == ".tmp"] == []
+
+
+def test_saving_over_a_workbook_keeps_its_permissions(tmp_path):
+    import stat
+
+    book = build_market_book(tmp_path / "a.xlsx")
+    book.chmod(0o644)
+    Package.read(book).save(book)
+    assert stat.S_IMODE(book.stat().st_mode) == 0o644

@@ -9,9 +9,10 @@ from __future__ import annotations
 
 import csv
 import io
-import os
 from dataclasses import dataclass
 from pathlib import Path
+
+from perphedge.atomicfile import write_text_atomic
 
 
 @dataclass(frozen=True)
@@ -63,6 +64,6 @@ def update(lines: list[Line], changes: dict[str, str | None]) -> list[Line]:
 
 
 def write(path: Path, lines: list[Line]) -> None:
-    tmp = path.with_name(path.name + ".tmp")
-    tmp.write_text(render(lines), encoding="utf-8", newline="")
-    os.replace(tmp, path)
+    """Replace the file whole (a crash never leaves half a settings file); an OS error is
+    an :class:`~perphedge.atomicfile.AtomicWriteError` naming the file."""
+    write_text_atomic(path, render(lines), encoding="utf-8", newline="")

@@ -9,9 +9,7 @@ and moved into place, so a failure never leaves a half-written workbook.
 from __future__ import annotations
 
 import io
-import os
 import re
-import tempfile
 import time
 import zipfile
 from collections.abc import Mapping, Sequence
@@ -23,6 +21,7 @@ from openpyxl import Workbook
 from openpyxl.workbook.defined_name import DefinedName
 
 from perphedge import __version__
+from perphedge.atomicfile import write_bytes_atomic
 from perphedge.core.errors import InvalidInput
 from perphedge.core.marketdata import FundingPoint, MarketRow
 from perphedge.workbook import layout as L
@@ -143,20 +142,7 @@ def deterministic_bytes(wb: Workbook) -> bytes:
 def write_atomically(path: str | Path, data: bytes) -> Path:
     target = Path(path)
     target.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-        # mkstemp makes the file private (0600); a workbook gets the usual permissions.
-        umask = os.umask(0)
-        os.umask(umask)
-        os.chmod(tmp, 0o666 & ~umask)
-        os.replace(tmp, target)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
-    return target
+    return write_bytes_atomic(target, data)
 
 
 def build_workbook(holdings: Sequence[HoldingInput], market_rows: Sequence[MarketRow],

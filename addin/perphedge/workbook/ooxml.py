@@ -10,16 +10,15 @@ ElementTree (it would rename namespace prefixes and drop the ones ``mc:Ignorable
 
 from __future__ import annotations
 
-import os
 import posixpath
 import re
-import tempfile
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterator
 from xml.etree import ElementTree as ET
 
+from perphedge.atomicfile import write_with
 from perphedge.core.errors import PerphedgeError
 
 NS_MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
@@ -281,25 +280,12 @@ class Package:
                 z.writestr(zi, self.data[info.filename])
 
     def save(self, path: str | Path, *, on_partial_write=None) -> None:
-        """Write atomically: temp file in the same folder, fsync, ``os.replace``.
+        """Write atomically (see :mod:`perphedge.atomicfile`): a failure leaves ``path``
+        as it was.
 
         ``on_partial_write`` (tests only) is called once part of the temp file is on disk.
         """
-        path = Path(path)
-        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-        try:
-            with os.fdopen(fd, "wb") as f:
-                self.to_bytes_into(_HookedWriter(f, on_partial_write))
-                f.flush()
-                os.fsync(f.fileno())
-            os.replace(tmp, path)
-        except BaseException:
-            try:
-                os.unlink(tmp)
-            except OSError:
-                pass
-            raise
-        _fsync_dir(path.parent)
+        write_with(path, lambda f: self.to_bytes_into(_HookedWriter(f, on_partial_write)))
 
 
 class _HookedWriter:
@@ -319,19 +305,6 @@ class _HookedWriter:
 
     def __getattr__(self, name):
         return getattr(self._f, name)
-
-
-def _fsync_dir(folder: Path) -> None:
-    try:
-        fd = os.open(folder, os.O_RDONLY)
-    except OSError:
-        return  # Windows cannot open folders; os.replace is atomic there already
-    try:
-        os.fsync(fd)
-    except OSError:
-        pass
-    finally:
-        os.close(fd)
 
 
 def _text_of(el: ET.Element) -> str:

@@ -18,6 +18,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, Callable, Protocol, Sequence
 
+from perphedge.atomicfile import atomic_target
 from perphedge.core.errors import PerphedgeError
 from perphedge.core.marketdata import DataStatus, MarketRow
 from perphedge.workbook import ooxml
@@ -156,6 +157,11 @@ def lock_file(path: Path) -> Path:
     return path.with_name("~$" + path.name)
 
 
+def backup_file(path: Path) -> Path:
+    """Where a refresh keeps the previous version: ``FILE.bak``."""
+    return path.with_name(path.name + ".bak")
+
+
 def default_source(offline: bool) -> MarketSource:
     if offline:
         from perphedge.market.snapshot import SnapshotSource
@@ -195,13 +201,8 @@ def refresh_file(path: str | Path, *, offline: bool = False, source: MarketSourc
         raise RefreshError(f"{path} changed while refreshing; nothing written, try again")
     try:
         if backup:
-            bak = path.with_name(path.name + ".bak")
-            tmp = bak.with_name(bak.name + ".tmp")
-            try:
+            with atomic_target(backup_file(path)) as tmp:
                 shutil.copy2(path, tmp)
-                os.replace(tmp, bak)
-            finally:
-                tmp.unlink(missing_ok=True)
         pkg.save(path, on_partial_write=_test_pause_hook())
     except OSError as e:
         # e.g. Windows refuses to replace a file another program holds open

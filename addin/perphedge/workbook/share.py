@@ -8,12 +8,11 @@ openpyxl: it is a new file, and the original is never touched.
 
 from __future__ import annotations
 
-import os
-import tempfile
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 
+from perphedge.atomicfile import atomic_target
 from perphedge.core.errors import PerphedgeError
 from perphedge.workbook.check import addin_functions, calls_addin, is_config_sheet
 from perphedge.workbook.table import as_datetime
@@ -89,17 +88,11 @@ def share_file(src: str | Path, dst: str | Path, *, now: datetime | None = None)
                 replaced += 1
 
     stamp = _stamp(wb, now)
-    fd, tmp = tempfile.mkstemp(prefix=f".{dst.name}.", suffix=".tmp", dir=dst.parent)
-    os.close(fd)
     try:
-        wb.save(tmp)
-        os.replace(tmp, dst)
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except OSError:
-            pass
-        raise
+        with atomic_target(dst) as tmp:
+            wb.save(tmp)
+    except OSError as e:
+        raise ShareError(str(e)) from e
     return ShareResult(replaced, removed, links, stamp, _not_carried(src, dst))
 
 
