@@ -10,6 +10,8 @@ parsing and selection are asserted.
 
 from __future__ import annotations
 
+import copy
+from contextlib import contextmanager
 from datetime import UTC, datetime
 
 import pytest
@@ -475,3 +477,92 @@ def test_a_bad_exchange_cell_marks_only_its_row(tmp_path):
     assert rows[0].mark_price is not None
     assert rows[1].status.stale and "exchange" in rows[1].status.reason and rows[1].mark_price is None
     assert rows[2].status.stale and "must be a ccxt exchange id" in rows[2].status.reason
+
+
+# -- which batched answer gives a Market row its mark and index ------------------------------
+
+class _GenericClient:
+    """An exchange perphedge has no special handling for, answering in ccxt's unified format.
+
+    Its markets and funding answer are Bybit's recorded ones (ccxt's ``parsedResponse`` of
+    fetchFundingRates, 2024-11-04), served under another name so that the generic path
+    runs; only which calls are made and which figures land where is asserted."""
+
+    id = "genericx"
+    has = {"fetchFundingRates": True, "fetchTickers": True}
+    apiKey = ""
+    precisionMode = 4  # ccxt TICK_SIZE, as bybit
+
+    def __init__(self, funding_answer, tickers_answer):
+        self.markets = recorded.markets("bybit")
+        self.calls = []
+        self._funding, self._tickers = funding_answer, tickers_answer
+
+    def fetch_funding_rates(self, symbols=None, params=None):
+        self.calls.append(("fetch_funding_rates", dict(params or {})))
+        return self._funding
+
+    def fetch_tickers(self, symbols=None, params=None):
+        self.calls.append(("fetch_tickers", dict(params or {})))
+        return self._tickers if params.get("type") == "swap" else {}
+
+
+class _GenericPool:
+    def __init__(self, client):
+        self._client = client
+
+    def markets(self, exchange_id):
+        return self._client.markets
+
+    def client(self, exchange_id):
+        return self._client
+
+    @contextmanager
+    def use(self, exchange_id):
+        yield self._client
+
+    def clear(self):
+        pass
+
+
+def _generic_service(tmp_path, client):
+    from perphedge.market.config import MarketConfig
+
+    return MarketService(MarketConfig(cache_dir=tmp_path), clock=Clock(), sleep=lambda s: None,
+                         clients=_GenericPool(client))
+
+
+def _bybit_parsed_funding():
+    return copy.deepcopy(recorded.response_entry("bybit", "fetchFundingRates")["parsedResponse"])
+
+
+def test_market_row_takes_mark_and_index_from_a_funding_answer_that_has_them(tmp_path):
+    client = _GenericClient(_bybit_parsed_funding(), tickers_answer={})
+    row = _generic_service(tmp_path, client).market_rows([("BTC", "genericx")])[0]
+    # recorded: markPrice 68649.90, indexPrice 68650.75, fundingRate 0.0001, interval 8h
+    assert (row.mark_price, row.index_price, row.rate_per_interval, row.interval_hours) == \
+        (68649.9, 68650.75, 0.0001, 8.0)
+    assert [name for name, _ in client.calls if name == "fetch_funding_rates"] == ["fetch_funding_rates"]
+    assert ("fetch_tickers", {"type": "swap", "subType": "linear"}) not in client.calls
+
+
+def test_market_row_asks_tickers_only_when_the_funding_answer_lacks_prices(tmp_path):
+    funding = _bybit_parsed_funding()
+    btc = funding["BTC/USDT:USDT"]
+    # the same recorded figures split the way an exchange without prices in its funding
+    # answer sends them: rate in the funding answer, mark and index in the tickers answer
+    tickers = {"BTC/USDT:USDT": {"symbol": "BTC/USDT:USDT", "markPrice": btc.pop("markPrice"),
+                                 "indexPrice": btc.pop("indexPrice"), "timestamp": btc["timestamp"]}}
+    client = _GenericClient(funding, tickers)
+    row = _generic_service(tmp_path, client).market_rows([("BTC", "genericx")])[0]
+    assert (row.mark_price, row.index_price, row.rate_per_interval) == (68649.9, 68650.75, 0.0001)
+    assert client.calls.count(("fetch_tickers", {"type": "swap", "subType": "linear"})) == 1
+
+
+def test_okx_market_rows_ask_mark_prices_because_its_funding_answer_has_none(tmp_path):
+    replay = _okx()
+    row = replay_service(replay, tmp_path).market_rows([("LTC", "okx")])[0]
+    assert row.mark_price == 101.33  # the recorded LTC-USDT-SWAP markPx
+    assert replay.count("/api/v5/public/mark-price") == 1
+    assert replay.count("/api/v5/public/funding-rate") == 1
+    assert not [q for _, p, q in replay.log if p == "/api/v5/market/tickers" and q.get("instType") == "SWAP"]

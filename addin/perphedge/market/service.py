@@ -285,7 +285,7 @@ class MarketService:
         kinds = {r[2] for r in resolved if isinstance(r, tuple)}
         self._warm(ex, spot_ex, kinds, [r for r in resolved if isinstance(r, tuple)], loaded)
         for kind in kinds:  # markets were on disk but the network is gone: the snapshot answers
-            held = self._cache.peek((ex, endpoints.marks(ex, kind).name))
+            held = self._cache.peek((ex, endpoints.funding(ex, kind).name))
             if held is not None and not held.has_value and isinstance(held.error, faults.Unreachable):
                 return self._snapshot_rows(ex, pairs, held.error)
         return [self._row(ex, spot_ex, loaded, pairs[i][0], r) for i, r in enumerate(resolved)]
@@ -295,10 +295,15 @@ class MarketService:
         """Fetch every endpoint the rows need once, each exchange in its own thread;
         failures are recorded in the cache and surface as row statuses."""
         perp_eps: dict[str, Endpoint] = {}
+        marks_eps: dict[str, Endpoint] = {}  # asked only where the funding answer lacks prices
         for kind in sorted(kinds):
-            for ep in (endpoints.marks(ex, kind), endpoints.funding(ex, kind), endpoints.intervals(ex, kind)):
+            fund = endpoints.funding(ex, kind)
+            for ep in (fund, endpoints.intervals(ex, kind)):
                 if ep is not None:
                     perp_eps[ep.name] = ep
+            marks = endpoints.marks(ex, kind)
+            if marks.name != fund.name:
+                marks_eps[kind] = marks
         client = self.clients.client(ex)
         for _, market, kind in wanted:
             try:
@@ -316,11 +321,16 @@ class MarketService:
                 except MarketError:
                     pass
 
+        def run_perp() -> None:
+            run(ex, list(perp_eps.values()))  # funding first: it may carry mark and index
+            run(ex, [ep for kind, ep in marks_eps.items()
+                     if not all(self._funding_has_prices(ex, sym, kind) for sym, _, k in wanted if k == kind)])
+
         jobs: dict[str, Callable[[], None]] = {}
         if spot_ex == ex:
-            jobs[ex] = lambda: run(ex, list(perp_eps.values()) + list(spot_eps.values()))
+            jobs[ex] = lambda: (run_perp(), run(ex, list(spot_eps.values())))
         else:
-            jobs[ex] = lambda: run(ex, list(perp_eps.values()))
+            jobs[ex] = run_perp
             if spot_eps:
                 jobs[spot_ex] = lambda: run(spot_ex, list(spot_eps.values()))
         batch.run_concurrently(jobs)
@@ -381,15 +391,58 @@ class MarketService:
         )
 
     def _marks_only(self, sym: str, ex: str, kind: str) -> Observed[Ticker]:
-        raw, entry = self._read(ex, endpoints.marks(ex, kind))
-        item = raw.get(sym)
+        """Mark and index for a Market row (no last price): from the batched funding answer
+        when it carries both (Binance premium index, Bybit tickers), else completed from the
+        exchange's mark-price or ticker answer (OKX, whose funding answer has no prices)."""
+        mark = index = ts = None
+        entries: list[Entry[Any]] = []
+        errors: list[MarketError] = []
+        try:
+            held = self._prices_from_funding(ex, sym, kind)
+        except MarketError as e:
+            held, _ = None, errors.append(e)
+        if held is not None and held[0][0] is not None:
+            (mark, index, ts), entry = held
+            entries.append(entry)
+        marks_ep = endpoints.marks(ex, kind)
+        if (mark is None or index is None) and marks_ep.name != endpoints.funding(ex, kind).name:
+            try:
+                raw, entry = self._read(ex, marks_ep)
+            except MarketError as e:
+                errors.append(e)
+            else:
+                item = raw.get(sym) or {}
+                if parse.price(item.get("markPrice")) is not None or parse.price(item.get("indexPrice")) is not None:
+                    mark = mark or parse.price(item.get("markPrice"))
+                    index = index or parse.price(item.get("indexPrice"))
+                    ts = ts or parse.integer(item.get("timestamp"))
+                    entries.append(entry)
+        if mark is None:
+            if errors and not entries:
+                raise errors[0]
+            raise DataUnavailable(f"{ex} sent no mark price for {sym}", ex)
+        tick = Ticker(sym, ex, None, mark, index, ts)
+        return Observed(tick, self._status(ex, entries, ts))
+
+    def _funding_has_prices(self, ex: str, sym: str, kind: str) -> bool:
+        try:
+            held = self._prices_from_funding(ex, sym, kind)
+        except MarketError:
+            return False
+        return held is not None and None not in held[0][:2]
+
+    def _prices_from_funding(self, ex: str, sym: str,
+                             kind: str) -> tuple[tuple[float | None, float | None, int | None], Entry[Any]] | None:
+        """(mark, index, time) from the funding answer (a price it lacks is None), or None
+        when it has no entry for ``sym``."""
+        raw, entry = self._read(ex, endpoints.funding(ex, kind))
+        with self.clients.use(ex) as client:
+            item = endpoints.funding_entry(ex, client, raw, sym)
         if item is None:
-            raise DataUnavailable(f"{ex} sent no mark price for {sym}", ex)
-        tick = Ticker(sym, ex, None, parse.price(item.get("markPrice")), parse.price(item.get("indexPrice")),
-                      parse.integer(item.get("timestamp")))
-        if tick.mark_price is None:
-            raise DataUnavailable(f"{ex} sent no mark price for {sym}", ex)
-        return Observed(tick, self._status(ex, [entry], tick.timestamp_ms))
+            return None
+        # Bybit's entry is re-parsed from the raw ticker, which has no time: the answer's own
+        ts = parse.integer(item.get("timestamp")) or parse.integer((raw.get(sym) or {}).get("timestamp"))
+        return (parse.price(item.get("markPrice")), parse.price(item.get("indexPrice")), ts), entry
 
     def _empty_row(self, text: str, ex: str, reason: str) -> MarketRow:
         return MarketRow(str(text), ex, None, None, None, None, None, None, None, None, None, None, None,
