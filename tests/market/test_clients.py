@@ -118,3 +118,14 @@ def test_importing_market_does_not_import_ccxt_until_the_first_fetch(tmp_path):
     before, answer, after = out.stdout.split("\n")[:3]
     assert before == "before False" and after == "after True"
     assert answer in ("snapshot", "Unreachable")  # no server there: the snapshot, if it has BTC
+
+
+def test_binance_spot_listing_is_asked_without_permission_sets(tmp_path):
+    replay = Replay(recorded.binance_routes())
+    pool = replay.pool(MarketConfig(cache_dir=tmp_path), Clock())
+    spot, perps = pool.markets("binance"), pool.markets("binanceusdm")
+    assert "BTC/USDT" in spot and "BTC/USDT:USDT" in perps
+    asked = {p: q for _, p, q in replay.log}
+    # Binance documents showPermissionSets=false as the way to a smaller exchangeInfo; the
+    # futures listing has no such parameter and is asked plainly
+    assert asked == {"/api/v3/exchangeInfo": {"showPermissionSets": "false"}, "/fapi/v1/exchangeInfo": {}}

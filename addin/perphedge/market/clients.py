@@ -34,6 +34,14 @@ _MARKET_TYPES: dict[str, dict[str, Any]] = {
     "okx": {"fetchMarkets": {"types": ["spot", "swap"]}},
 }
 
+#: Extra query of the market-loading request. Binance spot: leave out each symbol's
+#: permissionSets (account permission groups, documented as optional "for a reduced payload
+#: size"); ccxt does not read them. The spot listing is the largest market answer a refresh
+#: loads, and only its symbols, assets, filters and status are needed.
+_MARKET_PARAMS: dict[str, dict[str, Any]] = {
+    "binance": {"showPermissionSets": False},
+}
+
 _HOST = re.compile(r"^https?://[^/]+")
 
 
@@ -138,7 +146,8 @@ class ClientPool:
                     self._markets_loaded_ms[exchange_id] = now
                     return client.markets
             try:
-                markets = faults.call(lambda: client.load_markets(reload=True), exchange_id,
+                params = dict(_MARKET_PARAMS.get(exchange_id, {}))
+                markets = faults.call(lambda: client.load_markets(True, params), exchange_id,
                                       retries=self.config.retries,
                                       wait_cap_s=self.config.retry_wait_cap_s, sleep=self._sleep)
             except Exception:
