@@ -181,6 +181,87 @@ def test_offline_snapshot_refresh_through_the_command(tmp_path):
         assert "recorded snapshot" in r["Status"]
 
 
+def refresh_killed_mid_write(book):
+    """Run ``perphedge refresh`` in a child process and SIGKILL it mid-write; returns the
+    temp files it left."""
+    folder = book.parent
+    env = {**os.environ, rf.PAUSE_ENV: "30"}
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "perphedge.cli", "refresh", str(book), "--offline"],
+        env=env, stderr=subprocess.PIPE, stdout=subprocess.DEVNULL, text=True)
+    try:
+        line = ""
+        for _ in range(200):                 # bounded: the child says when it is mid-write
+            line = proc.stderr.readline()
+            if "paused mid-write" in line or not line:
+                break
+        assert "paused mid-write" in line
+        partial = [p for p in folder.iterdir() if p.name.endswith(".tmp")]
+        proc.send_signal(signal.SIGKILL)
+        proc.wait(timeout=10)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    assert proc.returncode == -signal.SIGKILL
+    return partial
+
+
+def test_leftover_of_a_killed_refresh_is_reported_then_removed_by_the_next(tmp_path):
+    import time
+
+    from perphedge.atomicfile import LEFTOVER_AGE_S
+    from perphedge.cli import main
+    from perphedge.workbook import check as ck
+
+    book = build_market_book(tmp_path / "hedge.xlsx")
+    before = book.read_bytes()
+    partial = refresh_killed_mid_write(book)
+    assert len(partial) == 1 and partial[0].stat().st_size > 0
+    left = partial[0]
+    assert left.name.startswith(".hedge.xlsx.perphedge-") and left.name.endswith(".tmp")
+    assert book.read_bytes() == before
+    # check says so (and that it may still be in use: it is seconds old)
+    found = [f for f in ck.check_file(book) if f.kind == "leftover-temp"]
+    assert [f.where for f in found] == [str(left)] and "may belong" in found[0].detail
+    # a refresh now keeps it: it could be a write in progress
+    rf.refresh_file(book, source=FakeSource(MARKS), now_ms=NOW_MS, backup=False)
+    assert left.exists()
+    # a few minutes later it is a leftover: the next refresh removes it, and only it
+    old = time.time() - LEFTOVER_AGE_S - 60
+    os.utime(left, (old, old))
+    others = [tmp_path / ".other.xlsx.perphedge-0123456789ab.tmp",   # another file's
+              tmp_path / ".hedge.xlsx.1a2b3c4d.tmp",                 # not named by us
+              tmp_path / "hedge.xlsx.tmp"]
+    for p in others:
+        p.write_bytes(b"keep me")
+        os.utime(p, (old, old))
+    assert "next refresh" in [f for f in ck.check_file(book)
+                              if f.kind == "leftover-temp"][0].detail
+    assert main(["refresh", str(book), "--offline", "--no-backup"]) == 0
+    assert not left.exists()
+    assert all(p.read_bytes() == b"keep me" for p in others)
+    assert [f for f in ck.check_file(book) if f.kind == "leftover-temp"] == []
+
+
+def test_share_removes_old_leftovers_of_its_output_only(tmp_path):
+    import time
+
+    from perphedge.atomicfile import LEFTOVER_AGE_S, temp_name
+    from perphedge.workbook.share import share_file
+
+    book = build_market_book(tmp_path / "hedge.xlsx")
+    out = tmp_path / "out.xlsx"
+    old = time.time() - LEFTOVER_AGE_S - 60
+    stale, young, other = (tmp_path / temp_name(out), tmp_path / temp_name(out),
+                           tmp_path / temp_name(book))
+    for p in (stale, young, other):
+        p.write_bytes(b"partial")
+    os.utime(stale, (old, old))
+    os.utime(other, (old, old))
+    share_file(book, out)
+    assert not stale.exists() and young.exists() and other.exists()
+
+
 def test_killed_mid_write_leaves_the_original_intact(tmp_path):
     book = build_market_book(tmp_path / "hedge.xlsx")
     before = book.read_bytes()

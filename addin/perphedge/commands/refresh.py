@@ -24,6 +24,8 @@ def refresh(file: Path, offline: bool, no_backup: bool) -> None:
     except PerphedgeError as e:
         raise click.ClickException(f"{e} — {file} is unchanged") from e
     click.echo(f"{file}: {result.summary()}")
+    for name in result.leftovers_removed:
+        click.echo(f"removed {name}, left by an earlier write that did not finish")
     for m in result.messages:
         click.echo(f"  stale: {m}")
     if not no_backup:

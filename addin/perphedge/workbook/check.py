@@ -13,6 +13,7 @@ import time
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
+from perphedge.atomicfile import LEFTOVER_AGE_S, leftover_temps
 from perphedge.workbook import ooxml
 from perphedge.workbook.table import PackageMarketTable, as_datetime
 
@@ -29,7 +30,7 @@ _STR = re.compile(r'"(?:[^"]|"")*"')
 @dataclass(frozen=True)
 class Finding:
     kind: str        # addin-formula, external-link, config-sheet, config-file, macros,
-                     # stale-market, error-cell, unreadable
+                     # stale-market, error-cell, unreadable, leftover-temp
     where: str
     detail: str
 
@@ -74,6 +75,7 @@ def check_file(path: str | Path, *, max_age_hours: float | None = None,
             out.append(Finding("config-file", str(cand),
                                "Python code beside the workbook could be imported in place of "
                                "the add-in's own package"))
+    out += _leftovers(path)
     try:
         pkg = ooxml.Package.read(path)
         sheets = pkg.sheets()
@@ -117,6 +119,21 @@ def check_file(path: str | Path, *, max_age_hours: float | None = None,
             if c.type == "e" or (isinstance(c.value, str) and c.value.startswith("#HEDGE!")):
                 out.append(Finding("error-cell", f"{s.name}!{c.ref}", str(c.value)))
     out += _market_age(pkg, max_age_hours, now_ms)
+    return out
+
+
+def _leftovers(path: Path) -> list[Finding]:
+    """Temp files of a write of this workbook (or its backup) that never finished."""
+    out = []
+    for target in (path, path.with_name(path.name + ".bak")):
+        for p in leftover_temps(target):
+            age_s = time.time() - p.stat().st_mtime
+            when = ("the next refresh or share of it removes it" if age_s >= LEFTOVER_AGE_S
+                    else "it may belong to a refresh or share still running")
+            out.append(Finding("leftover-temp", str(p),
+                               f"an unfinished write of {target.name} left this temp file "
+                               f"({p.stat().st_size} bytes); {target.name} itself is "
+                               f"intact; {when}"))
     return out
 
 

@@ -13,12 +13,12 @@ import os
 import shutil
 import sys
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, Callable, Protocol, Sequence
 
-from perphedge.atomicfile import atomic_target
+from perphedge.atomicfile import atomic_target, remove_leftovers
 from perphedge.core.errors import PerphedgeError
 from perphedge.core.marketdata import DataStatus, MarketRow
 from perphedge.workbook import ooxml
@@ -53,6 +53,7 @@ class RefreshResult:
     stale: int       # written, but marked stale (snapshot or last good values)
     kept: int        # nothing new: previous values kept, marked stale
     messages: tuple[str, ...]
+    leftovers_removed: tuple[str, ...] = ()   # temp files of an earlier, unfinished write
 
     def summary(self) -> str:
         return (f"{self.rows} market rows: {self.fresh} fresh, {self.stale} stale, "
@@ -187,6 +188,9 @@ def refresh_file(path: str | Path, *, offline: bool = False, source: MarketSourc
     if lock_file(path).exists():
         raise RefreshError(f"{path.name} is open in Excel ({lock_file(path).name} exists); "
                            "close it there, or use Refresh prices in Excel")
+    # an earlier refresh killed mid-write left its temp file (the workbook itself is
+    # intact); only this file's and its backup's, and only ones too old to be in use
+    removed = tuple(p.name for t in (path, backup_file(path)) for p in remove_leftovers(t))
     before = path.stat()
     try:
         pkg = ooxml.Package.read(path)
@@ -207,7 +211,7 @@ def refresh_file(path: str | Path, *, offline: bool = False, source: MarketSourc
     except OSError as e:
         # e.g. Windows refuses to replace a file another program holds open
         raise RefreshError(f"could not write {path}: {e.strerror or e}") from e
-    return result
+    return replace(result, leftovers_removed=removed)
 
 
 def _recalc_on_load(pkg: ooxml.Package) -> None:

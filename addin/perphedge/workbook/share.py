@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 
-from perphedge.atomicfile import atomic_target
+from perphedge.atomicfile import atomic_target, remove_leftovers
 from perphedge.core.errors import PerphedgeError
 from perphedge.workbook.check import addin_functions, calls_addin, is_config_sheet
 from perphedge.workbook.table import as_datetime
@@ -88,6 +88,7 @@ def share_file(src: str | Path, dst: str | Path, *, now: datetime | None = None)
                 replaced += 1
 
     stamp = _stamp(wb, now)
+    remove_leftovers(dst)
     try:
         with atomic_target(dst) as tmp:
             wb.save(tmp)
