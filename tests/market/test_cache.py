@@ -82,6 +82,19 @@ def test_disk_cache_expires_and_checks_version(tmp_path):
     assert disk.load("okx", None) is None
 
 
+def test_a_clock_set_back_does_not_keep_values_fresh(tmp_path):
+    clock, calls = Clock(10_000), []
+    cache = TTLCache(clock)
+    cache.get("k", 15, lambda: calls.append("fetch"))
+    clock.advance(-3600)  # the system clock corrected an hour back
+    cache.get("k", 15, lambda: calls.append("fetch"))
+    assert calls == ["fetch", "fetch"]
+    disk = MarketsDiskCache(tmp_path, 86_400, clock, version="v")
+    disk.save("okx", None, {"BTC/USDT": {"id": "BTC-USDT"}})
+    clock.advance(-7200)  # the file now looks saved two hours in the future
+    assert disk.load("okx", None) is None
+
+
 def test_disk_cache_write_failure_is_harmless(tmp_path):
     blocker = tmp_path / "file"
     blocker.write_text("not a directory")

@@ -87,7 +87,8 @@ class TTLCache:
         entry = self._entries.get(key)
         if entry is not None and entry.error is not None and failed_ttl_s is not None:
             ttl_s = failed_ttl_s
-        if entry is not None and self.now_ms() - entry.checked_ms < ttl_s * 1000:
+        # a clock set back makes the age negative: that is not "fresh for hours", it is unknown
+        if entry is not None and 0 <= self.now_ms() - entry.checked_ms < ttl_s * 1000:
             return entry
         return None
 
@@ -127,8 +128,8 @@ class MarketsDiskCache:
         if not isinstance(data, dict) or data.get("ccxt_version") != self._version:
             return None
         saved_ms = data.get("saved_at_ms")
-        if not isinstance(saved_ms, int) or self._clock() * 1000 - saved_ms >= self.ttl_s * 1000:
-            return None
+        if not isinstance(saved_ms, int) or not 0 <= self._clock() * 1000 - saved_ms < self.ttl_s * 1000:
+            return None  # expired, or stamped in our future (clock set back): reload
         markets = data.get("markets")
         return markets if isinstance(markets, dict) and markets else None
 
