@@ -68,6 +68,17 @@ def test_binance_interval_inferred_from_history_once_held(tmp_path):
     assert (rate.interval_hours, rate.interval_source) == (8.0, "history")
 
 
+def test_interval_inferred_from_history_expires_after_a_day(tmp_path):
+    clock = Clock()
+    svc = replay_service(_binance(), tmp_path, clock)
+    svc.funding_history("BTC", days=3)
+    clock.advance(86_400 - 60)
+    assert svc.funding("BTC").value.interval_source == "history"
+    clock.advance(120)  # the history behind the inference is now over a day old
+    rate = svc.funding("BTC").value
+    assert (rate.interval_hours, rate.interval_source) == (8.0, "assumed")
+
+
 def test_history_interval_is_inferred_once_per_fetch_not_per_read(tmp_path, monkeypatch):
     from perphedge.core import funding
 

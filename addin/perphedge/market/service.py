@@ -43,7 +43,8 @@ class MarketService:
         self._sleep = sleep
         self.clients = clients if clients is not None else ClientPool(self.config, clock=clock, sleep=sleep)
         self._cache = TTLCache(clock)
-        self._history_interval: dict[tuple[str, str], float] = {}
+        #: interval inferred from funding history held: (hours, when that history was fetched)
+        self._history_interval: dict[tuple[str, str], tuple[float, int]] = {}
         self._snapshot_source: Any = None
         self._snapshot_lock = threading.Lock()
 
@@ -203,8 +204,9 @@ class MarketService:
         if hours is not None:
             return float(hours), "exchange"
         inferred = self._history_interval.get((ex, sym))
-        if inferred is not None:
-            return inferred, "history"
+        # exchanges re-set intervals: an inference is trusted as long as listings are (a day)
+        if inferred is not None and 0 <= self._now_ms() - inferred[1] < self.config.ttl_markets_s * 1000:
+            return inferred[0], "history"
         return DEFAULT_INTERVAL_HOURS, "assumed"
 
     def _contract_spec(self, symbol: str, ex: str) -> Observed[ContractSpec]:
@@ -241,7 +243,7 @@ class MarketService:
             raise _as_error(entry.error, ex)
         points, hours = entry.value
         if hours is not None:
-            self._history_interval[(ex, sym)] = hours
+            self._history_interval[(ex, sym)] = (hours, entry.as_of_ms)
         return Observed(points, self._status(ex, [entry]))
 
     def _daily_closes(self, symbol: str, days: int, ex: str) -> Observed[tuple[DailyClose, ...]]:
