@@ -356,6 +356,23 @@ def test_one_bad_symbol_never_costs_the_others(tmp_path):
     assert all(getattr(bad, f) is None for f in ("spot_price", "mark_price", "rate_per_interval", "contract_size"))
 
 
+def test_a_figure_no_parser_foresaw_marks_only_its_own_row(tmp_path, monkeypatch):
+    from perphedge.market import parse
+
+    real = parse.contract_spec
+
+    def breaks_on_eth(market, exchange, precision_mode):  # fault injection: one odd market entry
+        if market["symbol"] == "ETH/USDT:USDT":
+            raise TypeError("unsupported operand type(s)")
+        return real(market, exchange, precision_mode)
+
+    monkeypatch.setattr(parse, "contract_spec", breaks_on_eth)
+    btc, eth = replay_service(_binance(), tmp_path).market_rows([("BTC", None), ("ETH", None)])
+    assert btc.contract_size == 1.0 and btc.mark_price is not None and btc.spot_price is not None
+    assert eth.contract_size is None and "malformed answer (TypeError" in eth.status.reason
+    assert eth.mark_price == float(recorded.funding_csv("ETHUSDT")[-2]["markPrice"])  # its other figures stay
+
+
 def test_thousand_reads_cost_one_request_per_endpoint_per_ttl(tmp_path):
     replay = _binance()
     clock = Clock()

@@ -351,6 +351,9 @@ class MarketService:
             except MarketError as e:
                 notes.append(_reason(e))
                 return None
+            except Exception as e:  # an answer no parser foresaw costs this figure, not the table
+                notes.append(_reason(faults.translate(e, ex)))
+                return None
             if got.status.stale:
                 stale_parts.append(got.status)
             return got.value
