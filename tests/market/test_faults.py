@@ -50,14 +50,21 @@ def test_429_retry_after_is_honoured_then_succeeds(fx, tmp_path):
     assert sleeps.waits == [3.0]
 
 
-def test_retry_after_is_capped(fx, tmp_path):
+def test_retry_after_beyond_the_cap_is_neither_waited_for_nor_retried_early(fx, tmp_path):
     clock, sleeps = Clock(), Sleeps()
     svc = server_service(fx, tmp_path, clock, sleeps)
-    _warm(svc, fx)
+    first = _warm(svc, fx)
     clock.advance(20)
     fx.fault(PREMIUM, "429", times=1, retry_after="120")
+    got = svc.funding("BTC")
+    assert got.value == first.value and got.status.stale and "rate limit" in got.status.reason
+    assert sleeps.waits == [] and fx.count(PREMIUM) == 1  # no retry inside the 120 s asked
+    clock.advance(60)  # past the 15 s price TTL, still inside Retry-After
     svc.funding("BTC")
-    assert sleeps.waits == [5.0]
+    assert fx.count(PREMIUM) == 1
+    clock.advance(61)  # 121 s after the 429
+    assert not svc.funding("BTC").status.stale
+    assert fx.count(PREMIUM) == 2
 
 
 def test_418_keeps_limiting_gives_rate_limited_after_two_retries(fx, tmp_path):

@@ -2,7 +2,8 @@
 on-disk cache of loaded markets.
 
 A key is fetched at most once per TTL, whether the fetch succeeds or fails: after a
-failure the key is not asked again until the TTL has passed, so a thousand cells reading
+failure the key is not asked again until the TTL (or the exchange's Retry-After, if
+longer) has passed, so a thousand cells reading
 a dead endpoint cost one (bounded, retried) attempt, not a thousand.
 """
 
@@ -85,8 +86,11 @@ class TTLCache:
 
     def _fresh(self, key: Hashable, ttl_s: float, failed_ttl_s: float | None = None) -> Entry[Any] | None:
         entry = self._entries.get(key)
-        if entry is not None and entry.error is not None and failed_ttl_s is not None:
-            ttl_s = failed_ttl_s
+        if entry is not None and entry.error is not None:
+            if failed_ttl_s is not None:
+                ttl_s = failed_ttl_s
+            # an exchange that said when to come back (Retry-After) is not asked before then
+            ttl_s = max(ttl_s, getattr(entry.error, "retry_after_s", None) or 0.0)
         # a clock set back makes the age negative: that is not "fresh for hours", it is unknown
         if entry is not None and 0 <= self.now_ms() - entry.checked_ms < ttl_s * 1000:
             return entry

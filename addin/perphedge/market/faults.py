@@ -93,8 +93,9 @@ def call(fn: Callable[[], T], exchange: str, *, retries: int = 2, wait_cap_s: fl
          sleep: Callable[[float], Any] = time.sleep) -> T:
     """Run ``fn``; retry retryable failures at most ``retries`` times.
 
-    The wait honours ``Retry-After`` when the exchange sends one, capped at ``wait_cap_s``
-    so an Excel recalculation never hangs for minutes.
+    The wait honours ``Retry-After`` when the exchange sends one. A ``Retry-After`` longer
+    than ``wait_cap_s`` is not waited for (an Excel recalculation never hangs for minutes)
+    and not retried early either: the failure is raised at once.
     """
     attempt = 0
     while True:
@@ -104,8 +105,12 @@ def call(fn: Callable[[], T], exchange: str, *, retries: int = 2, wait_cap_s: fl
             err = translate(e, exchange)
             if isinstance(err, UnknownSymbol) or not is_retryable(err) or attempt >= retries:
                 raise err from e
-            wait = err.retry_after_s if getattr(err, "retry_after_s", None) is not None \
-                else BACKOFF_S[min(attempt, len(BACKOFF_S) - 1)]
+            asked = getattr(err, "retry_after_s", None)
+            if asked is not None and asked > wait_cap_s:
+                # asking again before the exchange allows is what turns Binance's 429 into an
+                # IP ban (418): give up now; the cache holds the failure until Retry-After
+                raise err from e
+            wait = asked if asked is not None else BACKOFF_S[min(attempt, len(BACKOFF_S) - 1)]
             sleep(max(0.0, min(wait_cap_s, wait)))
             attempt += 1
 
