@@ -129,3 +129,13 @@ def test_binance_spot_listing_is_asked_without_permission_sets(tmp_path):
     # Binance documents showPermissionSets=false as the way to a smaller exchangeInfo; the
     # futures listing has no such parameter and is asked plainly
     assert asked == {"/api/v3/exchangeInfo": {"showPermissionSets": "false"}, "/fapi/v1/exchangeInfo": {}}
+
+
+def test_markets_in_memory_are_reloaded_after_the_clock_is_set_back(tmp_path):
+    replay = Replay(recorded.binance_routes())
+    clock = Clock()
+    pool = replay.pool(MarketConfig(cache_dir=tmp_path), clock)
+    pool.markets("binanceusdm")
+    clock.advance(-3600)  # a negative age says nothing about freshness
+    pool.markets("binanceusdm")
+    assert replay.count("/fapi/v1/exchangeInfo") == 2

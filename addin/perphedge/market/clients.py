@@ -134,7 +134,7 @@ class ClientPool:
         with self.use(exchange_id) as client:
             now = int(self._clock() * 1000)
             loaded = self._markets_loaded_ms.get(exchange_id)
-            fresh = loaded is not None and now - loaded < self.config.ttl_markets_s * 1000
+            fresh = loaded is not None and 0 <= now - loaded < self.config.ttl_markets_s * 1000
             if client.markets and fresh:
                 return client.markets
             disk = self._disk_cache()
