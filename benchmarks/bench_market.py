@@ -11,7 +11,15 @@ local exchange of the test suite on 127.0.0.1, which adds 50 ms to every request
 * perphedge: ``MarketService.market_rows`` for the 20 symbols, which also brings spot
   prices, intervals and contract specs: cold (no markets on disk), warm (markets on disk
   from an earlier process, the common case within a day) and a recalculation inside the
-  price TTL.
+  price TTL. The requests each pattern made are listed under the table.
+
+What a Market-table refresh asks Binance: the perp and spot listings (cold only; a day on
+disk, the spot one without permission sets), then the premium index (mark, index, funding
+rate, next funding time, one answer for every perp — no perp ticker is asked, the table
+has no last price), the funding-info list (intervals of adjusted symbols) and the spot
+last prices. The spot listing cannot be skipped honestly: ccxt maps the spot price
+answer's ids to symbols through it, and guessing spot ids from perp ids fails for
+markets such as 1000PEPEUSDT and loses the listing's trading status.
 
 The recorded Binance markets hold only 7 linear swaps, so the benchmark universe is
 SYNTHETIC: 20 markets named BENCH01…BENCH20 (USDT), each a copy of a recorded Binance
@@ -100,11 +108,20 @@ def ours(base_url: str, symbols: list[str], cache_dir: str):
     return MarketService(config)
 
 
-def measure(fx: FakeExchange, fn) -> tuple[int, float]:
+ASKED: dict[str, list[str]] = {}
+
+
+def measure(fx: FakeExchange, fn, label: str = "") -> tuple[int, float]:
     fx.reset_log()
     t0 = time.perf_counter()
     fn()
-    return fx.count(), time.perf_counter() - t0
+    elapsed = time.perf_counter() - t0
+    if label:
+        counts: dict[str, int] = {}
+        for path in fx.paths():
+            counts[path] = counts.get(path, 0) + 1
+        ASKED[label] = [f"{path} ×{n}" if n > 1 else path for path, n in counts.items()]
+    return fx.count(), elapsed
 
 
 def main() -> int:
@@ -118,10 +135,10 @@ def main() -> int:
 
         svc = ours(fx.base_url, symbols, cache_dir)
         got: list = []
-        n_cold, t_cold = measure(fx, lambda: got.extend(svc.market_rows(rows_requested)))
-        n_recalc, t_recalc = measure(fx, lambda: svc.market_rows(rows_requested))
+        n_cold, t_cold = measure(fx, lambda: got.extend(svc.market_rows(rows_requested)), "cold")
+        n_recalc, t_recalc = measure(fx, lambda: svc.market_rows(rows_requested), "recalculation")
         svc_warm = ours(fx.base_url, symbols, cache_dir)  # a new process: markets from disk
-        n_warm, t_warm = measure(fx, lambda: svc_warm.market_rows(rows_requested))
+        n_warm, t_warm = measure(fx, lambda: svc_warm.market_rows(rows_requested), "warm")
 
     complete = sum(r.mark_price is not None and r.spot_price is not None and r.rate_per_interval is not None
                    for r in got)
@@ -137,6 +154,9 @@ def main() -> int:
         fewer = f"{n_naive / n:.1f}" if n else "all"
         faster = f"{t_naive / t:.1f}" if t > 0 else "-"
         print(f"{name:<46} {n:>8} {t:>8.2f} {fewer:>11} {faster:>11}")
+    print()
+    for label in ("cold", "warm", "recalculation"):
+        print(f"market_rows {label}: {', '.join(ASKED[label]) or 'no request'}")
     return 0
 
 
