@@ -62,6 +62,7 @@ def test_share_makes_a_clean_copy(tmp_path):
     assert wb["Market"]["A3"].value == ("Shared copy made 2026-05-28 21:00 UTC — market data "
                                         "as of 2026-05-28 20:26 UTC. Values only: no live "
                                         "prices, no add-in needed.")
+    assert wb["Market"]["A3"].font.b and wb["Market"]["A3"].font.color.rgb == "FFC00000"
 
 
 def test_share_refuses_macro_output_and_same_file(tmp_path):
@@ -110,7 +111,9 @@ def test_share_says_what_it_could_not_carry_over(tmp_path):
     refresh_file(src, source=FakeSource(MARKS), now_ms=NOW_MS, backup=False)
     rewrite_parts(src, lambda parts: add_picture(parts, "xl/worksheets/sheet1.xml", b"\x89PNG"))
     res = share_file(src, tmp_path / "out.xlsx")
-    assert "xl/media/image1.png" in res.not_carried
+    assert res.not_carried == ()
+    with zipfile.ZipFile(tmp_path / "out.xlsx") as z:
+        assert z.read("xl/media/image1.png") == b"\x89PNG"
     clean = build_market_book(tmp_path / "plain.xlsx")
     assert share_file(clean, tmp_path / "plain_out.xlsx").not_carried == ()
 
@@ -124,6 +127,14 @@ def test_share_the_demo_workbook(demo_path, tmp_path):
     assert wb.active.title == "Shared copy"
     assert [ws.title for ws in wb.worksheets if ws.sheet_view.tabSelected] == ["Shared copy"]
     assert "market data as of 2026-03-20 00:00 UTC" in wb["Shared copy"]["A1"].value
+    before, after = zip_members(demo_path), zip_members(out)
+    assert set(before) <= set(after)
+    for name in before:
+        if name in ("[Content_Types].xml", "xl/workbook.xml", "xl/_rels/workbook.xml.rels",
+                    "xl/styles.xml"):
+            continue
+        # a sheet that was the selected tab is no longer; nothing else differs
+        assert after[name] == before[name].replace(b' tabSelected="1"', b""), name
     assert [f.kind for f in ck.check_file(out, max_age_hours=1e9)] == []
 
 
@@ -141,4 +152,172 @@ def test_share_of_a_macro_workbook_has_no_macros(tmp_path):
     with zipfile.ZipFile(out) as z:
         assert not [n for n in z.namelist() if "vbaProject" in n]
         assert b"macroEnabled" not in z.read("[Content_Types].xml")
+        assert b"vbaProject" not in z.read("[Content_Types].xml")
+        assert b"spreadsheetml.sheet.main+xml" in z.read("[Content_Types].xml")
+        copy = {n: z.read(n) for n in z.namelist()}
+    original = zip_members(src)
+    for name in ("xl/sharedStrings.xml", "xl/theme/theme1.xml", "docProps/app.xml",
+                 "docProps/core.xml"):
+        assert copy[name] == original[name], name
+    # its sheet differs only in no longer being the selected tab (the stamp sheet is)
+    assert copy["xl/worksheets/sheet1.xml"] == original["xl/worksheets/sheet1.xml"].replace(
+        b' tabSelected="1"', b"")
     assert "macros" not in {f.kind for f in ck.check_file(out)}
+    openpyxl.load_workbook(out)
+
+
+
+# ----------------------------------------------------------------------------- package level
+
+ADDIN_CELLS = {   # cell -> (stored XML, what the copy must hold); cached values synthetic
+    "E2": ('<c r="E2" s="0"><f t="shared" ref="E2:E3" si="5">HEDGE_SIZE(B2,0.5)</f><v>1.5</v></c>',
+           1.5),
+    "E3": ('<c r="E3" s="0"><f t="shared" si="5"/><v>2.5</v></c>', 2.5),
+    "F2": ('<c r="F2" t="str"><f>MARKET_STATUS(A2)</f><v>=HYPERLINK("http://x","y")</v></c>',
+           '=HYPERLINK("http://x","y")'),
+    "G2": ('<c r="G2" t="b"><f>HEDGE_SIZE(1,1)&gt;0</f><v>1</v></c>', True),
+    "H2": ('<c r="H2" t="e"><f>FUNDING_APR(-1)</f><v>#VALUE!</v></c>', "#VALUE!"),
+    "I2": ('<c r="I2" cm="1"><f t="array" ref="I2:I3">HEDGE_SCENARIOS(B2)</f><v>10</v></c>', 10),
+    "J2": ('<c r="J2"><f>_xludf.HEDGE_PNL(B2)</f></c>', None),
+}
+NATIVE = '<c r="K2" t="str"><f>"HEDGE_SIZE(1)"&amp;A2</f><v>HEDGE_SIZE(1)BTC</v></c>'
+
+
+def rich_book(tmp_path):
+    """A refreshed workbook with every kind of thing share must change, and things it must
+    not: a chart, a picture, comments, a data validation, names, a table."""
+    from openpyxl.workbook.defined_name import DefinedName
+
+    from ._books import add_picture
+
+    book = build_market_book(tmp_path / "in.xlsx")
+    refresh_file(book, source=FakeSource(MARKS), now_ms=NOW_MS, backup=False)
+    wb = openpyxl.load_workbook(book)
+    wb["Portfolio"]["D2"] = "=[1]Prices!A1"
+    wb["Portfolio"]["D3"] = "=Table9[1]"          # a structured reference, not a link
+    cfg = wb.create_sheet("myaddin.conf", 1)
+    cfg["A1"], cfg["B1"] = "Interpreter_Win", r"C:\evil\python.exe"
+    cfg.defined_names["Local"] = DefinedName("Local", attr_text="'myaddin.conf'!$A$1")
+    wb.create_sheet("xlwings.conf")["A1"] = "PYTHONPATH"
+    wb["Notes"].print_area = "A1:B2"
+    wb.defined_names["Interp"] = DefinedName("Interp", attr_text="'myaddin.conf'!$B$1")
+    wb.defined_names["LinkedPrice"] = DefinedName("LinkedPrice", attr_text="[1]Prices!$A$1")
+    wb.active = 3   # Notes
+    wb.save(book)
+
+    def craft(parts):
+        s = parts["xl/worksheets/sheet1.xml"].decode()
+        for r in (2, 3):
+            end = s.index("</row>", s.index(f'<row r="{r}"'))
+            cells = "".join(x for ref, (x, _) in ADDIN_CELLS.items() if ref.endswith(str(r)))
+            if r == 2:
+                cells += NATIVE
+            if r == 3:
+                cells += '<c r="I3"><v>20</v></c>'
+            s = s[:end] + cells + s[end:]
+        parts["xl/worksheets/sheet1.xml"] = s.encode()
+        set_cached_value(parts, "xl/worksheets/sheet1.xml", "[1]Prices!A1", "7")
+        add_external_link(parts)
+        add_picture(parts, "xl/worksheets/sheet1.xml", b"\x89PNG fake picture bytes")
+    return rewrite_parts(book, craft)
+
+
+def zip_members(path):
+    with zipfile.ZipFile(path) as z:
+        return {n: z.read(n) for n in z.namelist()}
+
+
+def test_share_changes_only_what_it_must_and_keeps_every_other_member(tmp_path):
+    src = rich_book(tmp_path)
+    before = zip_members(src)
+    assert "xl/worksheets/sheet2.xml" in before     # myaddin.conf
+    out = tmp_path / "out.xlsx"
+    res = share_file(src, out, now=datetime(2026, 5, 28, 21, 0))
+    after = zip_members(out)
+
+    assert res.sheets_removed == ("myaddin.conf", "xlwings.conf") and res.links_removed == 1
+    assert res.formulas_replaced == len(ADDIN_CELLS) + 1 and res.not_carried == ()
+    gone = {n for n in before if n not in after}
+    assert gone == {"xl/worksheets/sheet2.xml", "xl/worksheets/sheet5.xml",
+                    "xl/externalLinks/externalLink1.xml",
+                    "xl/externalLinks/_rels/externalLink1.xml.rels"}
+    changed = {n for n in before if n in after and before[n] != after[n]}
+    assert changed == {"[Content_Types].xml", "xl/workbook.xml", "xl/_rels/workbook.xml.rels",
+                       "xl/worksheets/sheet1.xml",       # formulas -> values
+                       "xl/worksheets/_rels/sheet1.xml.rels",   # + its notes
+                       "xl/worksheets/sheet3.xml",       # Market: the stamp
+                       "xl/styles.xml"}                  # the stamp's bold red
+    added = set(after) - set(before)
+    assert added == {"xl/comments1.xml", "xl/drawings/vmlDrawing1.vml"}
+    # the picture, the chart, the other sheet's note, the table ... byte for byte
+    for name in set(before) - gone - changed:
+        assert after[name] == before[name], name
+    assert after["xl/media/image1.png"] == b"\x89PNG fake picture bytes"
+
+    wb = openpyxl.load_workbook(out)
+    assert wb.sheetnames == ["Portfolio", "Market", "Notes"]
+    assert wb.active.title == "Notes"                     # activeTab followed the removal
+    ws = wb["Portfolio"]
+    for ref, (_, want) in ADDIN_CELLS.items():
+        assert ws[ref].value == want, ref
+        assert ws[ref].comment is not None, ref
+    assert ws["F2"].data_type == "s"                      # text from a result stays text
+    assert ws["E3"].comment.text.startswith("Was =HEDGE_SIZE(B3,0.5) — replaced")
+    assert "=HEDGE_SCENARIOS(B2)" in ws["I2"].comment.text and ws["I3"].value == 20
+    assert "No calculated value was saved" in ws["J2"].comment.text
+    assert ws["J2"].comment.text.startswith("Was =HEDGE_PNL(B2) — ")
+    assert ws["D2"].value == 7 and "external link" in ws["D2"].comment.text
+    assert ws["K2"].value == '="HEDGE_SIZE(1)"&A2' and ws["K2"].comment is None
+    assert ws["D3"].value == "=Table9[1]"                 # not a link: left alone
+    assert ws["B2"].value.startswith("=INDEX(")
+    assert wb["Notes"]["A1"].comment.text == "kept as is"
+    names = set(wb.defined_names)
+    assert "HorizonDays" in names and not names & {"Interp", "LinkedPrice"}
+    assert wb["Notes"].print_area == "'Notes'!$A$1:$B$2"  # localSheetId renumbered
+    sheet1 = after["xl/worksheets/sheet1.xml"]
+    assert b"HEDGE_" not in sheet1.replace(b'"HEDGE_SIZE(1)"&amp;A2', b"").replace(
+        b"HEDGE_SIZE(1)BTC", b"")
+    assert b'cm="1"' not in sheet1
+    assert b"calcChain" not in after["[Content_Types].xml"]
+    assert [(f.kind, f.where) for f in ck.check_file(out, now_ms=NOW_MS)] == [
+        ("error-cell", "Portfolio!H2")]                  # the saved #VALUE! is still one
+
+
+def test_shared_copy_opens_in_libreoffice_with_values_and_notes(tmp_path):
+    from perphedge.workbook.libreoffice import recalculate
+
+    from .conftest import require_libreoffice
+
+    require_libreoffice()
+    src = rich_book(tmp_path)
+    out = tmp_path / "out.xlsx"
+    share_file(src, out, now=datetime(2026, 5, 28, 21, 0))
+    back = recalculate(out, tmp_path / "lo.xlsx")       # raises if LibreOffice cannot open it
+    values = openpyxl.load_workbook(back, data_only=True)
+    ws = values["Portfolio"]
+    assert (ws["E2"].value, ws["E3"].value, ws["I2"].value, ws["D2"].value) == (1.5, 2.5, 10, 7)
+    assert ws["G2"].value is True and ws["F2"].value == '=HYPERLINK("http://x","y")'
+    assert ws["B2"].value == MARKS["BTC/USDT:USDT"]      # native formulas recalculate
+    assert "=HEDGE_SIZE(B2,0.5)" in openpyxl.load_workbook(back)["Portfolio"]["E2"].comment.text
+    assert values.sheetnames == ["Portfolio", "Market", "Notes"]
+
+
+def test_notes_join_existing_notes_on_the_same_sheet(tmp_path):
+    book = build_market_book(tmp_path / "in.xlsx")
+    wb = openpyxl.load_workbook(book)
+    wb["Notes"]["C5"] = "=HEDGE_SIZE(1,0.5)"
+    wb["Notes"]["C5"].comment = openpyxl.comments.Comment("my own note", "me")
+    wb["Notes"]["C6"] = "=FUNDING_APR(0.0001)"
+    wb.save(book)
+    out = tmp_path / "out.xlsx"
+    assert share_file(book, out).formulas_replaced == 2
+    ws = openpyxl.load_workbook(out)["Notes"]
+    assert ws["A1"].comment.text == "kept as is"
+    assert ws["C5"].comment.text.startswith("my own note") and \
+        "=HEDGE_SIZE(1,0.5)" in ws["C5"].comment.text
+    assert "=FUNDING_APR(0.0001)" in ws["C6"].comment.text
+    with zipfile.ZipFile(out) as z:
+        vml = [n for n in z.namelist() if n.endswith(".vml")]
+        assert len(vml) == 1          # one drawing for the sheet's notes, now three shapes
+        assert z.read(vml[0]).count(b'ObjectType="Note"') == 3
+    assert [f.kind for f in ck.check_file(out, max_age_hours=1e9)] == []

@@ -25,9 +25,14 @@ def excel_serial(dt: datetime) -> float:
     return delta.days + delta.seconds / 86400 + delta.microseconds / 86_400_000_000
 
 
-def _esc(s: str) -> str:
+def esc(s: str) -> str:
+    """Text for XML element content or a double-quoted attribute (characters XML 1.0
+    cannot hold are dropped)."""
     s = _XML_BAD.sub("", s)
     return s.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace('"', "&quot;").replace("\r", "&#13;")
+
+
+_esc = esc
 
 
 def cell_xml(p: str, ref: str, value: object, style: str | None) -> str:
@@ -61,11 +66,12 @@ def _attr(tag: str, name: str) -> str | None:
 
 
 def set_cells(xml_bytes: bytes, values: Mapping[tuple[int, int], object],
-              styles: Mapping[tuple[int, int], str] | None = None) -> bytes:
+              styles: Mapping[tuple[int, int], str] | None = None, *,
+              restyle: bool = False) -> bytes:
     """Return the sheet XML with ``values[(row, col)]`` written; everything else verbatim.
 
     ``styles`` gives a style index for cells that do not exist yet (existing cells keep
-    theirs).
+    theirs, unless ``restyle``).
     """
     xml = xml_bytes.decode("utf-8")
     p = _prefix(xml)
@@ -101,7 +107,7 @@ def set_cells(xml_bytes: bytes, values: Mapping[tuple[int, int], object],
         row_text = body[start:end]
         if pending and pending[0] == rnum:
             pending.pop(0)
-            row_text = _patch_row(p, row_text, rnum, by_row[rnum], styles)
+            row_text = _patch_row(p, row_text, rnum, by_row[rnum], styles, restyle)
         pieces.append(row_text)
         pos = end
     pieces.append(body[pos:])
@@ -117,7 +123,8 @@ def _new_row(p: str, r: int, cells: dict[int, object], styles) -> str:
     return f'<{p}row r="{r}">{inner}</{p}row>'
 
 
-def _patch_row(p: str, row_text: str, r: int, cells: dict[int, object], styles) -> str:
+def _patch_row(p: str, row_text: str, r: int, cells: dict[int, object], styles,
+               restyle: bool = False) -> str:
     head_end = row_text.index(">") + 1
     head = row_text[:head_end]
     if head.endswith("/>"):
@@ -145,7 +152,8 @@ def _patch_row(p: str, row_text: str, r: int, cells: dict[int, object], styles) 
         out.append(inner[pos:m.start()])
         if pending and pending[0] == col:
             pending.pop(0)
-            out.append(cell_xml(p, ref, cells[col], _attr(tag, "s")))
+            style = styles.get((r, col)) if restyle and (r, col) in styles else _attr(tag, "s")
+            out.append(cell_xml(p, ref, cells[col], style))
         else:
             out.append(m.group(0))
         pos = m.end()
