@@ -14,6 +14,7 @@ from collections.abc import Mapping, Sequence
 from datetime import datetime, timedelta
 
 from openpyxl.chart import Reference, ScatterChart, Series
+from openpyxl.styles import Alignment
 from openpyxl.worksheet.table import Table, TableStyleInfo
 from openpyxl.worksheet.worksheet import Worksheet
 
@@ -25,6 +26,9 @@ _EPOCH = datetime(1970, 1, 1)
 _COLORS = ("1F4E79", "C55A11", "548235", "7030A0", "BF8F00", "2E75B6")
 
 History = Mapping[tuple[str, str], Sequence[FundingPoint]]
+
+
+_CENTRED = Alignment(horizontal="center")
 
 
 def ms_to_datetime(ms: int) -> datetime:
@@ -75,6 +79,8 @@ def write_funding(ws: Worksheet, history: History, subtitle: str) -> None:
             ws[f"A{r}"] = ms_to_datetime(p.time_ms)
             ws[f"B{r}"] = symbol
             ws[f"C{r}"] = exchange
+            # Right-aligned times would run into the left-aligned symbols beside them.
+            ws[f"A{r}"].alignment = _CENTRED
             ws[f"D{r}"] = p.rate_per_interval
             ws[f"E{r}"] = f"=D{r}*24/$C${s}*365"
             ws[f"F{r}"] = None if r == fb else f"=(A{r}-A{r - 1})*24"
@@ -109,7 +115,7 @@ def write_funding(ws: Worksheet, history: History, subtitle: str) -> None:
     hist = Table(displayName=L.FUNDING_TABLE, ref=f"A{hh}:F{last}")
     hist.tableStyleInfo = TableStyleInfo(name=S.TABLE_STYLE, showRowStripes=True)
     ws.add_table(hist)
-    for col, width in zip("ABCDEFGHIJKL", (17, 16, 13, 17, 17, 11, 11, 10, 11, 10, 11, 10)):
+    for col, width in zip("ABCDEFGHIJKL", (19, 17, 13, 17, 17, 11, 11, 10, 11, 10, 11, 10)):
         ws.column_dimensions[col].width = width
 
     if parts:
