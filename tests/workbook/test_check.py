@@ -148,3 +148,27 @@ def test_cells_sharing_an_addin_formula_are_each_reported(clean):
     assert (ws["E2"].value, ws["E3"].value) == (1, 2)
     assert "=HEDGE_SIZE(B3,0.5)" in ws["E3"].comment.text   # the filled-down formula
     assert ck.check_file(out, now_ms=NOW_MS) == []
+
+
+def test_a_sheet_that_cannot_be_read_is_a_finding_not_a_crash(clean):
+    def craft(parts):
+        s = parts["xl/worksheets/sheet1.xml"].decode()
+        parts["xl/worksheets/sheet1.xml"] = s.replace("<sheetData>", "<sheetData><row>", 1).encode()
+    rewrite_parts(clean, craft)
+    found = ck.check_file(clean, now_ms=NOW_MS)
+    assert [f.kind for f in found] == ["unreadable"] and "not well-formed" in found[0].detail
+
+
+def test_a_workbook_that_unpacks_too_large_is_refused_unread(clean, monkeypatch):
+    from perphedge.workbook import ooxml
+    from perphedge.workbook.share import ShareError, share_file
+
+    monkeypatch.setattr(ooxml, "MAX_UNPACKED_BYTES", 10_000)
+    found = ck.check_file(clean, now_ms=NOW_MS)
+    assert [f.kind for f in found] == ["unreadable"] and "more than the" in found[0].detail
+    before = clean.read_bytes()
+    with pytest.raises(ShareError, match="unpacks to"):
+        share_file(clean, clean.with_name("out.xlsx"))
+    with pytest.raises(Exception, match="unpacks to"):
+        refresh_file(clean, source=FakeSource(MARKS), now_ms=NOW_MS)
+    assert clean.read_bytes() == before and not clean.with_name("out.xlsx").exists()

@@ -337,3 +337,50 @@ def test_a_folder_that_cannot_be_written_gives_a_clear_error(tmp_path, monkeypat
         rf.refresh_file(book, source=FakeSource(MARKS))
     assert book.read_bytes() == before
     assert [p.name for p in tmp_path.iterdir() if p.name.endswith(".tmp")] == []
+
+
+def test_configured_secrets_never_reach_a_cell(tmp_path, monkeypatch):
+    """An exchange error that quotes the request (key and signature included) is written
+    with the configured key and secret blanked out."""
+    key, secret = "FAKEKEY-77aa01", "FAKESECRET-9c3e55d0"
+    monkeypatch.setenv("PERPHEDGE_BYBIT_API_KEY", key)
+    monkeypatch.setenv("PERPHEDGE_BYBIT_API_SECRET", secret)
+    book = build_market_book(tmp_path / "hedge.xlsx")
+    reason = f"HTTP 401 GET /v5/position?api_key={key}&secret={secret}"
+    res = rf.refresh_file(book, source=FakeSource(MARKS, failing={"bybit"}, reason=reason),
+                          now_ms=NOW_MS, backup=False)
+    status = market_values(book)[1]["Status"]
+    assert "api_key=***&secret=***" in status
+    with zipfile.ZipFile(book) as z:
+        for name in z.namelist():
+            assert key.encode() not in z.read(name) and secret.encode() not in z.read(name)
+    assert key not in " ".join(res.messages) and secret not in " ".join(res.messages)
+
+
+def test_exchange_text_longer_than_a_cell_holds_is_cut_to_fit(tmp_path):
+    from perphedge.workbook.sheetxml import MAX_CELL_TEXT
+
+    book = build_market_book(tmp_path / "hedge.xlsx")
+    reason = "<html>" + "x" * 40_000
+    rf.refresh_file(book, source=FakeSource(MARKS, failing={"bybit"}, reason=reason),
+                    now_ms=NOW_MS, backup=False)
+    status = market_values(book)[1]["Status"]
+    assert len(status) == MAX_CELL_TEXT == 32_767 and status.endswith("\u2026")
+    assert status.startswith("stale: <html>xxx")
+
+
+def test_a_market_sheet_not_laid_out_as_excel_writes_it_is_a_clear_error(tmp_path):
+    from ._books import rewrite_parts
+
+    book = build_market_book(tmp_path / "hedge.xlsx")
+
+    def craft(parts):   # a shared-string cell whose index is not a number
+        s = parts["xl/worksheets/sheet2.xml"].decode()
+        parts["xl/worksheets/sheet2.xml"] = s.replace(
+            "</row>", '<c r="Z1" t="s"><v>abc</v></c></row>', 1).encode()
+    rewrite_parts(book, craft)
+    before = book.read_bytes()
+    with pytest.raises(rf.RefreshError, match="hedge.xlsx could not be updated: .*abc"):
+        rf.refresh_file(book, source=FakeSource(MARKS), now_ms=NOW_MS)
+    assert book.read_bytes() == before
+    assert not (tmp_path / "hedge.xlsx.bak").exists()

@@ -321,3 +321,63 @@ def test_notes_join_existing_notes_on_the_same_sheet(tmp_path):
         assert len(vml) == 1          # one drawing for the sheet's notes, now three shapes
         assert z.read(vml[0]).count(b'ObjectType="Note"') == 3
     assert [f.kind for f in ck.check_file(out, max_age_hours=1e9)] == []
+
+
+def test_an_excel4_macro_sheet_is_reported_and_not_shared(tmp_path):
+    """Excel 4 (XLM) macro sheets run code too (an Auto_Open name starts them)."""
+    book = build_market_book(tmp_path / "in.xlsx", extra=False)
+
+    def craft(parts):
+        parts["xl/macrosheets/sheet1.xml"] = (
+            b'<?xml version="1.0" encoding="UTF-8"?><xm:macrosheet xmlns="http://schemas.'
+            b'openxmlformats.org/spreadsheetml/2006/main" xmlns:xm="http://schemas.microsoft.'
+            b'com/office/excel/2006/main"><sheetData><row r="1"><c r="A1"><f>EXEC("calc")</f>'
+            b'</c></row></sheetData></xm:macrosheet>')
+        rels = parts["xl/_rels/workbook.xml.rels"].decode()
+        parts["xl/_rels/workbook.xml.rels"] = rels.replace(
+            "</Relationships>", '<Relationship Id="rIdM1" Type="http://schemas.microsoft.com/'
+            'office/2006/relationships/xlMacrosheet" Target="macrosheets/sheet1.xml"/>'
+            "</Relationships>").encode()
+        wbx = parts["xl/workbook.xml"].decode()
+        wbx = wbx.replace("</sheets>", '<sheet name="Macro1" sheetId="9" state="hidden" '
+                          'r:id="rIdM1"/></sheets>')
+        wbx = wbx.replace("</definedNames>", '<definedName name="_xlnm.Auto_Open" hidden="1">'
+                          "Macro1!$A$1</definedName></definedNames>")
+        parts["xl/workbook.xml"] = wbx.encode()
+        ct = parts["[Content_Types].xml"].decode()
+        parts["[Content_Types].xml"] = ct.replace(
+            "</Types>", '<Override PartName="/xl/macrosheets/sheet1.xml" ContentType='
+            '"application/vnd.ms-excel.macrosheet+xml"/></Types>').encode()
+    rewrite_parts(book, craft)
+    assert "macros" in {f.kind for f in ck.check_file(book)}
+    out = tmp_path / "out.xlsx"
+    res = share_file(book, out)
+    assert res.sheets_removed == ("Macro1",)
+    copy = zip_members(out)
+    assert "xl/macrosheets/sheet1.xml" not in copy
+    assert b"Auto_Open" not in copy["xl/workbook.xml"] and b"Macro1" not in copy["xl/workbook.xml"]
+    assert b"macrosheet" not in copy["[Content_Types].xml"]
+    assert "macros" not in {f.kind for f in ck.check_file(out)}
+    assert openpyxl.load_workbook(out).sheetnames == ["Portfolio", "Market"]
+
+def test_a_defined_name_calling_the_addin_is_reported_and_resolved(tmp_path):
+    from openpyxl.workbook.defined_name import DefinedName
+
+    book = build_market_book(tmp_path / "in.xlsx", extra=False)
+    wb = openpyxl.load_workbook(book)
+    wb.defined_names["HedgeHalf"] = DefinedName("HedgeHalf", attr_text="HEDGE_SIZE(1,0.5)")
+    wb["Portfolio"]["E2"] = "=HedgeHalf*2"
+    wb["Portfolio"]["E3"] = '="HedgeHalf"'        # the name inside text is not a use
+    wb.save(book)
+    rewrite_parts(book, lambda parts: set_cached_value(
+        parts, "xl/worksheets/sheet1.xml", "HedgeHalf*2", "3"))
+    found = {(f.kind, f.where) for f in ck.check_file(book, now_ms=NOW_MS, max_age_hours=1e9)}
+    assert found == {("addin-formula", "name HEDGEHALF"), ("addin-formula", "Portfolio!E2")}
+    out = tmp_path / "out.xlsx"
+    assert share_file(book, out).formulas_replaced == 1
+    copy = openpyxl.load_workbook(out)
+    assert copy["Portfolio"]["E2"].value == 3 and "=HedgeHalf*2" in \
+        copy["Portfolio"]["E2"].comment.text
+    assert copy["Portfolio"]["E3"].value == '="HedgeHalf"'
+    assert "HedgeHalf" not in copy.defined_names
+    assert ck.check_file(out, now_ms=NOW_MS, max_age_hours=1e9) == []

@@ -22,7 +22,9 @@ CONFIG_NAMES = ("myaddin.conf", "xlwings.conf")
 #: Python beside a workbook that could stand in for ours if the workbook folder is put on
 #: sys.path (a workbook settings sheet can switch that on).
 SHADOW_NAMES = ("perphedge.py", "perphedge", "xlwings.py", "xlwings")
-MACRO_CT = ("macroEnabled", "vbaProject")
+MACRO_CT = ("macroEnabled", "vbaProject", "macrosheet")
+#: Defined names Excel runs as macros when the workbook opens or closes (Excel 4 macros).
+AUTO_NAMES = re.compile(r"^(_xlnm\.)?auto_(open|close|activate|deactivate)", re.I)
 DEFAULT_MAX_AGE_HOURS = 24.0
 _STR = re.compile(r'"(?:[^"]|"")*"')
 
@@ -50,6 +52,30 @@ def calls_addin(formula: str, names: frozenset[str]) -> list[str]:
         if name in names and name not in found:
             found.append(name)
     return found
+
+
+def uses_names(formula: str, defined: frozenset[str] | set[str]) -> list[str]:
+    """Defined names (from ``defined``, upper case) a formula refers to, text in quotes
+    ignored; ``Name(`` (a function) and ``Table[...]`` do not count."""
+    if not defined:
+        return []
+    bare = _STR.sub('""', formula)
+    found = []
+    for m in re.finditer(r"(?<![\w.!\[\]'])([A-Za-z_\\][\w.]*)(?![\w.(\[!])", bare):
+        name = m.group(1).upper()
+        if name in defined and name not in found:
+            found.append(name)
+    return found
+
+
+def addin_names(pkg: "ooxml.Package", names: frozenset[str]) -> dict[str, list[str]]:
+    """Workbook-level defined names whose formula calls the add-in: NAME -> functions."""
+    out = {}
+    for key, text in pkg.defined_names().items():
+        called = calls_addin(text, names)
+        if called and "[" not in key:
+            out[key.upper()] = called
+    return out
 
 
 def is_config_sheet(name: str) -> bool:
@@ -84,11 +110,15 @@ def check_file(path: str | Path, *, max_age_hours: float | None = None,
 
     ct = pkg.data.get("[Content_Types].xml", b"").decode("utf-8", "replace")
     vba_parts = [n for n in pkg.data if n.lower().endswith("vbaproject.bin")]
-    if vba_parts or path.suffix.lower() in (".xlsm", ".xlam", ".xltm") or \
+    xlm = [s.name for s in sheets if "macrosheet" in s.part.lower()]
+    auto = [k for k in pkg.defined_names() if AUTO_NAMES.match(k)]
+    if vba_parts or xlm or auto or path.suffix.lower() in (".xlsm", ".xlam", ".xltm") or \
             any(m in ct for m in MACRO_CT):
-        out.append(Finding("macros", ", ".join(vba_parts) or path.name,
-                           "the workbook carries VBA macros; open it only if you trust "
-                           "the sender, share it as .xlsx"))
+        what = ", ".join(vba_parts + [f"macro sheet {n}" for n in xlm] +
+                         [f"name {n}" for n in auto]) or path.name
+        out.append(Finding("macros", what,
+                           "the workbook carries macros (VBA or Excel 4 macro sheets); open "
+                           "it only if you trust the sender, share it as .xlsx"))
     for s in sheets:
         if is_config_sheet(s.name):
             out.append(Finding("config-sheet", s.name,
@@ -101,7 +131,25 @@ def check_file(path: str | Path, *, max_age_hours: float | None = None,
                            f"links to {', '.join(targets) or 'another workbook'}"))
 
     names = addin_functions()
+    via = addin_names(pkg, names)
+    for key, called in via.items():
+        out.append(Finding("addin-formula", f"name {key}",
+                           f"the defined name calls {', '.join(called)}: shows #NAME? "
+                           "without the add-in"))
+    try:
+        out += _cells(pkg, sheets, names, via)
+    except (ooxml.PackageError, ValueError, IndexError) as e:
+        return out + [Finding("unreadable", str(path), f"a sheet cannot be read: {e}")]
+    out += _market_age(pkg, max_age_hours, now_ms)
+    return out
+
+
+def _cells(pkg: ooxml.Package, sheets, names: frozenset[str],
+           via: dict[str, list[str]]) -> list[Finding]:
+    out = []
     for s in sheets:
+        if "macrosheet" in s.part.lower():
+            continue
         groups: dict[str, str] = {}   # shared-formula group -> the formula its first cell holds
         for c in pkg.cells(s.part):
             formula = c.formula
@@ -111,14 +159,14 @@ def check_file(path: str | Path, *, max_age_hours: float | None = None,
                 else:
                     formula = groups.get(c.shared, "")
             if formula:
-                called = calls_addin(formula, names)
+                called = calls_addin(formula, names) + [
+                    f"{n} (through the name)" for n in uses_names(formula, set(via))]
                 if called:
                     out.append(Finding("addin-formula", f"{s.name}!{c.ref}",
                                        f"calls {', '.join(called)}: shows #NAME? without "
                                        f"the add-in (={formula})"))
             if c.type == "e" or (isinstance(c.value, str) and c.value.startswith("#HEDGE!")):
                 out.append(Finding("error-cell", f"{s.name}!{c.ref}", str(c.value)))
-    out += _market_age(pkg, max_age_hours, now_ms)
     return out
 
 

@@ -12,7 +12,7 @@ import re
 from typing import Mapping
 
 from perphedge.workbook import pkgedit
-from perphedge.workbook.ooxml import NS_MAIN, NS_REL, Package, col_letter, split_ref
+from perphedge.workbook.ooxml import NS_MAIN, NS_REL, Package, split_ref
 from perphedge.workbook.sheetxml import esc
 
 REL_COMMENTS = NS_REL + "/comments"
@@ -39,7 +39,8 @@ def _shape(shape_id: int, row: int, col: int) -> str:
     r0, c0 = row - 1, col - 1
     anchor = f"{c0 + 1}, 15, {max(r0 - 1, 0)}, 10, {c0 + 4}, 15, {max(r0 - 1, 0) + 5}, 4"
     return (f'<v:shape id="_x0000_s{shape_id}" type="#_x0000_t202" style=\'position:absolute;'
-            f'\n  margin-left:59.25pt;margin-top:1.5pt;width:216pt;height:72pt;z-index:{shape_id % 1024};'
+            '\n  margin-left:59.25pt;margin-top:1.5pt;width:216pt;height:72pt;'
+            f'z-index:{shape_id % 1024};'
             '\n  visibility:hidden\' fillcolor="#ffffe1" o:insetmode="auto">\n'
             '  <v:fill color2="#ffffe1"/>\n'
             '  <v:shadow on="t" color="black" obscured="t"/>\n'
@@ -180,7 +181,3 @@ def add_notes(pkg: Package, sheet_part: str, notes: Mapping[str, str], author: s
     p = (re.search(r"<(\w+:)?worksheet\b", sheet).group(1) or "")
     element = f'<{p}legacyDrawing xmlns:r="{NS_REL}" r:id="{rid}"/>'
     pkg.replace(sheet_part, _top_level_insert(sheet, element, _AFTER_LEGACY).encode("utf-8"))
-
-
-def ref_of(row: int, col: int) -> str:
-    return f"{col_letter(col)}{row}"

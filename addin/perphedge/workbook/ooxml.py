@@ -34,6 +34,8 @@ REL_UI = "http://schemas.microsoft.com/office/2006/relationships/ui/extensibilit
 REL_UI_2010 = "http://schemas.microsoft.com/office/2007/relationships/ui/extensibility"
 
 _M = "{%s}" % NS_MAIN
+#: Reading holds every part in memory; zipfile never unpacks more than a member declares.
+MAX_UNPACKED_BYTES = 1 << 30
 
 
 class PackageError(PerphedgeError):
@@ -124,6 +126,11 @@ class Package:
         try:
             with zipfile.ZipFile(path) as z:
                 infos = z.infolist()
+                total = sum(i.file_size for i in infos)
+                if total > MAX_UNPACKED_BYTES:   # a received file must not exhaust memory
+                    raise PackageError(
+                        f"{path} unpacks to {total / 2**20:.0f} MiB, more than the "
+                        f"{MAX_UNPACKED_BYTES / 2**20:.0f} MiB a workbook here may hold")
                 data = {i.filename: z.read(i) for i in infos}
         except (zipfile.BadZipFile, OSError, EOFError) as e:
             raise PackageError(f"{path} is not a readable Excel workbook: {e}") from e

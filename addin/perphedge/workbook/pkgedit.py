@@ -79,7 +79,8 @@ def add_relationship(pkg: Package, source: str | None, rel_type: str, target: st
         if m2 is None:
             raise PackageError(f"part {rp} is not a relationships part")
         tag = m2.group(0)[:-2] + ">"
-        xml = xml[: m2.start()] + tag + new + f"</{m2.group(1) or ''}Relationships>" + xml[m2.end():]
+        close = f"</{m2.group(1) or ''}Relationships>"
+        xml = xml[: m2.start()] + tag + new + close + xml[m2.end():]
     else:
         xml = xml[: m.start()] + new + xml[m.start():]
     pkg.replace(rp, xml.encode("utf-8"))

@@ -10,13 +10,14 @@ from __future__ import annotations
 
 import math
 import os
+import re
 import shutil
 import sys
 import time
 from dataclasses import dataclass, replace
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any, Callable, Protocol, Sequence
+from typing import Any, Callable, Mapping, Protocol, Sequence
 
 from perphedge.atomicfile import atomic_target, remove_leftovers
 from perphedge.core.errors import PerphedgeError
@@ -80,9 +81,33 @@ def _has_figures(row: MarketRow) -> bool:
     return any(getattr(row, f) is not None for f in FIGURES)
 
 
+def configured_secrets(environ: Mapping[str, str] | None = None) -> tuple[str, ...]:
+    """API keys and secrets configured for the exchanges (environment or user settings):
+    text that must never reach a cell, however an exchange's message quotes it."""
+    env = os.environ if environ is None else environ
+    found = {v for k, v in env.items()
+             if k.upper().startswith("PERPHEDGE_") and re.search(r"_API_(KEY|SECRET)$", k.upper())}
+    try:
+        from perphedge.market.config import MarketConfig
+
+        for pair in MarketConfig.from_env(env).api_keys.values():
+            found |= set(pair)
+    except Exception:   # an unreadable settings file: the environment's are still known
+        pass
+    return tuple(sorted((s for s in found if len(s) >= 4), key=len, reverse=True))
+
+
+def _redact(text: str, secrets: Sequence[str]) -> str:
+    for s in secrets:
+        text = text.replace(s, "***")
+    return text
+
+
 def refresh_table(table: MarketTable, source: MarketSource, *, now_ms: int | None = None,
-                  progress: Callable[[str], None] = lambda _m: None) -> RefreshResult:
+                  progress: Callable[[str], None] = lambda _m: None,
+                  secrets: Sequence[str] | None = None) -> RefreshResult:
     now_ms = int(time.time() * 1000) if now_ms is None else now_ms
+    secrets = configured_secrets() if secrets is None else secrets
     headers = [h.strip().lower() for h in table.headers()]
     for needed in ("symbol", "exchange"):
         if needed not in headers:
@@ -115,7 +140,7 @@ def refresh_table(table: MarketTable, source: MarketSource, *, now_ms: int | Non
             values = {a: _clean(getattr(row, a)) for a in FIGURES}
             values["next_funding_ms"] = _ms_to_dt(row.next_funding_ms)
             values["as_of"] = _ms_to_dt(row.status.as_of_ms)
-            values["status"] = status_text(row, now_ms)
+            values["status"] = _redact(status_text(row, now_ms), secrets)
             if row.status.stale:
                 stale += 1
             else:
@@ -129,8 +154,9 @@ def refresh_table(table: MarketTable, source: MarketSource, *, now_ms: int | Non
                             stale=True, reason=reason)
             values = {a: KEEP for a in FIGURES}
             values["as_of"] = KEEP
-            values["status"] = st.text(now_ms)
-            messages.append(f"{row.symbol} on {row.exchange}: {row.status.reason}")
+            values["status"] = _redact(st.text(now_ms), secrets)
+            messages.append(_redact(f"{row.symbol} on {row.exchange}: {row.status.reason}",
+                                    secrets))
         grid[i] = {c: values[WRITTEN[headers[c]]] for c in cols}
 
     progress("Perpetual Hedge: writing the Market table…")
@@ -197,9 +223,15 @@ def refresh_file(path: str | Path, *, offline: bool = False, source: MarketSourc
         table = PackageMarketTable(pkg)
     except ooxml.PackageError as e:
         raise RefreshError(str(e)) from e
-    result = refresh_table(table, source or default_source(offline), now_ms=now_ms,
-                           progress=progress)
-    _recalc_on_load(pkg)
+    try:
+        result = refresh_table(table, source or default_source(offline), now_ms=now_ms,
+                               progress=progress)
+        _recalc_on_load(pkg)
+    except RefreshError:
+        raise
+    except (ooxml.PackageError, ValueError, AttributeError) as e:
+        # a Market sheet or workbook part not laid out as Excel writes it
+        raise RefreshError(f"{path.name} could not be updated: {e}") from e
     after = path.stat()
     if (after.st_mtime_ns, after.st_size) != (before.st_mtime_ns, before.st_size):
         raise RefreshError(f"{path} changed while refreshing; nothing written, try again")

@@ -19,7 +19,8 @@ from pathlib import Path
 from perphedge.atomicfile import remove_leftovers
 from perphedge.core.errors import PerphedgeError
 from perphedge.workbook import ooxml, pkgedit
-from perphedge.workbook.check import addin_functions, calls_addin, is_config_sheet
+from perphedge.workbook.check import (addin_functions, addin_names, calls_addin,
+                                      is_config_sheet, uses_names)
 from perphedge.workbook.comments import add_notes
 from perphedge.workbook.pkgedit import attr
 from perphedge.workbook.sheetxml import esc, set_cells
@@ -79,7 +80,8 @@ def share_file(src: str | Path, dst: str | Path, *, now: datetime | None = None)
         result, dropped = _make_copy(pkg, now)
     except ooxml.PackageError as e:
         raise ShareError(str(e)) from e
-    except (ValueError, KeyError, IndexError) as e:   # a part not laid out as Excel does
+    except (ValueError, KeyError, IndexError, AttributeError) as e:
+        # a part not laid out as Excel lays it out
         raise ShareError(f"{src} could not be prepared for sharing: {e}") from e
     lost = tuple(sorted(n for n in original - set(pkg.data) - dropped))
     remove_leftovers(dst)
@@ -94,6 +96,7 @@ def _make_copy(pkg: ooxml.Package, now: datetime):
     wb = pkg.workbook_part()
     wb_rels = {r.id: r for r in pkg.relationships(wb)}
     names = addin_functions()
+    via = set(addin_names(pkg, names))   # defined names that call the add-in
     dropped: set[str] = set()
 
     # sheets that configure the add-in, and Excel 4 macro sheets, go
@@ -110,7 +113,7 @@ def _make_copy(pkg: ooxml.Package, now: datetime):
     for s in kept:
         if s.part not in pkg.data or not s.part.endswith(".xml"):
             continue
-        xml, notes = _values_for_formulas(pkg.data[s.part].decode("utf-8"), names)
+        xml, notes = _values_for_formulas(pkg.data[s.part].decode("utf-8"), names, via)
         if notes:
             pkg.replace(s.part, xml.encode("utf-8"))
             add_notes(pkg, s.part, notes, NOTE_AUTHOR)
@@ -124,7 +127,8 @@ def _make_copy(pkg: ooxml.Package, now: datetime):
     calc = [r for r in wb_rels.values() if r.type == REL_CALC_CHAIN]
 
     _edit_workbook_xml(pkg, wb, {i for i, _, _ in gone_sheets},
-                       {n for _, n, _ in gone_sheets}, drop_links=bool(links))
+                       {n for _, n, _ in gone_sheets}, drop_links=bool(links),
+                       drop_names=via)
     roots = ({p for _, _, p in gone_sheets} | {r.target for r in links + vba} | vba_parts
              | {r.target for r in ui})
     if replaced or gone_sheets:
@@ -138,7 +142,8 @@ def _make_copy(pkg: ooxml.Package, now: datetime):
 
 # ----------------------------------------------------------------------------- formulas
 
-def _values_for_formulas(xml: str, names: frozenset[str]) -> tuple[str, dict[str, str]]:
+def _values_for_formulas(xml: str, names: frozenset[str],
+                         via: set[str] = frozenset()) -> tuple[str, dict[str, str]]:
     """Cells whose formula calls the add-in or another workbook get their cached value;
     returns the sheet XML and {cell: note}."""
     p = _prefix(xml, "worksheet")
@@ -163,7 +168,8 @@ def _values_for_formulas(xml: str, names: frozenset[str]) -> tuple[str, dict[str
     notes: dict[str, str] = {}
     pieces, pos = [], 0
     for m, ref, text in found:
-        called, linked = calls_addin(text, names), links_elsewhere(text)
+        called = calls_addin(text, names) or uses_names(text, via)
+        linked = links_elsewhere(text)
         if not ref or not (called or linked):
             continue
         cell, had_value = _value_only(m.group(0), p, f_re)
@@ -235,7 +241,7 @@ def _names_sheet(text: str, sheet_names: set[str]) -> bool:
 
 
 def _edit_workbook_xml(pkg: ooxml.Package, wb: str, gone: set[int], gone_names: set[str],
-                       *, drop_links: bool) -> None:
+                       *, drop_links: bool, drop_names: set[str] = frozenset()) -> None:
     xml = _text(pkg, wb)
     for i, m in reversed(list(enumerate(_elements(xml, "sheet")))):
         if i in gone:
@@ -249,7 +255,8 @@ def _edit_workbook_xml(pkg: ooxml.Package, wb: str, gone: set[int], gone_names: 
         local = attr(el, "localSheetId")
         body = re.sub(r"^<[^>]*>|</[^>]*>$", "", el) if not el.endswith("/>") else ""
         text = html.unescape(body)
-        if (local is not None and local.isdigit() and int(local) in gone) or \
+        if (local is None and (attr(el, "name") or "").upper() in drop_names) or \
+                (local is not None and local.isdigit() and int(local) in gone) or \
                 _names_sheet(text, gone_names) or (drop_links and links_elsewhere(text)):
             return ""
         if local is not None and local.isdigit() and gone:

@@ -16,6 +16,8 @@ from typing import Mapping
 from perphedge.workbook.ooxml import col_letter, split_ref
 
 _EPOCH = datetime(1899, 12, 30)
+#: Excel holds at most this many characters in a cell.
+MAX_CELL_TEXT = 32_767
 _XML_BAD = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 
 
@@ -48,7 +50,10 @@ def cell_xml(p: str, ref: str, value: object, style: str | None) -> str:
         if isinstance(value, float) and not math.isfinite(value):
             raise ValueError(f"cell {ref} would get a non-finite number {value!r}")
         return f'<{p}c r="{ref}"{s}><{p}v>{value!r}</{p}v></{p}c>'
-    text = _esc(str(value))
+    text = str(value)
+    if len(text) > MAX_CELL_TEXT:   # Excel repairs (and warns about) a longer cell
+        text = text[: MAX_CELL_TEXT - 1] + "\u2026"
+    text = esc(text)
     return (f'<{p}c r="{ref}"{s} t="inlineStr"><{p}is><{p}t xml:space="preserve">{text}'
             f'</{p}t></{p}is></{p}c>')
 
