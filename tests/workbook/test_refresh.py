@@ -265,28 +265,10 @@ def test_share_removes_old_leftovers_of_its_output_only(tmp_path):
 def test_killed_mid_write_leaves_the_original_intact(tmp_path):
     book = build_market_book(tmp_path / "hedge.xlsx")
     before = book.read_bytes()
-    env = {**os.environ, rf.PAUSE_ENV: "30"}
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "perphedge.cli", "refresh", str(book), "--offline"],
-        env=env, stderr=subprocess.PIPE, stdout=subprocess.DEVNULL, text=True)
-    try:
-        line = ""
-        for _ in range(200):                 # bounded: the child says when it is mid-write
-            line = proc.stderr.readline()
-            if "paused mid-write" in line or not line:
-                break
-        assert "paused mid-write" in line
-        partial = [p for p in tmp_path.iterdir() if p.name.endswith(".tmp")]
-        assert partial and partial[0].stat().st_size > 0     # a temp file is half written
-        proc.send_signal(signal.SIGKILL)
-        proc.wait(timeout=10)
-    finally:
-        if proc.poll() is None:
-            proc.kill()
-    assert proc.returncode == -signal.SIGKILL
+    partial = refresh_killed_mid_write(book)
+    assert partial and partial[0].stat().st_size > 0     # a temp file was half written
     assert book.read_bytes() == before
     assert Package.read(book).table("Market")       # still a readable workbook
-
 
 def test_package_table_reads_headers_and_columns(tmp_path):
     book = build_market_book(tmp_path / "hedge.xlsx")

@@ -175,12 +175,16 @@ def _leftovers(path: Path) -> list[Finding]:
     out = []
     for target in (path, path.with_name(path.name + ".bak")):
         for p in leftover_temps(target):
-            age_s = time.time() - p.stat().st_mtime
+            try:
+                st = p.stat()
+            except OSError:   # removed meanwhile (the write finished)
+                continue
+            age_s = time.time() - st.st_mtime
             when = ("the next refresh or share of it removes it" if age_s >= LEFTOVER_AGE_S
                     else "it may belong to a refresh or share still running")
             out.append(Finding("leftover-temp", str(p),
                                f"an unfinished write of {target.name} left this temp file "
-                               f"({p.stat().st_size} bytes); {target.name} itself is "
+                               f"({st.st_size} bytes); {target.name} itself is "
                                f"intact; {when}"))
     return out
 
