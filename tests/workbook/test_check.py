@@ -172,3 +172,20 @@ def test_a_workbook_that_unpacks_too_large_is_refused_unread(clean, monkeypatch)
     with pytest.raises(Exception, match="unpacks to"):
         refresh_file(clean, source=FakeSource(MARKS), now_ms=NOW_MS)
     assert clean.read_bytes() == before and not clean.with_name("out.xlsx").exists()
+
+
+@pytest.mark.parametrize("name", ["numpy.py", "json.py", "ccxt", "xlwings.py"])
+def test_code_named_like_a_module_python_would_load_is_reported(clean, name):
+    if name == "ccxt":                 # a package folder standing in for the exchange library
+        (clean.parent / name).mkdir()
+        (clean.parent / name / "__init__.py").write_text("import os\n")
+    else:
+        (clean.parent / name).write_text("import os\n")
+    found = [f for f in ck.check_file(clean, now_ms=NOW_MS) if f.kind == "config-file"]
+    assert [f.where for f in found] == [str(clean.parent / name)]
+
+
+def test_scripts_of_the_users_own_are_not_reported(clean):
+    (clean.parent / "my_hedge_notes_2026.py").write_text("print('mine')\n")
+    (clean.parent / "data").mkdir()                    # a plain folder, not a package
+    assert kinds(clean) == []

@@ -76,7 +76,9 @@ def test_share_refuses_macro_output_and_same_file(tmp_path):
 def test_share_command(tmp_path, capsys):
     src = hazardous(tmp_path)
     assert main(["share", str(src), str(tmp_path / "out.xlsx")]) == 0
-    assert "2 formulas (add-in functions, external links) replaced" in capsys.readouterr().out
+    out = capsys.readouterr().out
+    assert "2 formulas (add-in functions, external links) replaced" in out
+    assert "not carried over" not in out
 
 
 def test_no_configured_secret_in_any_part_of_written_files(tmp_path, monkeypatch):

@@ -14,7 +14,8 @@ from perphedge.core.errors import PerphedgeError
 @click.argument("dst", metavar="OUT", type=click.Path(dir_okay=False, path_type=Path))
 def share(src: Path, dst: Path) -> None:
     """Write OUT: a copy of IN that is safe to send (values instead of add-in formulas,
-    no settings sheets, links or macros, market as-of time stamped)."""
+    no settings sheets, links or macros, market as-of time stamped; everything else,
+    pictures and charts included, carried over unchanged)."""
     from perphedge.workbook import check as ck
     from perphedge.workbook.share import share_file
 

@@ -95,12 +95,10 @@ def check_file(path: str | Path, *, max_age_hours: float | None = None,
                                    "a settings file beside the workbook can choose the Python "
                                    "interpreter and path the add-in runs; delete it unless you "
                                    "wrote it"))
-    for name in SHADOW_NAMES:
-        cand = path.parent / name
-        if cand.exists():
-            out.append(Finding("config-file", str(cand),
-                               "Python code beside the workbook could be imported in place of "
-                               "the add-in's own package"))
+    for cand, module in _shadowing_code(path.parent):
+        out.append(Finding("config-file", str(cand),
+                           f"Python code beside the workbook could be imported in place of "
+                           f"{module} if the workbook's folder is put on the Python path"))
     out += _leftovers(path)
     try:
         pkg = ooxml.Package.read(path)
@@ -167,6 +165,41 @@ def _cells(pkg: ooxml.Package, sheets, names: frozenset[str],
                                        f"the add-in (={formula})"))
             if c.type == "e" or (isinstance(c.value, str) and c.value.startswith("#HEDGE!")):
                 out.append(Finding("error-cell", f"{s.name}!{c.ref}", str(c.value)))
+    return out
+
+
+def _shadowing_code(folder: Path) -> list[tuple[Path, str]]:
+    """Modules (``X.py``, a package folder ``X/``) in ``folder`` named like one the add-in
+    or the libraries it loads could import: ours, xlwings', or any installed or standard
+    module (looked up without this folder on the path, and without importing anything)."""
+    import importlib.machinery
+    import sys
+
+    try:
+        entries = sorted(folder.iterdir())
+    except OSError:
+        return []
+    here = folder.resolve()
+    path = [p for p in sys.path if Path(p or ".").resolve() != here]
+    out = []
+    for e in entries:
+        if e.suffix == ".py" and e.is_file():
+            name = e.stem
+        elif e.is_dir() and (e / "__init__.py").is_file():
+            name = e.name
+        elif e.name in SHADOW_NAMES:
+            name = e.name.removesuffix(".py")
+        else:
+            continue
+        if not name.isidentifier():
+            continue
+        if name in ("perphedge", "xlwings"):
+            out.append((e, f"the add-in's own package {name}"))
+            continue
+        found = name in sys.builtin_module_names or \
+            importlib.machinery.PathFinder.find_spec(name, path) is not None
+        if found:
+            out.append((e, f"the module {name} that Python would otherwise load"))
     return out
 
 
