@@ -366,3 +366,18 @@ def test_a_market_sheet_not_laid_out_as_excel_writes_it_is_a_clear_error(tmp_pat
         rf.refresh_file(book, source=FakeSource(MARKS), now_ms=NOW_MS)
     assert book.read_bytes() == before
     assert not (tmp_path / "hedge.xlsx.bak").exists()
+
+
+def test_a_failed_fetch_never_repeats_a_configured_secret(tmp_path, monkeypatch):
+    from perphedge.core.errors import NetworkError
+
+    monkeypatch.setenv("PERPHEDGE_BINANCEUSDM_API_SECRET", "FAKESECRET-0f0f0f0f")
+
+    class Leaky:
+        def market_rows(self, requests):
+            raise NetworkError("GET /fapi?signature=x&secret=FAKESECRET-0f0f0f0f timed out",
+                               "binanceusdm")
+    book = build_market_book(tmp_path / "hedge.xlsx")
+    with pytest.raises(rf.RefreshError) as info:
+        rf.refresh_file(book, source=Leaky(), now_ms=NOW_MS)
+    assert "FAKESECRET" not in str(info.value) and "secret=***" in str(info.value)

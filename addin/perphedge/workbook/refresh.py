@@ -123,7 +123,7 @@ def refresh_table(table: MarketTable, source: MarketSource, *, now_ms: int | Non
     try:
         rows = source.market_rows(requests) if requests else []
     except PerphedgeError as e:
-        raise RefreshError(f"market data could not be fetched: {e}") from e
+        raise RefreshError(_redact(f"market data could not be fetched: {e}", secrets)) from e
     if len(rows) != len(requests):
         raise RefreshError(f"market data came back for {len(rows)} of {len(requests)} rows")
 
