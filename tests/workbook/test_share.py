@@ -3,6 +3,7 @@ as-of stamp, and passes check."""
 
 from __future__ import annotations
 
+import re
 import zipfile
 from datetime import datetime
 
@@ -383,3 +384,25 @@ def test_a_defined_name_calling_the_addin_is_reported_and_resolved(tmp_path):
     assert copy["Portfolio"]["E3"].value == '="HedgeHalf"'
     assert "HedgeHalf" not in copy.defined_names
     assert ck.check_file(out, now_ms=NOW_MS, max_age_hours=1e9) == []
+
+
+def test_a_table_column_calculated_by_the_addin_becomes_plain_values(tmp_path):
+    book = build_market_book(tmp_path / "in.xlsx", extra=False)
+
+    def craft(parts):
+        t = parts["xl/tables/table1.xml"].decode()
+        status = re.search(r'<tableColumn id="(\d+)" name="Status"\s*/>', t).group(0)
+        mark = re.search(r'<tableColumn id="(\d+)" name="Mark"\s*/>', t).group(0)
+        t = t.replace(status, status[:-2].rstrip() + "><calculatedColumnFormula>"
+                      "MARKET_STATUS(A5)</calculatedColumnFormula></tableColumn>")
+        t = t.replace(mark, mark[:-2].rstrip() + "><calculatedColumnFormula>"
+                      "Market[[#This Row],[Spot]]*1</calculatedColumnFormula></tableColumn>")
+        parts["xl/tables/table1.xml"] = t.encode()
+    rewrite_parts(book, craft)
+    out = tmp_path / "out.xlsx"
+    share_file(book, out)
+    table = zip_members(out)["xl/tables/table1.xml"].decode()
+    assert "MARKET_STATUS" not in table
+    assert "<calculatedColumnFormula>Market[[#This Row],[Spot]]*1</calculatedColumnFormula>" \
+        in table                                         # a native calculated column stays
+    assert openpyxl.load_workbook(out)["Market"].tables["Market"].ref == "A4:Q7"

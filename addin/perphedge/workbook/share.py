@@ -119,6 +119,11 @@ def _make_copy(pkg: ooxml.Package, now: datetime):
             add_notes(pkg, s.part, notes, NOTE_AUTHOR)
             replaced += len(notes)
 
+    for s in kept:
+        for r in pkg.relationships(s.part):
+            if r.type == ooxml.REL_TABLE and r.target in pkg.data:
+                _drop_calculated_columns(pkg, r.target, names, via)
+
     links = [r for r in wb_rels.values() if r.type == ooxml.REL_EXTERNAL_LINK and not r.external]
     vba = [r for r in wb_rels.values() if r.type == REL_VBA and not r.external]
     vba_parts = {n for n in pkg.data if re.search(r"vbaProject(Signature\w*)?\.bin$|vbaData\.xml$",
@@ -183,6 +188,20 @@ def _values_for_formulas(xml: str, names: frozenset[str],
         pos = m.end()
     pieces.append(xml[pos:])
     return "".join(pieces), notes
+
+
+def _drop_calculated_columns(pkg: ooxml.Package, part: str, names: frozenset[str],
+                             via: set[str]) -> None:
+    """A table column whose formula calls the add-in (or another workbook) stops being a
+    calculated column: its cells are values now, and new rows must not get #NAME?."""
+    xml = _text(pkg, part)
+    new = xml
+    for m in reversed(_elements(xml, "calculatedColumnFormula")):
+        text = html.unescape(re.sub(r"^<[^>]*>|</[^>]*>$", "", m.group(0)))
+        if calls_addin(text, names) or uses_names(text, via) or links_elsewhere(text):
+            new = new[:m.start()] + new[m.end():]
+    if new != xml:
+        pkg.replace(part, new.encode("utf-8"))
 
 
 def _translate(origin: str, formula: str, ref: str) -> str:
