@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 from perphedge.market.config import MarketConfig
 from perphedge.market.service import MarketService
@@ -38,15 +39,18 @@ class Sleeps:
         self.waits.append(seconds)
 
 
-def replay_service(replay: Replay, tmp_path: Path, clock: Clock | None = None, **settings) -> MarketService:
+def replay_service(replay: Replay, tmp_path: Path, clock: Clock | None = None, *,
+                   snapshot: Any = None, **settings) -> MarketService:
+    """``snapshot``: what answers offline or without network (default: the recorded one)."""
     clock = clock or Clock()
     config = MarketConfig(cache_dir=tmp_path, **settings)
-    return MarketService(config, clock=clock, sleep=lambda s: None, clients=replay.pool(config, clock))
+    return MarketService(config, clock=clock, sleep=lambda s: None, clients=replay.pool(config, clock),
+                         snapshot=snapshot)
 
 
 def server_service(fx: FakeExchange, tmp_path: Path, clock: Clock | None = None,
                    sleeps: Sleeps | None = None, exchanges=("binanceusdm", "binance", "bybit", "okx"),
-                   **settings) -> MarketService:
+                   snapshot: Any = None, **settings) -> MarketService:
     """A service whose every request of ``exchanges`` goes to the local server."""
     config = MarketConfig(cache_dir=tmp_path, api_base={ex: fx.base_url for ex in exchanges}, **settings)
-    return MarketService(config, clock=clock or Clock(), sleep=sleeps or Sleeps())
+    return MarketService(config, clock=clock or Clock(), sleep=sleeps or Sleeps(), snapshot=snapshot)

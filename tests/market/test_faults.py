@@ -6,13 +6,11 @@ and the bounded retries by exact counts. Waits are recorded, not slept.
 
 from __future__ import annotations
 
-import socket
-
 import pytest
 
 from perphedge.core.errors import (DataUnavailable, ExchangeError, GeoBlocked, NetworkError,
                                    RateLimited, UnknownSymbol)
-from perphedge.core.marketdata import DataStatus, Observed
+from perphedge.core.marketdata import DataStatus
 from perphedge.market import faults
 from perphedge.market.faults import Unreachable, translate
 
@@ -180,62 +178,6 @@ def test_markets_failing_marks_every_row_and_is_not_hammered(fx, tmp_path):
     assert fx.count("/fapi/v1/exchangeInfo") == 3
 
 
-# -- no network -------------------------------------------------------------------------------
-
-def _closed_port_base() -> str:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    return f"http://127.0.0.1:{port}"
-
-
-class _Closed:
-    base_url = _closed_port_base()
-
-
-def test_unreachable_without_snapshot_figure_raises_network_error(tmp_path):
-    svc = server_service(_Closed(), tmp_path)
-
-    class NoFigure:
-        def funding(self, symbol, exchange=None):
-            raise DataUnavailable("not in the recorded snapshot")
-
-    svc._snapshot_source = NoFigure()
-    with pytest.raises(Unreachable, match="unreachable"):
-        svc.funding("BTC")
-
-
-def test_unreachable_falls_back_to_the_snapshot_marked_stale(tmp_path):
-    svc = server_service(_Closed(), tmp_path)
-
-    class Recorded:  # stands in for SnapshotSource: only the delegation is checked
-        def funding(self, symbol, exchange=None):
-            return Observed("recorded figure", DataStatus("snapshot", 1_773_964_800_000))
-
-    svc._snapshot_source = Recorded()
-    got = svc.funding("BTC")
-    assert got.value == "recorded figure"
-    assert got.status.source == "snapshot" and got.status.as_of_ms == 1_773_964_800_000
-    # the stand-in gives no reason: the date comes from its as_of_ms, 2026-03-20 00:00 UTC
-    assert got.status.stale and got.status.reason.startswith("binanceusdm unreachable")
-    assert got.status.reason.endswith("; recorded snapshot of 2026-03-20 00:00 UTC")
-
-
-def test_unreachable_fallback_says_why_and_which_recording(tmp_path):
-    svc = server_service(_Closed(), tmp_path)  # the embedded snapshot answers
-    got = svc.funding("BTC")
-    assert got.status.source == "snapshot" and got.status.stale
-    why, recording = got.status.reason.split("; ", 1)
-    assert why.startswith("binanceusdm unreachable")
-    # the embedded snapshot's Binance funding was recorded 2026-03-20 (its README and file)
-    assert recording.startswith("recorded snapshot of 2026-03-20")
-    rows = svc.market_rows([("BTC", None), ("ETH", None)])
-    for row in rows:
-        assert row.status.source == "snapshot" and row.status.stale
-        assert row.status.reason.startswith("binanceusdm unreachable")
-        assert "; recorded snapshot of 2026-03-20" in row.status.reason
-
-
 # -- exchanges in parallel ----------------------------------------------------------------------
 
 def test_exchanges_are_fetched_concurrently(tmp_path):
@@ -323,25 +265,3 @@ def test_call_retries_only_retryable_errors():
     with pytest.raises(GeoBlocked):
         faults.call(fails_final, "binanceusdm", sleep=lambda s: None)
     assert len(attempts) == 1
-
-
-def test_network_gone_with_markets_on_disk_gives_snapshot_rows(tmp_path):
-    with FakeExchange(recorded.binance_routes()) as fx:
-        server_service(fx, tmp_path).contract_spec("BTC")  # markets now on disk
-        base = fx.base_url
-    # the server is gone; a new session finds the day's markets on disk, then no network
-
-    class Gone:
-        base_url = base
-
-    svc = server_service(Gone(), tmp_path)
-
-    class Recorded:  # stands in for SnapshotSource: only the delegation is checked
-        def market_rows(self, requests):
-            from perphedge.core.marketdata import MarketRow
-            return [MarketRow(s, "binanceusdm", *([None] * 13), DataStatus("snapshot", 7)) for s, _ in requests]
-
-    svc._snapshot_source = Recorded()
-    (row,) = svc.market_rows([("BTC", None)])
-    assert row.status.source == "snapshot" and row.status.as_of_ms == 7
-    assert row.status.stale and "unreachable" in row.status.reason

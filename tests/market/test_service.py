@@ -1,304 +1,27 @@
-"""MarketService over recorded exchange answers, replayed into the real ccxt parsing
-(Binance USDⓈ-M + spot, Bybit, OKX), plus its batching, TTL cache and stale values.
-
-Expected figures are read from the fixture files by the tests themselves (the CSV module,
-ccxt's recorded bodies and ``parsedResponse``, Binance's raw ``LOT_SIZE`` filter) or
-written by hand from them. Bodies whose figures were not recorded are built in the
-exchange's documented format inside the test and labelled synthetic; on those only
-parsing and selection are asserted.
-"""
+"""The MarketService facade: symbols, argument checks, status, caches and the process-wide
+instance, over recorded Binance answers replayed into the real ccxt parsing."""
 
 from __future__ import annotations
 
-import copy
-from contextlib import contextmanager
-from datetime import UTC, datetime
-
 import pytest
 
-from perphedge.core.errors import DataUnavailable, InvalidInput, UnknownSymbol
-from perphedge.core.marketdata import DataStatus, MarketRow, Observed
+from perphedge.core.errors import InvalidInput, UnknownSymbol
+from perphedge.core.marketdata import DataStatus
 from perphedge.market.service import MarketService, get_service, reset_service
 
-from . import recorded
-from .helpers import RECORDED_NOW_S, Clock, replay_service
-from .replay import Replay
-
-DAY_MS = 86_400_000
-
-
-def _binance() -> Replay:
-    return Replay(recorded.binance_routes())
-
-
-def _lot_size(symbol: str) -> dict[str, str]:
-    info = recorded.markets("binance")[symbol]["info"]
-    return next(f for f in info["filters"] if f["filterType"] == "LOT_SIZE")
-
-
-# -- Binance USDⓈ-M ---------------------------------------------------------------------------
-
-def test_binance_ticker_combines_last_price_and_premium_index(tmp_path):
-    svc = replay_service(_binance(), tmp_path)
-    got = svc.ticker("BTC")
-    bar = recorded.response_entry("binance", "fetchOHLCV", "swap ohlcv")["httpResponse"][-1]
-    mark_row = recorded.funding_csv("BTCUSDT")[-2]
-    assert got.value.symbol == "BTC/USDT:USDT"
-    assert got.value.last_price == 70459.40 == float(bar[4])
-    assert got.value.mark_price == float(mark_row["markPrice"])
-    assert got.value.index_price is None  # not recorded, so not invented
-    assert got.status == DataStatus("binanceusdm", 1712738639999)
-
-
-def test_binance_funding_rate_next_time_and_assumed_interval(tmp_path):
-    svc = replay_service(_binance(), tmp_path)
-    rate = svc.funding("btc").value
-    last = recorded.funding_csv("BTCUSDT")[-1]
-    assert rate.rate_per_interval == float(last["fundingRate"])
-    assert rate.next_funding_ms == int(last["fundingTime"])
-    # Binance's funding-info lists only adjusted symbols and none was recorded: no interval
-    # from the exchange and no history held yet, so 8 h, flagged
-    assert (rate.interval_hours, rate.interval_source) == (8.0, "assumed")
-
-
-def test_binance_interval_inferred_from_history_once_held(tmp_path):
-    svc = replay_service(_binance(), tmp_path)
-    svc.funding_history("BTC", days=3)
-    rate = svc.funding("BTC").value
-    assert (rate.interval_hours, rate.interval_source) == (8.0, "history")
-
-
-def test_interval_inferred_from_history_expires_after_a_day(tmp_path):
-    clock = Clock()
-    svc = replay_service(_binance(), tmp_path, clock)
-    svc.funding_history("BTC", days=3)
-    clock.advance(86_400 - 60)
-    assert svc.funding("BTC").value.interval_source == "history"
-    clock.advance(120)  # the history behind the inference is now over a day old
-    rate = svc.funding("BTC").value
-    assert (rate.interval_hours, rate.interval_source) == (8.0, "assumed")
-
-
-def test_history_interval_is_inferred_once_per_fetch_not_per_read(tmp_path, monkeypatch):
-    from perphedge.core import funding
-
-    inferred = []
-    real = funding.infer_interval_hours
-    monkeypatch.setattr(funding, "infer_interval_hours", lambda times: inferred.append(len(times)) or real(times))
-    replay = _binance()
-    clock = Clock()
-    svc = replay_service(replay, tmp_path, clock)
-    for _ in range(50):
-        assert len(svc.funding_history("BTC", days=3).value) == 9  # 3 days of 8-hourly settlements
-    assert inferred == [9] and replay.count("/fapi/v1/fundingRate") == 1
-    assert svc.funding("BTC").value.interval_hours == 8.0
-    clock.advance(301)  # past the 5 min funding TTL: fetched again, inferred again
-    svc.funding_history("BTC", days=3)
-    assert inferred == [9, 9] and replay.count("/fapi/v1/fundingRate") == 2
-
-
-def test_binance_interval_from_funding_info_when_listed(tmp_path):
-    # Binance's documented fundingInfo format; the 4 h is a synthetic input (no recorded
-    # adjusted symbol): only that the listed interval wins is checked.
-    routes = recorded.binance_routes()
-    routes["/fapi/v1/fundingInfo"] = lambda q: (200, [
-        {"symbol": "BTCUSDT", "adjustedFundingRateCap": "0.02500000",
-         "adjustedFundingRateFloor": "-0.02500000", "fundingIntervalHours": 4, "disclaimer": False}])
-    rate = replay_service(Replay(routes), tmp_path).funding("BTC").value
-    assert (rate.interval_hours, rate.interval_source) == (4.0, "exchange")
-
-
-def test_binance_spot_price_from_binance_spot(tmp_path):
-    replay = _binance()
-    got = replay_service(replay, tmp_path).spot_price("BTC")
-    assert got.value == 118390.44  # recorded BTCUSDT spot lastPrice, 2025-07-29
-    assert got.status.source == "binance"
-    assert ("binance", "/api/v3/ticker/price", {}) in replay.log  # all spot prices, one call
-
-
-def test_binance_contract_spec_from_recorded_exchange_info(tmp_path):
-    spec = replay_service(_binance(), tmp_path).contract_spec("ETHUSDT").value
-    lot = _lot_size("ETH/USDT:USDT")
-    assert spec.symbol == "ETH/USDT:USDT"
-    assert spec.contract_size == 1.0
-    assert spec.amount_step == float(lot["stepSize"])
-    assert spec.min_amount == float(lot["minQty"])
-    assert (spec.inverse, spec.settle) == (False, "USDT")
-    assert spec.taker_fee is not None and 0 < spec.taker_fee < 0.01
-
-
-def test_binance_leverage_tiers_need_an_api_key(tmp_path):
-    replay = _binance()
-    with pytest.raises(DataUnavailable, match="not available without API key"):
-        replay_service(replay, tmp_path).leverage_tiers("BTC")
-    assert not any("leverageBracket" in p for _, p, _ in replay.log)
-
-
-def test_binance_funding_history_paginates_the_recorded_window(tmp_path):
-    replay = _binance()
-    svc = replay_service(replay, tmp_path)
-    points = svc.funding_history("BTC", days=30).value
-    since = int(RECORDED_NOW_S * 1000) - 30 * DAY_MS
-    expected = [(int(r["fundingTime"]), float(r["fundingRate"])) for r in recorded.funding_csv("BTCUSDT")
-                if int(r["fundingTime"]) >= since]
-    assert [(p.time_ms, p.rate_per_interval) for p in points] == expected
-    assert len(expected) == 90  # 30 days of 8-hourly settlements
-    assert replay.count("/fapi/v1/fundingRate") == 1  # 90 rows fit one 1000-row page
-
-
-def test_binance_daily_closes_are_completed_days(tmp_path):
-    got = replay_service(_binance(), tmp_path).daily_closes("BTC", days=90).value
-    start = datetime(2025, 12, 20, tzinfo=UTC).timestamp() * 1000
-    rows = [r for r in recorded.daily_csv("BTCUSDT") if int(r["timestamp"]) >= start]
-    assert [(c.time_ms, c.close) for c in got] == [(int(r["timestamp"]), float(r["close"])) for r in rows]
-    assert len(got) == 90 and got[-1].time_ms == datetime(2026, 3, 19, tzinfo=UTC).timestamp() * 1000
-
-
-# -- Bybit ------------------------------------------------------------------------------------
-
-#: Bybit's documented /v5/market/risk-limit format. The figures are SYNTHETIC inputs (no
-#: recorded answer exists): the tests check parsing, ordering and the maintenance amount.
-BYBIT_RISK_LIMIT_SYNTHETIC = recorded.bybit_envelope("linear", [
-    {"id": 2, "symbol": "BTCUSDT", "riskLimitValue": "3000000", "maintenanceMargin": "0.0055",
-     "initialMargin": "0.0105", "isLowestRisk": 0, "maxLeverage": "95.23", "mmDeduction": "1000"},
-    {"id": 1, "symbol": "BTCUSDT", "riskLimitValue": "2000000", "maintenanceMargin": "0.005",
-     "initialMargin": "0.01", "isLowestRisk": 1, "maxLeverage": "100.00", "mmDeduction": ""},
-    {"id": 1, "symbol": "ETHUSDT", "riskLimitValue": "1000000", "maintenanceMargin": "0.005",
-     "initialMargin": "0.01", "isLowestRisk": 1, "maxLeverage": "100.00", "mmDeduction": ""},
-], nextPageCursor="")
-
-
-def _bybit() -> Replay:
-    return Replay(recorded.bybit_routes(BYBIT_RISK_LIMIT_SYNTHETIC))
-
-
-def test_bybit_ticker_and_funding_match_ccxts_recorded_parse(tmp_path):
-    replay = _bybit()
-    svc = replay_service(replay, tmp_path)
-    parsed = recorded.response_entry("bybit", "fetchFundingRates")["parsedResponse"]["BTC/USDT:USDT"]
-    tick = svc.ticker("BTCUSDT", "bybit").value
-    assert (tick.last_price, tick.mark_price, tick.index_price) == (68641.30, 68649.90, 68650.75)
-    rate = svc.funding("BTC", "bybit").value
-    assert rate.rate_per_interval == parsed["fundingRate"] == 0.0001
-    assert rate.next_funding_ms == parsed["fundingTimestamp"] == 1730736000000
-    assert rate.timestamp_ms == parsed["timestamp"]
-    assert (rate.interval_hours, rate.interval_source) == (8.0, "exchange")  # fundingInterval 480 min
-    assert parsed["interval"] == "8h"
-    # one tickers call served both the ticker and the funding rate
-    assert replay.count("/v5/market/tickers") == 1
-
-
-def test_bybit_contract_spec(tmp_path):
-    spec = replay_service(_bybit(), tmp_path).contract_spec("ETH", "bybit").value
-    lot = recorded.markets("bybit")["ETH/USDT:USDT"]["info"]["lotSizeFilter"]
-    assert (spec.amount_step, spec.min_amount) == (float(lot["qtyStep"]), float(lot["minOrderQty"]))
-    assert spec.contract_size == 1.0 and not spec.inverse
-
-
-def test_bybit_inverse_symbol_stays_inverse(tmp_path):
-    svc = replay_service(_bybit(), tmp_path)
-    assert svc.resolve("BTC/USD:BTC", "bybit") == "BTC/USD:BTC"
-    assert svc.resolve("BTCUSD", "bybit") == "BTC/USD:BTC"
-    spec = svc.contract_spec("BTC/USD:BTC", "bybit").value
-    assert spec.inverse and spec.settle == "BTC"
-
-
-def test_bybit_leverage_tiers_parsed_in_order_with_maintenance_amount(tmp_path):
-    tiers = replay_service(_bybit(), tmp_path).leverage_tiers("BTC", "bybit").value
-    assert [(t.tier, t.min_notional, t.max_notional, t.mmr, t.max_leverage) for t in tiers] == [
-        (1, 0.0, 2_000_000.0, 0.005, 100.0), (2, 2_000_000.0, 3_000_000.0, 0.0055, 95.23)]
-    assert tiers[0].maint_amount == 0.0
-    # given by the exchange (mmDeduction), and equal to the continuity rule by hand:
-    # 2,000,000 × (0.0055 − 0.005) = 1,000
-    assert tiers[1].maint_amount == 1000.0
-
-
-def test_bybit_funding_history_from_recorded_settlements(tmp_path):
-    replay = _bybit()
-    clock = Clock(datetime(2024, 3, 20, 9, 0, tzinfo=UTC).timestamp())
-    svc = replay_service(replay, tmp_path, clock)
-    points = svc.funding_history("LTC", days=7, exchange="bybit").value
-    execs = recorded.response_entry("bybit", "fetchFundingHistory")["httpResponse"]["result"]["list"]
-    expected = sorted((int(e["execTime"]), float(e["feeRate"])) for e in execs)
-    assert [(p.time_ms, p.rate_per_interval) for p in points] == expected
-    assert len(points) == 14
-
-
-def test_bybit_spot_price_absent_from_answer_is_unavailable(tmp_path):
-    # no Bybit spot ticker was recorded: the answer lists none, and none is made up
-    with pytest.raises(DataUnavailable, match="no spot price for BTC/USDT"):
-        replay_service(_bybit(), tmp_path).spot_price("BTC", "bybit")
-
-
-# -- OKX --------------------------------------------------------------------------------------
-
-#: OKX's documented /public/funding-rate format, with the example values quoted in ccxt's
-#: okx source (a format example, not a market recording): parsing only.
-OKX_FUNDING_EXAMPLE = {"code": "0", "msg": "", "data": [
-    {"fundingRate": "0.00027815", "fundingTime": "1634256000000", "instId": "BTC-USD-SWAP",
-     "instType": "SWAP", "nextFundingRate": "0.00017", "nextFundingTime": "1634284800000"}]}
-
-#: OKX's documented /public/position-tiers format; SYNTHETIC figures: parsing only.
-OKX_TIERS_SYNTHETIC = {"code": "0", "msg": "", "data": [
-    {"instFamily": "BTC-USDT", "instId": "", "tier": "1", "minSz": "0", "maxSz": "500",
-     "mmr": "0.004", "imr": "0.01", "maxLever": "100", "baseMaxLoan": "", "quoteMaxLoan": "",
-     "optMgnFactor": "0", "uly": "BTC-USDT"},
-    {"instFamily": "BTC-USDT", "instId": "", "tier": "2", "minSz": "500", "maxSz": "1000",
-     "mmr": "0.005", "imr": "0.0133", "maxLever": "75", "baseMaxLoan": "", "quoteMaxLoan": "",
-     "optMgnFactor": "0", "uly": "BTC-USDT"}]}
-
-
-def _okx() -> Replay:
-    return Replay(recorded.okx_routes({
-        "/api/v5/public/funding-rate": lambda q: (200, OKX_FUNDING_EXAMPLE),
-        "/api/v5/public/position-tiers": lambda q: (200, OKX_TIERS_SYNTHETIC),
-    }))
-
-
-def test_okx_contract_specs_linear_and_inverse(tmp_path):
-    svc = replay_service(_okx(), tmp_path)
-    linear = svc.contract_spec("BTC-USDT-SWAP", "okx").value
-    assert (linear.symbol, linear.contract_size, linear.amount_step, linear.min_amount) == \
-        ("BTC/USDT:USDT", 0.01, 0.01, 0.01)  # ctVal 0.01 BTC, lotSz/minSz 0.01 (fixtures README)
-    inverse = svc.contract_spec("BTC/USD:BTC", "okx").value
-    assert (inverse.contract_size, inverse.inverse, inverse.settle) == (100.0, True, "BTC")
-
-
-def test_okx_mark_price_and_spot(tmp_path):
-    svc = replay_service(_okx(), tmp_path)
-    tick = svc.ticker("LTC", "okx").value
-    assert tick.mark_price == 101.33 and tick.timestamp_ms == 1712390404547
-    assert tick.last_price is None  # no swap ticker recorded
-    assert svc.spot_price("BTC", "okx").value == 73384.8
-
-
-def test_okx_funding_rate_with_interval_from_exchange_times(tmp_path):
-    rate = replay_service(_okx(), tmp_path).funding("BTC/USD:BTC", "okx").value
-    assert rate.rate_per_interval == 0.00027815
-    assert rate.next_funding_ms == 1634256000000
-    # (1634284800000 − 1634256000000) ms = 8 h
-    assert (rate.interval_hours, rate.interval_source) == (8.0, "exchange")
-
-
-def test_okx_tiers_in_contracts_with_cumulative_maintenance_amount(tmp_path):
-    replay = _okx()
-    tiers = replay_service(replay, tmp_path).leverage_tiers("BTC", "okx").value
-    assert [t.notional_unit for t in tiers] == ["contracts", "contracts"]
-    assert (tiers[1].min_notional, tiers[1].max_notional, tiers[1].mmr) == (500.0, 1000.0, 0.005)
-    assert tiers[1].maint_amount == pytest.approx(500 * (0.005 - 0.004))  # by hand: 0.5
-    asked = [q for _, p, q in replay.log if p == "/api/v5/public/position-tiers"]
-    assert asked == [{"instType": "SWAP", "tdMode": "cross", "instFamily": "BTC-USDT"}]
+from .exchanges import binance
+from .helpers import replay_service
 
 
 # -- symbols ----------------------------------------------------------------------------------
 
 @pytest.mark.parametrize("typed", ["BTC", "btc", "BTCUSDT", "BTC-PERP", "BTC/USDT:USDT", "BTC/USDT", " btc "])
 def test_short_forms_resolve_to_the_linear_usdt_perp(tmp_path, typed):
-    assert replay_service(_binance(), tmp_path).resolve(typed) == "BTC/USDT:USDT"
+    assert replay_service(binance(), tmp_path).resolve(typed) == "BTC/USDT:USDT"
 
 
 def test_unknown_symbol_suggests_close_matches_and_costs_no_data_request(tmp_path):
-    replay = _binance()
+    replay = binance()
     svc = replay_service(replay, tmp_path)
     with pytest.raises(UnknownSymbol) as caught:
         svc.funding("BTCC")
@@ -310,11 +33,11 @@ def test_unknown_symbol_suggests_close_matches_and_costs_no_data_request(tmp_pat
 def test_inverse_on_binanceusdm_is_unknown(tmp_path):
     # USDⓈ-M lists linear markets only; inverse perps are binancecoinm's
     with pytest.raises(UnknownSymbol):
-        replay_service(_binance(), tmp_path).resolve("BTC/USD:BTC")
+        replay_service(binance(), tmp_path).resolve("BTC/USD:BTC")
 
 
 def test_bad_arguments_name_themselves(tmp_path):
-    svc = replay_service(_binance(), tmp_path)
+    svc = replay_service(binance(), tmp_path)
     with pytest.raises(InvalidInput, match="days"):
         svc.funding_history("BTC", days=0)
     with pytest.raises(InvalidInput, match="symbol"):
@@ -323,108 +46,17 @@ def test_bad_arguments_name_themselves(tmp_path):
         svc.ticker("BTC", "nosuchexchange")
 
 
-# -- batching, cache, stale -------------------------------------------------------------------
-
-def test_market_rows_one_request_per_endpoint_for_any_number_of_symbols(tmp_path):
-    replay = _binance()
-    svc = replay_service(replay, tmp_path)
-    rows = svc.market_rows([(s, None) for s in ("BTC", "ETH", "LTC", "ADA", "XRP", "DOGE", "TRX")])
-    assert [r.symbol for r in rows] == ["BTC/USDT:USDT", "ETH/USDT:USDT", "LTC/USDT:USDT", "ADA/USDT:USDT",
-                                        "XRP/USDT:USDT", "DOGE/USDT:USDT", "TRX/USDT:USDT"]
-    assert sorted(p for _, p, _ in replay.log) == sorted([
-        "/fapi/v1/exchangeInfo", "/api/v3/exchangeInfo", "/fapi/v1/premiumIndex",
-        "/fapi/v1/fundingInfo", "/api/v3/ticker/price"])
-    btc = rows[0]
-    assert btc.mark_price == float(recorded.funding_csv("BTCUSDT")[-2]["markPrice"])
-    assert btc.spot_price == 118390.44
-    assert btc.amount_step == float(_lot_size("BTC/USDT:USDT")["stepSize"])
-    assert btc.mmr is None and "not available without API key" in btc.status.reason
-    # LTC: listed, but the answers carry no price for it: figures absent, row says why
-    ltc = rows[2]
-    assert ltc.mark_price is None and ltc.spot_price is None and ltc.rate_per_interval is None
-    assert ltc.status.stale and "no mark price for LTC/USDT:USDT" in ltc.status.reason
-    assert ltc.contract_size == 1.0  # from the markets, which do list it
-
-
-def test_one_bad_symbol_never_costs_the_others(tmp_path):
-    svc = replay_service(_binance(), tmp_path)
-    rows = svc.market_rows([("BTC", None), ("NOPE", None), ("ETH", "binanceusdm")])
-    assert rows[0].mark_price is not None and rows[2].mark_price is not None
-    bad = rows[1]
-    assert isinstance(bad, MarketRow) and bad.symbol == "NOPE"
-    assert bad.status.stale and "unknown symbol NOPE" in bad.status.reason
-    assert all(getattr(bad, f) is None for f in ("spot_price", "mark_price", "rate_per_interval", "contract_size"))
-
-
-def test_a_figure_no_parser_foresaw_marks_only_its_own_row(tmp_path, monkeypatch):
-    from perphedge.market import parse
-
-    real = parse.contract_spec
-
-    def breaks_on_eth(market, exchange, precision_mode):  # fault injection: one odd market entry
-        if market["symbol"] == "ETH/USDT:USDT":
-            raise TypeError("unsupported operand type(s)")
-        return real(market, exchange, precision_mode)
-
-    monkeypatch.setattr(parse, "contract_spec", breaks_on_eth)
-    btc, eth = replay_service(_binance(), tmp_path).market_rows([("BTC", None), ("ETH", None)])
-    assert btc.contract_size == 1.0 and btc.mark_price is not None and btc.spot_price is not None
-    assert eth.contract_size is None and "malformed answer (TypeError" in eth.status.reason
-    assert eth.mark_price == float(recorded.funding_csv("ETHUSDT")[-2]["markPrice"])  # its other figures stay
-
-
-def test_thousand_reads_cost_one_request_per_endpoint_per_ttl(tmp_path):
-    replay = _binance()
-    clock = Clock()
-    svc = replay_service(replay, tmp_path, clock)
-    for i in range(1000):
-        sym = ("BTC", "ETH")[i % 2]
-        svc.ticker(sym)
-        svc.funding(sym)
-        svc.spot_price(sym)
-    counts = {p: replay.count(p) for p in {p for _, p, _ in replay.log}}
-    assert counts == {"/fapi/v1/exchangeInfo": 1, "/fapi/v2/ticker/price": 1, "/fapi/v1/premiumIndex": 1,
-                      "/fapi/v1/fundingInfo": 1, "/api/v3/exchangeInfo": 1, "/api/v3/ticker/price": 1}
-    clock.advance(16)  # past the 15 s price TTL, inside the 5 min funding TTL
-    svc.funding("BTC")
-    assert replay.count("/fapi/v1/premiumIndex") == 2  # Binance's premium index carries mark prices
-    assert replay.count("/fapi/v1/fundingInfo") == 1
-    assert replay.count("/fapi/v1/exchangeInfo") == 1  # markets: 24 h
-
-
-def test_failed_refresh_serves_last_good_value_marked_stale(tmp_path):
-    routes = recorded.binance_routes()
-    state = {"fail": False}
-    good = routes["/fapi/v1/premiumIndex"]
-
-    def flaky(q):
-        if state["fail"]:
-            return 200, []  # an answer listing nothing where it listed markets before
-        return good(q)
-
-    routes["/fapi/v1/premiumIndex"] = flaky
-    replay = Replay(routes)
-    clock = Clock()
-    svc = replay_service(replay, tmp_path, clock)
-    first = svc.funding("BTC")
-    state["fail"] = True
-    clock.advance(20)
-    second = svc.funding("BTC")
-    assert second.value == first.value
-    assert second.status.stale and second.status.as_of_ms == first.status.as_of_ms
-    assert "empty answer" in second.status.reason
-    assert second.status.text(int(clock() * 1000)).startswith("stale: ")
-
+# -- status, caches, the process-wide instance ------------------------------------------------
 
 def test_status_reports_fresh_then_unknown_symbol_raises(tmp_path):
-    svc = replay_service(_binance(), tmp_path)
+    svc = replay_service(binance(), tmp_path)
     assert svc.status("BTC") == DataStatus("binanceusdm", 1712738639999)
     with pytest.raises(UnknownSymbol):
         svc.status("NOPE")
 
 
 def test_clear_drops_caches(tmp_path):
-    replay = _binance()
+    replay = binance()
     svc = replay_service(replay, tmp_path)
     svc.funding("BTC")
     svc.clear()
@@ -433,29 +65,8 @@ def test_clear_drops_caches(tmp_path):
     assert replay.count("/fapi/v1/exchangeInfo") == 1  # markets came back from the disk cache
 
 
-def test_offline_delegates_to_the_snapshot(tmp_path):
-    calls = []
-
-    class FakeSnapshot:  # stands in for SnapshotSource: only delegation is checked here
-        def funding(self, symbol, exchange=None):
-            calls.append(("funding", symbol, exchange))
-            return Observed("recorded", DataStatus("snapshot", 1))
-
-        def market_rows(self, requests):
-            calls.append(("market_rows", list(requests)))
-            return []
-
-    replay = _binance()
-    svc = replay_service(replay, tmp_path, offline=True)
-    svc._snapshot_source = FakeSnapshot()
-    assert svc.funding("BTC").value == "recorded"
-    assert svc.market_rows([("BTC", None)]) == []
-    assert calls == [("funding", "BTC", None), ("market_rows", [("BTC", None)])]
-    assert replay.log == []  # offline: no exchange asked
-
-
 def test_get_service_is_process_wide_and_replaceable(tmp_path):
-    mine = replay_service(_binance(), tmp_path)
+    mine = replay_service(binance(), tmp_path)
     try:
         reset_service(mine)
         assert get_service() is mine
@@ -464,133 +75,3 @@ def test_get_service_is_process_wide_and_replaceable(tmp_path):
         assert isinstance(fresh, MarketService) and fresh is not mine and get_service() is fresh
     finally:
         reset_service()
-
-
-def test_okx_funding_history_pages_backwards_until_the_window_is_covered(tmp_path):
-    # OKX's documented /public/funding-rate-history paging (newest first, `after` = older
-    # than): 300 SYNTHETIC settlements 8 h apart ending at the clock; only paging is checked.
-    now_ms = int(RECORDED_NOW_S * 1000) - 3_600_000  # last settlement one hour ago
-    times = [now_ms - i * 8 * 3_600_000 for i in range(300)]
-
-    def history(q):
-        after = int(q.get("after", 2**62))
-        rows = [{"instId": "BTC-USDT-SWAP", "instType": "SWAP", "fundingRate": "0.0001",
-                 "realizedRate": "0.0001", "fundingTime": str(t), "method": "current_period"}
-                for t in times if t < after][: int(q.get("limit", 100))]
-        return 200, {"code": "0", "msg": "", "data": rows}
-
-    replay = Replay(recorded.okx_routes({"/api/v5/public/funding-rate-history": history}))
-    points = replay_service(replay, tmp_path).funding_history("BTC", days=60, exchange="okx").value
-    since = int(RECORDED_NOW_S * 1000) - 60 * DAY_MS
-    assert [p.time_ms for p in points] == sorted(t for t in times if t >= since)
-    assert len(points) == 180  # 60 days × 3 a day
-    assert replay.count("/api/v5/public/funding-rate-history") == 2  # 2 pages of 100 reach 66 days back
-
-
-@pytest.mark.network
-def test_live_exchanges_answer_a_market_table(tmp_path):
-    """Reaches the real exchanges (skipped unless run with -m network)."""
-    from perphedge.market.config import MarketConfig
-
-    svc = MarketService(MarketConfig(cache_dir=tmp_path))
-    rows = svc.market_rows([("BTC", "binanceusdm"), ("BTC", "bybit"), ("BTC", "okx")])
-    for row in rows:
-        assert row.symbol == "BTC/USDT:USDT"
-        if not row.status.stale:  # a geo-blocked exchange says so instead
-            assert row.mark_price and row.mark_price > 0 and row.rate_per_interval is not None
-
-
-def test_a_bad_exchange_cell_marks_only_its_row(tmp_path):
-    rows = replay_service(_binance(), tmp_path).market_rows([("BTC", None), ("BTC", 3.0), ("ETH", "nosuchexchange")])
-    assert rows[0].mark_price is not None
-    assert rows[1].status.stale and "exchange" in rows[1].status.reason and rows[1].mark_price is None
-    assert rows[2].status.stale and "must be a ccxt exchange id" in rows[2].status.reason
-
-
-# -- which batched answer gives a Market row its mark and index ------------------------------
-
-class _GenericClient:
-    """An exchange perphedge has no special handling for, answering in ccxt's unified format.
-
-    Its markets and funding answer are Bybit's recorded ones (ccxt's ``parsedResponse`` of
-    fetchFundingRates, 2024-11-04), served under another name so that the generic path
-    runs; only which calls are made and which figures land where is asserted."""
-
-    id = "genericx"
-    has = {"fetchFundingRates": True, "fetchTickers": True}
-    apiKey = ""
-    precisionMode = 4  # ccxt TICK_SIZE, as bybit
-
-    def __init__(self, funding_answer, tickers_answer):
-        self.markets = recorded.markets("bybit")
-        self.calls = []
-        self._funding, self._tickers = funding_answer, tickers_answer
-
-    def fetch_funding_rates(self, symbols=None, params=None):
-        self.calls.append(("fetch_funding_rates", dict(params or {})))
-        return self._funding
-
-    def fetch_tickers(self, symbols=None, params=None):
-        self.calls.append(("fetch_tickers", dict(params or {})))
-        return self._tickers if params.get("type") == "swap" else {}
-
-
-class _GenericPool:
-    def __init__(self, client):
-        self._client = client
-
-    def markets(self, exchange_id):
-        return self._client.markets
-
-    def client(self, exchange_id):
-        return self._client
-
-    @contextmanager
-    def use(self, exchange_id):
-        yield self._client
-
-    def clear(self):
-        pass
-
-
-def _generic_service(tmp_path, client):
-    from perphedge.market.config import MarketConfig
-
-    return MarketService(MarketConfig(cache_dir=tmp_path), clock=Clock(), sleep=lambda s: None,
-                         clients=_GenericPool(client))
-
-
-def _bybit_parsed_funding():
-    return copy.deepcopy(recorded.response_entry("bybit", "fetchFundingRates")["parsedResponse"])
-
-
-def test_market_row_takes_mark_and_index_from_a_funding_answer_that_has_them(tmp_path):
-    client = _GenericClient(_bybit_parsed_funding(), tickers_answer={})
-    row = _generic_service(tmp_path, client).market_rows([("BTC", "genericx")])[0]
-    # recorded: markPrice 68649.90, indexPrice 68650.75, fundingRate 0.0001, interval 8h
-    assert (row.mark_price, row.index_price, row.rate_per_interval, row.interval_hours) == \
-        (68649.9, 68650.75, 0.0001, 8.0)
-    assert [name for name, _ in client.calls if name == "fetch_funding_rates"] == ["fetch_funding_rates"]
-    assert ("fetch_tickers", {"type": "swap", "subType": "linear"}) not in client.calls
-
-
-def test_market_row_asks_tickers_only_when_the_funding_answer_lacks_prices(tmp_path):
-    funding = _bybit_parsed_funding()
-    btc = funding["BTC/USDT:USDT"]
-    # the same recorded figures split the way an exchange without prices in its funding
-    # answer sends them: rate in the funding answer, mark and index in the tickers answer
-    tickers = {"BTC/USDT:USDT": {"symbol": "BTC/USDT:USDT", "markPrice": btc.pop("markPrice"),
-                                 "indexPrice": btc.pop("indexPrice"), "timestamp": btc["timestamp"]}}
-    client = _GenericClient(funding, tickers)
-    row = _generic_service(tmp_path, client).market_rows([("BTC", "genericx")])[0]
-    assert (row.mark_price, row.index_price, row.rate_per_interval) == (68649.9, 68650.75, 0.0001)
-    assert client.calls.count(("fetch_tickers", {"type": "swap", "subType": "linear"})) == 1
-
-
-def test_okx_market_rows_ask_mark_prices_because_its_funding_answer_has_none(tmp_path):
-    replay = _okx()
-    row = replay_service(replay, tmp_path).market_rows([("LTC", "okx")])[0]
-    assert row.mark_price == 101.33  # the recorded LTC-USDT-SWAP markPx
-    assert replay.count("/api/v5/public/mark-price") == 1
-    assert replay.count("/api/v5/public/funding-rate") == 1
-    assert not [q for _, p, q in replay.log if p == "/api/v5/market/tickers" and q.get("instType") == "SWAP"]

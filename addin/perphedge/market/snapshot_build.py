@@ -22,7 +22,7 @@ from typing import Any
 
 from perphedge.core.errors import InvalidInput
 from perphedge.core.funding import infer_interval_hours
-from perphedge.market.snapshot import utc_text
+from perphedge.market.snapshot_data import utc_text
 
 FORMAT_VERSION = 1
 

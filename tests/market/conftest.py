@@ -1,0 +1,15 @@
+"""Fixtures of the market tests."""
+
+from __future__ import annotations
+
+import pytest
+
+from perphedge.market.snapshot import SnapshotSource
+
+from .snapshots import SOURCE
+
+
+@pytest.fixture(scope="session")
+def source() -> SnapshotSource:
+    """The shipped snapshot answering as a SnapshotSource."""
+    return SOURCE

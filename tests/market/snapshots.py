@@ -1,0 +1,48 @@
+"""Shared by the snapshot tests: the fixture files read independently of the code under
+test, and the shipped snapshot."""
+
+from __future__ import annotations
+
+import csv
+import json
+import re
+from pathlib import Path
+
+from perphedge.core.marketdata import DataStatus
+from perphedge.market.snapshot import EMBEDDED_PATH, SnapshotSource, load_snapshot
+
+FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
+BTSPACEC = FIXTURES / "history" / "BTspaceC__crypto-swing-backtest"
+MIT_FILES = re.compile(r"^(ccxt/|history/BTspaceC__crypto-swing-backtest/)")
+
+
+def shipped() -> dict:
+    return json.loads(EMBEDDED_PATH.read_text(encoding="utf-8"))
+
+
+def csv_rows(coin: str) -> list[dict[str, str]]:
+    with (BTSPACEC / f"{coin}USDT_funding.csv").open(newline="") as fh:
+        return list(csv.DictReader(fh))
+
+
+def fixture_json(rel: str):
+    return json.loads((FIXTURES / rel).read_text(encoding="utf-8"))
+
+
+def response(exchange: str, method: str, description: str) -> dict:
+    for e in fixture_json(f"ccxt/responses/{exchange}.json")["methods"][method]:
+        if e["description"] == description:
+            return e
+    raise AssertionError(f"{exchange} {method} {description} not in fixtures")
+
+
+#: The shipped snapshot, loaded once for every test that reads it.
+SOURCE = SnapshotSource(load_snapshot(EMBEDDED_PATH))
+
+
+def snapshot_status_is(status: DataStatus, as_of_ms: int, date_text: str) -> None:
+    """The status of a recorded figure: snapshot, its own time, stale, dated."""
+    assert status.source == "snapshot"
+    assert status.as_of_ms == as_of_ms
+    assert status.stale is True
+    assert status.reason.startswith(f"recorded snapshot of {date_text}")
