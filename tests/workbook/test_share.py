@@ -406,3 +406,21 @@ def test_a_table_column_calculated_by_the_addin_becomes_plain_values(tmp_path):
     assert "<calculatedColumnFormula>Market[[#This Row],[Spot]]*1</calculatedColumnFormula>" \
         in table                                         # a native calculated column stays
     assert openpyxl.load_workbook(out)["Market"].tables["Market"].ref == "A4:Q7"
+
+
+def test_a_workbook_with_a_chart_sheet_is_shared_with_it(tmp_path):
+    from openpyxl.chart import LineChart, Reference
+
+    book = build_market_book(tmp_path / "in.xlsx", extra=False)
+    wb = openpyxl.load_workbook(book)
+    chart = LineChart()
+    chart.add_data(Reference(wb["Market"], min_col=4, min_row=4, max_row=7), titles_from_data=True)
+    wb.create_chartsheet("Marks chart").add_chart(chart)
+    wb["Portfolio"]["E2"] = "=HEDGE_SIZE(B2,0.5)"
+    wb.save(book)
+    out = tmp_path / "out.xlsx"
+    assert share_file(book, out).formulas_replaced == 1
+    before, after = zip_members(book), zip_members(out)
+    sheets = [n for n in before if n.startswith("xl/chartsheets/") and n.endswith(".xml")]
+    assert sheets and all(after[n] == before[n] for n in sheets)
+    assert "Marks chart" in openpyxl.load_workbook(out).sheetnames

@@ -107,7 +107,9 @@ def _make_copy(pkg: ooxml.Package, now: datetime):
         name = html.unescape(attr(m.group(0), "name") or "")
         if rel is not None and (is_config_sheet(name) or rel.type in REL_MACROSHEETS):
             gone_sheets.append((i, name, rel.target))
-    kept = [s for s in pkg.sheets() if s.part not in {p for _, _, p in gone_sheets}]
+    worksheets = {r.target for r in wb_rels.values() if r.type == ooxml.REL_WORKSHEET}
+    kept = [s for s in pkg.sheets() if s.part in worksheets   # not chart or dialog sheets
+            and s.part not in {p for _, _, p in gone_sheets}]
 
     replaced = 0
     for s in kept:
