@@ -182,6 +182,48 @@ def test_two_hundred_cells_cost_one_request_per_exchange_and_endpoint(replay):
         "/v5/market/tickers", "/api/v5/market/tickers", "/api/v5/public/mark-price"}
 
 
+def test_mark_index_and_funding_cells_ask_no_ticker(replay):
+    # The 20 markets with only MARK_PRICE, INDEX_PRICE and FUNDING_RATE cells (120 cells).
+    results = []
+    for coin, ex in SHEET_MARKETS:
+        results += [udfs.MARK_PRICE(coin, ex), udfs.INDEX_PRICE(coin, ex), udfs.FUNDING_RATE(coin, ex),
+                    udfs.MARK_PRICE(f"{coin}USDT", ex), udfs.INDEX_PRICE(coin.lower(), ex.upper()),
+                    udfs.FUNDING_RATE(f"{coin}/USDT:USDT", ex)]
+    asked = _requests(replay)
+    assert max(asked.values()) == 1, asked
+    data = Counter({(ex, path): n for (ex, path, _), n in asked.items()
+                    if "exchangeInfo" not in path and "instruments" not in path})
+    # What each exchange documents as carrying mark, index and funding for every perp at once:
+    # Binance's premium index (plus its funding-info list, for the interval of FUNDING_RATE);
+    # Bybit's linear tickers; OKX's funding rates and, as they carry no price, its mark prices.
+    assert data == Counter({
+        ("binanceusdm", "/fapi/v1/premiumIndex"): 1, ("binanceusdm", "/fapi/v1/fundingInfo"): 1,
+        ("bybit", "/v5/market/tickers"): 1,
+        ("okx", "/api/v5/public/funding-rate"): 1, ("okx", "/api/v5/public/mark-price"): 1})
+    assert not [p for ex, p, _ in asked if ex == "binanceusdm" and "ticker" in p]
+    # the cells still show the recorded figures
+    bybit_btc = _bybit_btc()
+    binance_mark = float(recorded.funding_csv("BTCUSDT")[-2]["markPrice"])
+    i = SHEET_MARKETS.index(("BTC", "binanceusdm")) * 6
+    assert results[i] == results[i + 3] == binance_mark
+    assert results[i + 2] == results[i + 5] == float(recorded.funding_csv("BTCUSDT")[-1]["fundingRate"])
+    i = SHEET_MARKETS.index(("BTC", "bybit")) * 6
+    assert results[i:i + 5] == [float(bybit_btc["markPrice"]), float(bybit_btc["indexPrice"]),
+                                float(bybit_btc["fundingRate"]), float(bybit_btc["markPrice"]),
+                                float(bybit_btc["indexPrice"])]
+    assert all(isinstance(r, float) or r.startswith("#HEDGE! ") for r in results)
+
+    # Past the 15 s price TTL the premium index is asked once more; still no ticker.
+    replay.clock.advance(16)
+    for coin, ex in SHEET_MARKETS:
+        udfs.MARK_PRICE(coin, ex), udfs.INDEX_PRICE(coin, ex), udfs.FUNDING_RATE(coin, ex)
+    again = _requests(replay) - asked
+    assert {(ex, p) for ex, p, _ in again} == {
+        ("binanceusdm", "/fapi/v1/premiumIndex"), ("bybit", "/v5/market/tickers"),
+        ("okx", "/api/v5/public/mark-price")}
+    assert max(again.values()) == 1
+
+
 # -- stale and offline ----------------------------------------------------------------------
 
 

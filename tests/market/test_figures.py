@@ -40,6 +40,28 @@ def test_binance_ticker_combines_last_price_and_premium_index(tmp_path):
     assert got.status == DataStatus("binanceusdm", 1712738639999)
 
 
+def test_binance_mark_index_comes_from_the_premium_index_funding_reads(tmp_path):
+    replay = binance()
+    svc = replay_service(replay, tmp_path)
+    mark_row, next_row = recorded.funding_csv("BTCUSDT")[-2:]
+    for sym in ("BTC", "ETH") * 50:  # as many mark, index and funding cells as a sheet has
+        got = svc.mark_index(sym)
+        svc.funding(sym)
+    assert got.value.symbol == "ETH/USDT:USDT"
+    btc = svc.mark_index("BTC")
+    assert btc.value.mark_price == float(mark_row["markPrice"]) and btc.value.last_price is None
+    assert btc.value.index_price is None  # not recorded, so not invented
+    assert btc.status == DataStatus("binanceusdm", int(mark_row["fundingTime"]))
+    assert svc.funding("BTC").value.rate_per_interval == float(next_row["fundingRate"])
+    assert replay.count("/fapi/v1/premiumIndex") == 1
+    assert replay.count("/fapi/v2/ticker/price") == 0  # no last price asked for
+
+
+def test_mark_index_of_a_listed_market_the_answer_lacks_says_so(tmp_path):
+    with pytest.raises(DataUnavailable, match="binanceusdm sent no mark price for ADA/USDT:USDT"):
+        replay_service(binance(), tmp_path).mark_index("ADA")
+
+
 def test_binance_funding_rate_next_time_and_assumed_interval(tmp_path):
     svc = replay_service(binance(), tmp_path)
     rate = svc.funding("btc").value
@@ -162,6 +184,17 @@ def test_bybit_ticker_and_funding_match_ccxts_recorded_parse(tmp_path):
     assert replay.count("/v5/market/tickers") == 1
 
 
+def test_bybit_mark_index_from_the_tickers_funding_reads(tmp_path):
+    replay = bybit()
+    svc = replay_service(replay, tmp_path)
+    row = recorded.response_entry("bybit", "fetchFundingRates")["httpResponse"]["result"]["list"][0]
+    got = svc.mark_index("BTC", "bybit").value
+    svc.funding("BTC", "bybit")
+    assert (got.mark_price, got.index_price) == (float(row["markPrice"]), float(row["indexPrice"]))
+    assert got.last_price is None
+    assert replay.count("/v5/market/tickers") == 1
+
+
 def test_bybit_contract_spec(tmp_path):
     spec = replay_service(bybit(), tmp_path).contract_spec("ETH", "bybit").value
     lot = recorded.markets("bybit")["ETH/USDT:USDT"]["info"]["lotSizeFilter"]
@@ -221,6 +254,15 @@ def test_okx_mark_price_and_spot(tmp_path):
     assert tick.mark_price == 101.33 and tick.timestamp_ms == 1712390404547
     assert tick.last_price is None  # no swap ticker recorded
     assert svc.spot_price("BTC", "okx").value == 73384.8
+
+
+def test_okx_mark_index_completes_from_mark_prices_and_asks_no_ticker(tmp_path):
+    replay = okx()
+    got = replay_service(replay, tmp_path).mark_index("LTC", "okx").value
+    assert got.mark_price == 101.33 and got.index_price is None  # OKX has no batched index
+    assert replay.count("/api/v5/public/mark-price") == 1
+    assert replay.count("/api/v5/public/funding-rate") == 1  # asked first: it may carry prices
+    assert replay.count("/api/v5/market/tickers") == 0
 
 
 def test_okx_funding_rate_with_interval_from_exchange_times(tmp_path):

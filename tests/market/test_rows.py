@@ -166,6 +166,15 @@ def test_market_row_asks_tickers_only_when_the_funding_answer_lacks_prices(tmp_p
     assert client.calls.count(("fetch_tickers", {"type": "swap", "subType": "linear"})) == 1
 
 
+def test_market_row_with_an_index_but_no_mark_keeps_the_index_and_says_why(tmp_path):
+    funding = _bybit_parsed_funding()
+    del funding["BTC/USDT:USDT"]["markPrice"]  # recorded answer with its mark taken out
+    client = _GenericClient(funding, tickers_answer={})
+    row = _generic_service(tmp_path, client).market_rows([("BTC", "genericx")])[0]
+    assert (row.mark_price, row.index_price, row.rate_per_interval) == (None, 68650.75, 0.0001)
+    assert "genericx sent no mark price for BTC/USDT:USDT" in row.status.reason
+
+
 def test_okx_market_rows_ask_mark_prices_because_its_funding_answer_has_none(tmp_path):
     replay = okx()
     row = replay_service(replay, tmp_path).market_rows([("LTC", "okx")])[0]

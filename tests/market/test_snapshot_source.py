@@ -35,6 +35,19 @@ def test_ticker_is_the_mark_price_at_the_last_settlement(source):
     assert obs.status.text(obs.status.as_of_ms).startswith("stale: recorded snapshot of 2026-03-20")
 
 
+def test_mark_index_is_the_recorded_mark_price_without_a_last_price(source):
+    last = csv_rows("BTC")[-1]
+    obs = source.mark_index("BTC")
+    assert (obs.value.last_price, obs.value.mark_price, obs.value.index_price) == \
+        (None, float(last["markPrice"]), None)
+    snapshot_status_is(obs.status, int(last["fundingTime"]), "2026-03-20 00:00 UTC")
+    # Bybit's recorded answer (2024-11-04) carries both, as ccxt parsed it
+    parsed = response("bybit", "fetchFundingRate", "fetchFundingRate")["parsedResponse"]
+    bybit = source.mark_index("BTC", "bybit")
+    assert (bybit.value.mark_price, bybit.value.index_price) == (parsed["markPrice"], parsed["indexPrice"])
+    snapshot_status_is(bybit.status, 1730730080834, "2024-11-04 14:21 UTC")
+
+
 def test_funding_rate_is_the_last_settled_rate(source):
     last = csv_rows("ETH")[-1]
     obs = source.funding("ETHUSDT")

@@ -208,17 +208,19 @@ def SPOT_PRICE(symbol, exchange=None):
     return _present(svc.spot_price(sym, ex).value, "spot price", sym, ex or "the default exchange")
 
 
+# Mark and index come from the batched answer FUNDING_RATE reads anyway (where it carries
+# them): a sheet of mark, index and funding cells asks no perp ticker at all.
 @_excel
 def MARK_PRICE(symbol, exchange=None):
     svc, sym, ex = _market(symbol, exchange)
-    t = svc.ticker(sym, ex).value
+    t = svc.mark_index(sym, ex).value
     return _present(t.mark_price, "mark price", t.symbol, t.exchange)
 
 
 @_excel
 def INDEX_PRICE(symbol, exchange=None):
     svc, sym, ex = _market(symbol, exchange)
-    t = svc.ticker(sym, ex).value
+    t = svc.mark_index(sym, ex).value
     return _present(t.index_price, "index price", t.symbol, t.exchange)
 
 

@@ -90,6 +90,11 @@ class Figures:
         status = self.status(ex, [entry for _, entry in got.values()], tick.timestamp_ms, errors)
         return Observed(tick, status)
 
+    def mark_index(self, symbol: str, ex: str) -> Observed[Ticker]:
+        """Mark and index of a perp without asking for its last price (see ``mark_index_of``)."""
+        sym, _, kind = self.perp(symbol, ex)
+        return self.mark_index_of(sym, ex, kind)
+
     def mark_index_of(self, sym: str, ex: str, kind: str) -> Observed[Ticker]:
         """Mark and index (no last price): from the batched funding answer when it carries
         both (Binance premium index, Bybit tickers), else completed from the exchange's
@@ -101,7 +106,7 @@ class Figures:
             held = self.prices_from_funding(ex, sym, kind)
         except MarketError as e:
             held, _ = None, errors.append(e)
-        if held is not None and held[0][0] is not None:
+        if held is not None and held[0][:2] != (None, None):
             (mark, index, ts), entry = held
             entries.append(entry)
         marks_ep = endpoints.marks(ex, kind)
@@ -117,10 +122,10 @@ class Figures:
                     index = index or parse.price(item.get("indexPrice"))
                     ts = ts or parse.integer(item.get("timestamp"))
                     entries.append(entry)
-        if mark is None:
+        if mark is None and index is None:
             if errors and not entries:
                 raise errors[0]
-            raise DataUnavailable(f"{ex} sent no mark price for {sym}", ex)
+            raise DataUnavailable(f"{ex} sent no mark price for {sym}, nor an index price", ex)
         tick = Ticker(sym, ex, None, mark, index, ts)
         return Observed(tick, self.status(ex, entries, ts))
 

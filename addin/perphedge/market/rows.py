@@ -158,6 +158,8 @@ class MarketRows:
             return got.value
 
         mark = attempt(lambda: fig.mark_index_of(sym, ex, kind))
+        if mark is not None and mark.mark_price is None:
+            notes.append(f"{ex} sent no mark price for {sym}")
         rate = attempt(lambda: fig.funding(sym, ex))
         spot: float | None = None
         if isinstance(loaded.get(spot_ex), BaseException):

@@ -55,6 +55,13 @@ class MarketService:
     def ticker(self, symbol: str, exchange: str | None = None) -> Observed[Ticker]:
         return self._serve("ticker", self.figures.ticker, symbol, exchange)
 
+    def mark_index(self, symbol: str, exchange: str | None = None) -> Observed[Ticker]:
+        """Mark and index price (``last_price`` None) from the answer funding reads already
+        fetch wherever it carries them (Binance premium index, Bybit tickers), so MARK_PRICE
+        and INDEX_PRICE cost no ticker request beside FUNDING_RATE; elsewhere from the
+        exchange's batched mark-price or ticker answer."""
+        return self._serve("mark_index", self.figures.mark_index, symbol, exchange)
+
     def spot_price(self, symbol: str, exchange: str | None = None) -> Observed[float]:
         return self._serve("spot_price", self.figures.spot_price, symbol, exchange)
 

@@ -79,6 +79,20 @@ class SnapshotSource:
         return Observed(Ticker(m.symbol, m.exchange, val.get("last_price"), val.get("mark_price"),
                                val.get("index_price"), val.get("timestamp_ms")), self._status(f))
 
+    def mark_index(self, symbol: str, exchange: str | None = None) -> Observed[Ticker]:
+        """Mark and index (``last_price`` None) from the recorded ticker, else from the
+        recorded funding answer where that carries them, as the live service does."""
+        m = self._market(symbol, exchange)
+        for kind in ("ticker", "funding"):
+            f = m.figure(kind)
+            if f is not None and f.values.get("mark_price") is not None:
+                val = f.values
+                return Observed(Ticker(m.symbol, m.exchange, None, val["mark_price"],
+                                       val.get("index_price"), val.get("timestamp_ms")), self._status(f))
+        f = self._figure(m, "ticker", "a price")
+        return Observed(Ticker(m.symbol, m.exchange, None, None, f.values.get("index_price"),
+                               f.values.get("timestamp_ms")), self._status(f))
+
     def spot_price(self, symbol: str, exchange: str | None = None) -> Observed[float]:
         """The spot price recorded on the same exchange id (figures are never borrowed from
         another exchange or another date)."""
