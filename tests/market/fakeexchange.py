@@ -3,7 +3,9 @@ HTTP, so ccxt's whole HTTP stack runs in tests and benchmarks.
 
 Knobs: added latency per request, and faults queued per path prefix — ``timeout`` (hold
 the answer past the client's timeout), ``429`` (with ``Retry-After``), ``418``, ``500``,
-``malformed`` (200 with a body that is not JSON), ``451``, ``403``. Every request is logged
+``malformed`` (200 with a body that is not JSON), ``451``, ``403`` (a location refusal in
+JSON), ``403-geo`` (CloudFront's HTML page refusing the country), ``403-ban`` (Bybit's IP
+ban for too many requests, in the words of its v5 rate-limit rules). Every request is logged
 (path, query, status). The server is bounded: it stops itself after ``lifetime_s`` or
 ``max_requests``, whichever first, and its threads are daemons.
 """
@@ -20,6 +22,14 @@ from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
 Handler = Callable[[Mapping[str, str]], tuple[int, Any]]
+
+#: The 403 page CloudFront serves when a distribution blocks the caller's country (its
+#: wording, as exchanges behind CloudFront answer it; request id left out).
+CLOUDFRONT_COUNTRY_BLOCK = (
+    b'<!DOCTYPE HTML PUBLIC "-//W3C//DTD HTML 4.01 Transitional//EN">\n<HTML><HEAD>'
+    b"<TITLE>ERROR: The request could not be satisfied</TITLE></HEAD><BODY>\n<H1>403 ERROR</H1>\n"
+    b"<H2>The request could not be satisfied.</H2>\nThe Amazon CloudFront distribution is "
+    b"configured to block access from your country.\n</BODY></HTML>")
 
 
 @dataclass
@@ -155,8 +165,8 @@ class FakeExchange:
         time.sleep(self.latency_s + hold_s)
         try:
             req.send_response(status)
-            req.send_header("Content-Type", "text/html" if fault is not None and fault.kind == "malformed"
-                            else "application/json")
+            req.send_header("Content-Type", "text/html" if fault is not None and fault.kind in
+                            ("malformed", "403-geo", "403-ban") else "application/json")
             for k, v in headers.items():
                 req.send_header(k, v)
             req.send_header("Content-Length", str(len(body)))
@@ -181,4 +191,9 @@ class FakeExchange:
             return 200, b"<html><body>upstream proxy error</body>", {}, 0.0
         if kind in ("451", "403"):
             return int(kind), b'{"code":0,"msg":"Service unavailable from a restricted location."}', {}, 0.0
+        if kind == "403-geo":
+            return 403, CLOUDFRONT_COUNTRY_BLOCK, {}, 0.0
+        if kind == "403-ban":
+            headers = {"Retry-After": fault.retry_after} if fault.retry_after is not None else {}
+            return 403, b"403, access too frequent", headers, 0.0
         raise ValueError(f"unknown fault kind {kind}")

@@ -160,6 +160,75 @@ def test_403_on_the_spot_exchange_costs_only_the_spot_figure(fx, tmp_path):
     assert "binance refused this location (HTTP 403); try exchange bybit or okx" in row.status.reason
 
 
+# -- Bybit's 403: a location refusal, or an IP ban for too many requests --------------------
+
+BYBIT_TICKERS = "/v5/market/tickers"
+
+
+@pytest.fixture
+def bybit_fx():
+    with FakeExchange(recorded.bybit_routes(), lifetime_s=60) as server:
+        yield server
+
+
+def test_bybit_403_ip_ban_is_rate_limited_served_stale_and_not_asked_before_the_ban_ends(bybit_fx, tmp_path):
+    clock, sleeps = Clock(), Sleeps()
+    svc = server_service(bybit_fx, tmp_path, clock, sleeps, exchanges=("bybit",))
+    first = svc.funding("BTC", "bybit")
+    bybit_fx.reset_log()
+    clock.advance(20)  # past the 15 s TTL of the tickers answer
+    bybit_fx.fault(BYBIT_TICKERS, "403-ban", times=1)
+    got = svc.funding("BTC", "bybit")
+    assert got.value == first.value and got.status.stale
+    assert got.status.reason == ("bybit banned this IP for too many requests (HTTP 403: access too "
+                                 "frequent); not asked again for 10 min")
+    assert "refused this location" not in got.status.reason
+    assert bybit_fx.count(BYBIT_TICKERS) == 1 and sleeps.waits == []  # not retried
+    for step in (20, 280, 290):  # 20 s, 5 min, 9 min 50 s into the documented 10 min ban
+        clock.advance(step)
+        assert svc.mark_index("BTC", "bybit").status.stale
+    assert bybit_fx.count(BYBIT_TICKERS) == 1
+    clock.advance(11)  # 10 min 1 s after the 403: the ban has lifted
+    assert not svc.funding("BTC", "bybit").status.stale
+    assert bybit_fx.count(BYBIT_TICKERS) == 2
+
+
+def test_bybit_403_ban_with_retry_after_waits_that_long(bybit_fx, tmp_path):
+    clock = Clock()
+    svc = server_service(bybit_fx, tmp_path, clock, exchanges=("bybit",))
+    svc.funding("BTC", "bybit")
+    clock.advance(20)
+    bybit_fx.fault(BYBIT_TICKERS, "403-ban", times=1, retry_after="1800")
+    assert "not asked again for 30 min" in svc.funding("BTC", "bybit").status.reason
+    clock.advance(1700)
+    svc.funding("BTC", "bybit")
+    assert bybit_fx.count(BYBIT_TICKERS) == 2  # the first read and the banned one only
+
+
+def test_bybit_403_ban_without_a_value_held_raises_rate_limited(bybit_fx, tmp_path):
+    svc = server_service(bybit_fx, tmp_path, exchanges=("bybit",))
+    bybit_fx.fault("/v5/market/instruments-info", "403-ban", times=5)
+    with pytest.raises(RateLimited, match="banned this IP"):
+        svc.funding("BTC", "bybit")
+    assert bybit_fx.count() == 1
+
+
+def test_bybit_403_from_cloudfront_is_still_a_location_refusal(bybit_fx, tmp_path):
+    svc = server_service(bybit_fx, tmp_path, exchanges=("bybit",))
+    bybit_fx.fault("/v5/market/instruments-info", "403-geo", times=1)
+    with pytest.raises(GeoBlocked) as caught:
+        svc.funding("BTC", "bybit")
+    assert "bybit refused this location (HTTP 403); try exchange okx or binanceusdm" in str(caught.value)
+    assert bybit_fx.count() == 1
+
+
+def test_bybit_451_stays_a_location_refusal(bybit_fx, tmp_path):
+    svc = server_service(bybit_fx, tmp_path, exchanges=("bybit",))
+    bybit_fx.fault("/v5/market/instruments-info", "451", times=1)
+    with pytest.raises(GeoBlocked, match="HTTP 451"):
+        svc.funding("BTC", "bybit")
+
+
 def test_unknown_symbol_names_close_matches(fx, tmp_path):
     svc = server_service(fx, tmp_path)
     with pytest.raises(UnknownSymbol, match="did you mean ETH/USDT:USDT"):
@@ -196,23 +265,24 @@ def test_exchanges_are_fetched_concurrently(tmp_path):
 # -- translation --------------------------------------------------------------------------------
 
 class _Response:
-    def __init__(self, status, headers=None):
+    def __init__(self, status, headers=None, text=""):
         self.status_code = status
         self.headers = headers or {}
+        self.text = text
 
 
 class _HTTPError(Exception):
-    def __init__(self, status, headers=None):
+    def __init__(self, status, headers=None, text=""):
         super().__init__(f"HTTP {status}")
-        self.response = _Response(status, headers)
+        self.response = _Response(status, headers, text)
 
 
-def _ccxt_error(name, status=None, headers=None):
+def _ccxt_error(name, status=None, headers=None, text=""):
     import ccxt
 
     try:
         try:
-            raise _HTTPError(status, headers)
+            raise _HTTPError(status, headers, text)
         except _HTTPError as http:
             raise getattr(ccxt, name)("binanceusdm GET https://fapi.binance.com/...") from (http if status else None)
     except Exception as e:
@@ -236,6 +306,24 @@ def test_ccxt_errors_map_to_package_errors(name, status, expected):
     got = translate(_ccxt_error(name, status), "binanceusdm")
     assert type(got) is expected
     assert got.exchange == "binanceusdm"
+
+
+@pytest.mark.parametrize("body", [
+    "403, access too frequent",                                          # the v5 rules' words
+    '{"retCode":10018,"retMsg":"Too many requests from this IP"}',       # IP limit retCode
+    '{"retCode": 10006, "retMsg": "Too many visits!"}',                  # per-UID limit retCode
+])
+def test_bybit_403_saying_too_many_requests_is_a_rate_limit_ban(body):
+    got = translate(_ccxt_error("RateLimitExceeded", 403, text=body), "bybit")
+    assert type(got) is RateLimited and got.retry_after_s == 600.0
+
+
+def test_a_403_ban_is_read_per_exchange_and_other_403s_stay_location_refusals():
+    # the same words from an exchange whose 403 means something else are not taken as Bybit's
+    assert type(translate(_ccxt_error("ExchangeNotAvailable", 403, text="403, access too frequent"),
+                          "okx")) is GeoBlocked
+    page = "The Amazon CloudFront distribution is configured to block access from your country."
+    assert type(translate(_ccxt_error("RateLimitExceeded", 403, text=page), "bybit")) is GeoBlocked
 
 
 def test_retry_after_read_from_the_chained_http_error():

@@ -2,9 +2,15 @@
 
 Retryable: network failures, timeouts, HTTP 429/418 (rate limits) and 5xx. Final: 451/403
 (the exchange refuses this location: the message names another exchange to try), other
-exchange errors, malformed answers. The HTTP status and ``Retry-After`` are read from the
-``requests`` error that ccxt chains onto its own exception, so no shared per-instance
+exchange errors, malformed answers. The HTTP status, body and ``Retry-After`` are read from
+the ``requests`` error that ccxt chains onto its own exception, so no shared per-instance
 state ("last response headers") is trusted across threads.
+
+A 403 is not always a location refusal: Bybit answers 403 to an IP it has banned for too
+many requests ("403, access too frequent": its v5 rate-limit rules say to stop and wait at
+least 10 minutes, after which the ban lifts by itself). Where the answer says so, that 403
+is a :class:`RateLimited` with the ban as its Retry-After, so the endpoint is not asked
+again before the ban ends and the last good value is served stale meanwhile.
 """
 
 from __future__ import annotations
@@ -31,6 +37,14 @@ ALTERNATIVES: dict[str, tuple[str, ...]] = {
 #: Waits between attempts when the exchange does not say (seconds, before the cap).
 BACKOFF_S = (0.5, 1.0, 2.0, 4.0, 8.0)
 
+#: How a 403 that is an IP rate-limit ban reads, per exchange: text in the answer (any case)
+#: and the ban's length when the answer gives no Retry-After. Bybit v5 rate-limit rules: the
+#: error "403, access too frequent", wait at least 10 minutes; its JSON answers name the IP
+#: limit retCode 10018 and the per-UID limit retCode 10006 ("Too many visits!").
+IP_BAN_403: dict[str, tuple[tuple[str, ...], float]] = {
+    "bybit": (("access too frequent", "too many visits", '"retcode":10018', '"retcode":10006'), 600.0),
+}
+
 
 class Unreachable(NetworkError):
     """No HTTP answer at all (connection refused, DNS, reset): the network, not the
@@ -45,8 +59,12 @@ def translate(error: BaseException, exchange: str) -> PerphedgeError:
     """The package error for any exception raised while talking to ``exchange``."""
     if isinstance(error, PerphedgeError):
         return error
-    status, retry_after = _http_status(error)
+    status, retry_after, body = _http_answer(error)
     detail = _short(error)
+    if status == 403 and _is_ip_ban(exchange, body or str(error)):
+        ban_s = retry_after if retry_after is not None else IP_BAN_403[exchange][1]
+        return RateLimited(f"{exchange} banned this IP for too many requests (HTTP 403: access too "
+                           f"frequent); not asked again for {ban_s / 60:g} min", exchange, ban_s)
     if status in (451, 403):
         alts = alternatives_for(exchange)
         return GeoBlocked(f"{exchange} refused this location (HTTP {status}); "
@@ -115,8 +133,9 @@ def call(fn: Callable[[], T], exchange: str, *, retries: int = 2, wait_cap_s: fl
             attempt += 1
 
 
-def _http_status(error: BaseException) -> tuple[int | None, float | None]:
-    """HTTP status and Retry-After (seconds) from the chained ``requests`` error, if any."""
+def _http_answer(error: BaseException) -> tuple[int | None, float | None, str | None]:
+    """HTTP status, Retry-After (seconds) and body text from the chained ``requests``
+    error, if any."""
     seen: set[int] = set()
     e: BaseException | None = error
     while e is not None and id(e) not in seen:
@@ -124,9 +143,17 @@ def _http_status(error: BaseException) -> tuple[int | None, float | None]:
         response = getattr(e, "response", None)
         code = getattr(response, "status_code", None)
         if isinstance(code, int):
-            return code, _retry_after(getattr(response, "headers", None) or {})
+            text = getattr(response, "text", None)
+            return (code, _retry_after(getattr(response, "headers", None) or {}),
+                    text if isinstance(text, str) else None)
         e = e.__cause__ or e.__context__
-    return None, None
+    return None, None, None
+
+
+def _is_ip_ban(exchange: str, text: str) -> bool:
+    markers = IP_BAN_403.get(exchange, ((), 0.0))[0]
+    flat = "".join(text.lower().split())  # JSON with or without spaces after the colons
+    return any("".join(m.split()) in flat for m in markers)
 
 
 def _retry_after(headers: Any) -> float | None:
