@@ -231,6 +231,52 @@ def test_bybit_funding_history_from_recorded_settlements(tmp_path):
     assert len(points) == 14
 
 
+def _hourly_bybit_history() -> Replay:
+    """Bybit's documented /v5/market/funding/history paging (newest first within
+    startTime..endTime, at most ``limit`` rows) over SYNTHETIC settlements every hour for
+    ZRX/USDT:USDT, the recorded market whose fundingInterval is 60 minutes: only paging is
+    checked."""
+    def history(q):
+        start, end, limit = int(q["startTime"]), int(q["endTime"]), int(q["limit"])
+        first = -(-start // 3_600_000) * 3_600_000
+        rows = [{"symbol": "ZRXUSDT", "fundingRate": "0.0001", "fundingRateTimestamp": str(t)}
+                for t in range(first, end + 1, 3_600_000)]
+        return 200, recorded.bybit_envelope(q.get("category", "linear"), rows[::-1][:limit])
+
+    routes = recorded.bybit_routes()
+    routes["/v5/market/funding/history"] = history
+    return Replay(routes)
+
+
+def test_bybit_hourly_funding_history_covers_all_1000_days_asked(tmp_path):
+    replay = _hourly_bybit_history()
+    assert recorded.markets("bybit")["ZRX/USDT:USDT"]["info"]["fundingInterval"] == "60"
+    svc = replay_service(replay, tmp_path)
+    # ccxt paces Bybit history at about 0.1 s a page; the pacing is not what this test checks
+    svc.clients.client("bybit").enableRateLimit = False
+    got = svc.funding_history("ZRX", days=1000, exchange="bybit")
+    now_ms = int(RECORDED_NOW_S * 1000)  # on the hour
+    # every hour from 1000 days back to now, both ends included: 1000 × 24 + 1
+    assert [p.time_ms for p in got.value] == list(range(now_ms - 1000 * DAY_MS, now_ms + 1, 3_600_000))
+    assert not got.status.stale
+    # 200 settlements a page: 24,000 hours take 120 pages, and a window from a whole hour one more
+    assert replay.count("/v5/market/funding/history") == 121
+
+
+def test_bybit_history_cut_by_the_page_bound_says_so_in_its_status(tmp_path, monkeypatch):
+    from perphedge.market import history
+
+    monkeypatch.setattr(history, "MAX_PAGES", 10)
+    svc = replay_service(_hourly_bybit_history(), tmp_path)
+    svc.clients.client("bybit").enableRateLimit = False
+    got = svc.funding_history("ZRX", days=1000, exchange="bybit")
+    assert len(got.value) == 10 * 200  # what the 10 pages held is served...
+    assert got.status.stale  # ...and the status says it is not the whole window
+    # 1000 days before 2026-03-20 01:00 UTC is 2023-06-24 01:00; 2000 hours later, 2023-09-15
+    assert got.status.reason == ("bybit funding history of ZRX/USDT:USDT truncated at 10 pages: "
+                                 "holds 2023-06-24 to 2023-09-15 only, not all 1000 days asked")
+
+
 def test_bybit_spot_price_absent_from_answer_is_unavailable(tmp_path):
     # no Bybit spot ticker was recorded: the answer lists none, and none is made up
     with pytest.raises(DataUnavailable, match="no spot price for BTC/USDT"):

@@ -214,20 +214,24 @@ class Figures:
         now = self.now_ms()
         since = now - days * MS_PER_DAY
 
-        def fetch() -> tuple[tuple[FundingPoint, ...], float | None]:
+        def fetch() -> tuple[tuple[FundingPoint, ...], float | None, str | None]:
             with self.clients.use(ex) as client:
-                rows = self.call(ex, lambda: history.funding_pages(client, ex, sym, since, now))
-            points = parse.funding_points(rows, since, now)
+                paged = self.call(ex, lambda: history.funding_pages(client, ex, sym, since, now))
+            points = parse.funding_points(paged.rows, since, now)
+            cut = _truncation_note(ex, sym, days, paged, points) if paged.truncated else None
             # derived once per fetch and kept beside the points: a warm read infers nothing
-            return points, _inferred_interval(points)
+            return points, _inferred_interval(points), cut
 
         entry = self.cache.get((ex, "fundingHistory", sym, days), self.config.ttl_funding_s, fetch)
         if not entry.has_value:
             raise as_error(entry.error, ex)
-        points, hours = entry.value
+        points, hours, cut = entry.value
         if hours is not None:
             self._history_interval[(ex, sym)] = (hours, entry.as_of_ms)
-        return Observed(points, self.status(ex, [entry]))
+        status = self.status(ex, [entry])
+        if cut is not None:  # a partial history is served, and its status says which part
+            status = DataStatus(ex, status.as_of_ms, True, "; ".join(filter(None, (status.reason, cut))))
+        return Observed(points, status)
 
     def daily_closes(self, symbol: str, days: int, ex: str) -> Observed[tuple[DailyClose, ...]]:
         sym, _, _ = self.perp(symbol, ex)
@@ -301,6 +305,20 @@ def as_error(error: BaseException | None, ex: str) -> MarketError:
     if isinstance(error, InvalidInput):
         raise error
     return faults.translate(error, ex) if error is not None else DataUnavailable(f"{ex}: no data", ex)
+
+
+def _truncation_note(ex: str, sym: str, days: int, paged: history.FundingPages,
+                     points: Sequence[FundingPoint]) -> str:
+    span = (f"holds {_day(points[0].time_ms)} to {_day(points[-1].time_ms)} only"
+            if points else "holds no settlement")
+    return (f"{ex} funding history of {sym} truncated at {paged.pages} pages: {span}, "
+            f"not all {days} days asked")
+
+
+def _day(ms: int) -> str:
+    from datetime import UTC, datetime
+
+    return datetime.fromtimestamp(ms / 1000, UTC).strftime("%Y-%m-%d")
 
 
 def _inferred_interval(points: Sequence[FundingPoint]) -> float | None:
