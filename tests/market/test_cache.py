@@ -4,6 +4,7 @@ MarketsDiskCache: atomic files with an expiry."""
 from __future__ import annotations
 
 import threading
+import time
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -99,3 +100,26 @@ def test_disk_cache_write_failure_is_harmless(tmp_path):
     blocker = tmp_path / "file"
     blocker.write_text("not a directory")
     MarketsDiskCache(blocker, 60, Clock(), "v").save("okx", None, {"a": {}})  # no exception
+
+
+def test_disk_cache_save_is_whole_or_nothing_and_clears_old_leftovers(tmp_path, monkeypatch):
+    import os
+
+    from perphedge import atomicfile
+
+    disk = MarketsDiskCache(tmp_path, 3600, Clock(1000), version="v")
+    path = disk.path("okx", None)
+    path.parent.mkdir(parents=True)
+    # a temp file a killed process left an hour ago, and one a save may be writing right now
+    old = path.with_name(atomicfile.temp_name(path))
+    old.write_text("{half")
+    os.utime(old, (time.time() - 3600, time.time() - 3600))
+    young = path.with_name(atomicfile.temp_name(path))
+    young.write_text("{half")
+    disk.save("okx", None, {"BTC/USDT": {"id": "BTC-USDT"}})
+    assert sorted(p.name for p in path.parent.iterdir()) == sorted([path.name, young.name])
+    # the rename fails: the saved file stays as it was, and no temp file is left behind
+    monkeypatch.setattr(os, "replace", lambda *a: (_ for _ in ()).throw(OSError(28, "No space left")))
+    disk.save("okx", None, {"ETH/USDT": {"id": "ETH-USDT"}})  # no exception
+    assert disk.load("okx", None) == {"BTC/USDT": {"id": "BTC-USDT"}}
+    assert sorted(p.name for p in path.parent.iterdir()) == sorted([path.name, young.name])

@@ -106,3 +106,26 @@ def test_write_snapshot_leaves_the_file_unchanged_on_a_bad_document(tmp_path):
         write_snapshot({"format": 2, "markets": []}, target)
     assert target.read_text() == "previous"
     assert [p.name for p in tmp_path.iterdir()] == ["snap.json"]
+
+
+def test_write_snapshot_replaces_the_file_whole_readable_by_all(tmp_path, monkeypatch):
+    import os
+    import stat
+
+    from perphedge import atomicfile
+
+    target = tmp_path / "snap.json"
+    old = target.with_name(atomicfile.temp_name(target))  # left by a write killed an hour ago
+    old.write_text("{half")
+    os.utime(old, (old.stat().st_mtime - 3600,) * 2)
+    doc = record_snapshot(FakeService(), "bybit", ["btc"], 2, clock=lambda: 1_800_000_000.0)
+    write_snapshot(doc, target)
+    assert [p.name for p in tmp_path.iterdir()] == ["snap.json"]
+    assert stat.S_IMODE(target.stat().st_mode) == 0o644
+    assert b"\r\n" not in target.read_bytes()
+    before = target.read_bytes()
+    monkeypatch.setattr(os, "replace", lambda *a: (_ for _ in ()).throw(OSError(28, "No space left")))
+    with pytest.raises(OSError, match="snap.json"):  # the error names the file
+        write_snapshot(record_snapshot(FakeService(), "bybit", ["btc"], 1, clock=lambda: 1.9e9), target)
+    assert target.read_bytes() == before
+    assert [p.name for p in tmp_path.iterdir()] == ["snap.json"]

@@ -10,14 +10,14 @@ a dead endpoint cost one (bounded, retried) attempt, not a thousand.
 from __future__ import annotations
 
 import json
-import os
-import tempfile
 import threading
 import time
 from collections.abc import Callable, Hashable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Generic, TypeVar
+
+from perphedge.atomicfile import remove_leftovers, write_text_atomic
 
 T = TypeVar("T")
 
@@ -104,8 +104,8 @@ class TTLCache:
 class MarketsDiskCache:
     """Loaded ccxt markets per exchange (and API base), kept for ``ttl_s`` on disk.
 
-    Written atomically (temporary file, then rename) so a crash or a second process
-    never leaves a half-written file; an unreadable file is simply ignored.
+    Written with :mod:`perphedge.atomicfile` (whole file or nothing), so a crash or a second
+    process never leaves a half-written file; an unreadable file is simply ignored.
     """
 
     def __init__(self, directory: Path, ttl_s: float, clock: Callable[[], float] = time.time,
@@ -142,18 +142,10 @@ class MarketsDiskCache:
         payload = {"exchange": exchange_id, "ccxt_version": self._version,
                    "saved_at_ms": int(self._clock() * 1000), "markets": markets}
         try:
+            text = json.dumps(payload, default=_json_default)
             path.parent.mkdir(parents=True, exist_ok=True)
-            fd, tmp = tempfile.mkstemp(prefix=path.name, suffix=".tmp", dir=path.parent)
-            try:
-                with os.fdopen(fd, "w", encoding="utf-8") as f:
-                    json.dump(payload, f, default=_json_default)
-                os.replace(tmp, path)
-            except BaseException:
-                try:
-                    os.unlink(tmp)
-                except OSError:
-                    pass
-                raise
+            remove_leftovers(path)  # temp files of a save a killed process left behind
+            write_text_atomic(path, text)
         except (OSError, TypeError, ValueError):
             # A read-only or full disk costs a reload next process, nothing more.
             pass

@@ -9,13 +9,12 @@ document that could not be read back and replaces the target file whole.
 from __future__ import annotations
 
 import json
-import os
-import tempfile
 import time
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
+from perphedge.atomicfile import remove_leftovers, write_text_atomic
 from perphedge.core import validate as v
 from perphedge.core.errors import InvalidInput, MarketError, UnknownSymbol
 from perphedge.core.marketdata import DataStatus
@@ -167,13 +166,7 @@ def write_snapshot(document: Mapping[str, Any], path: str | Path) -> Path:
     snapshot_from_document(json.loads(text))  # refuse to write what could not be read back
     target = Path(path)
     target.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as fh:
-            fh.write(text)
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, target)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+    remove_leftovers(target)  # temp files of a write a killed process left behind
+    # a shipped data file: readable by all, Unix line ends on every OS
+    write_text_atomic(target, text, newline="\n", file_mode=0o644)
     return target
