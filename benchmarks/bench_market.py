@@ -12,6 +12,10 @@ local exchange of the test suite on 127.0.0.1, which adds 50 ms to every request
   prices, intervals and contract specs: cold (no markets on disk), warm (markets on disk
   from an earlier process, the common case within a day) and a recalculation inside the
   price TTL. The requests each pattern made are listed under the table.
+* Excel cells: MARK_PRICE, INDEX_PRICE and FUNDING_RATE for the 20 symbols (60 cells) on a
+  service with the day's markets on disk, read as the functions read them
+  (``mark_index`` + ``funding``), beside the same cells read through ``ticker`` (which also
+  asks the perp last prices).
 
 What a Market-table refresh asks Binance: the perp and spot listings (cold only; a day on
 disk, the spot one without permission sets), then the premium index (mark, index, funding
@@ -76,7 +80,10 @@ def synthetic_routes() -> tuple[dict, list[str]]:
     def ticker_24hr(q):
         return 200, {**rolling, "symbol": q.get("symbol", ids[0])}
 
+    last = recorded.binance_swap_last_prices()[0]  # recorded BTCUSDT last price, reused
+
     routes = {
+        "/fapi/v2/ticker/price": lambda q: (200, [{**last, "symbol": sid} for sid in ids]),
         "/fapi/v1/exchangeInfo": lambda q: (200, {"symbols": fapi_symbols}),
         "/api/v3/exchangeInfo": lambda q: (200, {"symbols": spot_symbols}),
         "/fapi/v1/premiumIndex": premium_index,
@@ -140,6 +147,16 @@ def main() -> int:
         svc_warm = ours(fx.base_url, symbols, cache_dir)  # a new process: markets from disk
         n_warm, t_warm = measure(fx, lambda: svc_warm.market_rows(rows_requested), "warm")
 
+        def cells(read_marks) -> None:
+            svc_cells = ours(fx.base_url, symbols, cache_dir)
+            for sym in symbols:
+                read_marks(svc_cells, sym).value.mark_price     # MARK_PRICE
+                read_marks(svc_cells, sym).value.index_price    # INDEX_PRICE
+                svc_cells.funding(sym).value.rate_per_interval  # FUNDING_RATE
+
+        n_cells, t_cells = measure(fx, lambda: cells(lambda svc, s: svc.mark_index(s)), "cells")
+        n_ticker, t_ticker = measure(fx, lambda: cells(lambda svc, s: svc.ticker(s)), "cells via ticker")
+
     complete = sum(r.mark_price is not None and r.spot_price is not None and r.rate_per_interval is not None
                    for r in got)
     print(f"ccxt {ccxt.__version__}; local exchange on 127.0.0.1 with {LATENCY_S * 1000:.0f} ms per request; "
@@ -157,6 +174,10 @@ def main() -> int:
     print()
     for label in ("cold", "warm", "recalculation"):
         print(f"market_rows {label}: {', '.join(ASKED[label]) or 'no request'}")
+    print()
+    print(f"60 cells (mark, index, funding x 20), markets on disk: {n_cells} requests, {t_cells:.2f} s "
+          f"({', '.join(ASKED['cells'])}); read through ticker: {n_ticker} requests, {t_ticker:.2f} s "
+          f"({', '.join(ASKED['cells via ticker'])})")
     return 0
 
 
