@@ -100,7 +100,11 @@ def _shown(value):
 
 @pytest.mark.parametrize("func,good", [pytest.param(f, g, id=f.__name__) for f, g, _ in CASES])
 def test_valid_call_succeeds(func, good):
-    func(**good)
+    # The baseline the bad-input cases perturb: valid, and never NaN or inf.
+    result = func(**good)
+    assert result is not None
+    if isinstance(result, float):
+        assert math.isfinite(result)
 
 
 @pytest.mark.parametrize("func,good,arg,bad", list(_params()))

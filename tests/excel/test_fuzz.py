@@ -57,7 +57,7 @@ def _is_cell(value) -> bool:
     return isinstance(value, (str, dt.datetime))
 
 
-def _check(result) -> None:
+def check_clean_cell(result) -> None:
     if isinstance(result, str) and result.startswith(ERROR_PREFIX):
         assert "internal error" not in result, result
         assert "\n" not in result
@@ -90,6 +90,6 @@ def test_any_excel_input_gives_a_clean_cell(spec, offline_service):
     def run(data):
         n = data.draw(st.integers(min_value=n_required, max_value=len(spec.args)), label="n")
         args = [data.draw(_arg(a.name), label=a.name) for a in spec.args[:n]]
-        _check(func(*args))
+        check_clean_cell(func(*args))
 
     run()

@@ -99,7 +99,10 @@ def test_a_clock_set_back_does_not_keep_values_fresh(tmp_path):
 def test_disk_cache_write_failure_is_harmless(tmp_path):
     blocker = tmp_path / "file"
     blocker.write_text("not a directory")
-    MarketsDiskCache(blocker, 60, Clock(), "v").save("okx", None, {"a": {}})  # no exception
+    disk = MarketsDiskCache(blocker, 60, Clock(), "v")
+    disk.save("okx", None, {"a": {}})  # no exception: the next process reloads, that is all
+    assert disk.load("okx", None) is None
+    assert blocker.read_text() == "not a directory"
 
 
 def test_disk_cache_save_is_whole_or_nothing_and_clears_old_leftovers(tmp_path, monkeypatch):
