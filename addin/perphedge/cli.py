@@ -7,6 +7,7 @@ so ``perphedge --help`` and quick commands never pay for ccxt, pandas or openpyx
 from __future__ import annotations
 
 import importlib
+import os
 import sys
 
 import click
@@ -46,8 +47,15 @@ class LazyGroup(click.Group):
 
 @click.group(cls=LazyGroup)
 @click.version_option(__version__, prog_name="perphedge")
-def cli() -> None:
+@click.option("--offline", is_flag=True,
+              help="Read every market figure from the embedded recorded snapshot, never the "
+                   "network (same as PERPHEDGE_OFFLINE=1).")
+def cli(offline: bool) -> None:
     """Size, stress-test, cost and monitor perpetual-futures hedges of spot crypto."""
+    if offline:
+        # The market layer reads its settings from the environment, in this process and
+        # in any it starts.
+        os.environ["PERPHEDGE_OFFLINE"] = "1"
 
 
 def main(argv: list[str] | None = None) -> int:
