@@ -70,3 +70,28 @@ def test_recorded_rows_are_never_called_live():
     assert "not live" in _data_note(object(), [row("snapshot")], False)
     mixed = _data_note(object(), [row("snapshot"), row("binanceusdm")], False)
     assert "fetched from the exchanges" in mixed and "1 of 2 Market rows are recorded" in mixed
+
+
+def test_new_without_network_builds_from_the_recorded_snapshot_and_says_so(tmp_path, monkeypatch,
+                                                                          capsys):
+    # Every exchange request goes to a loopback port nothing listens on: no network at all.
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        dead = f"http://127.0.0.1:{s.getsockname()[1]}"
+    for ex in ("BINANCEUSDM", "BINANCE"):
+        monkeypatch.setenv(f"PERPHEDGE_{ex}_API_BASE", dead)
+    monkeypatch.setenv("PERPHEDGE_CACHE_DIR", str(tmp_path / "cache"))
+    monkeypatch.delenv("PERPHEDGE_OFFLINE", raising=False)
+    csv = tmp_path / "h.csv"
+    csv.write_text("asset,qty,hedge_symbol\nBTC,1.5,BTC\n")
+    out = tmp_path / "new.xlsx"
+    assert main(["new", str(out), "--portfolio", str(csv)]) == 0
+    captured = capsys.readouterr()
+    assert "unreachable" in captured.err and "recorded snapshot" in captured.err
+    assert "(recorded snapshot, not live)" in captured.out
+    wb = openpyxl.load_workbook(out)
+    market = wb["Market"]
+    values = [c.value for row in market.iter_rows() for c in row if isinstance(c.value, str)]
+    assert any("recorded snapshot of 2026-03-20" in v for v in values)

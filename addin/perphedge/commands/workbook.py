@@ -40,9 +40,7 @@ def _source(offline: bool):
 @click.option("--force", is_flag=True, help="Overwrite PATH if it exists.")
 def new(path: Path, portfolio: Path | None, offline: bool, force: bool) -> None:
     """Build a hedge workbook at PATH, with your holdings and their Market rows."""
-    from perphedge.workbook.assemble import gather
     from perphedge.workbook.build import build_workbook
-    from perphedge.workbook.demo import TEMPLATE_MARKETS
     from perphedge.workbook.holdings_csv import HoldingsCsvError, read_holdings_rows
 
     if path.suffix.lower() != ".xlsx":
@@ -60,13 +58,15 @@ def new(path: Path, portfolio: Path | None, offline: bool, force: bool) -> None:
         holdings = [h for _, h in rows]
     source, default_exchange, is_snapshot = _source(offline)
     try:
-        inputs = gather(holdings, source, default_exchange,
-                        extra=() if holdings else TEMPLATE_MARKETS)
-    except InvalidInput as e:
-        raise BadInput(_where(e, holdings, lines, portfolio) + " — nothing written") from e
+        inputs = _gather(holdings, lines, portfolio, source, default_exchange)
     except MarketError as e:
-        raise click.ClickException(f"market data unavailable: {e} — nothing written "
-                                   "(--offline builds from the recorded snapshot)") from e
+        if is_snapshot or not _no_network(e):
+            raise click.ClickException(f"market data unavailable: {e} — nothing written "
+                                       "(--offline builds from the recorded snapshot)") from e
+        # No network at all: build from the recorded snapshot, and say so loudly.
+        click.echo(f"note: {e}; Market values come from the recorded snapshot instead", err=True)
+        source, default_exchange, is_snapshot = _source(True)
+        inputs = _gather(holdings, lines, portfolio, source, default_exchange)
     note = _data_note(source, inputs.market_rows, is_snapshot)
     try:
         result = build_workbook(inputs.holdings, inputs.market_rows, inputs.funding_history,
@@ -78,6 +78,25 @@ def new(path: Path, portfolio: Path | None, offline: bool, force: bool) -> None:
                + (" (recorded snapshot, not live)" if is_snapshot else ""))
     for m in inputs.messages:
         click.echo(f"  note: {m}")
+
+
+def _gather(holdings, lines, portfolio, source, default_exchange):
+    """The holdings resolved and their market data; a symbol that does not resolve is
+    reported at its CSV line and column."""
+    from perphedge.workbook.assemble import gather
+    from perphedge.workbook.demo import TEMPLATE_MARKETS
+
+    try:
+        return gather(holdings, source, default_exchange,
+                      extra=() if holdings else TEMPLATE_MARKETS)
+    except InvalidInput as e:
+        raise BadInput(_where(e, holdings, lines, portfolio) + " — nothing written") from e
+
+
+def _no_network(e: MarketError) -> bool:
+    from perphedge.market.faults import Unreachable
+
+    return isinstance(e, Unreachable)
 
 
 def _data_note(source, rows, is_snapshot: bool) -> str:
