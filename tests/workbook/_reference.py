@@ -101,6 +101,12 @@ def expected_row(h: HoldingInput, rows: list[MarketRow], now: datetime,
         e["net"] = spot_value * b - hedged
         e["fees"] = hedged * (hm.taker_fee or 0.0) * 2
         mmr = hm.mmr if hm.mmr is not None else SETTINGS["DefaultMMR"]
+        if hedged > 0 and hm.taker_fee is None:
+            warn.append("no taker fee in the Market table")
+        if hedged > 0 and hm.rate_per_interval is None:
+            warn.append("no funding rate in the Market table")
+        if contracts > 0 and hm.mmr is None:
+            warn.append("no MMR in the Market table")
         if contracts > 0:
             hq = qty_for_contracts(contracts, perp, size, inv)
             e["hedge_qty"] = hq

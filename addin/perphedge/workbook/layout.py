@@ -124,7 +124,9 @@ PORTFOLIO_COLUMNS: tuple[Column, ...] = (
     Column("margin", "Margin", "formula", 12, USD0, total=True,
            note="Hedged notional / leverage (isolated margin, USD value)."),
     Column("liq_price", "Liquidation price", "formula", 13, PRICE,
-           note="Binance isolated short formula; none = the coin margin covers any rise."),
+           note="Binance isolated short formula with the Market row's MMR and maint. amount, "
+                "those of the exchange's first (smallest) tier: a short above that tier's cap "
+                "is liquidated sooner than shown. none = the coin margin covers any rise."),
     Column("liq_distance", "Distance to liq.", "formula", 9, PCT,
            note="How far the price may rise before liquidation."),
     Column("rate", "Funding rate", "formula", 9, RATE,

@@ -154,6 +154,13 @@ def _warnings(c: dict[str, str], exch: str, beta: str) -> str:
          f'IF(N({step_min})>0,"; below the market minimum of "&{step_min}&" contracts: not hedged",'
          f'"; rounds down to 0 contracts: not hedged"),""))'),
         f'IF({c["liq_price"]}="at entry","; margin below maintenance: liquidated at once","")',
+        # A figure the Market lacks must not pass silently as a default or a zero.
+        (f'IF({c["hedge_qty"]}="","",IF(INDEX(MktMMR,{hr})="","; no MMR in the Market table: '
+         f'DefaultMMR "&TEXT(DefaultMMR,"0.00%")&" used for the liquidation price",""))'),
+        (f'IF(N({c["hedged"]})>0,IF(INDEX(MktFee,{hr})="","; no taker fee in the Market table: '
+         f'fees counted as 0",""),"")'),
+        (f'IF(N({c["hedged"]})>0,IF({c["rate"]}="","; no funding rate in the Market table: '
+         f'funding not counted",""),"")'),
         (f'IF(ISNUMBER({c["liq_distance"]}),IF({c["liq_distance"]}<LiqWarnDistance,'
          f'"; liquidation only "&TEXT({c["liq_distance"]},"0%")&" above the price",""),"")'),
         (f'IF(ISNUMBER({c["apr"]}),IF(-{c["apr"]}>FundingWarnAPR,'
