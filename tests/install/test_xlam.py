@@ -131,3 +131,38 @@ def test_malformed_ribbon_is_refused(tmp_path):
     bad.write_text("<customUI><ribbon>")
     with pytest.raises(xlam.BuildError, match="well-formed"):
         xlam.build_addin(tmp_path / "out", ribbon=bad)
+
+
+def _vba_sheet_config(path):
+    """The add-in's settings sheet read the way GetConfigFromSheet reads it: A1 down to the
+    first blank, each key added under UCase(key) to a Scripting.Dictionary, whose Add
+    raises run-time error 457 for a key it already holds."""
+    from perphedge.workbook import ooxml
+
+    pkg = ooxml.Package.read(path)
+    grid = {(c.row, c.col): c.value for c in pkg.cells(pkg.sheet("myaddin.conf").part)}
+    config, row = {}, 1
+    while grid.get((row, 1)) not in (None, ""):
+        key = str(grid[(row, 1)]).upper()
+        if key in config:
+            raise AssertionError(f"run-time error 457: {key} is already associated (row {row})")
+        config[key] = grid.get((row, 2))
+        row += 1
+    return config
+
+
+def test_install_settings_never_repeat_a_key_the_sheet_already_has(tmp_path):
+    # addin install passes the UDF module and the interpreter; the base rows hold the UDF
+    # module already. A repeated key makes every GetConfig of the add-in fail in VBA.
+    from perphedge.install import installer
+
+    plan = installer.make_plan(target=tmp_path / "t", platform="win",
+                               interpreter=r"C:\Py\python.exe",
+                               environ={"PERPHEDGE_STATE_DIR": str(tmp_path / "s")})
+    assert any(k.upper() == "UDF MODULES" for k, _ in plan.settings)
+    out = xlam.build_addin(tmp_path / "a", settings=plan.settings + (
+        ("udf modules", "other.module"),))
+    config = _vba_sheet_config(out)
+    assert config["UDF MODULES"] == "other.module"      # the last value given wins
+    assert config["INTERPRETER_WIN"] == r"C:\Py\python.exe"
+    assert config["ADD_WORKBOOK_TO_PYTHONPATH"] is False

@@ -122,8 +122,9 @@ def build_addin(out_dir: str | Path, *, settings: tuple[tuple[str, object], ...]
                 name: str = ADDIN_NAME) -> Path:
     """Write ``out_dir/perphedge.xlam`` and return its path.
 
-    ``settings`` are appended to :data:`BASE_SETTINGS` in the add-in's settings sheet
-    (e.g. the interpreter, written by ``perphedge addin install``).
+    ``settings`` are added to :data:`BASE_SETTINGS` in the add-in's settings sheet (e.g.
+    the interpreter, written by ``perphedge addin install``); a key already there takes
+    the new value (see :func:`merge_settings`).
     """
     template = Path(template) if template else template_path()
     ribbon_xml = Path(ribbon or default_ribbon_path()).read_bytes()
@@ -139,13 +140,26 @@ def build_addin(out_dir: str | Path, *, settings: tuple[tuple[str, object], ...]
 
     pkg = ooxml.Package.read(template)
     _put_ribbon(pkg, ribbon_xml)
-    _enable_settings_sheet(pkg, project, BASE_SETTINGS + tuple(settings))
+    _enable_settings_sheet(pkg, project, merge_settings(BASE_SETTINGS, tuple(settings)))
 
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     out = out_dir / name
     pkg.save(out)
     return out
+
+
+def merge_settings(base: tuple[tuple[str, object], ...],
+                   changes: tuple[tuple[str, object], ...]) -> tuple[tuple[str, object], ...]:
+    """``base`` with ``changes`` applied, one row per key. The VBA (GetConfigFromSheet)
+    adds every row to a dictionary under ``UCase(key)``, and a key seen twice is run-time
+    error 457 on every settings lookup: the add-in would not run at all. So a key in
+    ``changes`` replaces the same key of ``base`` (case-insensitively) where it stands."""
+    rows: dict[str, tuple[str, object]] = {}
+    for key, value in base + changes:
+        k = key.upper()
+        rows[k] = (rows[k][0] if k in rows else key, value)
+    return tuple(rows.values())
 
 
 def _put_ribbon(pkg: ooxml.Package, ribbon_xml: bytes) -> None:
@@ -176,9 +190,9 @@ def _enable_settings_sheet(pkg: ooxml.Package, project: str,
     wb_xml = wb_xml.replace(f'name="{disabled}"', f'name="{enabled}"', 1)
     pkg.replace(wb_part, wb_xml.encode("utf-8"))
 
-    # The VBA reads keys from A1 down to the first blank, so rows are contiguous; a key
-    # present with an empty value would hide the same key in the user's settings file, so
-    # only keys with values are written.
+    # The VBA reads keys from A1 down to the first blank, so rows are contiguous. A key
+    # present with an empty value still hides the same key in any settings file, which is
+    # how the empty ones are pinned.
     sheet_xml = pkg.data[sheet.part].decode("utf-8")
     p = re.search(r"<(\w+:)?worksheet[\s>]", sheet_xml).group(1) or ""
     rows = []
