@@ -219,3 +219,55 @@ def test_paired_numbers_of_different_sizes_are_read_one_by_one():
     assert cv.paired_numbers("a", [1.0, None, 3.0], "b", [1.0, 2.0]) == ((1.0, 3.0), (1.0, 2.0))
     with pytest.raises(InvalidInput, match="^b must be a number, got 'x'"):
         cv.paired_numbers("a", [1.0, 2.0], "b", [1.0, "x"])
+
+
+# -- what Windows Excel hands over beyond xlwings' cleaning ------------------------------
+
+
+def _xlwings_windows_cell_errors() -> dict[int, str]:
+    """The COM error codes xlwings' err_to_str names on Windows, read from the installed
+    xlwings source (its Windows module needs pywin32, so it cannot be imported here)."""
+    import ast
+    from pathlib import Path
+
+    import xlwings
+
+    tree = ast.parse((Path(xlwings.__file__).parent / "_xlwindows.py").read_text())
+    for node in tree.body:
+        if isinstance(node, ast.Assign) and getattr(node.targets[0], "id", "") == "cell_errors":
+            return ast.literal_eval(node.value)
+    raise AssertionError("xlwings/_xlwindows.py has no cell_errors table")
+
+
+def test_com_error_codes_agree_with_xlwings_and_cover_what_it_leaves_as_ints():
+    named = _xlwings_windows_cell_errors()
+    # xlwings' codes are 0x800A0000 + the XlCVError value (xlErrDiv0 = 2007, xlErrNA = 2042)
+    assert named[-2146826281] == "#DIV/0!" and 0x800A0000 + 2007 - 2**32 == -2146826281
+    for code, name in named.items():
+        assert cv.COM_ERROR_CODES[code] == name
+    # XlCVError: xlErrSpill = 2045, xlErrCalc = 2050, xlErrGettingData = 2043; xlwings
+    # passes these through as ints, which must never be read as numbers
+    left_as_ints = set(cv.COM_ERROR_CODES) - set(named)
+    assert {cv.COM_ERROR_CODES[c] for c in left_as_ints} >= {"#SPILL!", "#CALC!",
+                                                              "#GETTING_DATA"}
+    spill = 0x800A0000 + 2045 - 2**32
+    with pytest.raises(InvalidInput, match=r"^spot_value is #SPILL! \(an error in the cell"):
+        cv.number("spot_value", spill)
+    with pytest.raises(InvalidInput, match=r"^inverse is #CALC! "):
+        cv.boolean("inverse", 0x800A0000 + 2050 - 2**32)
+    with pytest.raises(InvalidInput, match=r"^symbol is #GETTING_DATA "):
+        cv.text("symbol", [[0x800A0000 + 2043 - 2**32]])
+    with pytest.raises(InvalidInput, match=r"^shocks is #SPILL! .*cell 2 of the range"):
+        cv.numbers("shocks", [[-0.1], [spill]])
+
+
+def test_a_currency_formatted_cell_arrives_as_decimal_and_is_a_number():
+    # pywin32 hands a Currency/Accounting cell's value over as decimal.Decimal (COM
+    # currency: 4 decimal places)
+    from decimal import Decimal
+
+    assert cv.number("spot_value", Decimal("25000.5")) == 25000.5
+    assert isinstance(cv.number("spot_value", [[Decimal("1.2345")]]), float)
+    assert cv.numbers("shocks", [Decimal("-0.1"), 0.1]) == (-0.1, 0.1)
+    with pytest.raises(InvalidInput, match="finite"):
+        cv.number("price", Decimal("NaN"))

@@ -4,7 +4,10 @@ cell values.
 Excel (through xlwings) passes a number cell as a float, an empty cell as None, a
 boolean as True/False, text as str, a date as a datetime, an error cell as its text
 (``"#N/A"``, because the functions ask xlwings for ``err_to_str``) and a range as a list
-(one row or column) or a list of rows. Nothing here trusts the shape or the type: every
+(one row or column) or a list of rows. Two Windows exceptions: a cell formatted as
+Currency or Accounting arrives as a ``decimal.Decimal`` (COM's currency type, 4 decimal
+places), and the error values xlwings has no name for (``#SPILL!``, ``#CALC!``,
+``#GETTING_DATA`` ...) arrive as the raw COM error code, an int. Nothing here trusts the shape or the type: every
 checker either returns a clean value or raises :class:`InvalidInput` naming the
 argument, so the cell shows why.
 """
@@ -15,6 +18,7 @@ import datetime as dt
 import functools
 import math
 import re
+from decimal import Decimal
 from numbers import Real
 from typing import Any, Iterable, Sequence
 
@@ -31,6 +35,16 @@ EXCEL_ERRORS = frozenset({
 
 # Text Excel's own arithmetic would read as a number ("0.5", "50%", "-1e-4"); no
 # thousands separators, which depend on the locale.
+# Error values as COM hands them over (an int: 0x800A0000 + the XlCVError code). xlwings'
+# err_to_str names only the seven classic ones; these are the XlCVError enumeration.
+_XL_ERR_BASE = -2146828288  # 0x800A0000 as a signed 32-bit int
+_XL_CV_ERRORS = {
+    2000: "#NULL!", 2007: "#DIV/0!", 2015: "#VALUE!", 2023: "#REF!", 2029: "#NAME?",
+    2036: "#NUM!", 2042: "#N/A", 2043: "#GETTING_DATA", 2045: "#SPILL!", 2046: "#CONNECT!",
+    2047: "#BLOCKED!", 2048: "#UNKNOWN!", 2049: "#FIELD!", 2050: "#CALC!", 2051: "#BUSY!",
+}
+COM_ERROR_CODES = {_XL_ERR_BASE + code: name for code, name in _XL_CV_ERRORS.items()}
+
 _NUMERIC_TEXT = re.compile(r"[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?%?")
 
 _EPOCH = dt.datetime(1970, 1, 1)
@@ -58,6 +72,13 @@ def _is_blank(value: Any) -> bool:
 
 def _error_cell(name: str, value: str) -> CellInputError:
     return CellInputError(name, value, f"{name} is {value} (an error in the cell it refers to)")
+
+
+def _com_error(name: str, value: Any) -> None:
+    """Raise for an error value xlwings passed on as its COM code (an int, never a number
+    Excel would pass: numbers arrive as floats)."""
+    if type(value) is int and _XL_ERR_BASE <= value < _XL_ERR_BASE + 2200:
+        raise _error_cell(name, COM_ERROR_CODES.get(value, "an error value"))
 
 
 def show(value: Any) -> str:
@@ -105,7 +126,10 @@ def _single(name: str, value: Any) -> Any:
 def _to_float(name: str, value: Any) -> float:
     if isinstance(value, bool) or isinstance(value, (dt.datetime, dt.date)):
         raise CellInputError(name, value, f"{name} must be a number, got {show(value)}")
-    if isinstance(value, Real):
+    _com_error(name, value)
+    if isinstance(value, Decimal):  # a Currency/Accounting cell on Windows
+        x = float(value)
+    elif isinstance(value, Real):
         try:
             x = float(value)
         except OverflowError:  # an int beyond any float (not from Excel, but from Python)
@@ -157,6 +181,7 @@ def boolean(name: str, value: Any, default: Any = REQUIRED) -> bool:
         return default
     if isinstance(value, bool):
         return value
+    _com_error(name, value)
     if isinstance(value, Real) and not isinstance(value, bool) and value in (0, 1):
         return bool(value)
     if isinstance(value, str):
@@ -176,6 +201,7 @@ def text(name: str, value: Any, default: Any = REQUIRED) -> Any:
             raise _empty(name)
         return default
     if not isinstance(value, str):
+        _com_error(name, value)
         raise CellInputError(name, value, f"{name} must be text, got {show(value)}")
     s = value.strip()
     if s in EXCEL_ERRORS:
