@@ -154,6 +154,8 @@ def expected_row(h: HoldingInput, rows: list[MarketRow], now: datetime,
         warn.append("recorded snapshot")
     elif hm is not None and hm.status.stale:
         warn.append("stale")
+    elif hm is not None and hm.status.reason:
+        warn.append("partial")
     if hm is not None and not _pos(hm.interval_hours):
         warn.append("funding interval assumed")
     e["warnings"] = warn

@@ -50,6 +50,10 @@ def status_text(row: MarketRow, now_ms: int) -> str:
             return st.reason
         when = utc_datetime(st.as_of_ms).strftime("%Y-%m-%d %H:%M UTC") if st.as_of_ms else "unknown date"
         return f"recorded snapshot of {when}" + (f" ({st.reason})" if st.reason else "")
+    if not st.stale and st.reason:
+        # Fresh figures with some missing or assumed (no tiers without an API key, an
+        # interval assumed 8 h): the reason must reach the cell, not read as plain "fresh".
+        return f"partial: {st.reason}"
     return st.text(now_ms)
 
 
