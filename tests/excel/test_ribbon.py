@@ -3,8 +3,13 @@ status-bar progress, one alert on failure with the table left as it was."""
 
 from __future__ import annotations
 
+import inspect
 from datetime import datetime
+from decimal import Decimal
 
+import pytest
+import xlwings
+import xlwings.main as xwm
 
 from perphedge.excel import ribbon
 from perphedge.excel.xltable import as_text
@@ -23,17 +28,19 @@ class Grid:
 
 
 class FakeRange:
-    """Just what the xlwings table layer uses: shape, 2-D slicing, value, formula."""
+    """Just what the xlwings table layer uses: shape, 2-D slicing, value, formula.
+    ``value`` has xlwings' dimension rules (a single cell is a scalar, one row or column
+    a list, unless ``options(ndim=...)`` says otherwise)."""
 
-    def __init__(self, grid, r0, c0, rows, cols):
-        self.grid, self.r0, self.c0, self.shape = grid, r0, c0, (rows, cols)
+    def __init__(self, grid, r0, c0, rows, cols, ndim=None):
+        self.grid, self.r0, self.c0, self.shape, self.ndim = grid, r0, c0, (rows, cols), ndim
 
     def _coords(self):
         return [[(self.r0 + i, self.c0 + j) for j in range(self.shape[1])]
                 for i in range(self.shape[0])]
 
     def options(self, ndim=None):
-        return self
+        return FakeRange(self.grid, self.r0, self.c0, *self.shape, ndim=ndim)
 
     def __getitem__(self, key):
         rows, cols = key
@@ -43,8 +50,12 @@ class FakeRange:
 
     @property
     def value(self):
-        vals = [[self._shown(self.grid.cells.get(rc)) for rc in row] for row in self._coords()]
-        return vals[0] if self.shape[0] == 1 else vals
+        vals = [[self._read(self.grid.cells.get(rc)) for rc in row] for row in self._coords()]
+        if self.ndim == 2:
+            return vals
+        if len(vals) == 1:
+            return vals[0] if self.ndim == 1 or len(vals[0]) > 1 else vals[0][0]
+        return [r[0] for r in vals] if len(vals[0]) == 1 else vals
 
     @value.setter
     def value(self, block):
@@ -69,12 +80,24 @@ class FakeRange:
                 self.grid.cells[rc] = v
 
     @staticmethod
-    def _shown(v):
+    def _read(v):
+        if isinstance(v, Currency):   # what pywin32 hands over for a "$"-formatted cell
+            return Decimal(repr(v.number)).quantize(Decimal("0.0001"), rounding="ROUND_DOWN")
         return v[1:] if isinstance(v, str) and v.startswith("'") else v
 
     @staticmethod
     def _formula(v):
+        if isinstance(v, Currency):
+            return repr(v.number)
         return "" if v is None else v
+
+
+class Currency:
+    """A number in a currency-formatted cell: Range.Value gives COM's currency type (a
+    Decimal of 4 decimal places on Windows), Range.Formula the full number."""
+
+    def __init__(self, number):
+        self.number = number
 
 
 class FakeTable:
@@ -166,7 +189,8 @@ def test_refresh_writes_every_row_in_one_range_write_with_progress():
     assert g.cells[(5, col("As of (UTC)"))] == datetime(2026, 5, 28, 20, 26, 40)
     assert g.cells[(5, col("Inverse"))] is False
     assert any("fetching market data for 2 rows" in str(s) for s in book.app.status_history)
-    assert "2 market rows: 2 fresh" in book.app.status_bar
+    assert "2 market rows: 2 fresh" in res.summary()
+    assert book.app.status_bar is False       # handed back to Excel
     assert book.app.alerts == []
 
 
@@ -263,3 +287,114 @@ def test_perphedge_main_refreshes_the_calling_book_offline(monkeypatch):
 
     expected = SnapshotSource().market_rows([("BTC/USDT:USDT", "binanceusdm")])[0]
     assert book.grid.cells[(5, col("Mark"))] == expected.mark_price
+
+
+# -- every call checked against the installed xlwings ----------------------------------
+
+#: (xlwings class, attribute) -> the xlwings class of what it gives, as main.py annotates it
+RETURNS = {
+    ("Book", "sheets"): "Sheets", ("Book", "app"): "App", ("Sheets", "__iter__"): "Sheet",
+    ("Sheet", "tables"): "Tables", ("Tables", "__iter__"): "Table",
+    ("Table", "data_body_range"): "Range", ("Table", "header_row_range"): "Range",
+    ("Range", "options"): "Range", ("Range", "__getitem__"): "Range",
+}
+
+
+class Checked:
+    """A fake object that only lets through what the xlwings class of the same role has:
+    attributes that exist, property writes only where there is a setter, calls whose
+    arguments bind to the real method's signature. A renamed or misspelt call fails here."""
+
+    def __init__(self, fake, cls_name):
+        object.__setattr__(self, "_fake", fake)
+        object.__setattr__(self, "_cls", getattr(xwm, cls_name))
+
+    def _wrap(self, value, name):
+        ret = RETURNS.get((self._cls.__name__, name))
+        return value if ret is None or value is None else Checked(value, ret)
+
+    def __getattr__(self, name):
+        real = inspect.getattr_static(self._cls, name, None)
+        assert real is not None, f"xlwings.{self._cls.__name__} has no attribute {name!r}"
+        ret = RETURNS.get((self._cls.__name__, name))
+        if isinstance(real, property):
+            if ret:
+                assert ret in str(inspect.signature(real.fget).return_annotation)
+            return self._wrap(getattr(self._fake, name), name)
+        sig = inspect.signature(getattr(self._cls, name))
+
+        def call(*args, **kwargs):
+            sig.bind(self, *args, **kwargs)   # TypeError when xlwings has no such argument
+            return self._wrap(getattr(self._fake, name)(*args, **kwargs), name)
+        return call
+
+    def __setattr__(self, name, value):
+        real = inspect.getattr_static(self._cls, name, None)
+        assert isinstance(real, property) and real.fset is not None, (
+            f"xlwings.{self._cls.__name__}.{name} cannot be set")
+        setattr(self._fake, name, value)
+
+    def __getitem__(self, key):
+        assert "__getitem__" in vars(self._cls), f"xlwings.{self._cls.__name__}[...]"
+        return self._wrap(self._fake[key], "__getitem__")
+
+    def __iter__(self):
+        assert hasattr(self._cls, "__iter__"), f"iter(xlwings.{self._cls.__name__})"
+        for item in self._fake:
+            yield self._wrap(item, "__iter__")
+
+
+def test_checked_fake_refuses_what_xlwings_does_not_have():
+    app = Checked(FakeApp(), "App")
+    with pytest.raises(AssertionError):
+        app.statusbar = "x"                      # the real name is status_bar
+    with pytest.raises(TypeError):
+        app.alert("x", style="critical")          # alert has mode=, not style=
+    with pytest.raises(AssertionError):
+        Checked(FakeRange(Grid(), 1, 1, 1, 1), "Range").values
+
+
+def test_refresh_uses_only_calls_the_installed_xlwings_has():
+    assert inspect.ismethod(xlwings.Book.caller)   # a classmethod taking no arguments
+    inspect.signature(xlwings.Book.caller).bind()
+    book = FakeBook()
+    res = ribbon.refresh_active_workbook(Checked(book, "Book"), Source())
+    assert res is not None and res.fresh == 2 and book.grid.value_writes == 1
+    bad = FakeBook()
+    bad.grid.fail_after = 3
+    assert ribbon.refresh_active_workbook(Checked(bad, "Book"), Source()) is None
+    assert len(bad.app.alerts) == 1 and bad.app.status_bar is False
+
+
+def test_a_failing_second_run_puts_the_first_run_back_too():
+    # a user column splits the written columns into two runs, i.e. two writes; if the
+    # second fails, the first is undone as well: never half a refreshed table
+    headers = HEADERS[:5] + ["My note"] + HEADERS[5:]
+    book = FakeBook(headers=headers)
+    before = dict(book.grid.cells)
+    book.grid.fail_after = 2 * 3 + 1     # the first run (Spot, Mark, Index x 2 rows) passes
+    assert ribbon.refresh_active_workbook(book, Source()) is None
+    assert book.grid.value_writes == 2
+    after = {k: v for k, v in book.grid.cells.items() if v not in (None, "")}
+    assert after == {k: v for k, v in before.items() if v not in (None, "")}
+    assert "Excel is busy" in book.app.alerts[0][0]
+
+
+def test_a_kept_currency_cell_keeps_its_full_value():
+    # the Market prices carry "$" formats; Windows reads such a cell's value cut to 4
+    # decimal places, so writing the read value back would change a $0.00001234 price
+    book = FakeBook()
+    book.grid.cells[(6, col("Mark"))] = Currency(0.00001234)
+    book.grid.cells[(6, col("Spot"))] = Currency(2.5)
+    res = ribbon.refresh_active_workbook(book, HalfBroken(), now_ms=NOW_MS)
+    assert res.kept == 1
+    assert book.grid.cells[(6, col("Mark"))] == 0.00001234
+    assert book.grid.cells[(6, col("Spot"))] == 2.5
+
+
+def test_a_one_column_header_is_read_as_a_list():
+    from perphedge.excel.xltable import XlwingsMarketTable
+
+    book = FakeBook()
+    book.sheets = [FakeSheet([FakeTable(book.grid, "Market", 4, 2, 1)])]
+    assert XlwingsMarketTable(book).headers() == ["Symbol"]

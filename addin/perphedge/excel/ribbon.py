@@ -34,19 +34,22 @@ def refresh_active_workbook(book=None, source=None, *, now_ms: int | None = None
         app.status_bar = message
 
     try:
-        table = XlwingsMarketTable(book)
-        if source is None:
-            from perphedge.market.service import get_service
+        try:
+            table = XlwingsMarketTable(book)
+            if source is None:
+                from perphedge.market.service import get_service
 
-            source = get_service()
-        result = refresh_table(table, source, now_ms=now_ms, progress=progress)
-    except PerphedgeError as e:
-        return _fail(app, str(e))
-    except Exception as e:  # Excel must get a message, never a traceback
-        log.exception("Refresh prices failed")
-        return _fail(app, f"unexpected error ({type(e).__name__}: {e})")
-    app.status_bar = f"{TITLE}: {result.summary()}"
-    return result
+                source = get_service()
+            return refresh_table(table, source, now_ms=now_ms, progress=progress)
+        except PerphedgeError as e:
+            return _fail(app, str(e))
+        except Exception as e:  # Excel must get a message, never a traceback
+            log.exception("Refresh prices failed")
+            return _fail(app, f"unexpected error ({type(e).__name__}: {e})")
+    finally:
+        # Text put in the status bar stays there until it is handed back (False), hiding
+        # Excel's own messages; the table's As-of and Status columns tell how it went.
+        app.status_bar = False
 
 
 def _fail(app, reason: str) -> None:

@@ -1,12 +1,14 @@
 """The Market table in a running Excel, through xlwings (the thin layer of the refresh).
 
 Reads the table body once; writes each block with ONE range assignment. Cells the refresh
-leaves alone are written back as they were (their formula when they hold one), and if the
-write fails the block's previous contents are put back.
+leaves alone are written back as they were (their formula when they hold one), and if a
+write fails every block this table wrote is put back, so a refresh never leaves the table
+half new and half old.
 """
 
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Any, Sequence
 
 from perphedge.workbook.ooxml import PackageError
@@ -35,9 +37,14 @@ class XlwingsMarketTable:
             raise PackageError(f"no Excel table named {name!r} in workbook {book.name}")
         self.body = self.table.data_body_range      # None when the table has no rows
         self._values: list[list[Any]] | None = None
+        self._undo: list[tuple[Any, list[list[Any]]]] = []   # (range, its formulas before)
 
     def headers(self) -> list[str]:
-        return [str(h or "") for h in self.table.header_row_range.value]
+        header = self.table.header_row_range
+        if header is None:    # the table's header row is switched off
+            return []
+        # ndim=1: a one-column table's header is still a list, not one string
+        return [str(h or "") for h in header.options(ndim=1).value]
 
     def row_count(self) -> int:
         return 0 if self.body is None else self.body.shape[0]
@@ -64,19 +71,43 @@ class XlwingsMarketTable:
             for j, v in enumerate(row):
                 if v is KEEP:
                     f = old_formulas[i][j]
-                    v = f if isinstance(f, str) and f.startswith("=") else values[i][first_col + j]
+                    v = f if isinstance(f, str) and f.startswith("=") else _kept(
+                        values[i][first_col + j], f)
                     if isinstance(v, str) and not v.startswith("="):
                         v = as_text(v)
                 elif isinstance(v, str):
                     v = as_text(v)
                 line.append(v)
             out.append(line)
+        self._undo.append((target, old_formulas))
         try:
             target.value = out
         except Exception:
-            target.formula = old_formulas   # put the block back as it was
+            self._put_back()
             raise
         self._values = None
+
+    def _put_back(self) -> None:
+        """Every block written so far back as it was, newest first. A failure here must
+        not hide the write's own error, which is what the user needs to see."""
+        for target, old_formulas in reversed(self._undo):
+            try:
+                target.formula = old_formulas
+            except Exception:  # noqa: BLE001 - see above
+                pass
+        self._undo.clear()
+
+
+def _kept(value: Any, formula: Any) -> Any:
+    """The value to write back into a cell the refresh leaves alone. On Windows a cell
+    formatted as currency (the Market prices are: "$" formats) reads as a Decimal cut to
+    4 decimal places; its formula text holds the full number, as the formula bar shows it."""
+    if isinstance(value, Decimal):
+        try:
+            return float(str(formula))
+        except ValueError:
+            return float(value)
+    return value
 
 
 def _2d(x):
