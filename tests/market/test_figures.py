@@ -319,12 +319,15 @@ def test_okx_funding_rate_with_interval_from_exchange_times(tmp_path):
     assert (rate.interval_hours, rate.interval_source) == (8.0, "exchange")
 
 
-def test_okx_tiers_in_contracts_with_cumulative_maintenance_amount(tmp_path):
+def test_okx_tiers_in_contracts_with_the_rate_on_the_whole_position(tmp_path):
     replay = okx()
     tiers = replay_service(replay, tmp_path).leverage_tiers("BTC", "okx").value
     assert [t.notional_unit for t in tiers] == ["contracts", "contracts"]
     assert (tiers[1].min_notional, tiers[1].max_notional, tiers[1].mmr) == (500.0, 1000.0, 0.005)
-    assert tiers[1].maint_amount == pytest.approx(500 * (0.005 - 0.004))  # by hand: 0.5
+    # OKX applies the tier's rate to the whole position (its tiers carry no deduction):
+    # 600 contracts of 0.01 BTC at 50,000 in tier 2 need 600 × 0.01 × 50,000 × 0.005 = 1,500.
+    assert tiers[1].maint_amount == 0.0
+    assert 600 * 0.01 * 50_000 * tiers[1].mmr - tiers[1].maint_amount == pytest.approx(1_500.0)
     asked = [q for _, p, q in replay.log if p == "/api/v5/public/position-tiers"]
     assert asked == [{"instType": "SWAP", "tdMode": "cross", "instFamily": "BTC-USDT"}]
 

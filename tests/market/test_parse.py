@@ -100,3 +100,23 @@ def test_unusable_exchange_figures_are_unavailable_not_bad_input():
     market = {**recorded.markets("okx")["BTC/USDT:USDT"], "contractSize": -1}
     with pytest.raises(DataUnavailable, match="unusable contract spec"):
         parse.contract_spec(market, "okx", parse.TICK_SIZE)
+
+
+def test_bybit_inverse_tiers_are_bracketed_in_the_coin():
+    # Bybit's documented /v5/market/risk-limit example for category=inverse, BTCUSD, has
+    # riskLimitValue "150": 150 BTC (a 150 USD cap would be 150 one-dollar contracts). The
+    # second tier and the rates are SYNTHETIC inputs. Parsed by ccxt's own bybit code, then ours.
+    import ccxt
+
+    ex = ccxt.bybit()
+    ex.set_markets(recorded.markets("bybit"))
+    info = [{"id": 1, "symbol": "BTCUSD", "riskLimitValue": "150", "maintenanceMargin": "0.005",
+             "initialMargin": "0.01", "isLowestRisk": 1, "maxLeverage": "100.00"},
+            {"id": 2, "symbol": "BTCUSD", "riskLimitValue": "300", "maintenanceMargin": "0.01",
+             "initialMargin": "0.015", "isLowestRisk": 0, "maxLeverage": "66.66"}]
+    rows = ex.parse_market_leverage_tiers(info, ex.market("BTC/USD:BTC"))
+    tiers = parse.leverage_tiers(rows, "bybit", inverse=True)
+    assert [t.notional_unit for t in tiers] == ["base", "base"]
+    assert [(t.min_notional, t.max_notional) for t in tiers] == [(0.0, 150.0), (150.0, 300.0)]
+    # the continuity amount is then in the coin: 150 × (0.01 − 0.005) = 0.75 BTC
+    assert tiers[1].maint_amount == pytest.approx(0.75)

@@ -158,9 +158,17 @@ def leverage_tiers(rows: Sequence[Mapping[str, Any]], exchange: str, inverse: bo
     Bybit ``mmDeduction``); otherwise it is the cumulative amount that keeps the
     maintenance margin continuous at every tier boundary, mm = notional × mmr − amount,
     which is how Binance defines ``cum``: amount_i = amount_{i-1} + min_i × (mmr_i − mmr_{i-1}).
+    OKX is the exception: its tier's rate applies to the whole position value, with no
+    deduction (and its floors are in contracts, so a derived amount would be contracts ×
+    rate, not money): the amount is 0.
+
+    Tier bounds are in the unit the exchange brackets by: OKX in contracts; Binance COIN-M
+    and Bybit inverse in the coin (Bybit's inverse riskLimitValue, e.g. 150 for BTCUSD);
+    linear markets in the quote currency.
     """
     ordered = sorted(rows, key=lambda r: (number(r.get("minNotional")) or 0.0))
-    unit = "contracts" if exchange == "okx" else ("base" if inverse and exchange.startswith("binance") else "quote")
+    unit = "contracts" if exchange == "okx" else ("base" if inverse else "quote")
+    whole_position_rate = exchange == "okx"
     tiers: list[LeverageTier] = []
     prev_mmr, prev_amount = 0.0, 0.0
     for i, row in enumerate(ordered, start=1):
@@ -172,7 +180,10 @@ def leverage_tiers(rows: Sequence[Mapping[str, Any]], exchange: str, inverse: bo
         if mmr is None or lev is None:
             raise DataUnavailable(f"{exchange} sent a leverage tier without rates", exchange)
         given = number(info.get("cum", info.get("mmDeduction"))) if isinstance(info, Mapping) else None
-        amount = given if given is not None else prev_amount + lo * (mmr - prev_mmr)
+        if whole_position_rate:
+            amount = 0.0
+        else:
+            amount = given if given is not None else prev_amount + lo * (mmr - prev_mmr)
         try:
             tiers.append(LeverageTier(tier=integer(row.get("tier")) or i, min_notional=lo,
                                       max_notional=hi if hi is not None and hi > lo else float("inf"),
