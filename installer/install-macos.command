@@ -5,7 +5,7 @@
 set -eu
 HERE="$(cd "$(dirname "$0")" && pwd)"
 REPO="$(dirname "$HERE")"
-VENV="${PERPHEDGE_VENV:-$HOME/Library/Application Support/perphedge/venv}"
+VENV="${PERPHEDGE_VENV:-$HOME/Library/perphedge/venv}"
 PY="${PERPHEDGE_PYTHON:-$(command -v python3 || true)}"
 
 need_python() {

@@ -127,3 +127,21 @@ def test_linux_without_target_is_a_clear_message(capsys, monkeypatch):
     monkeypatch.setattr(sys, "platform", "linux")
     assert run("addin", "install") == 1
     assert "Excel is not available" in capsys.readouterr().err
+
+
+def test_macos_interpreter_path_with_a_space_is_refused_before_anything_is_written(home):
+    # xlwings' RunPython AppleScript puts the interpreter into a shell command unquoted
+    import xlwings
+
+    script = (Path(xlwings.__file__).parent /
+              f"xlwings-{xlwings.__version__}.applescript").read_text()
+    assert 'set ShellCommand to PythonInterpreter & " -B' in script
+    spaced = str(home / "Users/ann/Library/Application Support/perphedge/venv/bin/python")
+    plan = installer.make_plan(platform="mac", home=home / "Users" / "ann", interpreter=spaced)
+    before = tree(home)
+    with pytest.raises(installer.InstallError, match="space or shell character"):
+        installer.install(plan)
+    assert tree(home) == before
+    assert installer.interpreter_problem("mac", "/Users/ann/Library/perphedge/venv/bin/python") is None
+    # Windows quotes the interpreter itself ("C:\Users\Ann Lee\...\python.exe" works there)
+    assert installer.interpreter_problem("win", r"C:\Users\Ann Lee\venv\Scripts\python.exe") is None

@@ -48,3 +48,11 @@ def test_installer_readme_names_the_excel_only_steps():
     for step in ("Trust access to the VBA project object model",
                  "perphedge.xlam!ImportPythonUDFsToAddin", "Grant Access", "addin status"):
         assert step in text
+
+
+def test_macos_scripts_default_to_one_environment_path_without_spaces():
+    import re
+
+    found = {re.search(r'VENV="\$\{PERPHEDGE_VENV:-([^}]*)\}"', (INSTALLER / n).read_text())
+             .group(1) for n in ("install-macos.command", "uninstall-macos.command")}
+    assert len(found) == 1 and " " not in found.pop()

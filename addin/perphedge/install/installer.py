@@ -13,6 +13,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import re
 import shutil
 import sys
 from dataclasses import dataclass, field
@@ -25,6 +26,22 @@ from perphedge.install import locations, userconf, xlam
 
 class InstallError(PerphedgeError):
     """Install/uninstall refused: something there is not ours, or versions do not match."""
+
+
+# xlwings' RunPython on macOS (xlwings-<version>.applescript) starts Python with
+# ``PythonInterpreter & " -B -u ..."`` in a shell command: the interpreter path is not
+# quoted, so a space or shell character in it breaks every Refresh prices.
+_MAC_SHELL_UNSAFE = re.compile(r"""[\s'"\\$`&;|<>()*?\[\]{}!#~^]""")
+
+
+def interpreter_problem(platform: str, interpreter: str) -> str | None:
+    """Why Excel could not start ``interpreter`` on ``platform``, or None."""
+    if platform == "mac" and _MAC_SHELL_UNSAFE.search(interpreter):
+        return (f"the interpreter {interpreter!r} has a space or shell character in its path; "
+                "xlwings' RunPython on macOS passes it to the shell unquoted, so Excel could "
+                "not start it. Use a Python environment in a folder without spaces "
+                "(install-macos.command: PERPHEDGE_VENV=$HOME/Library/perphedge/venv)")
+    return None
 
 
 @dataclass(frozen=True)
@@ -111,6 +128,9 @@ def install(plan: Plan, *, ribbon: str | Path | None = None, dry_run: bool = Fal
     ``replace``: an earlier perphedge install there is uninstalled first (an upgrade).
     """
     pre: list[str] = []
+    problem = interpreter_problem(plan.platform, plan.interpreter)
+    if problem:
+        raise InstallError(problem)
     if plan.manifest.exists():
         if not replace:
             raise InstallError(f"perphedge is already installed in {plan.target} (manifest "
@@ -221,6 +241,8 @@ def status(plan: Plan) -> Status:
         st.lines.append(f"{key + ':':<18}{value}")
         if not value or not Path(str(value)).exists():
             st.problems.append(f"{key} {value!r} does not exist")
+        elif key == "Interpreter_Mac" and interpreter_problem("mac", str(value)):
+            st.problems.append(str(interpreter_problem("mac", str(value))))
         elif str(value) != plan.interpreter:
             st.lines.append(f"  (this command runs {plan.interpreter})")
     udf = info.settings.get("UDF Modules")
