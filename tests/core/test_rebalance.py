@@ -50,3 +50,28 @@ def test_result_reaches_target_or_stays_in_band(qty, target, current_ratio, band
     else:
         assert (held + delta) / qty == pytest.approx(target, abs=1e-9)
         assert (delta > 0) == (current_ratio < target)
+
+
+def test_amount_step_rounds_the_target_position_down():
+    # Binance COIN-M BTC/USD:BTC, 100 USD contracts, step 1: 1.234 BTC at $50,000 is $61,700;
+    # 50 % is $30,850 = 308.5 contracts, rounded down to 308. Short 100: add 208 (not 208.5).
+    assert rebalance_contracts(1.234, 50_000, 0.5, 100, contract_size=100, inverse=True,
+                               amount_step=1) == 208.0
+    # Linear, step 0.001 BTC: 1.2345 BTC × 50 % = 0.61725 -> 0.617 BTC; none short yet.
+    assert rebalance_contracts(1.2345, 50_000, 0.5, 0, amount_step=0.001) == pytest.approx(0.617, abs=1e-12)
+    # Over-hedged: 10 BTC, target 33.33 % = 3.333 BTC, on a 0.1 step 3.3; short 8: buy
+    # back 4.7 (the short ends at or below the target, never above it).
+    assert rebalance_contracts(10, 50_000, 0.3333, 8, amount_step=0.1) == pytest.approx(-4.7, abs=1e-12)
+    # 70 % of 0.1 BTC is 0.07 at a 0.01 step (binary floats give 0.06999999999999999).
+    assert rebalance_contracts(0.1, 50_000, 0.7, 0, amount_step=0.01) == pytest.approx(0.07, abs=1e-15)
+
+
+@given(st.floats(0.01, 1e4), st.floats(0, 1), st.integers(0, 100_000), st.sampled_from([0.001, 0.01, 0.1, 1.0]))
+def test_stepped_trade_lands_on_the_step_at_or_below_the_target(qty, target, held_steps, step):
+    held = held_steps * step
+    delta = rebalance_contracts(qty, 1000, target, held, band=0.0, amount_step=step)
+    position = held + delta
+    steps = position / step
+    assert steps == pytest.approx(round(steps), abs=1e-6)
+    assert position <= target * qty + 1e-9
+    assert position > target * qty - step - 1e-9

@@ -126,7 +126,8 @@ def expected_row(h: HoldingInput, rows: list[MarketRow], now: datetime,
                     warn.append("margin below maintenance")
         if h.held_contracts is not None:
             e["rebalance"] = rebalance_contracts(spot_value * b / perp, perp, e["ratio"],
-                                                 h.held_contracts, size, SETTINGS["RebalanceBand"], inv)
+                                                 h.held_contracts, size, SETTINGS["RebalanceBand"], inv,
+                                                 hm.amount_step or 0.0)
     e["mmr"] = BLANK if hm is None else (hm.mmr if hm.mmr is not None else SETTINGS["DefaultMMR"])
     interval = BLANK if hm is None else (hm.interval_hours if _pos(hm.interval_hours) else 8.0)
     e["interval"] = interval

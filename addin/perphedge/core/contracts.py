@@ -48,6 +48,11 @@ def _floor_to_step(amount: Decimal, step: float, step_name: str = "amount_step")
     return float(_CTX.multiply(steps, s))
 
 
+def floor_decimal_to_step(amount: Decimal, step: float) -> float:
+    """An exact decimal amount floored to a multiple of ``step`` (> 0), as a float."""
+    return _floor_to_step(amount, v.positive("step", step), "step")
+
+
 def _float_down(amount: Decimal) -> float:
     """The float nearest ``amount`` whose decimal repr does not exceed it: even unrounded
     counts never hedge more than asked."""

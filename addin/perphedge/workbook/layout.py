@@ -142,7 +142,8 @@ PORTFOLIO_COLUMNS: tuple[Column, ...] = (
     Column("fees", "Round-trip fees", "formula", 10, USD, total=True,
            note="2 × hedged notional × taker fee (open and close)."),
     Column("rebalance", "Rebalance (contracts)", "formula", 11, QTY,
-           note="Contracts to short (+) or buy back (−) when Held contracts drift outside the band."),
+           note="Contracts to short (+) or buy back (−) when Held contracts drift outside the band: "
+                "back to the target count rounded down to the amount step."),
     Column("age", "Data age", "formula", 9, '#,##0" h"',
            note="Hours since the Market row's As of, measured at NowUTC."),
     Column("warnings", "Warnings", "formula", 90,

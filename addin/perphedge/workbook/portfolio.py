@@ -77,8 +77,9 @@ def row_formulas(r: int) -> dict[str, str]:
     held = c["held"]
     cur_ratio = (f"IF({inverse},{held}*{size}/({spot_value}*{beta}),"
                  f"{held}*{size}*{perp}/({spot_value}*{beta}))")
-    delta = (f"IF({inverse},({ratio}*{spot_value}*{beta}-{held}*{size})/{size},"
-             f"({ratio}*{spot_value}*{beta}/{perp}-{held}*{size})/{size})")
+    # To the target count rounded down to the step, as Contracts is: a tradeable amount
+    # that never leaves the short above the target (core.rebalance with amount_step).
+    delta = f"{rounded}-{held}"
 
     f = {
         "hedge_row": find(c["hedge_symbol"]),
