@@ -25,6 +25,8 @@ class Grid:
         self.cells: dict[tuple[int, int], object] = {}
         self.value_writes = 0
         self.fail_after: int | None = None   # cells written before a write fails
+        self.formula_reads = 0
+        self.fail_formula_read: int | None = None   # the formula read (1-based) that fails
 
 
 class FakeRange:
@@ -70,6 +72,9 @@ class FakeRange:
 
     @property
     def formula(self):
+        self.grid.formula_reads += 1
+        if self.grid.formula_reads == self.grid.fail_formula_read:
+            raise RuntimeError("Excel is busy")
         return tuple(tuple(self._formula(self.grid.cells.get(rc)) for rc in row)
                      for row in self._coords())
 
@@ -398,3 +403,14 @@ def test_a_one_column_header_is_read_as_a_list():
     book = FakeBook()
     book.sheets = [FakeSheet([FakeTable(book.grid, "Market", 4, 2, 1)])]
     assert XlwingsMarketTable(book).headers() == ["Symbol"]
+
+
+def test_a_failing_read_before_the_second_write_puts_the_first_back():
+    headers = HEADERS[:5] + ["My note"] + HEADERS[5:]
+    book = FakeBook(headers=headers)
+    before = dict(book.grid.cells)
+    book.grid.fail_formula_read = 2       # the second block's formulas cannot be read
+    assert ribbon.refresh_active_workbook(book, Source()) is None
+    assert book.grid.value_writes == 1
+    after = {k: v for k, v in book.grid.cells.items() if v not in (None, "")}
+    assert after == {k: v for k, v in before.items() if v not in (None, "")}

@@ -61,6 +61,14 @@ class XlwingsMarketTable:
     def write_block(self, first_col: int, block: Sequence[Sequence[Any]]) -> None:
         if not block or self.body is None:
             return
+        try:
+            self._write(first_col, block)
+        except Exception:
+            # any failure (the write, or reading the next block first) undoes them all
+            self._put_back()
+            raise
+
+    def _write(self, first_col: int, block: Sequence[Sequence[Any]]) -> None:
         width = len(block[0])
         target = self.body[:, first_col:first_col + width]
         old_formulas = [list(r) for r in _2d(target.formula)]
@@ -80,11 +88,7 @@ class XlwingsMarketTable:
                 line.append(v)
             out.append(line)
         self._undo.append((target, old_formulas))
-        try:
-            target.value = out
-        except Exception:
-            self._put_back()
-            raise
+        target.value = out
         self._values = None
 
     def _put_back(self) -> None:
