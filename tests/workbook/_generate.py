@@ -71,7 +71,8 @@ def generate(seed: int, n: int) -> tuple[list[HoldingInput], list[MarketRow]]:
 def special_cases() -> tuple[list[HoldingInput], list[MarketRow]]:
     """Edge cases written out (synthetic): below the minimum, a 1× inverse short that can
     never be liquidated, margin below maintenance at 125×, a symbol missing from the Market
-    table, a quantity exactly on a step (0.3 BTC-like at a 0.001 step)."""
+    table, a quantity exactly on a step (0.3 BTC-like at a 0.001 step), a cross hedge whose
+    beta is to come from an empty Beta sheet."""
     st = DataStatus(EXCHANGE, NOW_MS, False, None)
     rows = [
         MarketRow("EDGE1/USDT:USDT", EXCHANGE, 100.0, 100.0, None, 0.0001, 8.0, None, 1.0, 0.001,
@@ -89,6 +90,9 @@ def special_cases() -> tuple[list[HoldingInput], list[MarketRow]]:
         HoldingInput("E3", 3.0, "EDGE3/USDT:USDT", EXCHANGE, "Custom", 0.9, 125.0),  # at entry
         HoldingInput("E4", 1.0, "MISSING/USDT:USDT", EXCHANGE, "Custom", 0.5),
         HoldingInput("E5", 0.6, "EDGE4/USDT:USDT", EXCHANGE, "Custom", 0.5),  # 0.3 exactly
+        # cross hedge pointing at the Beta sheet, which holds no prices here
+        HoldingInput("E6", 10.0, "EDGE4/USDT:USDT", EXCHANGE, "Custom", 0.5, beta_from_sheet=True,
+                     price_symbol="EDGE3/USDT:USDT"),
     ]
     return holdings, rows
 

@@ -75,6 +75,9 @@ def expected_row(h: HoldingInput, rows: list[MarketRow], now: datetime,
     p = PRESETS[h.strategy]
     if h.hedge_ratio is not None and not p.min_ratio <= h.hedge_ratio <= p.max_ratio:
         warn.append("ratio outside the")
+    cross = h.price_symbol is not None and h.price_symbol.casefold() != h.hedge_symbol.casefold()
+    if cross and h.beta_from_sheet and beta is None:
+        warn.append("cross hedge with no beta")
     if h.leverage > SETTINGS["MaxAdvisedLeverage"]:
         warn.append("leverage")
     keys = ("exact", "contracts", "hedged", "margin", "hedge_qty", "liq_price", "liq_distance",

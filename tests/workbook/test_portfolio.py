@@ -138,7 +138,7 @@ def test_generated_portfolios_match_core(recalc, generated, index):
 def test_edge_cases_show_words_not_errors(recalc, generated):
     path, holdings, _rows, _ = generated[0]
     ws = recalc(path)["Portfolio"]
-    base = L.PORTFOLIO_FIRST_ROW + len(holdings) - 5
+    base = L.PORTFOLIO_FIRST_ROW + len(holdings) - 6
     get = lambda key, k: ws[f"{L.pcol(key)}{base + k}"].value  # noqa: E731
     assert get("contracts", 0) == 0 and "below the market minimum of 0.5" in get("warnings", 0)
     assert get("liq_price", 1) == "none"
@@ -147,6 +147,9 @@ def test_edge_cases_show_words_not_errors(recalc, generated):
     assert get("spot_value", 3) in (None, "")
     # 0.6 × 0.5 = 0.3 coins: exactly 0.300 at a 0.001 step, not 0.299.
     assert get("contracts", 4) == pytest.approx(0.3, rel=1e-12)
+    # 10 coins at 2,000 hedged 50 % with a 100,000 perp and no beta: 1 used, and said so.
+    assert get("notional", 5) == pytest.approx(10_000.0)
+    assert "cross hedge with no beta: 1 used" in get("warnings", 5)
 
 
 def test_row_formulas_guard_the_asset_cell():

@@ -150,6 +150,10 @@ def _warnings(c: dict[str, str], exch: str, beta: str) -> str:
          f'{c["ratio_in"]}>INDEX(PresetMax,MATCH({c["strategy"]},PresetNames,0))),'
          f'"; ratio outside the "&{c["strategy"]}&" band","")))'),
         f'IF(AND({c["beta"]}<>"",N({c["beta"]})<=0),"; beta is not a positive number: 1 used","")',
+        # A cross hedge whose Beta cell is blank (=BetaHedgeRatio with no prices on the Beta
+        # sheet) would otherwise be sized 1:1 without a word.
+        (f'IF(AND({c["price_symbol"]}<>"",{c["price_symbol"]}<>{c["hedge_symbol"]},{c["beta"]}=""),'
+         f'"; cross hedge with no beta: 1 used","")'),
         f'IF({c["lev"]}>MaxAdvisedLeverage,"; leverage "&{c["lev"]}&"× above the advised "&MaxAdvisedLeverage&"×","")',
         (f'IF({c["exact"]}="","",IF(AND({c["contracts"]}=0,{c["exact"]}>0),'
          f'IF(N({step_min})>0,"; below the market minimum of "&{step_min}&" contracts: not hedged",'
