@@ -1,13 +1,14 @@
 """Install into temporary folders end to end; uninstall undoes exactly what install did."""
 
 import hashlib
+import os
 import sys
 from pathlib import Path
 
 import pytest
 
 from perphedge.cli import main
-from perphedge.install import installer, userconf, xlam
+from perphedge.install import installer, locations, userconf, xlam
 
 
 def tree(root: Path) -> dict[str, str]:
@@ -101,10 +102,29 @@ def test_real_locations_on_a_fake_windows_profile(home, monkeypatch):
     monkeypatch.setenv("USERPROFILE", str(home / "profile"))
     plan = installer.make_plan(platform="win")
     assert plan.addin == home / "Roaming" / "Microsoft" / "Excel" / "XLSTART" / "perphedge.xlam"
-    assert plan.config_file == home / "profile" / ".myaddin" / "myaddin.conf"
+    # The settings go in the add-in's own sheet; the user-wide myaddin.conf, which every
+    # add-in built from the same xlwings template shares, is left alone by default.
+    assert plan.config_file is None
     before = tree(home)
     installer.install(plan)
-    assert plan.addin.is_file() and plan.config_file.is_file()
+    assert plan.addin.is_file()
+    assert not (home / "profile" / ".myaddin").exists()
+    settings = xlam.inspect_addin(plan.addin).settings
+    assert settings["Interpreter_Win"] == sys.executable
+    assert settings["UDF Modules"] == "perphedge.excel.udfs"
+    installer.uninstall(plan)
+    assert tree(home) == before
+
+
+def test_user_wide_settings_file_only_when_asked(home, monkeypatch):
+    monkeypatch.setenv("APPDATA", str(home / "Roaming"))
+    monkeypatch.setenv("USERPROFILE", str(home / "profile"))
+    user_file = locations.user_config_file("win", os.environ, home)
+    assert user_file == home / "profile" / ".myaddin" / "myaddin.conf"
+    plan = installer.make_plan(platform="win", config_dir=user_file.parent)
+    before = tree(home)
+    installer.install(plan)
+    assert plan.config_file == user_file and user_file.is_file()
     installer.uninstall(plan)
     assert tree(home) == before
 

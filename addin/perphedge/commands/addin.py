@@ -47,8 +47,10 @@ def _common(f):
     f = click.option("--target", type=click.Path(file_okay=False, path_type=Path),
                      help="Install into this folder instead of Excel's start-up folder.")(f)
     f = click.option("--config-dir", type=click.Path(file_okay=False, path_type=Path),
-                     help="Folder for the add-in's myaddin.conf settings file "
-                          "(default: where the add-in's VBA looks; none with --target).")(f)
+                     help="Also write the interpreter and UDF module into a myaddin.conf "
+                          "file in this folder (default: none; the add-in's own settings "
+                          "sheet holds them, and the user-wide file is shared with every "
+                          "add-in built from the same xlwings template).")(f)
     f = click.option("--platform", type=_PLATFORM, default=None, hidden=True)(f)
     return f
 

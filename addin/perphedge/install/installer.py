@@ -87,12 +87,11 @@ def make_plan(*, target: str | Path | None = None, config_dir: str | Path | None
     platform = platform or locations.current_platform()
     home = home or Path.home()
     target_dir = Path(target) if target else locations.startup_folder(platform, environ, home)
-    if config_dir is not None:
-        config_file = Path(config_dir) / f"{locations.PROJECT_NAME}.conf"
-    elif target is None:
-        config_file = locations.user_config_file(platform, environ, home)
-    else:
-        config_file = None  # --target alone never touches the real user settings
+    # The settings live in the add-in's own myaddin.conf sheet, which its VBA reads before
+    # any user-wide file. The user-wide file is shared by every add-in built from the
+    # same xlwings template, so it is written only when asked for (--config-dir).
+    config_file = (Path(config_dir) / f"{locations.PROJECT_NAME}.conf"
+                   if config_dir is not None else None)
     settings = tuple((k, interpreter) for k in locations.interpreter_keys(platform))
     settings += (("UDF Modules", xlam.UDF_MODULE),)
     applescript = None
