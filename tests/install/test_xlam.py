@@ -1,5 +1,6 @@
 """The built add-in is a valid package whose ribbon only calls VBA that exists."""
 
+import sys
 import zipfile
 from pathlib import Path
 from xml.etree import ElementTree as ET
@@ -166,3 +167,18 @@ def test_install_settings_never_repeat_a_key_the_sheet_already_has(tmp_path):
     assert config["UDF MODULES"] == "other.module"      # the last value given wins
     assert config["INTERPRETER_WIN"] == r"C:\Py\python.exe"
     assert config["ADD_WORKBOOK_TO_PYTHONPATH"] is False
+
+
+def test_addin_build_command_pins_the_interpreter(tmp_path, capsys):
+    # An add-in without an interpreter in its own sheet would let a myaddin.conf file
+    # beside a received workbook choose which Python runs.
+    from perphedge.cli import main
+
+    assert main(["addin", "build", "--out", str(tmp_path / "a")]) == 0
+    settings = xlam.inspect_addin(tmp_path / "a" / "perphedge.xlam").settings
+    assert settings["Interpreter_Win"] == sys.executable
+    assert settings["Interpreter_Mac"] == sys.executable  # this machine is neither: both pinned
+    assert main(["addin", "build", "--out", str(tmp_path / "b"),
+                 "--interpreter", r"C:\Python311\python.exe"]) == 0
+    assert xlam.inspect_addin(tmp_path / "b" / "perphedge.xlam").settings["Interpreter_Win"] == \
+        r"C:\Python311\python.exe"

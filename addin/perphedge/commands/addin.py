@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
 import click
@@ -31,16 +32,21 @@ def addin() -> None:
               default=Path("."), show_default=True, help="Folder to write perphedge.xlam to.")
 @click.option("--ribbon", type=click.Path(exists=True, dir_okay=False, path_type=Path),
               help="Ribbon XML (default: addin/ribbon/customUI.xml of this checkout).")
-def build(out_dir: Path, ribbon: Path | None) -> None:
+@click.option("--interpreter", default=sys.executable, show_default="this Python",
+              help="Python the add-in runs, pinned in its settings sheet.")
+def build(out_dir: Path, ribbon: Path | None, interpreter: str) -> None:
     """Build perphedge.xlam from the installed xlwings' ribbon add-in template."""
-    from perphedge.install import xlam
+    from perphedge.install import locations, xlam
 
+    # Pinned, so that no settings file beside a received workbook can choose the Python.
+    keys = locations.interpreter_keys(locations.current_platform())
     try:
-        path = xlam.build_addin(out_dir, ribbon=ribbon)
+        path = xlam.build_addin(out_dir, ribbon=ribbon,
+                                settings=tuple((k, interpreter) for k in keys))
     except PerphedgeError as e:
         _fail(e)
     click.echo(f"built {path} (xlwings {xlam.installed_xlwings_version()}, "
-               f"UDF module {xlam.UDF_MODULE})")
+               f"UDF module {xlam.UDF_MODULE}, interpreter {interpreter})")
 
 
 def _common(f):
