@@ -65,7 +65,7 @@ ASSUMPTIONS: tuple[str, ...] = (
     "Hedge notional = spot value × Beta × ratio used. Contracts: linear = notional / price / contract size; inverse = notional / contract size (USD per contract).",
     "Margin = hedged notional / leverage (USD; an inverse perp posts it in the coin, worth the same at entry).",
     "Liquidation price (isolated short, Binance): linear (margin + maint. amount + qty × entry) / (qty × (1 + MMR)); inverse qty × entry × (1 − MMR) / (qty − margin in coin − maint. amount), 'none' when the coin margin covers any rise (1× inverse).",
-    "MMR and maint. amount are the Market row's (the smallest tier); DefaultMMR where the Market gives none.",
+    "MMR and maint. amount are the Market row's, those of the exchange's smallest tier: a short larger than that tier is liquidated sooner than shown, so check the tier for your size. DefaultMMR where the Market gives none (the Warnings say so).",
     "Funding over horizon = hedged notional × rate × HorizonDays × 24 / interval. Round-trip fees = 2 × hedged notional × taker fee.",
     "Scenarios shock every coin by the same %, with the hedges as sized (after rounding).",
 )
