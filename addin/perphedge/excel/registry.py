@@ -120,7 +120,8 @@ FUNCTIONS: tuple[FunctionSpec, ...] = (
          _req("margin", "Isolated margin in the settle currency (USDT linear, the coin "
                         "inverse)."),
          _opt("mmr", "Maintenance margin rate of the exchange tier (default 0.005).", 0.005),
-         _opt("maint_amount", "Maintenance amount of the exchange tier (default 0).", 0.0),
+         _opt("maint_amount", "Maintenance amount of the exchange tier, in the settle "
+                              "currency like margin (default 0).", 0.0),
          _INVERSE),
         "Liquidation price of the isolated short (Binance formulas).",
         "liquidation price of the short (isolated)",
