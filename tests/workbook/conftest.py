@@ -60,19 +60,29 @@ def recalc(tmp_path_factory: pytest.TempPathFactory):
 
 @pytest.fixture(scope="session")
 def generated(tmp_path_factory: pytest.TempPathFactory):
-    """Two seeded synthetic portfolios plus the edge cases, one workbook each."""
+    """Two seeded synthetic portfolios (the first with the edge cases) and one of tiered
+    shorts, one workbook each: (path, holdings, market rows, funding history, tiers)."""
     from perphedge.workbook.build import build_workbook
     from . import _generate as g
 
     books = []
     for seed in (7, 2026):
         holdings, rows = g.generate(seed, 60)
+        tables = g.tier_tables(seed, holdings, rows)
         if seed == 7:
             eh, er = g.special_cases()
             holdings, rows = holdings + eh, rows + er
+            tables += g.special_tiers()
         path = tmp_path_factory.mktemp("generated") / f"generated_{seed}.xlsx"
         history = g.funding_history(seed)
         build_workbook(holdings, rows, history, path, data_note="Synthetic inputs.",
-                       now_ms=g.NOW_MS)
-        books.append((path, holdings, rows, history))
+                       now_ms=g.NOW_MS, tier_tables=tables)
+        tiers = {(t.symbol, t.exchange): t.tiers for t in tables}
+        books.append((path, holdings, rows, history, tiers))
+    # A third book whose every holding shorts a market with narrow tiers (the tier walk).
+    holdings, rows, tables = g.generate_tiered(31, 80)
+    path = tmp_path_factory.mktemp("generated") / "generated_tiered.xlsx"
+    build_workbook(holdings, rows, {}, path, data_note="Synthetic inputs.", now_ms=g.NOW_MS,
+                   tier_tables=tables)
+    books.append((path, holdings, rows, {}, {(t.symbol, t.exchange): t.tiers for t in tables}))
     return books

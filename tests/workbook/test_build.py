@@ -30,13 +30,14 @@ def formulas(wb):
 
 def test_sheets_in_order(demo_path):
     wb = openpyxl.load_workbook(demo_path)
-    assert wb.sheetnames == ["Portfolio", "Market", "Scenarios", "Funding", "Beta", "Guide"]
+    assert wb.sheetnames == ["Portfolio", "Market", "Tiers", "Scenarios", "Funding", "Beta",
+                             "Guide"]
 
 
 def test_tables_and_market_header_is_the_contract(demo_path):
     wb = openpyxl.load_workbook(demo_path)
     tables = {t.name: (ws.title, t) for ws in wb.worksheets for t in ws.tables.values()}
-    assert set(tables) == {"Holdings", "Market", "Scenarios", "FundingSummary",
+    assert set(tables) == {"Holdings", "Market", "Tiers", "Scenarios", "FundingSummary",
                            "FundingHistory", "BetaPrices"}
     sheet, market = tables["Market"]
     assert sheet == "Market"
@@ -49,6 +50,12 @@ def test_tables_and_market_header_is_the_contract(demo_path):
                       "As of (UTC)", "Status"]
     holdings = tables["Holdings"][1]
     assert holdings.totalsRowCount == 1
+    sheet, tiers = tables["Tiers"]
+    assert sheet == "Tiers"
+    first = openpyxl.utils.cell.range_boundaries(tiers.ref)
+    header = [wb["Tiers"].cell(row=first[1], column=c).value for c in range(first[0], first[2] + 1)]
+    assert header == ["Symbol", "Exchange", "Tier", "Min notional", "Max notional", "Unit",
+                      "MMR", "Maint. amount", "Max leverage", "As of (UTC)"]
 
 
 def test_named_settings_exist_with_defaults(demo_path):
@@ -83,6 +90,16 @@ def test_market_names_cover_the_table_columns(demo_path):
         col = ref.split(":")[0].strip("$").split("$")[0]
         assert sheet == "Market"
         assert ws[f"{col}{L.MARKET_HEADER_ROW}"].value == header
+
+
+def test_tier_names_cover_the_table_columns(demo_path):
+    wb = openpyxl.load_workbook(demo_path)
+    ws = wb["Tiers"]
+    for name, header in L.TIER_NAMES.items():
+        (sheet, ref), = list(wb.defined_names[name].destinations)
+        col = ref.split(":")[0].strip("$").split("$")[0]
+        assert sheet == "Tiers"
+        assert ws[f"{col}{L.TIER_HEADER_ROW}"].value == header
 
 
 def test_strategy_dropdown_and_input_validations(demo_path):

@@ -51,7 +51,7 @@ def test_demo_funding_matches_core(recalc, demo_path):
 
 @pytest.mark.parametrize("index", [0, 1])
 def test_generated_funding_matches_core(recalc, generated, index):
-    path, _h, _r, history = generated[index]
+    path, _h, _r, history, _t = generated[index]
     check_funding(recalc(path), history)
 
 

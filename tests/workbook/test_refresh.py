@@ -386,3 +386,27 @@ def test_a_failed_fetch_never_repeats_a_configured_secret(tmp_path, monkeypatch)
     with pytest.raises(rf.RefreshError) as info:
         rf.refresh_file(book, source=Leaky(), now_ms=NOW_MS)
     assert "FAKESECRET" not in str(info.value) and "secret=***" in str(info.value)
+
+
+def test_refresh_leaves_the_tiers_table_as_built(tmp_path):
+    """Tiers are written by the builder only (``perphedge new`` rebuilds them): a refresh
+    rewrites the Market sheet and leaves the Tiers sheet byte for byte. Synthetic tiers."""
+    from perphedge.core.marketdata import LeverageTier
+    from perphedge.workbook.build import build_workbook
+    from perphedge.workbook.tiers_sheet import TierTable
+
+    from ._fake import row
+
+    tiers = (LeverageTier(1, 0, 50_000, 0.004, 0.0, 50),
+             LeverageTier(2, 50_000, float("inf"), 0.005, 50.0, 25))
+    book = tmp_path / "tiers.xlsx"
+    build_workbook([], [row(sym, "binanceusdm", 1.0) for sym in MARKS], {}, book,
+                   now_ms=NOW_MS, tier_tables=[TierTable("BTC/USDT:USDT", "binanceusdm", tiers)])
+    sheets = Package.read(book)
+    tiers_part = sheets.sheet("Tiers").part
+    before = members(book)
+    res = rf.refresh_file(book, source=FakeSource(MARKS), now_ms=NOW_MS, backup=False)
+    assert res.rows == 3
+    after = members(book)
+    assert after[tiers_part] == before[tiers_part]
+    assert market_values(book)[0]["Mark"] == MARKS["BTC/USDT:USDT"]

@@ -70,7 +70,7 @@ def test_demo_scenarios_match_core(recalc, demo_path, demo_build):
 
 @pytest.mark.parametrize("index", [0, 1])
 def test_generated_scenarios_match_core(recalc, generated, index):
-    path, holdings, rows, _ = generated[index]
+    path, holdings, rows, _, _ = generated[index]
     check_grid(recalc(path), holdings, rows)
 
 

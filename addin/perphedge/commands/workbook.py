@@ -70,7 +70,7 @@ def new(path: Path, portfolio: Path | None, offline: bool, force: bool) -> None:
     note = _data_note(source, inputs.market_rows, is_snapshot)
     try:
         result = build_workbook(inputs.holdings, inputs.market_rows, inputs.funding_history,
-                                path, data_note=note)
+                                path, data_note=note, tier_tables=inputs.tier_tables)
     except PerphedgeError as e:
         raise click.ClickException(f"{e} — nothing written") from e
     click.echo(f"{result.path}: {result.holdings} holdings, {result.market_rows} Market rows, "

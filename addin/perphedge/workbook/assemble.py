@@ -1,6 +1,6 @@
 """Gather what a workbook needs from a market source (the live service or the recorded
 snapshot): resolved holdings, one Market row per (symbol, exchange) used, and the funding
-history of each hedge symbol.
+history and leverage tiers of each hedge symbol.
 """
 
 from __future__ import annotations
@@ -12,6 +12,7 @@ from typing import Any, Protocol
 from perphedge.core.errors import MarketError
 from perphedge.core.marketdata import FundingPoint, MarketRow
 from perphedge.workbook.holding import HoldingInput
+from perphedge.workbook.tiers_sheet import TierTable
 
 HISTORY_DAYS = 90
 
@@ -20,6 +21,8 @@ class Source(Protocol):
     def resolve(self, symbol: str, exchange: str | None = None) -> str: ...
     def market_rows(self, requests: Sequence[tuple[str, str | None]]) -> list[MarketRow]: ...
     def funding_history(self, symbol: str, days: Any = ..., exchange: str | None = None) -> Any: ...
+    # leverage_tiers(symbol, exchange) -> Observed[tuple[LeverageTier, ...]], optional: a
+    # source without it gives no Tiers rows, as one raising DataUnavailable does.
 
 
 @dataclass(frozen=True)
@@ -28,6 +31,7 @@ class MarketInputs:
     market_rows: tuple[MarketRow, ...]
     funding_history: dict[tuple[str, str], tuple[FundingPoint, ...]]
     messages: tuple[str, ...]
+    tier_tables: tuple[TierTable, ...] = ()
 
 
 def _base(symbol: str) -> str:
@@ -78,7 +82,21 @@ def gather(holdings: Sequence[HoldingInput], source: Source, default_exchange: s
             continue
         if points:
             history[(sym, ex)] = tuple(points)
+    tables: list[TierTable] = []
+    for sym, ex in dict.fromkeys(hedges):
+        fetch = getattr(source, "leverage_tiers", None)
+        if fetch is None:
+            continue
+        try:
+            got = fetch(sym, ex)
+        except MarketError as e:
+            # Binance without an API key, the recorded snapshot: the Portfolio falls back
+            # to the Market row's first-tier MMR and flags it.
+            messages.append(f"no leverage tiers for {sym} on {ex} (first-tier MMR used): {e}")
+            continue
+        if got.value:
+            tables.append(TierTable(sym, ex, tuple(got.value), got.status.as_of_ms))
     for row in rows:
         if row.status.stale:
             messages.append(f"{row.symbol} on {row.exchange}: {row.status.reason}")
-    return MarketInputs(resolved, rows, history, tuple(messages))
+    return MarketInputs(resolved, rows, history, tuple(messages), tuple(tables))

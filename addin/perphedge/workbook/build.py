@@ -1,4 +1,4 @@
-"""Build the hedge workbook: Portfolio, Market, Scenarios, Funding, Beta and Guide.
+"""Build the hedge workbook: Portfolio, Market, Tiers, Scenarios, Funding, Beta and Guide.
 
 ``build_workbook`` is deterministic: the same inputs give the same bytes (fixed document
 properties and zip time stamps, stable ordering), so the committed template can be
@@ -32,6 +32,7 @@ from perphedge.workbook.holding import HoldingInput
 from perphedge.workbook.market_sheet import write_market
 from perphedge.workbook.portfolio import write_portfolio
 from perphedge.workbook.scenarios_sheet import write_scenarios
+from perphedge.workbook.tiers_sheet import TierTable, write_tiers
 
 #: Every built workbook carries these, whatever the day: a rebuild equals the commit.
 FIXED_TIME = datetime(2026, 1, 1, 0, 0, 0)
@@ -46,7 +47,7 @@ class BuildResult:
     funding_symbols: int
 
 
-def defined_names(n_holdings: int) -> dict[str, str]:
+def defined_names(n_holdings: int, n_tier_rows: int = 0) -> dict[str, str]:
     """Every workbook-level name and what it refers to."""
     names: dict[str, str] = {}
     for s in L.SETTINGS:
@@ -57,6 +58,8 @@ def defined_names(n_holdings: int) -> dict[str, str]:
         names[name] = f"{L.PORTFOLIO}!${col}${r0}:${col}${r1}"
     for name, header in L.MARKET_NAMES.items():
         names[name] = L.market_range(header)
+    for name, header in L.TIER_NAMES.items():
+        names[name] = L.tier_range(header, n_tier_rows)
     for name, row in RESULT_ROWS.items():
         names[name] = f"{L.BETA}!$B${row}"
     return names
@@ -66,7 +69,8 @@ def portfolio_total_row(n_holdings: int) -> int:
     return L.PORTFOLIO_FIRST_ROW + L.portfolio_rows(n_holdings)
 
 
-def _check_inputs(holdings: Sequence[HoldingInput], market_rows: Sequence[MarketRow]) -> None:
+def _check_inputs(holdings: Sequence[HoldingInput], market_rows: Sequence[MarketRow],
+                  tier_tables: Sequence[TierTable] = ()) -> None:
     for i, h in enumerate(holdings):
         if not isinstance(h, HoldingInput):
             raise InvalidInput(f"holdings[{i}]", h, "must be a HoldingInput")
@@ -79,14 +83,24 @@ def _check_inputs(holdings: Sequence[HoldingInput], market_rows: Sequence[Market
             raise InvalidInput(f"market_rows[{i}]", f"{row.symbol} on {row.exchange}",
                                "must appear once in the Market table")
         seen.add(key)
+    markets: set[tuple[str, str]] = set()
+    for i, t in enumerate(tier_tables):
+        if not isinstance(t, TierTable):
+            raise InvalidInput(f"tier_tables[{i}]", t, "must be a TierTable")
+        key = (t.symbol.casefold(), t.exchange.casefold())
+        if key in markets:
+            raise InvalidInput(f"tier_tables[{i}]", f"{t.symbol} on {t.exchange}",
+                               "must appear once in the Tiers table")
+        markets.add(key)
 
 
 def make_workbook(holdings: Sequence[HoldingInput], market_rows: Sequence[MarketRow],
                   funding_history: Mapping[tuple[str, str], Sequence[FundingPoint]],
                   *, beta_series: BetaSeries | None = None, data_note: str = "",
-                  now_ms: int | None = None) -> Workbook:
+                  now_ms: int | None = None,
+                  tier_tables: Sequence[TierTable] = ()) -> Workbook:
     """The workbook in memory (``build_workbook`` saves it)."""
-    _check_inputs(holdings, market_rows)
+    _check_inputs(holdings, market_rows, tier_tables)
     now = int(time.time() * 1000) if now_ms is None else now_ms
     wb = Workbook()
     ws = wb.active
@@ -98,13 +112,14 @@ def make_workbook(holdings: Sequence[HoldingInput], market_rows: Sequence[Market
     write_portfolio(sheets[L.PORTFOLIO], holdings,
                     f"{note}  Yellow cells are inputs; every other figure is a formula.")
     write_market(sheets[L.MARKET], market_rows, note, now)
+    n_tier_rows = write_tiers(sheets[L.TIERS], tier_tables)
     write_scenarios(sheets[L.SCENARIOS], portfolio_total_row(len(holdings)),
                     "Every coin moves by the shock; hedges as sized on Portfolio; funding and "
                     "fees over the horizon. " + note)
     write_funding(sheets[L.FUNDING], funding_history, note)
     write_beta(sheets[L.BETA], beta_series)
     write_guide(sheets[L.GUIDE])
-    for name, ref in defined_names(len(holdings)).items():
+    for name, ref in defined_names(len(holdings), n_tier_rows).items():
         wb.defined_names[name] = DefinedName(name, attr_text=ref)
     wb.calculation.fullCalcOnLoad = True
     props = wb.properties
@@ -148,9 +163,10 @@ def write_atomically(path: str | Path, data: bytes) -> Path:
 def build_workbook(holdings: Sequence[HoldingInput], market_rows: Sequence[MarketRow],
                    funding_history: Mapping[tuple[str, str], Sequence[FundingPoint]],
                    path: str | Path, *, beta_series: BetaSeries | None = None,
-                   data_note: str = "", now_ms: int | None = None) -> BuildResult:
+                   data_note: str = "", now_ms: int | None = None,
+                   tier_tables: Sequence[TierTable] = ()) -> BuildResult:
     """Build the workbook at ``path`` (written atomically)."""
     wb = make_workbook(holdings, market_rows, funding_history, beta_series=beta_series,
-                       data_note=data_note, now_ms=now_ms)
+                       data_note=data_note, now_ms=now_ms, tier_tables=tier_tables)
     target = write_atomically(path, deterministic_bytes(wb))
     return BuildResult(target, len(holdings), len(market_rows), len(funding_history))

@@ -65,7 +65,7 @@ ASSUMPTIONS: tuple[str, ...] = (
     "Hedge notional = spot value × Beta × ratio used. Contracts: linear = notional / price / contract size; inverse = notional / contract size (USD per contract).",
     "Margin = hedged notional / leverage (USD; an inverse perp posts it in the coin, worth the same at entry).",
     "Liquidation price (isolated short, Binance): linear (margin + maint. amount + qty × entry) / (qty × (1 + MMR)); inverse qty × entry × (1 − MMR) / (qty − margin in coin − maint. amount), 'none' when the coin margin covers any rise (1× inverse).",
-    "MMR and maint. amount are the Market row's, those of the exchange's smallest tier: a short larger than that tier is liquidated sooner than shown, so check the tier for your size. DefaultMMR where the Market gives none (the Warnings say so).",
+    "MMR and maint. amount come from the market's leverage tiers (Tiers sheet): the tier that holds the short's size AT the liquidation price, found as the exchange does it: the tier at the entry size gives a first price; if the size there (quote value for linear perps, coins or contracts as the exchange brackets) falls in another tier, the price is recomputed with that tier, until it stays (the Tier column shows which). Without tier rows for a market (Binance without an API key, a recorded snapshot), the Market row's MMR and maint. amount are used, those of the smallest tier, and the Warnings say so: a larger short is then liquidated sooner than shown. DefaultMMR where the Market row gives none either.",
     "Funding over horizon = hedged notional × rate × HorizonDays × 24 / interval. Round-trip fees = 2 × hedged notional × taker fee.",
     "Scenarios shock every coin by the same %, with the hedges as sized (after rounding).",
 )
@@ -126,5 +126,6 @@ def write_guide(ws: Worksheet) -> None:
     heading("Market data")
     line(None, "The Market table is the only source of market figures. Refresh prices (add-in ribbon) or `perphedge refresh FILE` rewrite it; a colleague without the add-in still sees and recalculates every number.")
     line(None, "Status says 'fresh', 'stale: <reason> (age …)' or 'recorded snapshot of <date>'. Recorded figures are history, not live prices: refresh before trading.")
+    line(None, "The Tiers table holds each hedge market's leverage tiers as they were when the workbook was built. Refresh prices does not rewrite it (tiers change rarely); `perphedge new` rebuilds the workbook with current tiers.")
     ws.freeze_panes = "A4"
     S.page_setup(ws, f"A1:C{r}", landscape=False, title_rows=None)

@@ -18,7 +18,8 @@ SCENARIOS = "Scenarios"
 FUNDING = "Funding"
 BETA = "Beta"
 GUIDE = "Guide"
-SHEETS: tuple[str, ...] = (PORTFOLIO, MARKET, SCENARIOS, FUNDING, BETA, GUIDE)
+TIERS = "Tiers"
+SHEETS: tuple[str, ...] = (PORTFOLIO, MARKET, TIERS, SCENARIOS, FUNDING, BETA, GUIDE)
 
 # ----------------------------------------------------------------------------- Market
 
@@ -53,6 +54,38 @@ def market_range(header: str) -> str:
     c = market_col(header)
     last = MARKET_HEADER_ROW + MARKET_LOOKUP_ROWS
     return f"{MARKET}!${c}${MARKET_FIRST_ROW}:${c}${last}"
+
+
+# ----------------------------------------------------------------------------- Tiers
+
+#: The Tiers table: the leverage (maintenance) tiers of each hedge market, written by the
+#: builder only (a refresh leaves it as built; tiers change rarely).
+TIER_HEADERS: tuple[str, ...] = (
+    "Symbol", "Exchange", "Tier", "Min notional", "Max notional", "Unit", "MMR",
+    "Maint. amount", "Max leverage", "As of (UTC)",
+)
+TIER_TABLE = "Tiers"
+TIER_HEADER_ROW = 4
+TIER_FIRST_ROW = TIER_HEADER_ROW + 1
+TIER_LOOKUP_ROWS = 2000
+TIER_NAMES: dict[str, str] = {
+    "TierSymbol": "Symbol", "TierExchange": "Exchange", "TierTier": "Tier",
+    "TierMin": "Min notional", "TierMax": "Max notional", "TierUnit": "Unit",
+    "TierMMR": "MMR", "TierMaint": "Maint. amount", "TierMaxLev": "Max leverage",
+    "TierAsOf": "As of (UTC)",
+}
+#: LP computations of the tier walk the Portfolio formulas unroll (see portfolio.py).
+TIER_WALK_STEPS = 6
+
+
+def tier_col(header: str) -> str:
+    return get_column_letter(TIER_HEADERS.index(header) + 1)
+
+
+def tier_range(header: str, n_rows: int = 0) -> str:
+    c = tier_col(header)
+    last = TIER_HEADER_ROW + max(TIER_LOOKUP_ROWS, n_rows)
+    return f"{TIERS}!${c}${TIER_FIRST_ROW}:${c}${last}"
 
 
 # ----------------------------------------------------------------------------- Portfolio
@@ -124,9 +157,12 @@ PORTFOLIO_COLUMNS: tuple[Column, ...] = (
     Column("margin", "Margin", "formula", 12, USD0, total=True,
            note="Hedged notional / leverage (isolated margin, USD value)."),
     Column("liq_price", "Liquidation price", "formula", 13, PRICE,
-           note="Binance isolated short formula with the Market row's MMR and maint. amount, "
-                "those of the exchange's first (smallest) tier: a short above that tier's cap "
-                "is liquidated sooner than shown. none = the coin margin covers any rise."),
+           note="Binance isolated short formula with the MMR and maint. amount of the tier "
+                "(Tiers sheet) that holds the short's size at that price; without tier rows, "
+                "the Market row's (first tier's) and a warning. none = the coin margin covers "
+                "any rise; above tiers = larger than the largest tier's cap."),
+    Column("tier", "Tier", "formula", 6,
+           note="Leverage tier used for the liquidation price (Tiers sheet); blank: no tier rows."),
     Column("liq_distance", "Distance to liq.", "formula", 9, PCT,
            note="How far the price may rise before liquidation."),
     Column("rate", "Funding rate", "formula", 9, RATE,
@@ -153,6 +189,10 @@ PORTFOLIO_COLUMNS: tuple[Column, ...] = (
     Column("exact", "Contracts before rounding", "helper", 10, QTY),
     Column("hedge_qty", "Hedge qty (coin)", "helper", 10, QTY),
     Column("mmr", "MMR used", "helper", 8, PCT2),
+    Column("maint", "Maint. amount used", "helper", 9, "#,##0.00"),
+    Column("tier_count", "Tier rows", "helper", 6),
+    Column("tier_unit", "Tier unit", "helper", 8),
+    *(Column(f"walk{i}", f"Tier walk {i}", "helper", 6) for i in range(1, TIER_WALK_STEPS + 1)),
     Column("interval", "Interval used (h)", "helper", 8),
     Column("lev", "Leverage used", "helper", 8),
 )

@@ -5,7 +5,9 @@ exchange), the settings and the row's inputs, following ``perphedge.core`` exact
 sizing (``hedge_notional``), contracts rounded down to the amount step
 (``contracts_for_notional``), margin on the hedged notional, Binance's isolated
 liquidation price of the short (``liquidation_price_short``, linear and inverse),
-funding (``funding_apr``, ``funding_pnl_short``), basis and rebalancing.
+funding (``funding_apr``, ``funding_pnl_short``), basis and rebalancing. The maintenance
+tier comes from the Tiers table by core's walk (``liquidation_short_tiered``), unrolled
+into hidden helper columns; without tier rows, the Market row's MMR (first tier), flagged.
 
 Decisions the formulas encode (also stated on the Guide sheet):
 
@@ -65,7 +67,7 @@ def row_formulas(r: int) -> dict[str, str]:
 
     inverse = mkt("MktInverse")
     size = mkt("MktSize")
-    maint = f'N({mkt("MktMaint")})'
+    maint = c["maint"]
     price, perp, notional = c["price"], c["perp_price"], c["notional"]
     contracts, hedged, margin, hq = c["contracts"], c["hedged"], c["margin"], c["hedge_qty"]
     mmr, interval, ratio, spot_value = c["mmr"], c["interval"], c["ratio"], c["spot_value"]
@@ -103,10 +105,17 @@ def row_formulas(r: int) -> dict[str, str]:
         "margin": f'IF({hedged}="","",{hedged}/{c["lev"]})',
         "hedge_qty": (f'IF(OR({contracts}="",N({contracts})<=0),"",'
                       f"IF({inverse},{contracts}*{size}/{perp},{contracts}*{size}))"),
-        "mmr": f'IF({a}="","",IF({hr}=0,"",IF({mkt("MktMMR")}="",DefaultMMR,{mkt("MktMMR")})))',
-        "liq_price": (f'IF({hq}="","",IF({inverse},IF({inv_den}<=0,"none",'
+        "mmr": _rate_used(c, hr, "TierMMR", f'IF({mkt("MktMMR")}="",DefaultMMR,{mkt("MktMMR")})'),
+        "maint": _rate_used(c, hr, "TierMaint", f'N({mkt("MktMaint")})'),
+        "liq_price": (f'IF({hq}="","",IF({_above(c)},"above tiers",IF({inverse},IF({inv_den}<=0,"none",'
                       f'IF({inv_lp}<={perp},"at entry",{inv_lp})),'
-                      f'IF({lin_lp}<={perp},"at entry",{lin_lp})))'),
+                      f'IF({lin_lp}<={perp},"at entry",{lin_lp}))))'),
+        "tier": (f'IF(N({c["tier_count"]})=0,"",IF({c[_last_walk()]}="","",'
+                 f'IF({c[_last_walk()]}>{c["tier_count"]},"",{c[_last_walk()]})))'),
+        "tier_count": f'IF({a}="","",SUMPRODUCT({_tier_match(c, exch)}))',
+        "tier_unit": (f'IF(N({c["tier_count"]})=0,"",'
+                      f'IF(SUMPRODUCT({_tier_match(c, exch)}*(TierUnit="quote"))>0,"quote",'
+                      f'IF(SUMPRODUCT({_tier_match(c, exch)}*(TierUnit="contracts"))>0,"contracts","base")))'),
         "liq_distance": f'IF(ISNUMBER({c["liq_price"]}),{c["liq_price"]}/{perp}-1,"")',
         "rate": f'IF({a}="","",IF({hr}=0,"",IF({mkt("MktRate")}="","",{mkt("MktRate")})))',
         "interval": (f'IF({a}="","",IF({hr}=0,"",IF(N({mkt("MktInterval")})>0,'
@@ -124,8 +133,104 @@ def row_formulas(r: int) -> dict[str, str]:
         "age": (f'IF({a}="","",IF({hr}=0,"",IF(N({mkt("MktAsOf")})<=0,"",'
                 f'(NowUTC-{mkt("MktAsOf")})*24)))'),
     }
+    f.update(_walk(c, exch))
     f["warnings"] = _warnings(c, exch, beta)
     return {k: "=" + v for k, v in f.items()}
+
+
+# ----------------------------------------------------------------------------- tier walk
+#
+# core.liquidation.liquidation_short_tiered, unrolled: walk1 is the tier at the entry
+# notional; walk(i+1) the tier at the notional at the liquidation price computed with
+# walk(i). A tier is its position in the market's tier rows (the builder writes them
+# smallest first, numbered 1..n), found as 1 + the number of the market's caps at or below
+# the notional (core: the first tier whose cap exceeds it); n + 1 means above the largest
+# cap. A step whose price is not a liquidation price (the coin margin covers any rise, or
+# at or below entry) stops the walk there, as core stops with an error at that step.
+#
+# Steps needed (one LP computation per step): the size at the liquidation price differs
+# from the entry size only for linear markets bracketed in the quote (it grows with the
+# price) and inverse markets bracketed in the coin (it shrinks); bracketed in contracts,
+# or the other pairs, the first tier is the answer (1 step). With Binance's maintenance
+# amounts the maintenance margin is continuous and convex in the size, and a step is a
+# Newton step on the equation "equity = maintenance", piecewise linear in the size: the
+# first step overshoots past the answer, every later one moves back towards it without
+# passing it, into a tier strictly between. So the walk visits each tier at most once and
+# needs at most 1 + the number of tiers crossed by the first step - the tier count in the
+# worst case (core bounds its loop so). In practice the first step crosses few tiers: with
+# leverage >= 1 a linear short's size at liquidation is under twice its entry size; a
+# near-1x inverse short's can fall far below it. Measured with core (18,000+ synthetic
+# shorts, tiers 1.1-3x apart, leverage 1.02-125x, Binance- and Bybit-shaped tables): never
+# more than 4 steps, 3 on the generated test books. TIER_WALK_STEPS (6) are unrolled; a
+# walk still moving after them (or tiers whose maintenance jumps so that no tier holds
+# its own liquidation size, which core refuses) is flagged in the Warnings, never passed
+# as settled.
+
+
+def _tier_match(c: dict[str, str], exch: str) -> str:
+    return f'(TierSymbol={c["hedge_symbol"]})*(TierExchange={exch})'
+
+
+def _last_walk() -> str:
+    return f"walk{L.TIER_WALK_STEPS}"
+
+
+def _above(c: dict[str, str]) -> str:
+    """TRUE when the walk landed above the largest tier's cap."""
+    w = c[_last_walk()]
+    return f'IF(N({c["tier_count"]})=0,FALSE,N({w})>{c["tier_count"]})'
+
+
+def _tier_value(c: dict[str, str], exch: str, name: str, pos: str) -> str:
+    return f"SUMPRODUCT({_tier_match(c, exch)}*(TierTier={pos})*{name})"
+
+
+def _rate_used(c: dict[str, str], hr: str, name: str, flat: str) -> str:
+    """The walked tier's figure when the market has tier rows, else the Market row's."""
+    a, w = c["asset"], c[_last_walk()]
+    exch = f'IF({c["exchange"]}="",DefaultExchange,{c["exchange"]})'
+    tiered = f'IF({w}="","",IF({w}>{c["tier_count"]},"",{_tier_value(c, exch, name, w)}))'
+    return f'IF({a}="","",IF({hr}=0,"",IF(N({c["tier_count"]})>0,{tiered},{flat})))'
+
+
+def _notional_at(c: dict[str, str], price: str) -> str:
+    """The short's size at ``price`` in the unit its tiers bracket by (core._tier_notional)."""
+    hq, perp, unit = c["hedge_qty"], c["perp_price"], c["tier_unit"]
+    inv = f'INDEX(MktInverse,{c["hedge_row"]})'
+    size = f'INDEX(MktSize,{c["hedge_row"]})'
+    return (f'IF({unit}="contracts",IF({inv},{hq}*{perp}/{size},{hq}/{size}),'
+            f'IF({unit}="quote",IF({inv},{hq}*{perp},{hq}*{price}),'
+            f'IF({inv},{hq}*{perp}/{price},{hq})))')
+
+
+def _tier_at(c: dict[str, str], exch: str, notional: str) -> str:
+    return (f'SUMPRODUCT({_tier_match(c, exch)}*(TierMax<>"")*(TierMax<={notional}))+1')
+
+
+def _walk(c: dict[str, str], exch: str) -> dict[str, str]:
+    hq, perp, cnt = c["hedge_qty"], c["perp_price"], c["tier_count"]
+    inv = f'INDEX(MktInverse,{c["hedge_row"]})'
+    margin = c["margin"]
+    out = {"walk1": (f'IF(OR({hq}="",N({cnt})=0),"",'
+                     f'{_tier_at(c, exch, _notional_at(c, perp))})')}
+    for i in range(1, L.TIER_WALK_STEPS):
+        w = c[f"walk{i}"]
+        mmr = _tier_value(c, exch, "TierMMR", w)
+        cum = _tier_value(c, exch, "TierMaint", w)
+        den = f"({hq}-{margin}/{perp}-{cum})"
+        lp = (f"IF({inv},{hq}*{perp}*(1-{mmr})/{den},"
+              f"({margin}+{cum}+{hq}*{perp})/({hq}*(1+{mmr})))")
+        step = (f'IF(IF({inv},{den}<=0,FALSE),{w},IF({lp}<={perp},{w},'
+                f'{_tier_at(c, exch, _notional_at(c, lp))}))')
+        out[f"walk{i + 1}"] = f'IF({w}="","",IF({w}>{cnt},{w},{step}))'
+    return out
+
+
+def _tier_walk_settled(c: dict[str, str], exch: str) -> str:
+    """TRUE unless the tier at the shown liquidation price differs from the tier used."""
+    liq = c["liq_price"]
+    return (f'IF(ISNUMBER({liq}),IF(N({c["tier_count"]})>0,'
+            f'{_tier_at(c, exch, _notional_at(c, liq))}={c[_last_walk()]},TRUE),TRUE)')
 
 
 def _warnings(c: dict[str, str], exch: str, beta: str) -> str:
@@ -159,9 +264,15 @@ def _warnings(c: dict[str, str], exch: str, beta: str) -> str:
          f'IF(N({step_min})>0,"; below the market minimum of "&{step_min}&" contracts: not hedged",'
          f'"; rounds down to 0 contracts: not hedged"),""))'),
         f'IF({c["liq_price"]}="at entry","; margin below maintenance: liquidated at once","")',
-        # A figure the Market lacks must not pass silently as a default or a zero.
-        (f'IF({c["hedge_qty"]}="","",IF(INDEX(MktMMR,{hr})="","; no MMR in the Market table: '
-         f'DefaultMMR "&TEXT(DefaultMMR,"0.00%")&" used for the liquidation price",""))'),
+        # A figure the Market lacks must not pass silently as a default or a zero; without
+        # tier rows the first tier's rate understates a large short's maintenance.
+        (f'IF({c["hedge_qty"]}="","",IF(N({c["tier_count"]})>0,"",IF(INDEX(MktMMR,{hr})="","; no MMR in the Market table: '
+         f'DefaultMMR "&TEXT(DefaultMMR,"0.00%")&" used for the liquidation price",'
+         f'"; no leverage tiers: the Market row\'s first-tier MMR used, a larger short is liquidated sooner")))'),
+        (f'IF({c["liq_price"]}="above tiers","; the short is larger than the largest leverage tier\'s cap: '
+         f'no liquidation price","")'),
+        (f'IF({_tier_walk_settled(c, exch)},"","; tier walk did not settle in {L.TIER_WALK_STEPS} steps: '
+         f'check the liquidation price against the Tiers sheet")'),
         (f'IF(N({c["hedged"]})>0,IF(INDEX(MktFee,{hr})="","; no taker fee in the Market table: '
          f'fees counted as 0",""),"")'),
         (f'IF(N({c["hedged"]})>0,IF({c["rate"]}="","; no funding rate in the Market table: '
