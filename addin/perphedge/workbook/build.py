@@ -74,24 +74,21 @@ def _check_inputs(holdings: Sequence[HoldingInput], market_rows: Sequence[Market
     for i, h in enumerate(holdings):
         if not isinstance(h, HoldingInput):
             raise InvalidInput(f"holdings[{i}]", h, "must be a HoldingInput")
-    seen = set()
-    for i, row in enumerate(market_rows):
-        if not isinstance(row, MarketRow):
-            raise InvalidInput(f"market_rows[{i}]", row, "must be a MarketRow")
-        key = (row.symbol.casefold(), row.exchange.casefold())
+    _once_per_market(market_rows, MarketRow, "market_rows", "Market")
+    _once_per_market(tier_tables, TierTable, "tier_tables", "Tiers")
+
+
+def _once_per_market(items, kind: type, argument: str, table: str) -> None:
+    """Each item is a ``kind`` and names a (symbol, exchange) no other item names."""
+    seen: set[tuple[str, str]] = set()
+    for i, item in enumerate(items):
+        if not isinstance(item, kind):
+            raise InvalidInput(f"{argument}[{i}]", item, f"must be a {kind.__name__}")
+        key = (item.symbol.casefold(), item.exchange.casefold())
         if key in seen:
-            raise InvalidInput(f"market_rows[{i}]", f"{row.symbol} on {row.exchange}",
-                               "must appear once in the Market table")
+            raise InvalidInput(f"{argument}[{i}]", f"{item.symbol} on {item.exchange}",
+                               f"must appear once in the {table} table")
         seen.add(key)
-    markets: set[tuple[str, str]] = set()
-    for i, t in enumerate(tier_tables):
-        if not isinstance(t, TierTable):
-            raise InvalidInput(f"tier_tables[{i}]", t, "must be a TierTable")
-        key = (t.symbol.casefold(), t.exchange.casefold())
-        if key in markets:
-            raise InvalidInput(f"tier_tables[{i}]", f"{t.symbol} on {t.exchange}",
-                               "must appear once in the Tiers table")
-        markets.add(key)
 
 
 def make_workbook(holdings: Sequence[HoldingInput], market_rows: Sequence[MarketRow],
