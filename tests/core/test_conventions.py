@@ -19,3 +19,14 @@ def test_positive_rate_means_the_short_receives():
 
 def test_apr_is_simple_not_compounded():
     assert funding_apr(0.0001, 8) == 0.0001 * 3 * 365
+
+
+def test_epoch_milliseconds_become_naive_utc_datetimes_exactly():
+    from datetime import datetime
+
+    from perphedge.core.conventions import utc_datetime, utc_text
+
+    # 1773964800002 ms: Binance's stamp of the 2026-03-20 00:00 UTC settlement, 2 ms late.
+    assert utc_datetime(1_773_964_800_002) == datetime(2026, 3, 20, 0, 0, 0, 2000)
+    assert utc_datetime(0) == datetime(1970, 1, 1)
+    assert utc_text(1_773_964_800_002) == "2026-03-20 00:00 UTC"

@@ -15,6 +15,8 @@
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta
+
 HOURS_PER_DAY = 24.0
 DAYS_PER_YEAR = 365.0
 MS_PER_HOUR = 3_600_000
@@ -29,6 +31,20 @@ SHORT = -1
 
 #: The guide's advice: hedge at 1-2x; above this the position is flagged.
 MAX_ADVISED_LEVERAGE = 2.0
+
+
+_UNIX_EPOCH = datetime(1970, 1, 1)
+
+
+def utc_datetime(ms: int) -> datetime:
+    """Epoch milliseconds as a naive UTC datetime (what an Excel cell holds), exact to the
+    millisecond."""
+    return _UNIX_EPOCH + timedelta(milliseconds=int(ms))
+
+
+def utc_text(ms: int) -> str:
+    """Epoch milliseconds as ``YYYY-MM-DD HH:MM UTC``."""
+    return utc_datetime(ms).strftime("%Y-%m-%d %H:%M UTC")
 
 
 def short_funding_sign(rate_per_interval: float) -> int:

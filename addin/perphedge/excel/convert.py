@@ -22,6 +22,7 @@ from decimal import Decimal
 from numbers import Real
 from typing import Any, Iterable, Sequence
 
+from perphedge.core import conventions
 from perphedge.core.errors import InvalidInput
 
 #: Marks an argument that has no default: leaving it empty is an error.
@@ -47,7 +48,6 @@ COM_ERROR_CODES = {_XL_ERR_BASE + code: name for code, name in _XL_CV_ERRORS.ite
 
 _NUMERIC_TEXT = re.compile(r"[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?%?")
 
-_EPOCH = dt.datetime(1970, 1, 1)
 # Excel's calendar runs from 1900-01-01 to 9999-12-31.
 _EXCEL_MIN_MS = -2_208_988_800_000
 _EXCEL_END_MS = 253_402_300_800_000  # 10000-01-01
@@ -254,7 +254,7 @@ def excel_datetime(ms: int) -> dt.datetime:
     """Milliseconds since the epoch (UTC) as the naive datetime Excel shows as UTC."""
     if not _EXCEL_MIN_MS <= ms < _EXCEL_END_MS:
         raise CellInputError("time", ms, f"time {ms} ms is outside Excel's calendar")
-    return _EPOCH + dt.timedelta(milliseconds=ms)
+    return conventions.utc_datetime(ms)
 
 
 def cell(value: Any) -> Any:

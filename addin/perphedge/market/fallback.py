@@ -12,6 +12,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import replace
 from typing import Any, TypeVar
 
+from perphedge.core.conventions import utc_text
 from perphedge.core.errors import DataUnavailable
 from perphedge.core.marketdata import DataStatus
 from perphedge.market import faults
@@ -69,11 +70,6 @@ def fallback_status(recorded: DataStatus, error: BaseException) -> DataStatus:
     """A snapshot figure served because live failed: the status says both why live failed
     and which recording answered (the snapshot's own reason names its date)."""
     what = recorded.reason if recorded.reason and "recorded snapshot" in recorded.reason \
-        else f"recorded snapshot of {_utc_text(recorded.as_of_ms)}"
+        else f"recorded snapshot of {utc_text(recorded.as_of_ms)}"
     return replace(recorded, stale=True, reason=f"{error}; {what}")
 
-
-def _utc_text(ms: int) -> str:
-    from datetime import UTC, datetime
-
-    return datetime.fromtimestamp(ms / 1000, UTC).strftime("%Y-%m-%d %H:%M UTC")

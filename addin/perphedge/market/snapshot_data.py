@@ -12,12 +12,12 @@ import json
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from functools import lru_cache
 from pathlib import Path
 from types import MappingProxyType
 from typing import Any
 
+from perphedge.core.conventions import utc_text  # noqa: F401 (re-exported)
 from perphedge.core.errors import InvalidInput
 
 SNAPSHOT_SOURCE = "snapshot"
@@ -100,9 +100,6 @@ class Snapshot:
         """Every recorded figure, keyed by (exchange, symbol), then by kind."""
         return MappingProxyType({key: m.figures for key, m in self.markets.items()})
 
-
-def utc_text(ms: int) -> str:
-    return datetime.fromtimestamp(ms / 1000, UTC).strftime("%Y-%m-%d %H:%M UTC")
 
 
 _PERP_FIGURES = ("contract_spec", "ticker", "funding", "funding_history", "daily_closes",

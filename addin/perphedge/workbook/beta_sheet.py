@@ -12,9 +12,9 @@ from dataclasses import dataclass
 from openpyxl.worksheet.table import Table, TableStyleInfo
 from openpyxl.worksheet.worksheet import Worksheet
 
+from perphedge.core.conventions import utc_datetime
 from perphedge.workbook import layout as L
 from perphedge.workbook import styles as S
-from perphedge.workbook.funding_sheet import ms_to_datetime
 
 
 @dataclass(frozen=True)
@@ -69,7 +69,7 @@ def write_beta(ws: Worksheet, series: BetaSeries | None) -> None:
     for i in range(n):
         r = first + i
         if series and i < len(series.times_ms):
-            ws[f"A{r}"] = ms_to_datetime(series.times_ms[i])
+            ws[f"A{r}"] = utc_datetime(series.times_ms[i])
             ws[f"B{r}"] = series.asset_prices[i]
             ws[f"C{r}"] = series.hedge_prices[i]
         for col in "ABC":

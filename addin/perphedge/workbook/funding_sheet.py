@@ -11,18 +11,18 @@ between settlements rounded to the hour (``core.funding.infer_interval_hours``).
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from openpyxl.chart import Reference, ScatterChart, Series
 from openpyxl.styles import Alignment
 from openpyxl.worksheet.table import Table, TableStyleInfo
 from openpyxl.worksheet.worksheet import Worksheet
 
+from perphedge.core.conventions import utc_datetime
 from perphedge.core.marketdata import FundingPoint
 from perphedge.workbook import layout as L
 from perphedge.workbook import styles as S
 
-_EPOCH = datetime(1970, 1, 1)
 _COLORS = ("1F4E79", "C55A11", "548235", "7030A0", "BF8F00", "2E75B6")
 
 History = Mapping[tuple[str, str], Sequence[FundingPoint]]
@@ -30,10 +30,6 @@ History = Mapping[tuple[str, str], Sequence[FundingPoint]]
 
 _CENTRED = Alignment(horizontal="center")
 
-
-def ms_to_datetime(ms: int) -> datetime:
-    """Epoch milliseconds as a naive UTC datetime, exact to the millisecond."""
-    return _EPOCH + timedelta(milliseconds=int(ms))
 
 
 def blocks(history: History) -> list[tuple[tuple[str, str], list[FundingPoint], int, int]]:
@@ -76,7 +72,7 @@ def write_funding(ws: Worksheet, history: History, subtitle: str) -> None:
     for i, ((symbol, exchange), pts, fb, lb) in enumerate(parts):
         s = sh + 1 + i
         for r, p in zip(range(fb, lb + 1), pts):
-            ws[f"A{r}"] = ms_to_datetime(p.time_ms)
+            ws[f"A{r}"] = utc_datetime(p.time_ms)
             ws[f"B{r}"] = symbol
             ws[f"C{r}"] = exchange
             # Right-aligned times would run into the left-aligned symbols beside them.
@@ -137,8 +133,8 @@ def write_funding(ws: Worksheet, history: History, subtitle: str) -> None:
             series.graphicalProperties.line.solidFill = _COLORS[i % len(_COLORS)]
             series.graphicalProperties.line.width = 15875
             chart.series.append(series)
-        first_t = min(ms_to_datetime(p[1][0].time_ms) for p in parts)
-        last_t = max(ms_to_datetime(p[1][-1].time_ms) for p in parts)
+        first_t = min(utc_datetime(p[1][0].time_ms) for p in parts)
+        last_t = max(utc_datetime(p[1][-1].time_ms) for p in parts)
         chart.x_axis.scaling.min = _serial(first_t)
         chart.x_axis.scaling.max = _serial(last_t)
         chart.x_axis.tickLblPos = chart.y_axis.tickLblPos = "low"

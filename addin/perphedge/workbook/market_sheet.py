@@ -8,12 +8,13 @@ never 0. Times are naive UTC date-times; Inverse is TRUE/FALSE; Status is text.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import UTC, datetime
+from datetime import datetime
 
 from openpyxl.formatting.rule import FormulaRule
 from openpyxl.worksheet.table import Table, TableStyleInfo
 from openpyxl.worksheet.worksheet import Worksheet
 
+from perphedge.core import conventions
 from perphedge.core.marketdata import MarketRow
 from perphedge.workbook import layout as L
 from perphedge.workbook import styles as S
@@ -35,9 +36,7 @@ MIN_ROWS = 2
 
 def utc_datetime(ms: int | None) -> datetime | None:
     """Epoch milliseconds as the naive UTC datetime a cell holds (None stays None)."""
-    if ms is None:
-        return None
-    return datetime.fromtimestamp(ms / 1000, UTC).replace(tzinfo=None)
+    return None if ms is None else conventions.utc_datetime(ms)
 
 
 def status_text(row: MarketRow, now_ms: int) -> str:

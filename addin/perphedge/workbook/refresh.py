@@ -23,7 +23,7 @@ from perphedge.atomicfile import atomic_target, remove_leftovers
 from perphedge.core.errors import PerphedgeError
 from perphedge.core.marketdata import DataStatus, MarketRow
 from perphedge.workbook import ooxml
-from perphedge.workbook.market_sheet import status_text
+from perphedge.workbook.market_sheet import status_text, utc_datetime
 from perphedge.workbook.table import KEEP, MarketTable, PackageMarketTable, as_datetime
 
 #: Header (lower case) -> MarketRow attribute, for every column a refresh writes.
@@ -60,11 +60,6 @@ class RefreshResult:
         return (f"{self.rows} market rows: {self.fresh} fresh, {self.stale} stale, "
                 f"{self.kept} kept previous values")
 
-
-def _ms_to_dt(ms: int | None) -> datetime | None:
-    if ms is None:
-        return None
-    return datetime.fromtimestamp(ms / 1000, tz=timezone.utc).replace(tzinfo=None)
 
 
 def _dt_to_ms(dt: datetime | None) -> int | None:
@@ -138,8 +133,8 @@ def refresh_table(table: MarketTable, source: MarketSource, *, now_ms: int | Non
         values: dict[str, Any]
         if _has_figures(row):
             values = {a: _clean(getattr(row, a)) for a in FIGURES}
-            values["next_funding_ms"] = _ms_to_dt(row.next_funding_ms)
-            values["as_of"] = _ms_to_dt(row.status.as_of_ms)
+            values["next_funding_ms"] = utc_datetime(row.next_funding_ms)
+            values["as_of"] = utc_datetime(row.status.as_of_ms)
             values["status"] = _redact(status_text(row, now_ms), secrets)
             if row.status.stale:
                 stale += 1

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import math
 import re
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Mapping
 
 from perphedge.workbook.ooxml import col_letter, split_ref
@@ -25,6 +25,11 @@ def excel_serial(dt: datetime) -> float:
     """A naive (UTC) datetime as an Excel 1900-system serial number."""
     delta = dt - _EPOCH
     return delta.days + delta.seconds / 86400 + delta.microseconds / 86_400_000_000
+
+
+def from_excel_serial(serial: float) -> datetime:
+    """An Excel 1900-system serial number as a naive (UTC) datetime."""
+    return _EPOCH + timedelta(days=float(serial))
 
 
 def esc(s: str) -> str:

@@ -7,11 +7,11 @@ memory, or in a workbook file whose Market sheet XML is patched in place.
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any, Protocol, Sequence
 
 from perphedge.workbook import ooxml
-from perphedge.workbook.sheetxml import set_cells
+from perphedge.workbook.sheetxml import from_excel_serial, set_cells
 
 
 class _Keep:
@@ -21,8 +21,6 @@ class _Keep:
 
 #: In a written block: leave this cell exactly as it is.
 KEEP: Any = _Keep()
-
-_EPOCH = datetime(1899, 12, 30)
 
 
 class MarketTable(Protocol):
@@ -45,7 +43,7 @@ def as_datetime(value: Any) -> datetime | None:
     if isinstance(value, datetime):
         return value.replace(tzinfo=None)
     if isinstance(value, (int, float)) and not isinstance(value, bool) and value > 0:
-        return _EPOCH + timedelta(days=float(value))
+        return from_excel_serial(value)
     return None
 
 
