@@ -150,31 +150,29 @@ class SnapshotSource:
                         exchange: str | None = None) -> Observed[tuple[FundingPoint, ...]]:
         """Settlements in the ``days`` before the snapshot's own last one (not before today):
         the window (last − days, last], so 1 day of 8-hourly funding is 3 settlements."""
-        m = self._market(symbol, exchange)
-        f = self._figure(m, "funding_history", "funding history")
-        points = _window(f.values["points"], v.positive("days", days))
-        return Observed(tuple(FundingPoint(t, r) for t, r in points), self._history_status(f))
+        points, status = self._history(symbol, exchange, "funding_history", "funding history", days)
+        return Observed(tuple(FundingPoint(t, r) for t, r in points), status)
 
     def daily_closes(self, symbol: str, days: float = 90,
                      exchange: str | None = None) -> Observed[tuple[DailyClose, ...]]:
         """Daily prices in the ``days`` before the last recorded one. In the embedded
         snapshot these are mark prices at the 00:00 UTC settlement (the status says so)."""
-        m = self._market(symbol, exchange)
-        f = self._figure(m, "daily_closes", "daily closes")
-        points = _window(f.values["points"], v.positive("days", days))
-        return Observed(tuple(DailyClose(t, c) for t, c in points), self._history_status(f))
+        points, status = self._history(symbol, exchange, "daily_closes", "daily closes", days)
+        return Observed(tuple(DailyClose(t, c) for t, c in points), status)
 
     def mark_history(self, symbol: str, days: float = 90,
                      exchange: str | None = None) -> Observed[tuple[tuple[int, float], ...]]:
         """(time_ms, mark_price) at every recorded funding settlement in the window."""
-        m = self._market(symbol, exchange)
-        f = self._figure(m, "mark_history", "mark-price history")
-        points = _window(f.values["points"], v.positive("days", days))
-        return Observed(tuple((t, p) for t, p in points), self._history_status(f))
+        points, status = self._history(symbol, exchange, "mark_history", "mark-price history", days)
+        return Observed(tuple((t, p) for t, p in points), status)
 
-    def _history_status(self, f: Figure) -> DataStatus:
+    def _history(self, symbol: str, exchange: str | None, kind: str, label: str,
+                 days: float) -> tuple[list, DataStatus]:
+        """The recorded points of ``kind`` in the window, and their status."""
+        f = self._figure(self._market(symbol, exchange), kind, label)
+        points = _window(f.values["points"], v.positive("days", days))
         reason = f"{f.reason}; {f.note}" if f.note else f.reason
-        return DataStatus(SNAPSHOT_SOURCE, f.as_of_ms, stale=True, reason=reason)
+        return points, DataStatus(SNAPSHOT_SOURCE, f.as_of_ms, stale=True, reason=reason)
 
     def status(self, symbol: str, exchange: str | None = None) -> DataStatus:
         """Status of the newest price data held for the market (its spec if no price)."""
