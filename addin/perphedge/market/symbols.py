@@ -43,7 +43,7 @@ def resolve_perp(markets: Mapping[str, Mapping[str, Any]], text: Any, exchange: 
     by_id = _perp_by_id(markets, raw)  # a scan: only when the usual forms did not match
     if by_id is not None:
         return by_id
-    raise unknown_symbol(raw, exchange, suggest(markets, raw, base))
+    raise UnknownSymbol(raw, exchange, suggest(markets, raw, base))
 
 
 def spot_symbol(spot_markets: Mapping[str, Mapping[str, Any]], perp_market: Mapping[str, Any],
@@ -56,24 +56,9 @@ def spot_symbol(spot_markets: Mapping[str, Mapping[str, Any]], perp_market: Mapp
         m = spot_markets.get(candidate)
         if m is not None and m.get("spot"):
             return candidate
-    raise unknown_symbol(f"{base}/{quote}", exchange,
-                         tuple(difflib.get_close_matches(f"{base}/{quote}",
-                                                         [s for s, m in spot_markets.items() if m.get("spot")],
-                                                         n=3, cutoff=0.6)))
-
-
-def unknown_symbol(symbol: str, exchange: str, suggestions: tuple[str, ...]) -> UnknownSymbol:
-    """An UnknownSymbol error, built field by field when its constructor cannot run:
-    its cooperative ``super()`` chain reaches InvalidInput's three-argument constructor."""
-    try:
-        return UnknownSymbol(symbol, exchange, suggestions)
-    except TypeError:
-        err = UnknownSymbol.__new__(UnknownSymbol)
-        hint = f" — did you mean {', '.join(suggestions)}?" if suggestions else ""
-        Exception.__init__(err, f"unknown symbol {symbol} on {exchange}{hint}")
-        err.exchange, err.symbol, err.suggestions = exchange, symbol, tuple(suggestions)
-        err.argument, err.value, err.requirement = "symbol", symbol, "unknown"
-        return err
+    listed = [s for s, m in spot_markets.items() if m.get("spot")]
+    raise UnknownSymbol(f"{base}/{quote}", exchange,
+                        tuple(difflib.get_close_matches(f"{base}/{quote}", listed, n=3, cutoff=0.6)))
 
 
 def resolve_spot(spot_markets: Mapping[str, Mapping[str, Any]], text: Any, exchange: str) -> str | None:
