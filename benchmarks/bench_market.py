@@ -97,7 +97,7 @@ def synthetic_routes() -> tuple[dict, list[str]]:
 def naive(base_url: str, symbols: list[str]) -> None:
     import ccxt
 
-    from perphedge.market.clients import redirect_urls
+    from perphedge.market.live.clients import redirect_urls
 
     for sym in symbols:
         ex = ccxt.binanceusdm({"enableRateLimit": True, "timeout": 10_000})
@@ -109,7 +109,7 @@ def naive(base_url: str, symbols: list[str]) -> None:
 
 def ours(base_url: str, symbols: list[str], cache_dir: str):
     from perphedge.market.config import MarketConfig
-    from perphedge.market.service import MarketService
+    from perphedge.market.live.service import MarketService
 
     config = MarketConfig(cache_dir=Path(cache_dir), api_base={"binanceusdm": base_url, "binance": base_url})
     return MarketService(config)

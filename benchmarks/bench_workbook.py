@@ -2,10 +2,10 @@
 
 Run:  .venv/bin/python benchmarks/bench_workbook.py
 
-Times ``perphedge.workbook.demo.build_demo`` end to end — loading the embedded snapshot,
+Times ``perphedge.template.demo.build_demo`` end to end — loading the embedded snapshot,
 resolving the three holdings, the Market rows, 90 days of funding for two perps, the
 269-return Beta sheet, every formula, the charts and the deterministic save — and, for
-scale, a synthetic 200-holding portfolio (``tests/workbook/_generate.py``; synthetic
+scale, a synthetic 200-holding portfolio (``tests/support/generate.py``; synthetic
 inputs, not market data). Median of 7 runs after one warm-up; exits non-zero if the
 demo misses its target.
 """
@@ -33,11 +33,11 @@ def median_time(fn) -> float:
 
 
 def main() -> int:
-    from perphedge.workbook.build import build_workbook
-    from perphedge.workbook.demo import build_demo
+    from perphedge.template.build import build_workbook
+    from perphedge.template.demo import build_demo
 
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-    from tests.workbook._generate import NOW_MS, funding_history, generate
+    from tests.support.generate import NOW_MS, funding_history, generate
 
     with tempfile.TemporaryDirectory() as tmp:
         demo = median_time(lambda: build_demo(Path(tmp) / "demo.xlsx"))

@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 from perphedge.cli import COMMANDS, main
-from perphedge.excel import registry
-
+from perphedge import catalogue as registry
 
 def run(capsys, *args):
     code = main(list(args))

@@ -172,11 +172,11 @@ def test_snapshot_group_is_registered(capsys):
 def test_record_through_the_market_service_against_the_local_exchange(capsys, tmp_path, monkeypatch):
     """The real MarketService and ccxt, talking HTTP to a local server on 127.0.0.1 that
     answers with ccxt's recorded Bybit responses (fetchFundingRates body of 2024-11-04)."""
-    pytest.importorskip("perphedge.market.service")
+    pytest.importorskip("perphedge.market.live.service")
     fakeexchange = pytest.importorskip("market.fakeexchange")
     recorded = pytest.importorskip("market.recorded")
     from perphedge.market.config import MarketConfig
-    from perphedge.market.service import MarketService
+    from perphedge.market.live.service import MarketService
 
     expected = recorded.response_entry("bybit", "fetchFundingRates")["parsedResponse"]["BTC/USDT:USDT"]
     target = tmp_path / "live.json"

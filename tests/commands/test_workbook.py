@@ -5,8 +5,7 @@ from __future__ import annotations
 import openpyxl
 
 from perphedge.cli import main
-from perphedge.workbook import layout as L
-
+from perphedge.template import layout as L
 
 def test_new_offline_from_csv(tmp_path, capsys):
     csv = tmp_path / "h.csv"

@@ -14,7 +14,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from perphedge.excel import udfs
-from perphedge.excel.registry import ERROR_PREFIX, FUNCTIONS
+from perphedge.catalogue import ERROR_PREFIX, FUNCTIONS
 
 SYMBOLS = ["BTC", "btc", "ETH", "BTCUSDT", "BTC/USDT:USDT", "ETH/USDT:USDT", "BTC/USD:BTC",
            "LTC", "XRP-PERP", "BTCUSDX", "SOL", "", "  ", "#N/A", "BTC/USDT"]
@@ -72,7 +72,7 @@ def check_clean_cell(result) -> None:
 @pytest.fixture(scope="module")
 def offline_service():
     from perphedge.market.config import MarketConfig
-    from perphedge.market.service import MarketService, reset_service
+    from perphedge.market.live.service import MarketService, reset_service
 
     reset_service(MarketService(MarketConfig(offline=True)))
     yield

@@ -12,11 +12,11 @@ from collections import Counter
 
 import pytest
 
-from market import recorded
-from market.helpers import RECORDED_NOW_S, Clock, replay_service
-from market.replay import Replay
+from tests.market import recorded
+from tests.market.helpers import RECORDED_NOW_S, Clock, replay_service
+from tests.market.replay import Replay
 from perphedge.excel import udfs
-from perphedge.market.service import reset_service
+from perphedge.market.live.service import reset_service
 
 RECORDED_NOW_MS = int(RECORDED_NOW_S * 1000)
 EPOCH = dt.datetime(1970, 1, 1)
@@ -256,7 +256,7 @@ def test_offline_functions_serve_the_embedded_snapshot_marked_as_recorded():
     from importlib import resources
 
     from perphedge.market.config import MarketConfig
-    from perphedge.market.service import MarketService
+    from perphedge.market.live.service import MarketService
 
     doc = json.loads(resources.files("perphedge").joinpath("data/snapshot.json").read_text())
     btc = next(m for m in doc["markets"]

@@ -275,7 +275,7 @@ def test_perphedge_main_refreshes_the_calling_book_offline(monkeypatch):
     import xlwings as xw
 
     import perphedge
-    from perphedge.market import service
+    from perphedge.market.live import service
 
     book = FakeBook()
     monkeypatch.setenv("PERPHEDGE_OFFLINE", "1")

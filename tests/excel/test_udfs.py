@@ -15,8 +15,11 @@ import textwrap
 
 import pytest
 
-from perphedge.excel import registry, udfs
-from perphedge.excel.registry import FUNCTIONS
+from perphedge import catalogue as registry
+
+from perphedge.excel import udfs
+
+from perphedge.catalogue import FUNCTIONS
 
 approx = pytest.approx
 
@@ -135,7 +138,7 @@ def test_live_function_loads_the_market_layer_only_when_called():
     code = textwrap.dedent("""
         import sys
         import perphedge.excel.udfs as u
-        print("perphedge.market.service" in sys.modules, "perphedge.core.beta" in sys.modules)
+        print("perphedge.market.live.service" in sys.modules, "perphedge.core.beta" in sys.modules)
         u.HEDGE_BETA([1.0, 2.0, 4.0], [1.0, 2.0, 3.0])
         print("perphedge.core.beta" in sys.modules)
     """)

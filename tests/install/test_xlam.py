@@ -138,7 +138,7 @@ def _vba_sheet_config(path):
     """The add-in's settings sheet read the way GetConfigFromSheet reads it: A1 down to the
     first blank, each key added under UCase(key) to a Scripting.Dictionary, whose Add
     raises run-time error 457 for a key it already holds."""
-    from perphedge.workbook import ooxml
+    from perphedge import ooxml
 
     pkg = ooxml.Package.read(path)
     grid = {(c.row, c.col): c.value for c in pkg.cells(pkg.sheet("myaddin.conf").part)}

@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from perphedge.market.config import MarketConfig
-from perphedge.market.service import MarketService
+from perphedge.market.live.service import MarketService
 
 from .fakeexchange import FakeExchange
 from .replay import Replay

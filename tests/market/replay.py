@@ -7,7 +7,7 @@ from collections.abc import Callable, Mapping
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
-from perphedge.market.clients import ClientPool
+from perphedge.market.live.clients import ClientPool
 from perphedge.market.config import MarketConfig
 
 Handler = Callable[[Mapping[str, str]], tuple[int, Any]]

@@ -20,7 +20,7 @@ class NeedsAttention(click.ClickException):
                    "MaxDataAgeHours, else 24).")
 def check(file: Path, as_json: bool, max_age_hours: float | None) -> None:
     """Report what in workbook FILE needs attention; exit 1 if anything does."""
-    from perphedge.workbook import check as ck
+    from perphedge.files import check as ck
 
     findings = ck.check_file(file, max_age_hours=max_age_hours)
     if as_json:

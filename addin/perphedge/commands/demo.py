@@ -19,7 +19,7 @@ def demo(out: Path, as_json: bool) -> None:
     """Build the demo hedge workbook from recorded market data and print its plan."""
     # Imported here: the workbook stack (openpyxl) is not needed by the other commands.
     from perphedge.core.plan import plan_hedge
-    from perphedge.workbook.demo import build_demo, plan_holdings
+    from perphedge.template.demo import build_demo, plan_holdings
 
     summary = build_demo(out)
     notes = summary.notes + (f"Workbook written to {summary.path}",)

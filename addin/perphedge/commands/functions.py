@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import click
 
-from perphedge.excel import registry
-
+from perphedge import catalogue as registry
 
 @click.command("functions")
 @click.argument("name", required=False)

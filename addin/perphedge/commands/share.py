@@ -16,8 +16,9 @@ def share(src: Path, dst: Path) -> None:
     """Write OUT: a copy of IN that is safe to send (values instead of add-in formulas,
     no settings sheets, links or macros, market as-of time stamped; everything else,
     pictures and charts included, carried over unchanged)."""
-    from perphedge.workbook import check as ck
-    from perphedge.workbook.share import share_file
+    from perphedge.files import check as ck
+
+    from perphedge.files.share import share_file
 
     try:
         res = share_file(src, dst)

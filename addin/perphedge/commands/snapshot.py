@@ -17,7 +17,7 @@ _RULE = "-" * 78
 def make_service() -> Any:
     """The live market service `record` reads through (tests install a stand-in)."""
     from perphedge.market.config import MarketConfig
-    from perphedge.market.service import MarketService
+    from perphedge.market.live.service import MarketService
 
     return MarketService(MarketConfig.from_env())
 
@@ -118,7 +118,7 @@ def _load(load_snapshot: Any, path: str | None) -> Any:
 def build(fixtures: str, out: str | None, check: bool) -> None:
     """Rebuild the embedded snapshot from the recorded fixture files (deterministic)."""
     from perphedge.market.snapshot import EMBEDDED_PATH, write_snapshot
-    from perphedge.market.snapshot_build import build_snapshot, dumps
+    from perphedge.market.snapshot.build import build_snapshot, dumps
 
     target = Path(out) if out else EMBEDDED_PATH
     try:

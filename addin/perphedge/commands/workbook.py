@@ -25,7 +25,7 @@ def _source(offline: bool):
         from perphedge.market.snapshot import SnapshotSource, load_snapshot
 
         return SnapshotSource(load_snapshot()), config.default_exchange, True
-    from perphedge.market.service import MarketService
+    from perphedge.market.live.service import MarketService
 
     return MarketService(config), config.default_exchange, False
 
@@ -40,8 +40,8 @@ def _source(offline: bool):
 @click.option("--force", is_flag=True, help="Overwrite PATH if it exists.")
 def new(path: Path, portfolio: Path | None, offline: bool, force: bool) -> None:
     """Build a hedge workbook at PATH, with your holdings and their Market rows."""
-    from perphedge.workbook.build import build_workbook
-    from perphedge.workbook.holdings_csv import HoldingsCsvError, read_holdings_rows
+    from perphedge.template.build import build_workbook
+    from perphedge.template.holdings_csv import HoldingsCsvError, read_holdings_rows
 
     if path.suffix.lower() != ".xlsx":
         raise BadInput(f"PATH must end in .xlsx, got {str(path)!r}")
@@ -83,8 +83,8 @@ def new(path: Path, portfolio: Path | None, offline: bool, force: bool) -> None:
 def _gather(holdings, lines, portfolio, source, default_exchange):
     """The holdings resolved and their market data; a symbol that does not resolve is
     reported at its CSV line and column."""
-    from perphedge.workbook.assemble import gather
-    from perphedge.workbook.demo import TEMPLATE_MARKETS
+    from perphedge.template.assemble import gather
+    from perphedge.template.demo import TEMPLATE_MARKETS
 
     try:
         return gather(holdings, source, default_exchange,
@@ -94,14 +94,14 @@ def _gather(holdings, lines, portfolio, source, default_exchange):
 
 
 def _no_network(e: MarketError) -> bool:
-    from perphedge.market.faults import Unreachable
+    from perphedge.market.live.faults import Unreachable
 
     return isinstance(e, Unreachable)
 
 
 def _data_note(source, rows, is_snapshot: bool) -> str:
     """Say where the Market values came from: never call recorded values live."""
-    from perphedge.workbook.demo import recorded_note
+    from perphedge.template.demo import recorded_note
 
     recorded = [r for r in rows if r.status.source == "snapshot"]
     if is_snapshot or (rows and len(recorded) == len(rows)):
@@ -133,11 +133,11 @@ def _where(e: InvalidInput, holdings, lines: list[int], portfolio: Path | None) 
                    "(needs LibreOffice and pdftoppm).")
 def template(out: Path, pictures: bool) -> None:
     """Build the template workbook (recorded snapshot values, no holdings)."""
-    from perphedge.workbook.demo import build_template
+    from perphedge.template.demo import build_template
 
     click.echo(f"{build_template(out)}: template built")
     if pictures:
-        from perphedge.workbook.pictures import make_pictures
+        from perphedge.template.pictures import make_pictures
 
         try:
             for p in make_pictures(out.parent):

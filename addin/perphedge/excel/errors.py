@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import Any, Callable, TypeVar
 
 from perphedge.core.errors import PerphedgeError
-from perphedge.excel.registry import ERROR_PREFIX
+from perphedge.catalogue import ERROR_PREFIX
 
 F = TypeVar("F", bound=Callable[..., Any])
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 
 from perphedge.core.errors import PerphedgeError
-from perphedge.workbook.refresh import RefreshResult, refresh_table
+from perphedge.refresh.routine import RefreshResult, refresh_table
 
 TITLE = "Perpetual Hedge"
 log = logging.getLogger(__name__)
@@ -37,7 +37,7 @@ def refresh_active_workbook(book=None, source=None, *, now_ms: int | None = None
         try:
             table = XlwingsMarketTable(book)
             if source is None:
-                from perphedge.market.service import get_service
+                from perphedge.market.live.service import get_service
 
                 source = get_service()
             return refresh_table(table, source, now_ms=now_ms, progress=progress)

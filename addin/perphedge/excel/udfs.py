@@ -32,7 +32,8 @@ from perphedge.core import scenarios as _scenarios
 from perphedge.core import sizing as _sizing
 from perphedge.core.errors import DataUnavailable
 from perphedge.excel import convert as cv
-from perphedge.excel import registry
+from perphedge import catalogue as registry
+
 from perphedge.excel.errors import excel_safe
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -190,7 +191,7 @@ def _market(symbol: Any, exchange: Any) -> tuple[Any, str, str | None]:
     """The process-wide market service and the cleaned symbol and exchange."""
     sym = cv.text("symbol", symbol)
     ex = cv.text("exchange", exchange, None)
-    from perphedge.market.service import get_service  # ccxt stays out until needed
+    from perphedge.market.live.service import get_service  # ccxt stays out until needed
 
     return get_service(), sym, ex
 

@@ -11,8 +11,8 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any, Sequence
 
-from perphedge.workbook.ooxml import PackageError
-from perphedge.workbook.table import KEEP
+from perphedge.ooxml import PackageError
+from perphedge.refresh.table import KEEP
 
 #: Excel would read text starting with one of these as a formula or sign.
 _FORMULA_START = ("=", "+", "-", "@")

@@ -16,8 +16,9 @@ from xml.etree import ElementTree as ET
 
 from perphedge.core.errors import PerphedgeError
 from perphedge.install import vba
-from perphedge.workbook import ooxml
-from perphedge.workbook.sheetxml import cell_xml
+from perphedge import ooxml
+
+from perphedge.ooxml.sheetxml import cell_xml
 
 ADDIN_NAME = "perphedge.xlam"
 TEMPLATE_NAME = "quickstart_addin_ribbon.xlam"

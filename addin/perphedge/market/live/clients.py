@@ -1,0 +1,196 @@
+"""One ccxt instance per exchange id per process, and its markets.
+
+ccxt is imported here, on the first request for a client, never at module import. Each
+instance is used by one thread at a time (``use``), because a ccxt instance carries
+mutable state (session, rate-limit clock, markets).
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import Any
+
+from perphedge.core.errors import DataUnavailable, InvalidInput
+from perphedge.market.live import faults
+
+from perphedge.market.live.cache import MarketsDiskCache
+from perphedge.market.config import MarketConfig
+
+#: The spot exchange whose prices go with a perp exchange's markets.
+SPOT_EXCHANGE: dict[str, str] = {
+    "binanceusdm": "binance",
+    "binancecoinm": "binance",
+    "bybit": "bybit",
+    "okx": "okx",
+}
+
+#: Market types to load, where the ccxt default loads more than a hedge needs.
+_MARKET_TYPES: dict[str, dict[str, Any]] = {
+    "binance": {"fetchMarkets": {"types": ["spot"]}},
+    "bybit": {"fetchMarkets": {"types": ["spot", "linear", "inverse"]}},
+    "okx": {"fetchMarkets": {"types": ["spot", "swap"]}},
+}
+
+#: Extra query of the market-loading request. Binance spot: leave out each symbol's
+#: permissionSets (account permission groups, documented as optional "for a reduced payload
+#: size"); ccxt does not read them. The spot listing is the largest market answer a refresh
+#: loads, and only its symbols, assets, filters and status are needed.
+_MARKET_PARAMS: dict[str, dict[str, Any]] = {
+    "binance": {"showPermissionSets": False},
+}
+
+_HOST = re.compile(r"^https?://[^/]+")
+
+
+def spot_exchange_for(exchange_id: str) -> str:
+    return SPOT_EXCHANGE.get(exchange_id, exchange_id)
+
+
+def redirect_urls(urls: Any, base: str) -> Any:
+    """Every URL in ccxt's ``urls['api']`` tree with its scheme and host replaced by
+    ``base`` (paths kept), so each request of the exchange goes to ``base``."""
+    if isinstance(urls, str):
+        return _HOST.sub(base.rstrip("/"), urls)
+    if isinstance(urls, dict):
+        return {k: redirect_urls(v, base) for k, v in urls.items()}
+    return urls
+
+
+class ClientPool:
+    """Lazily built ccxt clients, with markets loaded once (disk-cached for a day).
+
+    ``prepare`` is called on each new instance after it is configured; tests use it to
+    replace the instance's ``fetch`` with recorded answers.
+    """
+
+    def __init__(self, config: MarketConfig, *, clock: Callable[[], float] = time.time,
+                 sleep: Callable[[float], Any] = time.sleep,
+                 prepare: Callable[[Any], None] | None = None) -> None:
+        self.config = config
+        self._clock = clock
+        self._sleep = sleep
+        self._prepare = prepare
+        self._clients: dict[str, Any] = {}
+        self._locks: dict[str, threading.RLock] = {}
+        self._markets_loaded_ms: dict[str, int] = {}
+        self._guard = threading.Lock()
+        self._disk: MarketsDiskCache | None = None
+
+    # -- instances ---------------------------------------------------------------------
+
+    @contextmanager
+    def use(self, exchange_id: str) -> Iterator[Any]:
+        """The exchange's client, held exclusively for the duration of the block."""
+        client = self._client(exchange_id)
+        with self._locks[exchange_id]:
+            yield client
+
+    def client(self, exchange_id: str) -> Any:
+        """The instance, for reading its settings (``has``, ``apiKey``, ``precisionMode``)."""
+        return self._client(exchange_id)
+
+    def _client(self, exchange_id: str) -> Any:
+        with self._guard:
+            client = self._clients.get(exchange_id)
+            if client is None:
+                client = self._build(exchange_id)
+                self._clients[exchange_id] = client
+                self._locks[exchange_id] = threading.RLock()
+            return client
+
+    def _build(self, exchange_id: str) -> Any:
+        import ccxt
+
+        cls = getattr(ccxt, exchange_id, None)
+        if not isinstance(exchange_id, str) or exchange_id not in ccxt.exchanges or cls is None:
+            raise InvalidInput("exchange", exchange_id,
+                               "must be a ccxt exchange id such as binanceusdm, bybit or okx")
+        settings: dict[str, Any] = {"enableRateLimit": True, "timeout": int(self.config.timeout_ms)}
+        keys = self.config.api_keys.get(exchange_id)
+        if keys:
+            settings["apiKey"], settings["secret"] = keys
+        client = cls(settings)
+        if exchange_id in _MARKET_TYPES:
+            client.options.update(_MARKET_TYPES[exchange_id])
+        base = self.config.api_base.get(exchange_id)
+        if base:
+            client.urls["api"] = redirect_urls(client.urls["api"], base)
+        _refuse_non_json(client)
+        if self._prepare is not None:
+            self._prepare(client)
+        return client
+
+    # -- markets -------------------------------------------------------------------------
+
+    def markets(self, exchange_id: str) -> dict[str, Any]:
+        """The exchange's markets: in memory, else from the day-old disk cache, else fetched.
+
+        Reloaded once ``ttl_markets_s`` has passed; if that reload fails the markets in
+        hand are kept (listings rarely change within hours).
+        """
+        with self.use(exchange_id) as client:
+            now = int(self._clock() * 1000)
+            loaded = self._markets_loaded_ms.get(exchange_id)
+            fresh = loaded is not None and 0 <= now - loaded < self.config.ttl_markets_s * 1000
+            if client.markets and fresh:
+                return client.markets
+            disk = self._disk_cache()
+            base = self.config.api_base.get(exchange_id)
+            if not client.markets:
+                cached = disk.load(exchange_id, base)
+                if cached is not None:
+                    client.set_markets(cached)
+                    self._markets_loaded_ms[exchange_id] = now
+                    return client.markets
+            try:
+                params = dict(_MARKET_PARAMS.get(exchange_id, {}))
+                markets = faults.call(lambda: client.load_markets(True, params), exchange_id,
+                                      retries=self.config.retries,
+                                      wait_cap_s=self.config.retry_wait_cap_s, sleep=self._sleep)
+            except Exception:
+                if client.markets:
+                    self._markets_loaded_ms[exchange_id] = now  # retry after another TTL
+                    return client.markets
+                raise
+            if not markets:
+                raise DataUnavailable(f"{exchange_id} listed no markets", exchange_id)
+            self._markets_loaded_ms[exchange_id] = now
+            disk.save(exchange_id, base, client.markets)
+            return client.markets
+
+    def _disk_cache(self) -> MarketsDiskCache:
+        if self._disk is None:
+            import ccxt
+
+            self._disk = MarketsDiskCache(self.config.cache_dir, self.config.ttl_markets_s,
+                                          self._clock, ccxt.__version__)
+        return self._disk
+
+    def clear(self) -> None:
+        """Forget in-memory markets (instances stay: one per exchange per process)."""
+        with self._guard:
+            for exchange_id, client in self._clients.items():
+                with self._locks[exchange_id]:
+                    client.markets = None
+                    client.markets_by_id = None
+            self._markets_loaded_ms.clear()
+
+
+def _refuse_non_json(client: Any) -> None:
+    """ccxt hands a body that is not JSON to its parsers as a plain string, which then
+    yields garbage or an obscure error; refuse it at the door as a malformed answer."""
+    from ccxt.base.errors import BadResponse
+
+    fetch = client.fetch
+
+    def checked_fetch(url: str, method: str = "GET", headers: Any = None, body: Any = None) -> Any:
+        answer = fetch(url, method, headers, body)
+        if isinstance(answer, (str, bytes)):
+            raise BadResponse(f"{client.id} {method} {url}: answer is not JSON")
+        return answer
+
+    client.fetch = checked_fetch

@@ -1,0 +1,170 @@
+"""Build the hedge workbook: Portfolio, Market, Tiers, Scenarios, Funding, Beta and Guide.
+
+``build_workbook`` is deterministic: the same inputs give the same bytes (fixed document
+properties and zip time stamps, stable ordering), so the committed template can be
+compared with a fresh build. The file is written to a temporary name beside the target
+and moved into place, so a failure never leaves a half-written workbook.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+import time
+import zipfile
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+
+from openpyxl import Workbook
+from openpyxl.workbook.defined_name import DefinedName
+
+from perphedge import __version__
+from perphedge.atomicfile import write_bytes_atomic
+from perphedge.core.errors import InvalidInput
+from perphedge.core.marketdata import FundingPoint, MarketRow
+from perphedge.template import layout as L
+
+from perphedge.template.beta_sheet import RESULT_ROWS, BetaSeries, write_beta
+from perphedge.template.funding_sheet import write_funding
+from perphedge.template.guide_sheet import write_guide
+from perphedge.template.holding import HoldingInput
+from perphedge.template.market_sheet import write_market
+from perphedge.template.portfolio import write_portfolio
+from perphedge.template.scenarios_sheet import write_scenarios
+from perphedge.template.tiers_sheet import TierTable, write_tiers
+
+#: Every built workbook carries these, whatever the day: a rebuild equals the commit.
+FIXED_TIME = datetime(2026, 1, 1, 0, 0, 0)
+_ZIP_TIME = (2026, 1, 1, 0, 0, 0)
+
+
+@dataclass(frozen=True)
+class BuildResult:
+    path: Path
+    holdings: int
+    market_rows: int
+    funding_symbols: int
+
+
+def defined_names(n_holdings: int, n_tier_rows: int = 0) -> dict[str, str]:
+    """Every workbook-level name and what it refers to."""
+    names: dict[str, str] = {}
+    for s in L.SETTINGS:
+        col, row = s.cell[0], s.cell[1:]
+        names[s.name] = f"{L.PORTFOLIO}!${col}${row}"
+    r0, r1 = L.PRESET_HEADER_ROW + 1, L.PRESET_HEADER_ROW + len(L.PRESET_NAMES)
+    for name, col in zip(L.PRESET_RANGE_NAMES, L.PRESET_COLS):
+        names[name] = f"{L.PORTFOLIO}!${col}${r0}:${col}${r1}"
+    for name, header in L.MARKET_NAMES.items():
+        names[name] = L.market_range(header)
+    for name, header in L.TIER_NAMES.items():
+        names[name] = L.tier_range(header, n_tier_rows)
+    for name, row in RESULT_ROWS.items():
+        names[name] = f"{L.BETA}!$B${row}"
+    return names
+
+
+def portfolio_total_row(n_holdings: int) -> int:
+    return L.PORTFOLIO_FIRST_ROW + L.portfolio_rows(n_holdings)
+
+
+def _check_inputs(holdings: Sequence[HoldingInput], market_rows: Sequence[MarketRow],
+                  tier_tables: Sequence[TierTable] = ()) -> None:
+    for i, h in enumerate(holdings):
+        if not isinstance(h, HoldingInput):
+            raise InvalidInput(f"holdings[{i}]", h, "must be a HoldingInput")
+    _once_per_market(market_rows, MarketRow, "market_rows", "Market")
+    _once_per_market(tier_tables, TierTable, "tier_tables", "Tiers")
+
+
+def _once_per_market(items, kind: type, argument: str, table: str) -> None:
+    """Each item is a ``kind`` and names a (symbol, exchange) no other item names."""
+    seen: set[tuple[str, str]] = set()
+    for i, item in enumerate(items):
+        if not isinstance(item, kind):
+            raise InvalidInput(f"{argument}[{i}]", item, f"must be a {kind.__name__}")
+        key = (item.symbol.casefold(), item.exchange.casefold())
+        if key in seen:
+            raise InvalidInput(f"{argument}[{i}]", f"{item.symbol} on {item.exchange}",
+                               f"must appear once in the {table} table")
+        seen.add(key)
+
+
+def make_workbook(holdings: Sequence[HoldingInput], market_rows: Sequence[MarketRow],
+                  funding_history: Mapping[tuple[str, str], Sequence[FundingPoint]],
+                  *, beta_series: BetaSeries | None = None, data_note: str = "",
+                  now_ms: int | None = None,
+                  tier_tables: Sequence[TierTable] = ()) -> Workbook:
+    """The workbook in memory (``build_workbook`` saves it)."""
+    _check_inputs(holdings, market_rows, tier_tables)
+    now = int(time.time() * 1000) if now_ms is None else now_ms
+    wb = Workbook()
+    ws = wb.active
+    ws.title = L.PORTFOLIO
+    sheets = {L.PORTFOLIO: ws}
+    for name in L.SHEETS[1:]:
+        sheets[name] = wb.create_sheet(name)
+    note = data_note or "Market values: none yet — refresh the Market table."
+    write_portfolio(sheets[L.PORTFOLIO], holdings,
+                    f"{note}  Yellow cells are inputs; every other figure is a formula.")
+    write_market(sheets[L.MARKET], market_rows, note, now)
+    n_tier_rows = write_tiers(sheets[L.TIERS], tier_tables)
+    write_scenarios(sheets[L.SCENARIOS], portfolio_total_row(len(holdings)),
+                    "Every coin moves by the shock; hedges as sized on Portfolio; funding and "
+                    "fees over the horizon. " + note)
+    write_funding(sheets[L.FUNDING], funding_history, note)
+    write_beta(sheets[L.BETA], beta_series)
+    write_guide(sheets[L.GUIDE])
+    for name, ref in defined_names(len(holdings), n_tier_rows).items():
+        wb.defined_names[name] = DefinedName(name, attr_text=ref)
+    wb.calculation.fullCalcOnLoad = True
+    props = wb.properties
+    props.creator = "perphedge"
+    props.lastModifiedBy = "perphedge"
+    props.title = "Perpetual hedge workbook"
+    props.subject = "Short perpetual futures hedging spot crypto"
+    props.description = f"Built by perphedge {__version__}. Market values as stated in the Market sheet's Status column."
+    props.created = FIXED_TIME
+    props.modified = FIXED_TIME
+    wb.active = 0
+    return wb
+
+
+def deterministic_bytes(wb: Workbook) -> bytes:
+    """The .xlsx bytes with fixed time stamps (openpyxl stamps the save time)."""
+    raw = io.BytesIO()
+    wb.save(raw)
+    stamp = FIXED_TIME.strftime("%Y-%m-%dT%H:%M:%SZ")
+    out = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(raw.getvalue())) as src, \
+            zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
+        for info in src.infolist():
+            data = src.read(info.filename)
+            if info.filename == "docProps/core.xml":
+                data = re.sub(rb"(<dcterms:modified[^>]*>)[^<]*(</dcterms:modified>)",
+                              rb"\g<1>" + stamp.encode() + rb"\g<2>", data)
+            zi = zipfile.ZipInfo(info.filename, date_time=_ZIP_TIME)
+            zi.compress_type = zipfile.ZIP_DEFLATED
+            zi.external_attr = 0o644 << 16
+            dst.writestr(zi, data)
+    return out.getvalue()
+
+
+def write_atomically(path: str | Path, data: bytes) -> Path:
+    target = Path(path)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    return write_bytes_atomic(target, data)
+
+
+def build_workbook(holdings: Sequence[HoldingInput], market_rows: Sequence[MarketRow],
+                   funding_history: Mapping[tuple[str, str], Sequence[FundingPoint]],
+                   path: str | Path, *, beta_series: BetaSeries | None = None,
+                   data_note: str = "", now_ms: int | None = None,
+                   tier_tables: Sequence[TierTable] = ()) -> BuildResult:
+    """Build the workbook at ``path`` (written atomically)."""
+    wb = make_workbook(holdings, market_rows, funding_history, beta_series=beta_series,
+                       data_note=data_note, now_ms=now_ms, tier_tables=tier_tables)
+    target = write_atomically(path, deterministic_bytes(wb))
+    return BuildResult(target, len(holdings), len(market_rows), len(funding_history))

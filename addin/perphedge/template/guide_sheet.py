@@ -1,0 +1,132 @@
+"""The Guide sheet: the hedging checklist, the four risks and where the workbook measures
+each, the sign conventions, the settings, and what the formulas assume."""
+
+from __future__ import annotations
+
+from openpyxl.worksheet.worksheet import Worksheet
+
+from perphedge.template import layout as L
+
+from perphedge.template import styles as S
+
+CHECKLIST: tuple[tuple[str, tuple[str, ...]], ...] = (
+    ("1. Assessment", (
+        "List what you hold (Portfolio: Asset, Quantity) and why you want protection: a drawdown you cannot sit through, a date you need the cash, a tax reason not to sell.",
+        "Pick the exchange and perpetual for each coin; a coin without its own perp can be hedged with a correlated one at its Beta.",
+        "Check funding (Funding sheet, 7/30/90-day APR): a short earns positive funding and pays negative funding.",
+    )),
+    ("2. Sizing", (
+        "Choose a strategy: Tactical Defense hedges 40-70 % (default 50 %), Capital Preservation 80-100 % (default 100 %), Custom is your ratio.",
+        "Read Hedge notional and Contracts: contracts are rounded DOWN to the market's amount step; below the minimum the holding is not hedged (Warnings).",
+        "Keep leverage at 1-2×: Margin, Liquidation price and Distance to liq. show what a price rise would do to the short.",
+    )),
+    ("3. Execution", (
+        "Refresh prices first (Perpetual Hedge ▸ Refresh prices, or `perphedge refresh`); the Status column must not say stale.",
+        "Move the Margin to the futures account, set isolated margin and the leverage you planned, then sell the Contracts shown.",
+        "Type what was filled into Held contracts so the workbook tracks the real position.",
+    )),
+    ("4. Maintenance", (
+        "Refresh daily; read the Warnings column: liquidation distance, funding cost, stale data, rebalance.",
+        "Rebalance (contracts) says what to short (+) or buy back (−) once the hedge drifts outside the Rebalance band.",
+        "Top up margin before the price nears the Liquidation price; on Scenarios, see the portfolio at −50 % … +50 %.",
+    )),
+    ("5. De-hedge", (
+        "When the risk has passed, buy back the short (a market or reduce-only order) and withdraw the margin.",
+        "Count what the hedge cost or earned: funding received or paid, fees (Round-trip fees), and the upside you gave up.",
+        "Clear Held contracts; keep the workbook as the record.",
+    )),
+)
+
+RISKS: tuple[tuple[str, str, str], ...] = (
+    ("Liquidation", "The price rises far enough that the short's margin runs out and the exchange closes it, leaving the spot unhedged at the worst time.",
+     "Portfolio: Margin, Liquidation price, Distance to liq. (warns within LiqWarnDistance), Leverage (warns above MaxAdvisedLeverage)."),
+    ("Funding cost", "When funding is negative the short pays every interval; over months it can cost more than the protection is worth.",
+     "Portfolio: Funding rate, Funding APR (warns above FundingWarnAPR), Funding over horizon; Funding sheet: 7/30/90-day averages; Scenarios: Funding."),
+    ("Opportunity cost", "A hedged portfolio does not gain when prices rise: the short loses what the spot gains.",
+     "Scenarios: Unhedged value vs Hedged value and 'Hedge protects' (negative when prices rise); Portfolio: Net exposure (β-adj.)."),
+    ("Basis and correlation", "The perp can trade away from spot (basis), and a coin hedged with another coin's perp moves only partly with it.",
+     "Portfolio: Basis (bps, mark vs spot or index); Beta sheet: β, correlation and R² of the cross hedge."),
+)
+
+CONVENTIONS: tuple[str, ...] = (
+    "Ratios are fractions shown as %: 50 % is 0.5 in the cell.",
+    "Long is positive, short negative; a positive P&L is a gain. Every hedge here is a short perpetual.",
+    "Funding rate is per interval. Positive funding: longs pay shorts, so the short hedge RECEIVES notional × rate at each settlement. Negative funding: the short pays.",
+    "A premium (perp above spot, contango) goes with positive funding; a discount (backwardation) with negative funding.",
+    "APR = rate per interval × (24 / interval hours) × 365, simple, not compounded. Where the exchange gives no interval, 8 h is assumed and the Warnings say so.",
+    "Basis = mark − spot (index where spot is absent), shown in bps of spot (1 bp = 0.01 %).",
+    "Quantities are coins; contracts are exchange contracts (coins per contract for linear perps, USD per contract for inverse perps); money is in USD (USDT/USDC counted as USD).",
+    "Contract counts are rounded DOWN to the market's amount step: never hedge more than asked.",
+    "Times are UTC. NowUTC = NOW() − UtcOffsetHours / 24, because NOW() is the computer's local time.",
+)
+
+ASSUMPTIONS: tuple[str, ...] = (
+    "The asset is valued at its Market row's Spot; with no spot price, at the perp's Mark (Price source says 'mark' and the Warnings say so).",
+    "The short is sized, entered and liquidated at the hedge market's Mark (else Index, else Spot).",
+    "Hedge notional = spot value × Beta × ratio used. Contracts: linear = notional / price / contract size; inverse = notional / contract size (USD per contract).",
+    "Margin = hedged notional / leverage (USD; an inverse perp posts it in the coin, worth the same at entry).",
+    "Liquidation price (isolated short, Binance): linear (margin + maint. amount + qty × entry) / (qty × (1 + MMR)); inverse qty × entry × (1 − MMR) / (qty − margin in coin − maint. amount), 'none' when the coin margin covers any rise (1× inverse).",
+    "MMR and maint. amount come from the market's leverage tiers (Tiers sheet): the tier that holds the short's size AT the liquidation price, found as the exchange does it: the tier at the entry size gives a first price; if the size there (quote value for linear perps, coins or contracts as the exchange brackets) falls in another tier, the price is recomputed with that tier, until it stays (the Tier column shows which). Without tier rows for a market (Binance without an API key, a recorded snapshot), the Market row's MMR and maint. amount are used, those of the smallest tier, and the Warnings say so: a larger short is then liquidated sooner than shown. DefaultMMR where the Market row gives none either.",
+    "Funding over horizon = hedged notional × rate × HorizonDays × 24 / interval. Round-trip fees = 2 × hedged notional × taker fee.",
+    "Scenarios shock every coin by the same %, with the hedges as sized (after rounding).",
+)
+
+
+def write_guide(ws: Worksheet) -> None:
+    S.title(ws, "Guide — hedging spot crypto with short perpetuals",
+            "Read top to bottom once; afterwards use it as the checklist. Yellow cells are inputs everywhere.")
+    ws.column_dimensions["A"].width = 24
+    ws.column_dimensions["B"].width = 70
+    ws.column_dimensions["C"].width = 70
+    r = 4
+
+    def heading(text: str) -> None:
+        nonlocal r
+        r += 1
+        c = ws.cell(row=r, column=1, value=text)
+        c.font = S.HEADING_FONT
+        for col in (1, 2, 3):
+            ws.cell(row=r, column=col).fill = S.SECTION_FILL
+        r += 1
+
+    def line(a: str | None, b: str, c: str | None = None, bold: bool = False) -> None:
+        nonlocal r
+        for col, text in ((1, a), (2, b), (3, c)):
+            if text is not None:
+                cell = ws.cell(row=r, column=col, value=text)
+                cell.alignment = S.WRAP
+                cell.font = S.BOLD_FONT if (bold or col == 1) else S.BODY_FONT
+        longest = max(len(b), len(c or ""))
+        ws.row_dimensions[r].height = 14 * max(1, -(-longest // 92))
+        r += 1
+
+    heading("The checklist")
+    for stage, items in CHECKLIST:
+        for i, item in enumerate(items):
+            line(stage if i == 0 else None, "☐ " + item)
+    heading("The four risks")
+    line("Risk", "What can go wrong", "Where this workbook measures it", bold=True)
+    for name, what, where in RISKS:
+        line(name, what, where)
+    heading("Signs and units")
+    for text in CONVENTIONS:
+        line(None, text)
+    heading("What the formulas assume")
+    for text in ASSUMPTIONS:
+        line(None, text)
+    heading("Portfolio columns")
+    line("Column", "What it holds", "Input or formula", bold=True)
+    for col in L.PORTFOLIO_COLUMNS:
+        if col.kind != "helper":
+            line(col.header, col.note, "input (yellow)" if col.kind == "input" else "formula")
+    heading("Settings (named cells on the Portfolio sheet)")
+    line("Name", "Meaning", "Default", bold=True)
+    for s in L.SETTINGS:
+        default = s.default if not (isinstance(s.default, str) and s.default.startswith("=")) else "computed"
+        line(s.name, f"{s.label}: {s.note}", str(default))
+    heading("Market data")
+    line(None, "The Market table is the only source of market figures. Refresh prices (add-in ribbon) or `perphedge refresh FILE` rewrite it; a colleague without the add-in still sees and recalculates every number.")
+    line(None, "Status says 'fresh', 'stale: <reason> (age …)' or 'recorded snapshot of <date>'. Recorded figures are history, not live prices: refresh before trading.")
+    line(None, "The Tiers table holds each hedge market's leverage tiers as they were when the workbook was built. Refresh prices does not rewrite it (tiers change rarely); `perphedge new` rebuilds the workbook with current tiers.")
+    ws.freeze_panes = "A4"
+    S.page_setup(ws, f"A1:C{r}", landscape=False, title_rows=None)

@@ -1,0 +1,487 @@
+"""The Portfolio sheet: settings block, strategy presets and the Holdings table.
+
+Every computed column is a native formula over the Market table (looked up by symbol and
+exchange), the settings and the row's inputs, following ``perphedge.core`` exactly:
+sizing (``hedge_notional``), contracts rounded down to the amount step
+(``contracts_for_notional``), margin on the hedged notional, Binance's isolated
+liquidation price of the short (``liquidation_price_short``, linear and inverse),
+funding (``funding_apr``, ``funding_pnl_short``), basis and rebalancing. The maintenance
+tier comes from the Tiers table by core's walk (``liquidation_short_tiered``), unrolled
+into hidden helper columns; without tier rows, the Market row's MMR (first tier), flagged.
+
+Decisions the formulas encode (also stated on the Guide sheet):
+
+- The asset is valued at its Market row's **Spot**; when a row has no spot price the
+  **Mark** of the same row is used and the Warnings column says so.
+- The short is sized, entered and liquidated at the hedge market's **Mark** (else Index,
+  else Spot): that is the price the perp trades at.
+- A count that rounds below the market's minimum is 0 contracts (the holding stays
+  unhedged) with a warning, as ``core.plan`` does.
+- Empty rows show blanks; a missing figure shows a blank and a warning, never an error.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from openpyxl.formatting.rule import FormulaRule
+from openpyxl.worksheet.datavalidation import DataValidation
+from openpyxl.worksheet.table import Table, TableColumn, TableStyleInfo
+from openpyxl.worksheet.worksheet import Worksheet
+
+from perphedge.core.sizing import PRESETS
+from perphedge.template import layout as L
+
+from perphedge.template import styles as S
+
+from perphedge.template.holding import BETA_FROM_SHEET, HoldingInput
+
+
+#: Left-aligned text columns get an indent so they do not touch the number beside them.
+_TEXT_COLUMNS = frozenset({"hedge_symbol", "exchange", "strategy", "price_symbol", "price_source"})
+
+
+def _refs(r: int) -> dict[str, str]:
+    """Cell address of every Portfolio column in row ``r`` (``$`` on input columns so a
+    formula copied sideways still reads its own row's inputs)."""
+    out = {}
+    for col in L.PORTFOLIO_COLUMNS:
+        letter = L.pcol(col.key)
+        out[col.key] = f"${letter}{r}" if col.kind == "input" else f"{letter}{r}"
+    return out
+
+
+def row_formulas(r: int) -> dict[str, str]:
+    """The formula of every computed column in Portfolio row ``r``."""
+    c = _refs(r)
+    a, hr, pr = c["asset"], c["hedge_row"], c["price_row"]
+    exch = f'IF({c["exchange"]}="",DefaultExchange,{c["exchange"]})'
+    beta = f'IF(N({c["beta"]})>0,{c["beta"]},1)'
+
+    def mkt(name: str, row: str = hr) -> str:
+        return f"INDEX({name},{row})"
+
+    def find(symbol: str) -> str:
+        match = f"(MktSymbol={symbol})*(MktExchange={exch})"
+        header = f"ROW({L.MARKET}!$A${L.MARKET_HEADER_ROW})"
+        return (f'IF({a}="","",IF(SUMPRODUCT({match})=1,'
+                f"SUMPRODUCT({match}*(ROW(MktSymbol)-{header})),0))")
+
+    inverse = mkt("MktInverse")
+    size = mkt("MktSize")
+    maint = c["maint"]
+    price, perp, notional = c["price"], c["perp_price"], c["notional"]
+    contracts, hedged, margin, hq = c["contracts"], c["hedged"], c["margin"], c["hedge_qty"]
+    mmr, interval, ratio, spot_value = c["mmr"], c["interval"], c["ratio"], c["spot_value"]
+    step = mkt("MktStep")
+    rounded = f"IF(N({step})>0,ROUNDDOWN(ROUND({c['exact']}/{step},9),0)*{step},{c['exact']})"
+    lin_lp = f"({margin}+{maint}+{hq}*{perp})/({hq}*(1+{mmr}))"
+    inv_den = f"({hq}-{margin}/{perp}-{maint})"
+    inv_lp = f"{hq}*{perp}*(1-{mmr})/{inv_den}"
+    held = c["held"]
+    cur_ratio = (f"IF({inverse},{held}*{size}/({spot_value}*{beta}),"
+                 f"{held}*{size}*{perp}/({spot_value}*{beta}))")
+    # To the target count rounded down to the step, as Contracts is: a tradeable amount
+    # that never leaves the short above the target (core.rebalance with amount_step).
+    delta = f"{rounded}-{held}"
+
+    f = {
+        "hedge_row": find(c["hedge_symbol"]),
+        "price_row": find(f'IF({c["price_symbol"]}="",{c["hedge_symbol"]},{c["price_symbol"]})'),
+        "ratio": (f'IF({a}="","",IF({c["ratio_in"]}<>"",{c["ratio_in"]},'
+                  f'IFERROR(INDEX(PresetDefault,MATCH({c["strategy"]},PresetNames,0)),0)))'),
+        "lev": f'IF({a}="","",IF(N({c["leverage"]})>0,{c["leverage"]},1))',
+        "price": (f'IF({a}="","",IF({pr}=0,"",IF(N({mkt("MktSpot", pr)})>0,{mkt("MktSpot", pr)},'
+                  f'IF(N({mkt("MktMark", pr)})>0,{mkt("MktMark", pr)},""))))'),
+        "price_source": f'IF({price}="","",IF(N({mkt("MktSpot", pr)})>0,"spot","mark"))',
+        "spot_value": f'IF(OR({price}="",N({c["qty"]})<=0),"",{c["qty"]}*{price})',
+        "notional": f'IF({spot_value}="","",{spot_value}*{beta}*{ratio})',
+        "perp_price": (f'IF({a}="","",IF({hr}=0,"",IF(N({mkt("MktMark")})>0,{mkt("MktMark")},'
+                       f'IF(N({mkt("MktIndex")})>0,{mkt("MktIndex")},'
+                       f'IF(N({mkt("MktSpot")})>0,{mkt("MktSpot")},"")))))'),
+        "exact": (f'IF(OR({notional}="",{perp}="",N(INDEX(MktSize,MAX({hr},1)))<=0),"",'
+                  f"IF({inverse},{notional}/{size},{notional}/{perp}/{size}))"),
+        "contracts": (f'IF({c["exact"]}="","",IF(AND(N({mkt("MktMin")})>0,{rounded}<{mkt("MktMin")}),'
+                      f"0,{rounded}))"),
+        "hedged": f'IF({contracts}="","",IF({inverse},{contracts}*{size},{contracts}*{size}*{perp}))',
+        "margin": f'IF({hedged}="","",{hedged}/{c["lev"]})',
+        "hedge_qty": (f'IF(OR({contracts}="",N({contracts})<=0),"",'
+                      f"IF({inverse},{contracts}*{size}/{perp},{contracts}*{size}))"),
+        "mmr": _rate_used(c, hr, "TierMMR", f'IF({mkt("MktMMR")}="",DefaultMMR,{mkt("MktMMR")})'),
+        "maint": _rate_used(c, hr, "TierMaint", f'N({mkt("MktMaint")})'),
+        "liq_price": (f'IF({hq}="","",IF({_above(c)},"above tiers",IF({inverse},IF({inv_den}<=0,"none",'
+                      f'IF({inv_lp}<={perp},"at entry",{inv_lp})),'
+                      f'IF({lin_lp}<={perp},"at entry",{lin_lp}))))'),
+        "tier": (f'IF(N({c["tier_count"]})=0,"",IF({c[_last_walk()]}="","",'
+                 f'IF({c[_last_walk()]}>{c["tier_count"]},"",{c[_last_walk()]})))'),
+        "tier_count": f'IF({a}="","",SUMPRODUCT({_tier_match(c, exch)}))',
+        "tier_unit": (f'IF(N({c["tier_count"]})=0,"",'
+                      f'IF(SUMPRODUCT({_tier_match(c, exch)}*(TierUnit="quote"))>0,"quote",'
+                      f'IF(SUMPRODUCT({_tier_match(c, exch)}*(TierUnit="contracts"))>0,"contracts","base")))'),
+        "liq_distance": f'IF(ISNUMBER({c["liq_price"]}),{c["liq_price"]}/{perp}-1,"")',
+        "rate": f'IF({a}="","",IF({hr}=0,"",IF({mkt("MktRate")}="","",{mkt("MktRate")})))',
+        "interval": (f'IF({a}="","",IF({hr}=0,"",IF(N({mkt("MktInterval")})>0,'
+                     f'{mkt("MktInterval")},8)))'),
+        "apr": f'IF({c["rate"]}="","",{c["rate"]}*24/{interval}*365)',
+        "funding": f'IF(OR({c["rate"]}="",{hedged}=""),"",{hedged}*{c["rate"]}*HorizonDays*24/{interval})',
+        "basis": (f'IF({a}="","",IF({hr}=0,"",IF(N({mkt("MktMark")})<=0,"",'
+                  f'IF(N({mkt("MktSpot")})>0,({mkt("MktMark")}-{mkt("MktSpot")})/{mkt("MktSpot")}*10000,'
+                  f'IF(N({mkt("MktIndex")})>0,({mkt("MktMark")}-{mkt("MktIndex")})/{mkt("MktIndex")}*10000,""'
+                  f")))))"),
+        "net": f'IF({spot_value}="","",{spot_value}*{beta}-N({hedged}))',
+        "fees": f'IF({hedged}="","",{hedged}*N({mkt("MktFee")})*2)',
+        "rebalance": (f'IF(OR({held}="",{contracts}="",{spot_value}=""),"",'
+                      f"IF(ABS({cur_ratio}-{ratio})<=RebalanceBand+1E-12,0,{delta}))"),
+        "age": (f'IF({a}="","",IF({hr}=0,"",IF(N({mkt("MktAsOf")})<=0,"",'
+                f'(NowUTC-{mkt("MktAsOf")})*24)))'),
+    }
+    f.update(_walk(c, exch))
+    f["warnings"] = _warnings(c, exch, beta)
+    return {k: "=" + v for k, v in f.items()}
+
+
+# ----------------------------------------------------------------------------- tier walk
+#
+# core.liquidation.liquidation_short_tiered, unrolled: walk1 is the tier at the entry
+# notional; walk(i+1) the tier at the notional at the liquidation price computed with
+# walk(i). A tier is its position in the market's tier rows (the builder writes them
+# smallest first, numbered 1..n), found as 1 + the number of the market's caps at or below
+# the notional (core: the first tier whose cap exceeds it); n + 1 means above the largest
+# cap. A step whose price is not a liquidation price (the coin margin covers any rise, or
+# at or below entry) stops the walk there, as core stops with an error at that step.
+#
+# Steps needed (one LP computation per step): the size at the liquidation price differs
+# from the entry size only for linear markets bracketed in the quote (it grows with the
+# price) and inverse markets bracketed in the coin (it shrinks); bracketed in contracts,
+# or the other pairs, the first tier is the answer (1 step). With Binance's maintenance
+# amounts the maintenance margin is continuous and convex in the size, and a step is a
+# Newton step on the equation "equity = maintenance", piecewise linear in the size: the
+# first step overshoots past the answer, every later one moves back towards it without
+# passing it, into a tier strictly between. So the walk visits each tier at most once and
+# needs at most 1 + the number of tiers crossed by the first step - the tier count in the
+# worst case (core bounds its loop so). In practice the first step crosses few tiers: with
+# leverage >= 1 a linear short's size at liquidation is under twice its entry size; a
+# near-1x inverse short's can fall far below it. Measured with core (18,000+ synthetic
+# shorts, tiers 1.1-3x apart, leverage 1.02-125x, Binance- and Bybit-shaped tables): never
+# more than 4 steps, 3 on the generated test books. TIER_WALK_STEPS (6) are unrolled; a
+# walk still moving after them (or tiers whose maintenance jumps so that no tier holds
+# its own liquidation size, which core refuses) is flagged in the Warnings, never passed
+# as settled.
+
+
+def _tier_match(c: dict[str, str], exch: str) -> str:
+    return f'(TierSymbol={c["hedge_symbol"]})*(TierExchange={exch})'
+
+
+def _last_walk() -> str:
+    return f"walk{L.TIER_WALK_STEPS}"
+
+
+def _above(c: dict[str, str]) -> str:
+    """TRUE when the walk landed above the largest tier's cap."""
+    w = c[_last_walk()]
+    return f'IF(N({c["tier_count"]})=0,FALSE,N({w})>{c["tier_count"]})'
+
+
+def _tier_value(c: dict[str, str], exch: str, name: str, pos: str) -> str:
+    return f"SUMPRODUCT({_tier_match(c, exch)}*(TierTier={pos})*{name})"
+
+
+def _rate_used(c: dict[str, str], hr: str, name: str, flat: str) -> str:
+    """The walked tier's figure when the market has tier rows, else the Market row's."""
+    a, w = c["asset"], c[_last_walk()]
+    exch = f'IF({c["exchange"]}="",DefaultExchange,{c["exchange"]})'
+    tiered = f'IF({w}="","",IF({w}>{c["tier_count"]},"",{_tier_value(c, exch, name, w)}))'
+    return f'IF({a}="","",IF({hr}=0,"",IF(N({c["tier_count"]})>0,{tiered},{flat})))'
+
+
+def _notional_at(c: dict[str, str], price: str) -> str:
+    """The short's size at ``price`` in the unit its tiers bracket by (core._tier_notional)."""
+    hq, perp, unit = c["hedge_qty"], c["perp_price"], c["tier_unit"]
+    inv = f'INDEX(MktInverse,{c["hedge_row"]})'
+    size = f'INDEX(MktSize,{c["hedge_row"]})'
+    return (f'IF({unit}="contracts",IF({inv},{hq}*{perp}/{size},{hq}/{size}),'
+            f'IF({unit}="quote",IF({inv},{hq}*{perp},{hq}*{price}),'
+            f'IF({inv},{hq}*{perp}/{price},{hq})))')
+
+
+def _tier_at(c: dict[str, str], exch: str, notional: str) -> str:
+    return (f'SUMPRODUCT({_tier_match(c, exch)}*(TierMax<>"")*(TierMax<={notional}))+1')
+
+
+def _walk(c: dict[str, str], exch: str) -> dict[str, str]:
+    hq, perp, cnt = c["hedge_qty"], c["perp_price"], c["tier_count"]
+    inv = f'INDEX(MktInverse,{c["hedge_row"]})'
+    margin = c["margin"]
+    out = {"walk1": (f'IF(OR({hq}="",N({cnt})=0),"",'
+                     f'{_tier_at(c, exch, _notional_at(c, perp))})')}
+    for i in range(1, L.TIER_WALK_STEPS):
+        w = c[f"walk{i}"]
+        mmr = _tier_value(c, exch, "TierMMR", w)
+        cum = _tier_value(c, exch, "TierMaint", w)
+        den = f"({hq}-{margin}/{perp}-{cum})"
+        lp = (f"IF({inv},{hq}*{perp}*(1-{mmr})/{den},"
+              f"({margin}+{cum}+{hq}*{perp})/({hq}*(1+{mmr})))")
+        step = (f'IF(IF({inv},{den}<=0,FALSE),{w},IF({lp}<={perp},{w},'
+                f'{_tier_at(c, exch, _notional_at(c, lp))}))')
+        out[f"walk{i + 1}"] = f'IF({w}="","",IF({w}>{cnt},{w},{step}))'
+    return out
+
+
+def _tier_walk_settled(c: dict[str, str], exch: str) -> str:
+    """TRUE unless the tier at the shown liquidation price differs from the tier used."""
+    liq = c["liq_price"]
+    return (f'IF(ISNUMBER({liq}),IF(N({c["tier_count"]})>0,'
+            f'{_tier_at(c, exch, _notional_at(c, liq))}={c[_last_walk()]},TRUE),TRUE)')
+
+
+def _warnings(c: dict[str, str], exch: str, beta: str) -> str:
+    """One text cell listing what needs attention, pieces joined by '; '.
+
+    Each piece is its own IF, so nothing is looked up on a row the Market lacks (Excel's
+    AND/OR evaluate every argument; IF does not).
+    """
+    a, hr, pr = c["asset"], c["hedge_row"], c["price_row"]
+    status = f"INDEX(MktStatus,{hr})"
+    step_min = f"INDEX(MktMin,{hr})"
+    pieces = [
+        f'IF({hr}=0,"; no single Market row for "&{c["hedge_symbol"]}&" on "&{exch},"")',
+        f'IF(AND({hr}>0,{pr}=0),"; no single Market row prices "&{a},"")',
+        f'IF({c["price_source"]}="mark","; valued at the perp mark (no spot price)","")',
+        f'IF(AND({pr}<>0,{c["price"]}=""),"; no price for "&{a}&" in the Market table","")',
+        f'IF(AND({hr}<>0,{c["perp_price"]}=""),"; no perp price in the Market table","")',
+        f'IF({hr}=0,"",IF(N(INDEX(MktSize,{hr}))<=0,"; no contract size: refresh the Market table",""))',
+        f'IF(AND({c["ratio_in"]}="",{c["ratio"]}=0),"; no hedge ratio: pick a strategy or type a ratio","")',
+        (f'IF({c["ratio_in"]}="","",IF(ISNA(MATCH({c["strategy"]},PresetNames,0)),"",'
+         f'IF(OR({c["ratio_in"]}<INDEX(PresetMin,MATCH({c["strategy"]},PresetNames,0)),'
+         f'{c["ratio_in"]}>INDEX(PresetMax,MATCH({c["strategy"]},PresetNames,0))),'
+         f'"; ratio outside the "&{c["strategy"]}&" band","")))'),
+        f'IF(AND({c["beta"]}<>"",N({c["beta"]})<=0),"; beta is not a positive number: 1 used","")',
+        # A cross hedge whose Beta cell is blank (=BetaHedgeRatio with no prices on the Beta
+        # sheet) would otherwise be sized 1:1 without a word.
+        (f'IF(AND({c["price_symbol"]}<>"",{c["price_symbol"]}<>{c["hedge_symbol"]},{c["beta"]}=""),'
+         f'"; cross hedge with no beta: 1 used","")'),
+        f'IF({c["lev"]}>MaxAdvisedLeverage,"; leverage "&{c["lev"]}&"× above the advised "&MaxAdvisedLeverage&"×","")',
+        (f'IF({c["exact"]}="","",IF(AND({c["contracts"]}=0,{c["exact"]}>0),'
+         f'IF(N({step_min})>0,"; below the market minimum of "&{step_min}&" contracts: not hedged",'
+         f'"; rounds down to 0 contracts: not hedged"),""))'),
+        f'IF({c["liq_price"]}="at entry","; margin below maintenance: liquidated at once","")',
+        # A figure the Market lacks must not pass silently as a default or a zero; without
+        # tier rows the first tier's rate understates a large short's maintenance.
+        (f'IF({c["hedge_qty"]}="","",IF(N({c["tier_count"]})>0,"",IF(INDEX(MktMMR,{hr})="","; no MMR in the Market table: '
+         f'DefaultMMR "&TEXT(DefaultMMR,"0.00%")&" used for the liquidation price",'
+         f'"; no leverage tiers: the Market row\'s first-tier MMR used, a larger short is liquidated sooner")))'),
+        (f'IF({c["liq_price"]}="above tiers","; the short is larger than the largest leverage tier\'s cap: '
+         f'no liquidation price","")'),
+        (f'IF({_tier_walk_settled(c, exch)},"","; tier walk did not settle in {L.TIER_WALK_STEPS} steps: '
+         f'check the liquidation price against the Tiers sheet")'),
+        (f'IF(N({c["hedged"]})>0,IF(INDEX(MktFee,{hr})="","; no taker fee in the Market table: '
+         f'fees counted as 0",""),"")'),
+        (f'IF(N({c["hedged"]})>0,IF({c["rate"]}="","; no funding rate in the Market table: '
+         f'funding not counted",""),"")'),
+        (f'IF(ISNUMBER({c["liq_distance"]}),IF({c["liq_distance"]}<LiqWarnDistance,'
+         f'"; liquidation only "&TEXT({c["liq_distance"]},"0%")&" above the price",""),"")'),
+        (f'IF(ISNUMBER({c["apr"]}),IF(-{c["apr"]}>FundingWarnAPR,'
+         f'"; the short pays funding at "&TEXT(-{c["apr"]},"0.0%")&" a year",""),"")'),
+        (f'IF(ISNUMBER({c["rebalance"]}),IF({c["rebalance"]}<>0,"; rebalance: "&'
+         f'IF({c["rebalance"]}>0,"short ","buy back ")&ROUND(ABS({c["rebalance"]}),6)&" more contracts",""),"")'),
+        (f'IF(ISNUMBER({c["age"]}),IF({c["age"]}>MaxDataAgeHours,"; market data "&'
+         f'IF({c["age"]}>=48,ROUND({c["age"]}/24,0)&" days",ROUND({c["age"]},0)&" h")&" old",""),"")'),
+        f'IF({hr}=0,"",IF(OR({status}="",{status}="fresh"),"","; "&{status}))',
+        f'IF({hr}=0,"",IF(N(INDEX(MktInterval,{hr}))>0,"","; funding interval assumed 8 h"))',
+    ]
+    return f'IF({a}="","",MID({"&".join(pieces)},3,1000))'
+
+
+# ----------------------------------------------------------------------------- writing
+
+
+def _settings(ws: Worksheet) -> None:
+    ws["A4"] = "Settings"
+    ws["E4"] = "Warning thresholds"
+    for ref in ("A4", "E4"):
+        ws[ref].font = S.HEADING_FONT
+    for s in L.SETTINGS:
+        col, row = s.cell[0], int(s.cell[1:])
+        label_col = "A" if col == "D" else "E"
+        ws[f"{label_col}{row}"] = s.label
+        ws[f"{label_col}{row}"].font = S.LABEL_FONT
+        cell = ws[s.cell]
+        cell.value = s.default
+        cell.number_format = s.number_format
+        cell.border = S.BOX
+        cell.alignment = S.LEFT
+        if isinstance(s.default, str) and s.default.startswith("="):
+            cell.font = S.BOLD_FONT
+        else:
+            cell.fill = S.SETTING_FILL
+            cell.font = S.BOLD_FONT
+
+
+def _presets(ws: Worksheet) -> None:
+    name_col, min_col, max_col, def_col = L.PRESET_COLS
+    r0 = L.PRESET_HEADER_ROW
+    ws[f"{name_col}{r0}"] = "Strategy presets"
+    ws[f"{name_col}{r0}"].font = S.HEADING_FONT
+    heads = {min_col: "Min", max_col: "Max", def_col: "Default"}
+    for col, text in heads.items():
+        ws[f"{col}{r0}"] = text
+        ws[f"{col}{r0}"].font = S.LABEL_FONT
+    for i, name in enumerate(L.PRESET_NAMES):
+        r = r0 + 1 + i
+        p = PRESETS[name]
+        ws.merge_cells(f"{name_col}{r}:L{r}")
+        ws[f"{name_col}{r}"] = name
+        ws[f"{name_col}{r}"].font = S.BODY_FONT
+        for col, value in ((min_col, p.min_ratio), (max_col, p.max_ratio), (def_col, p.default_ratio)):
+            cell = ws[f"{col}{r}"]
+            cell.value = value
+            cell.number_format = "0%"
+            cell.fill = S.SETTING_FILL
+            cell.border = S.BOX
+
+
+def _validations(ws: Worksheet, first: int, last: int) -> None:
+    def add(dv: DataValidation, key: str) -> None:
+        ws.add_data_validation(dv)
+        col = L.pcol(key)
+        dv.add(f"{col}{first}:{col}{last}")
+
+    strategy = DataValidation(type="list", formula1='"' + ",".join(L.PRESET_NAMES) + '"',
+                              allow_blank=True, showDropDown=False)
+    strategy.error, strategy.errorTitle = "Pick a strategy from the list.", "Strategy"
+    strategy.prompt, strategy.promptTitle = "Tactical Defense 40-70 %, Capital Preservation 80-100 %, Custom: your ratio.", "Strategy"
+    add(strategy, "strategy")
+    ratio = DataValidation(type="decimal", operator="between", formula1="0", formula2="1",
+                           allow_blank=True)
+    ratio.error, ratio.errorTitle = "A hedge ratio is between 0 % and 100 %.", "Hedge ratio"
+    add(ratio, "ratio_in")
+    lev = DataValidation(type="decimal", operator="between", formula1="1", formula2="125",
+                         allow_blank=True)
+    lev.error, lev.errorTitle = "Leverage is between 1× and 125×.", "Leverage"
+    add(lev, "leverage")
+    qty = DataValidation(type="decimal", operator="greaterThan", formula1="0", allow_blank=True)
+    qty.error, qty.errorTitle = "Quantity is a positive number of coins.", "Quantity"
+    add(qty, "qty")
+    held = DataValidation(type="decimal", operator="greaterThanOrEqual", formula1="0",
+                          allow_blank=True)
+    held.error, held.errorTitle = "Held contracts is 0 or more.", "Held contracts"
+    add(held, "held")
+    exchanges = DataValidation(type="list", formula1='"binanceusdm,binancecoinm,bybit,okx"',
+                               allow_blank=True, errorStyle="information")
+    exchanges.error = "Any ccxt exchange id works if the Market table lists it."
+    add(exchanges, "exchange")
+    for name, dv in (
+        ("HorizonDays", DataValidation(type="decimal", operator="greaterThanOrEqual", formula1="0")),
+        ("MaxDataAgeHours", DataValidation(type="decimal", operator="greaterThan", formula1="0")),
+        ("LiqWarnDistance", DataValidation(type="decimal", operator="between", formula1="0", formula2="10")),
+        ("FundingWarnAPR", DataValidation(type="decimal", operator="between", formula1="0", formula2="10")),
+        ("RebalanceBand", DataValidation(type="decimal", operator="between", formula1="0", formula2="1")),
+        ("DefaultMMR", DataValidation(type="decimal", operator="between", formula1="0", formula2="0.5")),
+        ("MaxAdvisedLeverage", DataValidation(type="decimal", operator="between", formula1="1", formula2="125")),
+        ("UtcOffsetHours", DataValidation(type="decimal", operator="between", formula1="-14", formula2="14")),
+    ):
+        ws.add_data_validation(dv)
+        dv.add(next(s.cell for s in L.SETTINGS if s.name == name))
+
+
+def _conditional(ws: Worksheet, first: int, last: int) -> None:
+    def rng(key: str) -> str:
+        return f"{L.pcol(key)}{first}:{L.pcol(key)}{last}"
+
+    w = L.pcol("warnings")
+    ws.conditional_formatting.add(rng("warnings"), FormulaRule(
+        formula=[f'LEN(${w}{first})>0'], fill=S.WARN_FILL, font=S.WARN_FONT))
+    d = L.pcol("liq_distance")
+    ws.conditional_formatting.add(rng("liq_distance"), FormulaRule(
+        formula=[f"AND(ISNUMBER({d}{first}),{d}{first}<LiqWarnDistance)"], fill=S.BAD_FILL,
+        font=S.RED_FONT))
+    for key in ("apr", "funding", "rate"):
+        k = L.pcol(key)
+        ws.conditional_formatting.add(rng(key), FormulaRule(
+            formula=[f"AND(ISNUMBER({k}{first}),{k}{first}<0)"], font=S.RED_FONT))
+    g = L.pcol("leverage")
+    ws.conditional_formatting.add(rng("leverage"), FormulaRule(
+        formula=[f"N(${g}{first})>MaxAdvisedLeverage"], fill=S.WARN_FILL))
+    b = L.pcol("rebalance")
+    ws.conditional_formatting.add(rng("rebalance"), FormulaRule(
+        formula=[f"AND(ISNUMBER({b}{first}),{b}{first}<>0)"], fill=S.WARN_FILL))
+
+
+def write_portfolio(ws: Worksheet, holdings: Sequence[HoldingInput], subtitle: str) -> None:
+    S.title(ws, "Perpetual hedge — portfolio", subtitle)
+    _settings(ws)
+    _presets(ws)
+    n_rows = L.portfolio_rows(len(holdings))
+    hr = L.PORTFOLIO_HEADER_ROW
+    first, last = L.PORTFOLIO_FIRST_ROW, L.PORTFOLIO_FIRST_ROW + n_rows - 1
+    total_row = last + 1
+    S.header_row(ws, hr, 1, [c.header for c in L.PORTFOLIO_COLUMNS], height=42)
+    for i, col in enumerate(L.PORTFOLIO_COLUMNS):
+        if col.kind == "input":
+            ws.cell(row=hr, column=i + 1).fill = S.HEADER_FILL
+    for r in range(first, last + 1):
+        formulas = row_formulas(r)
+        h = holdings[r - first] if r - first < len(holdings) else None
+        values = _inputs(h) if h else {}
+        for i, col in enumerate(L.PORTFOLIO_COLUMNS):
+            cell = ws.cell(row=r, column=i + 1)
+            if col.kind == "input":
+                cell.value = values.get(col.key)
+                cell.fill = S.INPUT_FILL
+            else:
+                cell.value = formulas[col.key]
+            cell.number_format = col.number_format
+            cell.font = S.BODY_FONT
+            cell.alignment = S.TEXT_MIDDLE if col.key in _TEXT_COLUMNS else S.MIDDLE
+    ws.cell(row=total_row, column=1, value="Total").font = S.BOLD_FONT
+    for i, col in enumerate(L.PORTFOLIO_COLUMNS):
+        cell = ws.cell(row=total_row, column=i + 1)
+        cell.border = S.TOP_RULE
+        if col.total:
+            letter = L.pcol(col.key)
+            cell.value = f"=SUBTOTAL(109,{letter}{first}:{letter}{last})"
+            cell.number_format = col.number_format
+            cell.font = S.BOLD_FONT
+    last_col = L.pcol(L.PORTFOLIO_COLUMNS[-1].key)
+    table = Table(displayName=L.PORTFOLIO_TABLE, ref=f"A{hr}:{last_col}{total_row}",
+                  totalsRowCount=1)
+    # The totals cells hold their own SUBTOTAL formulas; the table only labels the row.
+    table.tableColumns = [
+        TableColumn(id=i + 1, name=col.header, totalsRowLabel="Total" if i == 0 else None)
+        for i, col in enumerate(L.PORTFOLIO_COLUMNS)]
+    table.tableStyleInfo = TableStyleInfo(name=S.TABLE_STYLE, showRowStripes=True)
+    ws.add_table(table)
+    for i, col in enumerate(L.PORTFOLIO_COLUMNS):
+        dim = ws.column_dimensions[L.pcol(col.key)]
+        dim.width = col.width
+        if col.kind == "helper":
+            dim.hidden = True
+    # Two lines of warnings fit each row; the column is wide enough for most lists.
+    for r in range(first, last + 1):
+        ws[f"{L.pcol('warnings')}{r}"].alignment = S.WRAP_MIDDLE
+        ws[f"{L.pcol('asset')}{r}"].font = S.BOLD_FONT
+        ws.row_dimensions[r].height = 27
+    _validations(ws, first, last)
+    _conditional(ws, first, last)
+    ws.freeze_panes = f"B{first}"
+    ws.sheet_view.zoomScale = 90
+    # Thirty columns do not fit one A4 page legibly: two pages across, the asset column
+    # and the header repeated on each.
+    S.page_setup(ws, f"A1:{L.pcol('warnings')}{total_row}", title_rows=f"{hr}:{hr}",
+                 pages_wide=2, title_cols="A:A")
+
+
+def _inputs(h: HoldingInput) -> dict[str, object]:
+    return {
+        "asset": h.asset,
+        "qty": h.qty,
+        "hedge_symbol": h.hedge_symbol,
+        "exchange": h.exchange,
+        "strategy": h.strategy,
+        "ratio_in": h.hedge_ratio,
+        "leverage": h.leverage,
+        "beta": BETA_FROM_SHEET if h.beta_from_sheet else h.beta,
+        "held": h.held_contracts,
+        "price_symbol": h.price_symbol,
+    }

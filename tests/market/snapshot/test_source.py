@@ -1,0 +1,181 @@
+"""SnapshotSource answering like the market service, from the shipped snapshot: the
+recorded figures with their own dates, every status marked as recorded, absent figures
+reported as absent.
+
+Expected values are read independently from the fixture files or written out by hand
+from the fixtures README.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from perphedge.core.errors import DataUnavailable, InvalidInput
+from perphedge.core.marketdata import (ContractSpec, DailyClose, FundingPoint, FundingRate,
+                                       Observed, Ticker)
+from perphedge.market.snapshot import SnapshotSource
+
+from tests.market.snapshots import SOURCE, csv_rows, response, shipped, snapshot_status_is
+
+
+# ----------------------------------------------------------------------------- source
+
+
+def test_ticker_is_the_mark_price_at_the_last_settlement(source):
+    last = csv_rows("BTC")[-1]
+    obs = source.ticker("BTC")
+    assert isinstance(obs, Observed) and isinstance(obs.value, Ticker)
+    assert obs.value.mark_price == float(last["markPrice"])
+    assert obs.value.last_price is None and obs.value.index_price is None
+    snapshot_status_is(obs.status, int(last["fundingTime"]), "2026-03-20 00:00 UTC")
+    assert obs.status.text(obs.status.as_of_ms).startswith("stale: recorded snapshot of 2026-03-20")
+
+
+def test_mark_index_is_the_recorded_mark_price_without_a_last_price(source):
+    last = csv_rows("BTC")[-1]
+    obs = source.mark_index("BTC")
+    assert (obs.value.last_price, obs.value.mark_price, obs.value.index_price) == \
+        (None, float(last["markPrice"]), None)
+    snapshot_status_is(obs.status, int(last["fundingTime"]), "2026-03-20 00:00 UTC")
+    # Bybit's recorded answer (2024-11-04) carries both, as ccxt parsed it
+    parsed = response("bybit", "fetchFundingRate", "fetchFundingRate")["parsedResponse"]
+    bybit = source.mark_index("BTC", "bybit")
+    assert (bybit.value.mark_price, bybit.value.index_price) == (parsed["markPrice"], parsed["indexPrice"])
+    snapshot_status_is(bybit.status, 1730730080834, "2024-11-04 14:21 UTC")
+
+
+def test_funding_rate_is_the_last_settled_rate(source):
+    last = csv_rows("ETH")[-1]
+    obs = source.funding("ETHUSDT")
+    assert isinstance(obs.value, FundingRate)
+    assert obs.value.rate_per_interval == float(last["fundingRate"])
+    assert obs.value.mark_price == float(last["markPrice"])
+    assert (obs.value.interval_hours, obs.value.interval_source) == (8.0, "history")
+    assert obs.value.symbol == "ETH/USDT:USDT" and obs.value.exchange == "binanceusdm"
+    snapshot_status_is(obs.status, int(last["fundingTime"]), "2026-03-20 00:00 UTC")
+
+
+def test_bybit_funding_keeps_its_own_date(source):
+    obs = source.funding("BTC", "bybit")
+    # 1730730080834 ms = 2024-11-04 14:21:20.834 UTC (the recorded response time)
+    assert obs.value.rate_per_interval == 0.0001 and obs.value.interval_source == "exchange"
+    assert obs.value.next_funding_ms == 1730736000000
+    snapshot_status_is(obs.status, 1730730080834, "2024-11-04 14:21 UTC")
+
+
+def test_contract_spec_of_binance_converts_decimal_places(source):
+    obs = source.contract_spec("BTC")
+    assert isinstance(obs.value, ContractSpec)
+    assert (obs.value.contract_size, obs.value.amount_step, obs.value.min_amount) == (1.0, 0.001, 0.001)
+    assert obs.value.inverse is False and obs.value.settle == "USDT"
+    assert source.contract_spec("ADA").value.amount_step == 1.0   # 0 decimals
+    assert source.contract_spec("XRP").value.amount_step == 0.1   # 1 decimal
+    assert obs.status.stale and "not before 2020-08-18" in obs.status.reason
+
+
+def test_funding_history_counts_back_from_the_snapshots_last_point(source):
+    rows = csv_rows("BTC")
+    last = int(rows[-1]["fundingTime"])
+    one_day = source.funding_history("BTC", 1).value
+    assert len(one_day) == 3 and one_day[-1].time_ms == last
+    assert all(isinstance(p, FundingPoint) for p in one_day)
+    assert [p.rate_per_interval for p in one_day] == [float(r["fundingRate"]) for r in rows[-3:]]
+    assert len(source.funding_history("BTC", 30).value) == 90
+    assert len(source.funding_history("BTC", 90).value) == 270
+    assert len(source.funding_history("BTC", 365).value) == 271  # all that was recorded
+    assert source.funding_history("BTC", 30).status.as_of_ms == last
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.integers(min_value=1, max_value=24 * 120))
+def test_funding_window_holds_the_settlements_of_the_last_hours(hours):
+    # 8-hourly settlements, the newest included, the one exactly `hours` back excluded:
+    # a window of h hours holds ceil(h / 8) of them, at most the 271 recorded.
+    points = SOURCE.funding_history("BTC", hours / 24).value
+    assert len(points) == min(271, -(-hours // 8))
+    assert points[-1].time_ms == int(csv_rows("BTC")[-1]["fundingTime"])
+
+
+@pytest.mark.parametrize("bad", [0, -1, "30", float("nan"), None])
+def test_funding_history_refuses_bad_days(source, bad):
+    with pytest.raises(InvalidInput, match="days"):
+        source.funding_history("BTC", bad)
+
+
+def test_daily_closes_are_midnight_mark_prices_and_say_so(source):
+    obs = source.daily_closes("ETH", 400)
+    assert len(obs.value) == 91 and all(isinstance(c, DailyClose) for c in obs.value)
+    assert all(datetime.fromtimestamp(c.time_ms / 1000, UTC).hour == 0 for c in obs.value)
+    assert "mark price at the 00:00 UTC funding settlement" in obs.status.reason
+    assert len(source.daily_closes("ETH", 2).value) == 2
+
+
+def test_mark_history_serves_the_8_hourly_series(source):
+    rows = csv_rows("ETH")
+    obs = source.mark_history("ETH", 90)
+    assert [p for _, p in obs.value] == [float(r["markPrice"]) for r in rows[1:]]
+
+
+def test_spot_price_on_a_perp_exchange_is_absent_and_says_where_one_was_recorded(source):
+    with pytest.raises(DataUnavailable) as err:
+        source.spot_price("BTC")
+    text = str(err.value)
+    assert "spot price for BTC on binanceusdm is not in the recorded snapshot" in text
+    assert "binance BTC/USDT (2025-07-29)" in text
+
+
+def test_spot_price_recorded_on_its_own_exchange_keeps_its_date(source):
+    parsed = response("binance", "fetchTickers", "rolling tickers")["parsedResponse"]["BTC/USDT"]
+    obs = source.spot_price("BTC", "binance")
+    assert obs.value == parsed["last"]
+    snapshot_status_is(obs.status, parsed["timestamp"], "2025-07-29 11:39 UTC")
+    okx = response("okx", "fetchTicker", "public spot ticker")["parsedResponse"]
+    assert source.spot_price("BTC", "okx").value == okx["last"]
+
+
+def test_leverage_tiers_are_absent(source):
+    for exchange in ("binanceusdm", "bybit", "okx"):
+        with pytest.raises(DataUnavailable, match="holds no recorded leverage tiers"):
+            source.leverage_tiers("BTC", exchange)
+
+
+def test_absent_figures_raise_data_unavailable(source):
+    with pytest.raises(DataUnavailable, match="ADA/USDT:USDT on binanceusdm is not in the recorded"):
+        source.ticker("ADA")
+    with pytest.raises(DataUnavailable, match="funding rate for BTC/USDT:USDT on okx"):
+        source.funding("BTC", "okx")
+    with pytest.raises(DataUnavailable, match="funding history"):
+        source.funding_history("ETH", 30, "bybit")
+    with pytest.raises(DataUnavailable, match="daily closes"):
+        source.daily_closes("BTC", 30, "bybit")
+
+
+def test_status_is_of_the_newest_price_data(source):
+    snapshot_status_is(source.status("BTC"), int(csv_rows("BTC")[-1]["fundingTime"]),
+                     "2026-03-20 00:00 UTC")
+    spec_only = source.status("ADA", "okx")
+    assert spec_only.stale and "recording date not stated" in spec_only.reason
+
+
+def test_market_rows_one_bad_symbol_never_costs_the_others(source):
+    rows = source.market_rows([("BTC", None), ("NOPE", None), ("BTC", "bybit"), ("ETH", "kraken"),
+                               ("BTC", "okx")])
+    btc, bad, bybit, bad_exchange, okx = rows
+    last = csv_rows("BTC")[-1]
+    assert (btc.symbol, btc.exchange) == ("BTC/USDT:USDT", "binanceusdm")
+    assert btc.mark_price == float(last["markPrice"]) and btc.spot_price is None
+    assert btc.rate_per_interval == float(last["fundingRate"]) and btc.interval_hours == 8.0
+    assert (btc.contract_size, btc.amount_step, btc.min_amount, btc.inverse) == (1.0, 0.001, 0.001, False)
+    assert btc.mmr is None and btc.maint_amount is None
+    snapshot_status_is(btc.status, int(last["fundingTime"]), "2026-03-20 00:00 UTC")
+    for row in (bad, bad_exchange):
+        assert row.status.stale and row.mark_price is None and row.contract_size is None
+    assert "not in the recorded snapshot" in bad.status.reason
+    assert "kraken" in bad_exchange.status.reason
+    assert (bybit.mark_price, bybit.index_price, bybit.next_funding_ms) == (68591.46, 68599.9, 1730736000000)
+    assert okx.spot_price == 73384.8 and okx.mark_price is None and okx.contract_size == 0.01
+    assert okx.status.reason == "recorded snapshot of 2024-03-13 11:10 UTC"

@@ -1,0 +1,88 @@
+"""Reading a holdings CSV: defaults for missing optional columns, and every bad cell
+reported with its line, column and value."""
+
+from __future__ import annotations
+
+import pytest
+
+from perphedge.template.holdings_csv import HoldingsCsvError, read_holdings_csv, read_holdings_rows
+
+
+def write(tmp_path, text, name="h.csv"):
+    p = tmp_path / name
+    p.write_text(text, encoding="utf-8")
+    return p
+
+
+def test_full_columns(tmp_path):
+    p = write(tmp_path, "asset,qty,hedge_symbol,exchange,hedge_ratio,leverage\n"
+                        "BTC,1.5,BTC/USDT:USDT,bybit,50%,2\nETH,10,ETH,okx,0.8,1\n")
+    btc, eth = read_holdings_csv(p)
+    assert (btc.asset, btc.qty, btc.hedge_symbol, btc.exchange) == ("BTC", 1.5, "BTC/USDT:USDT", "bybit")
+    assert (btc.hedge_ratio, btc.leverage, btc.strategy) == (0.5, 2.0, "Custom")
+    assert (eth.hedge_ratio, eth.exchange) == (0.8, "okx")
+
+
+def test_missing_optional_columns_take_defaults(tmp_path):
+    (h,) = read_holdings_csv(write(tmp_path, "qty,asset\n3,SOL\n"))
+    assert (h.hedge_symbol, h.exchange, h.hedge_ratio, h.strategy, h.leverage) == (
+        "SOL", None, None, "Tactical Defense", 1.0)
+
+
+def test_blank_lines_skipped_and_line_numbers_kept(tmp_path):
+    rows = read_holdings_rows(write(tmp_path, "asset,qty\n\nBTC,1\n\nETH,2\n"))
+    assert [line for line, _ in rows] == [3, 5]
+
+
+@pytest.mark.parametrize("text, line, column, value", [
+    ("asset,qty\nBTC,abc\n", 2, "qty", "abc"),
+    ("asset,qty\nBTC,1\nETH,-2\n", 3, "qty", -2.0),
+    ("asset,qty,hedge_ratio\nBTC,1,1.5\n", 2, "hedge_ratio", 1.5),
+    ("asset,qty,hedge_ratio\nBTC,1,150%\n", 2, "hedge_ratio", 1.5),
+    ("asset,qty,leverage\nBTC,1,0.5\n", 2, "leverage", 0.5),
+    ("asset,qty,strategy\nBTC,1,Aggressive\n", 2, "strategy", "Aggressive"),
+    ("asset,qty,strategy\nBTC,1,Custom\n", 2, "hedge_ratio", None),
+    ("asset,qty\n,1\n", 2, "asset", ""),
+])
+def test_bad_cells_name_line_column_value(tmp_path, text, line, column, value):
+    with pytest.raises(HoldingsCsvError) as info:
+        read_holdings_csv(write(tmp_path, text))
+    e = info.value
+    assert (e.line, e.column, e.value) == (line, column, value)
+    assert f"line {line}, column {column}" in str(e)
+
+
+def test_header_problems(tmp_path):
+    with pytest.raises(HoldingsCsvError, match="line 1, column qty: is missing"):
+        read_holdings_csv(write(tmp_path, "asset,quantity\nBTC,1\n"))
+    with pytest.raises(HoldingsCsvError, match="column colour: is not a known column"):
+        read_holdings_csv(write(tmp_path, "asset,qty,colour\nBTC,1,red\n"))
+    with pytest.raises(HoldingsCsvError, match="is empty"):
+        read_holdings_csv(write(tmp_path, ""))
+    with pytest.raises(HoldingsCsvError, match="lists no holdings"):
+        read_holdings_csv(write(tmp_path, "asset,qty\n"))
+    with pytest.raises(HoldingsCsvError, match="cannot be read"):
+        read_holdings_csv(tmp_path / "missing.csv")
+
+
+from hypothesis import given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+from perphedge.template.holding import HoldingInput  # noqa: E402
+
+
+@settings(max_examples=30, deadline=None)
+@given(st.lists(st.tuples(
+    st.sampled_from(["BTC", "ETH", "SOL"]),
+    st.floats(min_value=1e-6, max_value=1e6, allow_nan=False),
+    st.floats(min_value=0, max_value=1, allow_nan=False),
+    st.floats(min_value=1, max_value=125, allow_nan=False),
+), min_size=1, max_size=5))
+def test_written_holdings_read_back_unchanged(tmp_path_factory, rows):
+    p = tmp_path_factory.mktemp("csv") / "h.csv"
+    lines = ["asset,qty,hedge_symbol,exchange,hedge_ratio,leverage"]
+    lines += [f"{a},{q!r},{a}/USDT:USDT,bybit,{r!r},{lev!r}" for a, q, r, lev in rows]
+    p.write_text("\n".join(lines) + "\n")
+    got = read_holdings_csv(p)
+    assert got == [HoldingInput(a, q, f"{a}/USDT:USDT", "bybit", "Custom", r, lev)
+                   for a, q, r, lev in rows]
