@@ -54,8 +54,8 @@ def main() -> None:
     for name, seconds, target, unit in rows:
         ok = seconds <= target
         failed |= not ok
-        print(f"{name:<42} {seconds * scale[unit]:>9.3f} {unit} {'≤ ' + format(target * scale[unit], 'g') + ' ' + unit:>12}  "
-              f"{'yes' if ok else 'NO'}")
+        bound = f"≤ {format(target * scale[unit], 'g')} {unit}"
+        print(f"{name:<42} {seconds * scale[unit]:>9.3f} {unit} {bound:>12}  {'yes' if ok else 'NO'}")
     if failed:
         raise SystemExit(1)
 

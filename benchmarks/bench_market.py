@@ -150,9 +150,9 @@ def main() -> int:
         def cells(read_marks) -> None:
             svc_cells = ours(fx.base_url, symbols, cache_dir)
             for sym in symbols:
-                read_marks(svc_cells, sym).value.mark_price     # MARK_PRICE
-                read_marks(svc_cells, sym).value.index_price    # INDEX_PRICE
-                svc_cells.funding(sym).value.rate_per_interval  # FUNDING_RATE
+                _ = read_marks(svc_cells, sym).value.mark_price     # MARK_PRICE
+                _ = read_marks(svc_cells, sym).value.index_price    # INDEX_PRICE
+                _ = svc_cells.funding(sym).value.rate_per_interval  # FUNDING_RATE
 
         n_cells, t_cells = measure(fx, lambda: cells(lambda svc, s: svc.mark_index(s)), "cells")
         n_ticker, t_ticker = measure(fx, lambda: cells(lambda svc, s: svc.ticker(s)), "cells via ticker")

@@ -72,11 +72,10 @@ def per_call(fn, args, calls: int) -> float:
 def install_replayed_service() -> None:
     """The real service over the recorded answers (tests/market helpers), clock frozen."""
     sys.path.insert(0, str(ROOT))
+    from perphedge.market.live.service import reset_service
     from tests.market import recorded
     from tests.market.helpers import Clock, replay_service
     from tests.market.replay import Replay
-
-    from perphedge.market.live.service import reset_service
 
     routes = {}
     routes.update(recorded.binance_routes())

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
+import openpyxl
 import pytest
 
 from perphedge.template.demo import build_demo, build_template
+from perphedge.template.libreoffice import find_soffice, recalculate
 
 
 @pytest.fixture(scope="session")
@@ -26,12 +29,6 @@ def template_path(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 # ----------------------------------------------------------------------------- LibreOffice
-
-import os
-
-import openpyxl
-
-from perphedge.template.libreoffice import find_soffice, recalculate
 
 
 def require_libreoffice() -> None:

@@ -1,4 +1,4 @@
-"""The function registry is the catalogue of DESIGN §4, exactly."""
+"""The function catalogue is the catalogue of DESIGN §4, exactly."""
 
 from __future__ import annotations
 
@@ -7,8 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from perphedge import catalogue as registry
-
+from perphedge import catalogue
 from perphedge.catalogue import FUNCTIONS, function_names, spec
 
 # Transcribed by hand from DESIGN §4 (the product's catalogue): name, argument order,
@@ -108,7 +107,7 @@ def test_spec_lookup_is_case_insensitive_and_strict():
 
 
 def test_catalogue_lines_one_per_function():
-    lines = registry.catalogue_lines()
+    lines = catalogue.catalogue_lines()
     assert len(lines) == 19
     assert lines[0] == "HEDGE_SIZE(spot_value, hedge_ratio) — Hedge notional: spot_value times " \
                        "hedge_ratio."
@@ -117,14 +116,14 @@ def test_catalogue_lines_one_per_function():
 
 
 def test_markdown_table_lists_every_function_once():
-    md = registry.markdown_table()
+    md = catalogue.markdown_table()
     for f in FUNCTIONS:
         assert md.count(f"| `{f.signature()}` |") == 1
     assert "\n| function | returns | live data |\n| --- | --- | --- |\n" in md
     assert "`#HEDGE! hedge_ratio must be between 0 and 1, got 1.5`" in md
 
 
-def test_registry_imports_only_the_standard_library():
+def test_catalogue_imports_only_the_standard_library_and_conventions():
     import subprocess
     import sys
     code = ("import sys; import perphedge.catalogue; "
@@ -136,9 +135,9 @@ def test_registry_imports_only_the_standard_library():
 
 
 def test_readme_function_reference_is_the_generated_table():
-    """Regenerate with `perphedge functions --markdown` when the registry changes."""
+    """Regenerate with `perphedge functions --markdown` when the catalogue changes."""
     readme = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
     marker = "<!-- section: functions"
     after = readme[readme.index(marker):].split("\n", 1)[1]
     section = after.split("\n## ", 1)[0]
-    assert section.strip() == registry.markdown_table().strip()
+    assert section.strip() == catalogue.markdown_table().strip()

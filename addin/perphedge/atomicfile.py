@@ -17,9 +17,10 @@ import os
 import re
 import secrets
 import time
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import IO, Callable, Iterator
+from typing import IO
 
 TEMP_MARK = "perphedge"
 TEMP_SUFFIX = ".tmp"

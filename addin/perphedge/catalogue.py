@@ -3,7 +3,8 @@
 Everything that needs to know the add-in's functions reads this module: the decorators in
 ``perphedge.excel.udfs`` (argument docs for Excel's function wizard), the tests, the README
 reference table, ``perphedge functions``, the workbook builder and ``perphedge check``.
-It imports only the standard library so any of them can load it cheaply.
+It imports only the standard library and ``perphedge.core.conventions`` (the defaults it
+documents), so any of them can load it cheaply.
 """
 
 from __future__ import annotations
@@ -11,12 +12,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from perphedge.core.conventions import DEFAULT_EXCHANGE, DEFAULT_INTERVAL_HOURS, ERROR_PREFIX
+
 #: Category under which Excel's function wizard lists the functions.
 CATEGORY = "Perpetual Hedge"
 
-#: Every error a function returns to its cell starts with this, e.g.
-#: ``#HEDGE! hedge_ratio must be between 0 and 1, got 1.5``.
-ERROR_PREFIX = "#HEDGE!"
 
 
 @dataclass(frozen=True)
@@ -80,8 +80,10 @@ def _show_arg(a: ArgSpec) -> str:
 
 _SYMBOL = _req("symbol", "Market symbol: BTC, BTCUSDT or the ccxt form BTC/USDT:USDT "
                          "(linear USDT perp); BTC/USD:BTC for the inverse perp.")
-_EXCHANGE = _opt("exchange", "ccxt exchange id: binanceusdm (default), bybit, okx, ...")
-_INTERVAL = _opt("interval_hours", "Hours between funding settlements (default 8).", 8.0)
+_EXCHANGE = _opt("exchange", f"ccxt exchange id: {DEFAULT_EXCHANGE} (default), bybit, okx, ...")
+_INTERVAL = _opt("interval_hours",
+                 f"Hours between funding settlements (default {DEFAULT_INTERVAL_HOURS:g}).",
+                 DEFAULT_INTERVAL_HOURS)
 _INVERSE = _opt("inverse", "TRUE for an inverse (coin-margined) market, whose contract_size "
                            "is USD per contract (default FALSE).", False)
 

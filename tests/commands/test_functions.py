@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from perphedge.cli import COMMANDS, main
 from perphedge import catalogue as registry
+from perphedge.cli import COMMANDS, main
+
 
 def run(capsys, *args):
     code = main(list(args))

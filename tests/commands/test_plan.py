@@ -110,8 +110,10 @@ def test_bad_holding_is_one_line_exit_2(capsys, spec, message):
     ("asset,qty,price,hedge_ratio\nBTC,10,50000,\n", "line 2, column hedge_ratio: missing value"),
     ("asset,qty,price,ratio\nBTC,10,50000,0.5\n", "line 1: unknown column 'ratio'"),
     ("asset,qty,price\nBTC,10,50000\n", "line 1: missing column hedge_ratio"),
-    ("asset,qty,price,hedge_ratio,inverse\nBTC,10,50000,0.5,maybe\n", "line 2: inverse must be true or false, got 'maybe'"),
-    ("asset,qty,price,hedge_ratio,leverage\nBTC,10,50000,0.5,-2\n", "line 2: leverage must be greater than 0, got -2.0"),
+    ("asset,qty,price,hedge_ratio,inverse\nBTC,10,50000,0.5,maybe\n",
+     "line 2: inverse must be true or false, got 'maybe'"),
+    ("asset,qty,price,hedge_ratio,leverage\nBTC,10,50000,0.5,-2\n",
+     "line 2: leverage must be greater than 0, got -2.0"),
     ("asset,qty,price,hedge_ratio\nBTC,10,50000,0.5,7\n", "line 2: 5 cells but 4 columns"),
     ("asset,qty,price,hedge_ratio\n", "no holdings in the file"),
 ])

@@ -12,7 +12,8 @@ import perphedge.commands.snapshot as snapshot_command
 from perphedge.cli import main
 from perphedge.core.errors import DataUnavailable, NetworkError
 from perphedge.core.marketdata import ContractSpec, DataStatus, FundingRate, Observed, Ticker
-from perphedge.market.snapshot import EMBEDDED_PATH, NotInSnapshot, load_snapshot
+from perphedge.market.snapshot.data import EMBEDDED_PATH, load_snapshot
+from perphedge.market.snapshot.symbols import NotInSnapshot
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
 
@@ -173,8 +174,8 @@ def test_record_through_the_market_service_against_the_local_exchange(capsys, tm
     """The real MarketService and ccxt, talking HTTP to a local server on 127.0.0.1 that
     answers with ccxt's recorded Bybit responses (fetchFundingRates body of 2024-11-04)."""
     pytest.importorskip("perphedge.market.live.service")
-    fakeexchange = pytest.importorskip("market.fakeexchange")
-    recorded = pytest.importorskip("market.recorded")
+    fakeexchange = pytest.importorskip("tests.market.fakeexchange")
+    recorded = pytest.importorskip("tests.market.recorded")
     from perphedge.market.config import MarketConfig
     from perphedge.market.live.service import MarketService
 

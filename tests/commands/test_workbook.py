@@ -7,6 +7,7 @@ import openpyxl
 from perphedge.cli import main
 from perphedge.template import layout as L
 
+
 def test_new_offline_from_csv(tmp_path, capsys):
     csv = tmp_path / "h.csv"
     csv.write_text("asset,qty,hedge_symbol,exchange,hedge_ratio,leverage\n"

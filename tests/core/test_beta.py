@@ -3,7 +3,8 @@ import random
 
 import numpy as np
 import pytest
-from hypothesis import given, strategies as st
+from hypothesis import given
+from hypothesis import strategies as st
 
 from perphedge.core.beta import min_variance_hedge
 from perphedge.core.errors import InvalidInput

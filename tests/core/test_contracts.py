@@ -1,10 +1,15 @@
 from decimal import Decimal
 
 import pytest
-from hypothesis import given, strategies as st
+from hypothesis import given
+from hypothesis import strategies as st
 
-from perphedge.core.contracts import (contracts_for_notional, notional_for_contracts,
-                                      qty_for_contracts, round_down_to_step)
+from perphedge.core.contracts import (
+    contracts_for_notional,
+    notional_for_contracts,
+    qty_for_contracts,
+    round_down_to_step,
+)
 from perphedge.core.errors import BelowMinimum, InvalidInput
 
 

@@ -1,9 +1,16 @@
 import pytest
-from hypothesis import given, strategies as st
+from hypothesis import given
+from hypothesis import strategies as st
 
 from perphedge.core.errors import InvalidInput
-from perphedge.core.funding import (FundingSummary, funding_apr, funding_pnl_short,
-                                    infer_interval_hours, settlements, summarize_funding)
+from perphedge.core.funding import (
+    FundingSummary,
+    funding_apr,
+    funding_pnl_short,
+    infer_interval_hours,
+    settlements,
+    summarize_funding,
+)
 from perphedge.core.marketdata import FundingPoint
 
 

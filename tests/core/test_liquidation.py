@@ -5,12 +5,18 @@ to follow, except where a line says it comes from Binance's documentation.
 """
 
 import pytest
-from hypothesis import assume, given, strategies as st
+from hypothesis import assume, given
+from hypothesis import strategies as st
 
 from perphedge.core.errors import InvalidInput
-from perphedge.core.liquidation import (LiquidationResult, cumulative_maint_amounts,
-                                        liquidation_distance, liquidation_price_short,
-                                        liquidation_short_tiered, tier_for_notional)
+from perphedge.core.liquidation import (
+    LiquidationResult,
+    cumulative_maint_amounts,
+    liquidation_distance,
+    liquidation_price_short,
+    liquidation_short_tiered,
+    tier_for_notional,
+)
 from perphedge.core.marketdata import LeverageTier
 
 
@@ -48,7 +54,8 @@ def test_linear_equity_equals_maintenance_at_the_price():
 def test_inverse_hand_calculation():
     # Short $300 of BTC (3 contracts of $100) at 60,000 = 0.005 BTC, margin 0.0025 BTC
     # (2x), MMR 0.4 %: X = 0.005 * 60,000 * 0.996 / (0.005 - 0.0025) = 119,520.
-    assert liquidation_price_short(60_000, 0.005, 0.0025, mmr=0.004, inverse=True) == pytest.approx(119_520.0, rel=1e-12)
+    assert liquidation_price_short(60_000, 0.005, 0.0025, mmr=0.004, inverse=True) == pytest.approx(
+        119_520.0, rel=1e-12)
 
 
 def test_inverse_equity_equals_maintenance_at_the_price():
@@ -107,7 +114,8 @@ def test_inverse_matches_ccxt_binance_engine(entry, contracts, margin, mmr):
 
 def test_inverse_fully_collateralised_short_has_no_liquidation_price():
     # A 1x inverse short: 1 BTC of exposure backed by 1 BTC. Never liquidated.
-    with pytest.raises(InvalidInput, match="margin covers any price rise: this short has no liquidation price, got 1.0"):
+    with pytest.raises(InvalidInput,
+                       match="margin covers any price rise: this short has no liquidation price, got 1.0"):
         liquidation_price_short(50_000, 1.0, 1.0, inverse=True)
 
 
@@ -124,7 +132,8 @@ def test_distance():
 def test_cumulative_maint_amounts_binance_example():
     # Binance USD-M FAQ: level 3 amount = 250,000 * (1 % - 0.5 %) + 50 = 1,300 USDT,
     # with level 2 = 50,000 * (0.5 % - 0.4 %) + 0 = 50.
-    assert cumulative_maint_amounts([(0, 0.004), (50_000, 0.005), (250_000, 0.01)]) == pytest.approx((0.0, 50.0, 1300.0))
+    assert cumulative_maint_amounts([(0, 0.004), (50_000, 0.005), (250_000, 0.01)]) == pytest.approx(
+        (0.0, 50.0, 1300.0))
 
 
 def test_cumulative_maint_amounts_bad_input():
@@ -215,7 +224,8 @@ def test_linear_short_liquidates_above_entry_and_closer_with_leverage(entry, qty
     notional = qty * entry
     lp = liquidation_price_short(entry, qty, notional / lev, mmr=mmr)
     assert lp > entry
-    assert linear_equity_minus_maintenance(entry, qty, notional / lev, mmr, 0, lp) == pytest.approx(0, abs=1e-9 * notional)
+    assert linear_equity_minus_maintenance(entry, qty, notional / lev, mmr, 0, lp) == pytest.approx(
+        0, abs=1e-9 * notional)
     higher = lev * 1.5
     assume(1 / higher > mmr * 1.01)
     lp_higher = liquidation_price_short(entry, qty, notional / higher, mmr=mmr)
@@ -240,4 +250,5 @@ def test_tiered_result_holds_its_own_liquidation_notional(entry, qty, lev):
     assert t.min_notional <= qty * result.price < t.max_notional
     assert result.price > entry
     scale = qty * result.price
-    assert linear_equity_minus_maintenance(entry, qty, margin, t.mmr, t.maint_amount, result.price) == pytest.approx(0, abs=1e-9 * scale)
+    assert linear_equity_minus_maintenance(entry, qty, margin, t.mmr, t.maint_amount, result.price) == pytest.approx(
+        0, abs=1e-9 * scale)

@@ -1,7 +1,8 @@
 from decimal import Decimal
 
 import pytest
-from hypothesis import given, strategies as st
+from hypothesis import given
+from hypothesis import strategies as st
 
 from perphedge.core.errors import InvalidInput
 from perphedge.core.scenarios import DEFAULT_SHOCKS, ScenarioRow, scenario_table

@@ -1,5 +1,6 @@
 import pytest
-from hypothesis import given, strategies as st
+from hypothesis import given
+from hypothesis import strategies as st
 
 from perphedge.core.errors import InvalidInput
 from perphedge.core.sizing import PRESETS, hedge_notional, preset, ratio_for

@@ -8,12 +8,20 @@ import pytest
 
 from perphedge.core import validate as v
 from perphedge.core.basis import basis, basis_pct
-from perphedge.core.contracts import (contracts_for_notional, notional_for_contracts,
-                                      qty_for_contracts, round_down_to_step)
+from perphedge.core.contracts import (
+    contracts_for_notional,
+    notional_for_contracts,
+    qty_for_contracts,
+    round_down_to_step,
+)
 from perphedge.core.errors import InvalidInput
 from perphedge.core.funding import funding_apr, funding_pnl_short, settlements, summarize_funding
-from perphedge.core.liquidation import (liquidation_distance, liquidation_price_short,
-                                        liquidation_short_tiered, tier_for_notional)
+from perphedge.core.liquidation import (
+    liquidation_distance,
+    liquidation_price_short,
+    liquidation_short_tiered,
+    tier_for_notional,
+)
 from perphedge.core.margin import initial_margin, leverage_warning, maintenance_margin
 from perphedge.core.marketdata import FundingPoint, LeverageTier
 from perphedge.core.plan import Holding

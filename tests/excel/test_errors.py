@@ -7,8 +7,7 @@ import inspect
 
 import pytest
 
-from perphedge.core.errors import (BelowMinimum, DataUnavailable, InvalidInput, NetworkError,
-                                   UnknownSymbol)
+from perphedge.core.errors import BelowMinimum, DataUnavailable, InvalidInput, NetworkError, UnknownSymbol
 from perphedge.excel import errors
 from perphedge.excel.errors import error_text, excel_safe
 

@@ -13,8 +13,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from perphedge.catalogue import FUNCTIONS
+from perphedge.core.conventions import ERROR_PREFIX
 from perphedge.excel import udfs
-from perphedge.catalogue import ERROR_PREFIX, FUNCTIONS
 
 SYMBOLS = ["BTC", "btc", "ETH", "BTCUSDT", "BTC/USDT:USDT", "ETH/USDT:USDT", "BTC/USD:BTC",
            "LTC", "XRP-PERP", "BTCUSDX", "SOL", "", "  ", "#N/A", "BTC/USDT"]

@@ -12,11 +12,11 @@ from collections import Counter
 
 import pytest
 
+from perphedge.excel import udfs
+from perphedge.market.live.service import reset_service
 from tests.market import recorded
 from tests.market.helpers import RECORDED_NOW_S, Clock, replay_service
 from tests.market.replay import Replay
-from perphedge.excel import udfs
-from perphedge.market.live.service import reset_service
 
 RECORDED_NOW_MS = int(RECORDED_NOW_S * 1000)
 EPOCH = dt.datetime(1970, 1, 1)

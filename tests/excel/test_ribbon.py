@@ -288,7 +288,7 @@ def test_perphedge_main_refreshes_the_calling_book_offline(monkeypatch):
     assert book.app.alerts == []
     status = book.grid.cells[(5, col("Status"))]
     assert "recorded snapshot" in status
-    from perphedge.market.snapshot import SnapshotSource
+    from perphedge.market.snapshot.source import SnapshotSource
 
     expected = SnapshotSource().market_rows([("BTC/USDT:USDT", "binanceusdm")])[0]
     assert book.grid.cells[(5, col("Mark"))] == expected.mark_price
@@ -356,7 +356,7 @@ def test_checked_fake_refuses_what_xlwings_does_not_have():
     with pytest.raises(TypeError):
         app.alert("x", style="critical")          # alert has mode=, not style=
     with pytest.raises(AssertionError):
-        Checked(FakeRange(Grid(), 1, 1, 1, 1), "Range").values
+        _ = Checked(FakeRange(Grid(), 1, 1, 1, 1), "Range").values
 
 
 def test_refresh_uses_only_calls_the_installed_xlwings_has():

@@ -15,11 +15,9 @@ import textwrap
 
 import pytest
 
-from perphedge import catalogue as registry
-
-from perphedge.excel import udfs
-
+from perphedge import catalogue
 from perphedge.catalogue import FUNCTIONS
+from perphedge.excel import udfs
 
 approx = pytest.approx
 
@@ -29,15 +27,15 @@ def _udf_functions():
             if name.isupper() and callable(obj) and not name.startswith("_")}
 
 
-# -- the module, the registry and the design agree -----------------------------------------
+# -- the module, the catalogue and the design agree -----------------------------------------
 
 
-def test_module_functions_are_exactly_the_registry():
-    assert set(_udf_functions()) == set(registry.function_names())
+def test_module_functions_are_exactly_the_catalogue():
+    assert set(_udf_functions()) == set(catalogue.function_names())
 
 
 @pytest.mark.parametrize("spec", FUNCTIONS, ids=lambda f: f.name)
-def test_parameters_and_defaults_match_the_registry(spec):
+def test_parameters_and_defaults_match_the_catalogue(spec):
     params = inspect.signature(getattr(udfs, spec.name)).parameters
     assert tuple(params) == spec.arg_names
     for p, a in zip(params.values(), spec.args):
@@ -53,11 +51,11 @@ def test_one_line_docstring(spec):
     assert doc == spec.doc and "\n" not in doc
 
 
-def test_a_function_that_drifts_from_the_registry_is_refused_at_import():
+def test_a_function_that_drifts_from_the_catalogue_is_refused_at_import():
     def HEDGE_SIZE(spot_value, ratio):  # wrong argument name
         pass
 
-    with pytest.raises(TypeError, match="differ from the registry"):
+    with pytest.raises(TypeError, match="differ from the catalogue"):
         udfs._excel(HEDGE_SIZE)
 
     def HEDGE_MARGIN(notional, leverage=2.0):  # a default the catalogue does not have
@@ -92,10 +90,10 @@ def test_xlwings_windows_decorators_register_every_function():
     assert out.returncode == 0, out.stderr
     data = json.loads(out.stdout)
     info, vba = data["info"], data["vba"]
-    assert set(info) == set(registry.function_names())
+    assert set(info) == set(catalogue.function_names())
     for spec in FUNCTIONS:
         xf = info[spec.name]
-        assert xf["category"] == registry.CATEGORY
+        assert xf["category"] == catalogue.CATEGORY
         assert xf["call_in_wizard"] is (not spec.live)
         assert xf["volatile"] is False
         assert xf["ret"]["doc"] == spec.doc

@@ -11,9 +11,7 @@ import pytest
 
 from perphedge.cli import main
 from perphedge.files import check as ck
-
-from perphedge.refresh.routine import refresh_file
-
+from perphedge.files.refresh import refresh_file
 from tests.support.books import add_external_link, build_market_book, rewrite_parts
 from tests.support.fake import NOW_MS, FakeSource
 
@@ -162,7 +160,6 @@ def test_a_sheet_that_cannot_be_read_is_a_finding_not_a_crash(clean):
 
 def test_a_workbook_that_unpacks_too_large_is_refused_unread(clean, monkeypatch):
     from perphedge import ooxml
-
     from perphedge.files.share import ShareError, share_file
 
     monkeypatch.setattr(ooxml, "MAX_UNPACKED_BYTES", 10_000)

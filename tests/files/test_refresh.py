@@ -13,11 +13,9 @@ from datetime import datetime
 import openpyxl
 import pytest
 
-from perphedge.refresh import routine as rf
-
-from perphedge.refresh.table import PackageMarketTable
+from perphedge.files import refresh as rf
+from perphedge.files.table import PackageMarketTable
 from perphedge.ooxml import Package
-
 from tests.support.books import HEADER_ROW, HEADERS, OLD_AS_OF, OLD_MARK, ROWS, build_market_book
 from tests.support.fake import NOW_MS, BrokenSource, FakeSource
 
@@ -165,7 +163,7 @@ def test_open_in_excel_or_unreadable_gives_a_clear_error(tmp_path):
 
 def test_offline_snapshot_refresh_through_the_command(tmp_path):
     from perphedge.cli import main
-    from perphedge.market.snapshot import SnapshotSource
+    from perphedge.market.snapshot.source import SnapshotSource
 
     book = build_market_book(tmp_path / "hedge.xlsx")
     assert main(["refresh", str(book), "--offline"]) == 0
@@ -182,14 +180,41 @@ def test_offline_snapshot_refresh_through_the_command(tmp_path):
         assert "recorded snapshot" in r["Status"]
 
 
+#: Run in a child: ``perphedge refresh`` whose package write stops, once part of the temp
+#: file is on disk, to say so and wait to be killed. The pause wraps the file object the
+#: real ``Package.save`` writes into, so the product carries no hook for it.
+_PAUSED_REFRESH = """
+import sys, time
+from perphedge import ooxml
+from perphedge.cli import main
+
+write_into = ooxml.Package.to_bytes_into
+
+class Pausing:
+    def __init__(self, f):
+        self._f = f
+    def write(self, b):
+        n = self._f.write(b)
+        self._f.flush()
+        sys.stderr.write("paused mid-write\\n")
+        sys.stderr.flush()
+        time.sleep(30)
+        return n
+    def __getattr__(self, name):
+        return getattr(self._f, name)
+
+ooxml.Package.to_bytes_into = lambda self, f: write_into(self, Pausing(f))
+sys.exit(main(["refresh", sys.argv[1], "--offline"]))
+"""
+
+
 def refresh_killed_mid_write(book):
     """Run ``perphedge refresh`` in a child process and SIGKILL it mid-write; returns the
     temp files it left."""
     folder = book.parent
-    env = {**os.environ, rf.PAUSE_ENV: "30"}
     proc = subprocess.Popen(
-        [sys.executable, "-m", "perphedge.cli", "refresh", str(book), "--offline"],
-        env=env, stderr=subprocess.PIPE, stdout=subprocess.DEVNULL, text=True)
+        [sys.executable, "-c", _PAUSED_REFRESH, str(book)],
+        stderr=subprocess.PIPE, stdout=subprocess.DEVNULL, text=True)
     try:
         line = ""
         for _ in range(200):                 # bounded: the child says when it is mid-write
@@ -320,7 +345,7 @@ def test_a_folder_that_cannot_be_written_gives_a_clear_error(tmp_path, monkeypat
     def refuse(*a, **k):
         raise PermissionError(13, "Permission denied")
 
-    monkeypatch.setattr(rf.os, "replace", refuse)
+    monkeypatch.setattr(os, "replace", refuse)
     with pytest.raises(rf.RefreshError, match="could not write .*Permission denied"):
         rf.refresh_file(book, source=FakeSource(MARKS))
     assert book.read_bytes() == before
@@ -395,7 +420,6 @@ def test_refresh_leaves_the_tiers_table_as_built(tmp_path):
     from perphedge.core.marketdata import LeverageTier
     from perphedge.template.build import build_workbook
     from perphedge.template.tiers_sheet import TierTable
-
     from tests.support.fake import row
 
     tiers = (LeverageTier(1, 0, 50_000, 0.004, 0.0, 50),

@@ -5,19 +5,18 @@ Market values land in the right rows and nothing else in the file changes."""
 from __future__ import annotations
 
 import shutil
-from pathlib import Path
 import zipfile
+from pathlib import Path
 
 import openpyxl
 from openpyxl.chart import LineChart, Reference
 from openpyxl.comments import Comment
 from openpyxl.worksheet.table import TableColumn
 
-from perphedge.refresh import routine as rf
-
-from perphedge.template.layout import MARKET_FIRST_ROW, MARKET_HEADERS
+from perphedge.files import refresh as rf
 from perphedge.ooxml import Package
-
+from perphedge.refresh.routine import WRITTEN
+from perphedge.template.layout import MARKET_FIRST_ROW, MARKET_HEADERS
 from tests.support.fake import NOW_MS, FakeSource
 
 BTC, ETH = "BTC/USDT:USDT", "ETH/USDT:USDT"
@@ -56,7 +55,7 @@ def all_values(path, skip=None):
 def written(sheet, cell, headers):
     if sheet != "Market" or cell.row < MARKET_FIRST_ROW:
         return False
-    return cell.column <= len(headers) and headers[cell.column - 1].lower() in rf.WRITTEN
+    return cell.column <= len(headers) and headers[cell.column - 1].lower() in WRITTEN
 
 
 def check_refresh(book, headers):

@@ -16,12 +16,10 @@ from pathlib import Path
 import pytest
 
 from perphedge.cli import main
-from perphedge.template import libreoffice as lo
-
-from perphedge.template.layout import MARKET_HEADERS
+from perphedge.files.table import PackageMarketTable
 from perphedge.ooxml import Package
-from perphedge.refresh.table import PackageMarketTable
-
+from perphedge.template import libreoffice as lo
+from perphedge.template.layout import MARKET_HEADERS
 from tests.conftest import require_libreoffice
 
 pytestmark = pytest.mark.libreoffice

@@ -12,10 +12,8 @@ import pytest
 
 from perphedge.cli import main
 from perphedge.files import check as ck
-
-from perphedge.refresh.routine import refresh_file
+from perphedge.files.refresh import refresh_file
 from perphedge.files.share import ShareError, share_file
-
 from tests.support.books import add_external_link, build_market_book, rewrite_parts, set_cached_value
 from tests.support.fake import NOW_MS, FakeSource
 
@@ -289,7 +287,6 @@ def test_share_changes_only_what_it_must_and_keeps_every_other_member(tmp_path):
 
 def test_shared_copy_opens_in_libreoffice_with_values_and_notes(tmp_path):
     from perphedge.template.libreoffice import recalculate
-
     from tests.conftest import require_libreoffice
 
     require_libreoffice()

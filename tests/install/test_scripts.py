@@ -4,7 +4,6 @@ import os
 import subprocess
 from pathlib import Path
 
-
 INSTALLER = Path(__file__).resolve().parents[2] / "installer"
 
 

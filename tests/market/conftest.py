@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from perphedge.market.snapshot import SnapshotSource
+from perphedge.market.snapshot.source import SnapshotSource
 
 from .snapshots import SOURCE
 

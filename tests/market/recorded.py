@@ -15,7 +15,7 @@ from __future__ import annotations
 import csv
 import json
 from collections.abc import Callable, Mapping
-from functools import lru_cache
+from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -23,12 +23,12 @@ FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
 Handler = Callable[[Mapping[str, str]], tuple[int, Any]]
 
 
-@lru_cache(maxsize=None)
+@cache
 def markets(exchange: str) -> dict[str, Any]:
     return json.loads((FIXTURES / "ccxt" / "markets" / f"{exchange}.json").read_text())
 
 
-@lru_cache(maxsize=None)
+@cache
 def responses(exchange: str) -> dict[str, Any]:
     return json.loads((FIXTURES / "ccxt" / "responses" / f"{exchange}.json").read_text())
 
@@ -40,7 +40,7 @@ def response_entry(exchange: str, method: str, description: str | None = None) -
     raise KeyError((exchange, method, description))
 
 
-@lru_cache(maxsize=None)
+@cache
 def funding_csv(symbol_id: str) -> tuple[dict[str, str], ...]:
     """BTspaceC export of Binance's /fapi/v1/fundingRate (fundingTime, fundingRate, markPrice)."""
     path = FIXTURES / "history" / "BTspaceC__crypto-swing-backtest" / f"{symbol_id}_funding.csv"
@@ -48,7 +48,7 @@ def funding_csv(symbol_id: str) -> tuple[dict[str, str], ...]:
         return tuple(csv.DictReader(f))
 
 
-@lru_cache(maxsize=None)
+@cache
 def daily_csv(symbol_id: str) -> tuple[dict[str, str], ...]:
     """gravestone-data export of Binance's /fapi/v1/klines 1d bars."""
     path = FIXTURES / "history" / "silertrades__gravestone-data" / "1d" / f"{symbol_id}.csv"

@@ -9,7 +9,8 @@ import re
 from pathlib import Path
 
 from perphedge.core.marketdata import DataStatus
-from perphedge.market.snapshot import EMBEDDED_PATH, SnapshotSource, load_snapshot
+from perphedge.market.snapshot.data import EMBEDDED_PATH, load_snapshot
+from perphedge.market.snapshot.source import SnapshotSource
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
 BTSPACEC = FIXTURES / "history" / "BTspaceC__crypto-swing-backtest"

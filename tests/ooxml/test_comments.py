@@ -8,9 +8,8 @@ import re
 import openpyxl
 from openpyxl.comments import Comment
 
-from perphedge.ooxml.comments import add_notes
 from perphedge.ooxml import Package
-
+from perphedge.ooxml.comments import add_notes
 from tests.support.books import add_picture, build_market_book, rewrite_parts
 
 

@@ -1,9 +1,9 @@
 import zipfile
 
-from hypothesis import given, strategies as st
+from hypothesis import given
+from hypothesis import strategies as st
 
 from perphedge.ooxml import Package, col_letter, range_bounds, split_ref
-
 from tests.support.books import build_market_book
 
 

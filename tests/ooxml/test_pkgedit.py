@@ -4,10 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from perphedge.ooxml import pkgedit
-
-from perphedge.ooxml import NS_REL, Package
-
+from perphedge.ooxml import NS_REL, Package, pkgedit
 from tests.support.books import build_market_book
 
 

@@ -1,7 +1,8 @@
 from datetime import datetime
 from xml.etree import ElementTree as ET
 
-from hypothesis import given, strategies as st
+from hypothesis import given
+from hypothesis import strategies as st
 
 from perphedge.ooxml.sheetxml import excel_serial, set_cells
 

@@ -7,12 +7,13 @@ from datetime import datetime
 
 import openpyxl
 
+from perphedge.files.table import PackageMarketTable
 from perphedge.ooxml import Package
 from perphedge.refresh.routine import refresh_table
-from perphedge.refresh.table import KEEP, OpenpyxlMarketTable, PackageMarketTable, as_datetime
-
+from perphedge.refresh.table import KEEP, as_datetime
 from tests.support.books import HEADER_ROW, HEADERS, build_market_book
 from tests.support.fake import NOW_MS, FakeSource
+from tests.support.openpyxl_table import OpenpyxlMarketTable
 
 MARKS = {"BTC/USDT:USDT": 70000.5, "ETH/USDT:USDT": 2500.25, "SOL/USDT:USDT": 150.75}
 

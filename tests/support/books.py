@@ -10,8 +10,8 @@ from pathlib import Path
 from openpyxl import Workbook
 from openpyxl.chart import BarChart, Reference
 from openpyxl.comments import Comment
-from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.workbook.defined_name import DefinedName
+from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.table import Table, TableStyleInfo
 
 HEADERS = ["Symbol", "Exchange", "Spot", "Mark", "Index", "Funding rate", "Interval (h)",
@@ -32,7 +32,7 @@ def build_market_book(path: Path, *, headers=None, rows=ROWS, extra=True) -> Pat
     port.title = "Portfolio"
     port["A1"] = "Asset"
     port["B1"] = "Mark via lookup"
-    for i, (sym, ex) in enumerate(rows, start=2):
+    for i, (sym, _ex) in enumerate(rows, start=2):
         port.cell(i, 1, sym)
         mark = chr(ord("A") + headers.index("Mark"))
         sym_c = chr(ord("A") + headers.index("Symbol"))

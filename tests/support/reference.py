@@ -10,14 +10,17 @@ from perphedge.core.basis import basis_pct
 from perphedge.core.contracts import contracts_for_notional, notional_for_contracts, qty_for_contracts
 from perphedge.core.errors import BelowMinimum, InvalidInput
 from perphedge.core.funding import funding_apr, funding_pnl_short
-from perphedge.core.liquidation import (liquidation_distance, liquidation_price_short,
-                                        liquidation_short_tiered, tier_for_notional)
+from perphedge.core.liquidation import (
+    liquidation_distance,
+    liquidation_price_short,
+    liquidation_short_tiered,
+    tier_for_notional,
+)
 from perphedge.core.margin import initial_margin
 from perphedge.core.marketdata import LeverageTier, MarketRow
 from perphedge.core.rebalance import rebalance_contracts
 from perphedge.core.sizing import PRESETS, hedge_notional, ratio_for
 from perphedge.template import layout as L
-
 from perphedge.template.holding import HoldingInput
 
 SETTINGS = {"HorizonDays": 30.0, "DefaultMMR": 0.005, "RebalanceBand": 0.05,

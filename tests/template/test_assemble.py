@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from perphedge.market.snapshot import SnapshotSource, load_snapshot
+from perphedge.market.snapshot.data import load_snapshot
+from perphedge.market.snapshot.source import SnapshotSource
 from perphedge.template.assemble import gather, market_requests
 from perphedge.template.holding import HoldingInput
 

@@ -7,7 +7,6 @@ from __future__ import annotations
 import pytest
 
 from perphedge.template import layout as L
-
 from tests.support.reference import same
 
 pytestmark = pytest.mark.libreoffice

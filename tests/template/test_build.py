@@ -8,11 +8,10 @@ from pathlib import Path
 import openpyxl
 import pytest
 
+from perphedge.catalogue import function_names
 from perphedge.core.errors import InvalidInput
 from perphedge.core.marketdata import DataStatus, MarketRow
-from perphedge.catalogue import function_names
 from perphedge.template import layout as L
-
 from perphedge.template.build import build_workbook, deterministic_bytes, make_workbook
 from perphedge.template.demo import build_template
 from perphedge.template.formulas import EXCEL_BUILTINS, functions_called

@@ -7,11 +7,10 @@ import pytest
 
 from perphedge.core.conventions import MS_PER_DAY, MS_PER_HOUR
 from perphedge.core.funding import funding_apr, infer_interval_hours, summarize_funding
-from perphedge.market.snapshot import SnapshotSource, load_snapshot
+from perphedge.market.snapshot.data import load_snapshot
+from perphedge.market.snapshot.source import SnapshotSource
 from perphedge.template import layout as L
-
 from perphedge.template.funding_sheet import blocks
-
 from tests.support.reference import same
 
 pytestmark = pytest.mark.libreoffice

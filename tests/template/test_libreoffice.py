@@ -8,7 +8,6 @@ import pytest
 from openpyxl import Workbook
 
 from perphedge.template import libreoffice as lo
-
 from tests.conftest import require_libreoffice
 
 

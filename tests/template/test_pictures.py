@@ -7,7 +7,6 @@ import struct
 import pytest
 
 from perphedge.template.pictures import make_pictures
-
 from tests.conftest import require_libreoffice
 
 pytestmark = pytest.mark.libreoffice

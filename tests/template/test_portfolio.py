@@ -12,9 +12,7 @@ from datetime import datetime
 import pytest
 
 from perphedge.template import layout as L
-
 from perphedge.template.portfolio import row_formulas
-
 from tests.support.reference import expected_row, same
 
 pytestmark = pytest.mark.libreoffice
@@ -96,7 +94,8 @@ def test_demo_portfolio_matches_core(recalc, demo_path, demo_build):
 
 
 def _market_rows_of(demo_build):
-    from perphedge.market.snapshot import SnapshotSource, load_snapshot
+    from perphedge.market.snapshot.data import load_snapshot
+    from perphedge.market.snapshot.source import SnapshotSource
     from perphedge.template.assemble import market_requests
 
     return SnapshotSource(load_snapshot()).market_rows(market_requests(demo_build.holdings))
@@ -238,7 +237,7 @@ def test_refreshed_workbook_recalculates_to_the_same_numbers(recalc, demo_build,
     (the same recorded snapshot) LibreOffice gives the same numbers and no error."""
     import shutil
 
-    from perphedge.refresh.routine import refresh_file
+    from perphedge.files.refresh import refresh_file
 
     copy = tmp_path / "refreshed.xlsx"
     shutil.copyfile(demo_build.path, copy)

@@ -11,7 +11,6 @@ from hypothesis import strategies as st
 from openpyxl.formula.tokenizer import Token, Tokenizer
 
 from perphedge.template import layout as L
-
 from perphedge.template.build import defined_names
 from perphedge.template.formulas import EXCEL_BUILTINS, functions_called
 from perphedge.template.portfolio import row_formulas

@@ -8,7 +8,6 @@ import pytest
 
 from perphedge.core.scenarios import DEFAULT_SHOCKS, scenario_table
 from perphedge.template import layout as L
-
 from tests.support.reference import BLANK, SETTINGS, expected_row, same
 from tests.template.test_portfolio import _market_rows_of, _now
 

@@ -11,7 +11,6 @@ import pytest
 from perphedge.core.errors import InvalidInput
 from perphedge.core.marketdata import LeverageTier
 from perphedge.template import layout as L
-
 from perphedge.template.build import build_workbook
 from perphedge.template.tiers_sheet import TierTable
 

@@ -16,7 +16,7 @@ from perphedge.core.errors import PerphedgeError
 @click.option("--no-backup", is_flag=True, help="Do not keep the previous file as FILE.bak.")
 def refresh(file: Path, offline: bool, no_backup: bool) -> None:
     """Refresh the Market table of workbook FILE in place (everything else kept)."""
-    from perphedge.refresh.routine import refresh_file
+    from perphedge.files.refresh import refresh_file
 
     try:
         result = refresh_file(file, offline=offline, backup=not no_backup,

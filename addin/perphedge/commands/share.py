@@ -17,7 +17,6 @@ def share(src: Path, dst: Path) -> None:
     no settings sheets, links or macros, market as-of time stamped; everything else,
     pictures and charts included, carried over unchanged)."""
     from perphedge.files import check as ck
-
     from perphedge.files.share import share_file
 
     try:

@@ -36,7 +36,8 @@ def snapshot() -> None:
 @click.option("--symbol", help="Only markets of this coin or symbol (BTC, BTC/USDT:USDT).")
 def show(path: str | None, exchange: str | None, symbol: str | None) -> None:
     """What the snapshot holds: markets, figures, their dates and sources, what is absent."""
-    from perphedge.market.snapshot import absent_figures, load_snapshot, utc_text
+    from perphedge.core.conventions import utc_text
+    from perphedge.market.snapshot.data import absent_figures, load_snapshot
 
     snap = _load(load_snapshot, path)
     out = [f"Recorded market snapshot - NOT live data ({snap.path or 'embedded'})",
@@ -87,7 +88,7 @@ def _summary(kind: str, v: Any) -> str:
     if kind == "leverage_tiers":
         return f"{len(v['tiers'])} tiers"
     if "points" in v:
-        from perphedge.market.snapshot import utc_text
+        from perphedge.core.conventions import utc_text
 
         pts = v["points"]
         return f"{len(pts)} points, {utc_text(pts[0][0])} to {utc_text(pts[-1][0])}" if pts else "0 points"
@@ -117,8 +118,9 @@ def _load(load_snapshot: Any, path: str | None) -> Any:
               help="Write nothing; fail if the file differs from a fresh build.")
 def build(fixtures: str, out: str | None, check: bool) -> None:
     """Rebuild the embedded snapshot from the recorded fixture files (deterministic)."""
-    from perphedge.market.snapshot import EMBEDDED_PATH, write_snapshot
     from perphedge.market.snapshot.build import build_snapshot, dumps
+    from perphedge.market.snapshot.data import EMBEDDED_PATH
+    from perphedge.market.snapshot.recorder import write_snapshot
 
     target = Path(out) if out else EMBEDDED_PATH
     try:
@@ -151,7 +153,7 @@ def build(fixtures: str, out: str | None, check: bool) -> None:
               type=click.Path(dir_okay=False), help="File to write (replaced atomically).")
 def record(exchange: str | None, symbols: tuple[str, ...], days: int, out: str) -> None:
     """Record a fresh snapshot from the live exchange API."""
-    from perphedge.market.snapshot import record_snapshot, write_snapshot
+    from perphedge.market.snapshot.recorder import record_snapshot, write_snapshot
 
     wanted = [s.strip() for item in (symbols or ("BTC,ETH",)) for s in item.split(",") if s.strip()]
     if days < 1:

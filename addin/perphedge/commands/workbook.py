@@ -22,7 +22,8 @@ def _source(offline: bool):
 
     config = MarketConfig.from_env()
     if offline or config.offline:
-        from perphedge.market.snapshot import SnapshotSource, load_snapshot
+        from perphedge.market.snapshot.data import load_snapshot
+        from perphedge.market.snapshot.source import SnapshotSource
 
         return SnapshotSource(load_snapshot()), config.default_exchange, True
     from perphedge.market.live.service import MarketService
@@ -101,11 +102,12 @@ def _no_network(e: MarketError) -> bool:
 
 def _data_note(source, rows, is_snapshot: bool) -> str:
     """Say where the Market values came from: never call recorded values live."""
+    from perphedge.market.snapshot.source import SnapshotSource
     from perphedge.template.demo import recorded_note
 
     recorded = [r for r in rows if r.status.source == "snapshot"]
     if is_snapshot or (rows and len(recorded) == len(rows)):
-        return recorded_note(source) if hasattr(source, "snapshot") else (
+        return recorded_note(source) if isinstance(source, SnapshotSource) else (
             "Market values: recorded snapshot, not live — refresh before trading.")
     when = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
     note = f"Market values fetched from the exchanges at {when}"

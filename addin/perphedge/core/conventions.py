@@ -26,6 +26,13 @@ MS_PER_DAY = 86_400_000
 #: every value that relies on it is flagged as assumed.
 DEFAULT_INTERVAL_HOURS = 8.0
 
+#: The exchange a market symbol means when none is named (perps: Binance USDⓈ-M).
+DEFAULT_EXCHANGE = "binanceusdm"
+
+#: Every error a function returns to its cell starts with this, e.g.
+#: ``#HEDGE! hedge_ratio must be between 0 and 1, got 1.5``.
+ERROR_PREFIX = "#HEDGE!"
+
 LONG = 1
 SHORT = -1
 
@@ -40,6 +47,11 @@ def utc_datetime(ms: int) -> datetime:
     """Epoch milliseconds as a naive UTC datetime (what an Excel cell holds), exact to the
     millisecond."""
     return _UNIX_EPOCH + timedelta(milliseconds=int(ms))
+
+
+def cell_datetime(ms: int | None) -> datetime | None:
+    """A figure's time as a cell holds it: :func:`utc_datetime`, an absent time stays absent."""
+    return None if ms is None else utc_datetime(ms)
 
 
 def utc_text(ms: int) -> str:

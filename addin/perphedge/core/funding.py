@@ -9,25 +9,24 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from perphedge.core import validate as v
-from perphedge.core.conventions import (DAYS_PER_YEAR, DEFAULT_INTERVAL_HOURS, HOURS_PER_DAY,
-                                        MS_PER_HOUR)
+from perphedge.core.conventions import DAYS_PER_YEAR, DEFAULT_INTERVAL_HOURS, HOURS_PER_DAY, MS_PER_HOUR
 from perphedge.core.errors import InvalidInput
 from perphedge.core.marketdata import FundingPoint
 
 
-def funding_apr(rate_per_interval: float, interval_hours: float = 8.0) -> float:
+def funding_apr(rate_per_interval: float, interval_hours: float = DEFAULT_INTERVAL_HOURS) -> float:
     """Simple annual rate of ``rate_per_interval`` paid every ``interval_hours``."""
     rate = v.number("rate_per_interval", rate_per_interval)
     return rate * (HOURS_PER_DAY / v.positive("interval_hours", interval_hours)) * DAYS_PER_YEAR
 
 
-def settlements(days: float, interval_hours: float = 8.0) -> float:
+def settlements(days: float, interval_hours: float = DEFAULT_INTERVAL_HOURS) -> float:
     """Funding settlements in ``days`` (fractional: a horizon need not end on one)."""
     return v.non_negative("days", days) * HOURS_PER_DAY / v.positive("interval_hours", interval_hours)
 
 
 def funding_pnl_short(notional: float, rate_per_interval: float, days: float,
-                      interval_hours: float = 8.0) -> float:
+                      interval_hours: float = DEFAULT_INTERVAL_HOURS) -> float:
     """Funding the short receives (+) or pays (−) on ``notional`` over ``days``."""
     n = v.non_negative("notional", notional)
     rate = v.number("rate_per_interval", rate_per_interval)

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from typing import Generic, Literal, TypeVar
 
 from perphedge.core import validate as v
+from perphedge.core.conventions import utc_text
 from perphedge.core.errors import InvalidInput
 
 T = TypeVar("T")
@@ -176,3 +177,21 @@ class MarketRow:
     mmr: float | None
     maint_amount: float | None
     status: DataStatus
+
+
+def status_text(row: MarketRow, now_ms: int) -> str:
+    """A Market row's Status cell (DESIGN §3's status words): recorded snapshot data always
+    says so, with its date; fresh figures with some missing or assumed say ``partial``."""
+    st = row.status
+    if st.source == "snapshot":
+        # The age of recorded data depends on the day the file is opened; the Portfolio's
+        # Data age column measures it. The status keeps the recording date only.
+        if st.reason and st.reason.startswith("recorded"):
+            return st.reason
+        when = utc_text(st.as_of_ms) if st.as_of_ms else "unknown date"
+        return f"recorded snapshot of {when}" + (f" ({st.reason})" if st.reason else "")
+    if not st.stale and st.reason:
+        # Fresh figures with some missing or assumed (no tiers without an API key, an
+        # interval assumed 8 h): the reason must reach the cell, not read as plain "fresh".
+        return f"partial: {st.reason}"
+    return st.text(now_ms)

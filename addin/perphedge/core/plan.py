@@ -95,7 +95,8 @@ def _line(h: Holding) -> HedgeLine:
     warnings: list[str] = []
     spot_value = h.qty * h.price
     notional = hedge_notional(spot_value, h.hedge_ratio) * h.beta
-    entry = h.hedge_price  # the perp's price: the holding's own unless cross-hedged
+    # the perp's price: the holding's own unless cross-hedged (__post_init__ fills it in)
+    entry = h.hedge_price if h.hedge_price is not None else h.price
     try:
         contracts = contracts_for_notional(notional, entry, h.contract_size, h.amount_step,
                                            h.min_amount, h.inverse)

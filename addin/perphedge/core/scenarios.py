@@ -6,6 +6,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from perphedge.core import validate as v
+from perphedge.core.conventions import DEFAULT_INTERVAL_HOURS
 from perphedge.core.errors import InvalidInput
 from perphedge.core.funding import funding_pnl_short
 
@@ -46,7 +47,7 @@ def _shocks(shocks: Sequence[float]) -> tuple[float, ...]:
 
 def scenario_table(spot_qty: float, price: float, hedge_ratio: float,
                    shocks: Sequence[float] = DEFAULT_SHOCKS, rate_per_interval: float = 0.0,
-                   days: float = 0.0, interval_hours: float = 8.0,
+                   days: float = 0.0, interval_hours: float = DEFAULT_INTERVAL_HOURS,
                    fee_rate: float = 0.0) -> tuple[ScenarioRow, ...]:
     """One row per shock: the price moves to ``price × (1 + shock)``.
 

@@ -18,9 +18,10 @@ import datetime as dt
 import functools
 import math
 import re
+from collections.abc import Iterable, Sequence
 from decimal import Decimal
 from numbers import Real
-from typing import Any, Iterable, Sequence
+from typing import Any
 
 from perphedge.core import conventions
 from perphedge.core.errors import InvalidInput

@@ -19,12 +19,13 @@ import math
 import os
 import time
 import traceback
+from collections.abc import Callable
 from numbers import Real
 from pathlib import Path
-from typing import Any, Callable, TypeVar
+from typing import Any, TypeVar
 
+from perphedge.core.conventions import ERROR_PREFIX
 from perphedge.core.errors import PerphedgeError
-from perphedge.catalogue import ERROR_PREFIX
 
 F = TypeVar("F", bound=Callable[..., Any])
 

@@ -2,7 +2,7 @@
 
 Each function is a thin wrapper: read the cells (``convert``), call ``core`` or the
 market service, and hand back a number, text or a list of rows that spills. Names,
-argument docs and defaults come from ``registry``; :func:`_excel` checks each function's
+argument docs and defaults come from ``perphedge.catalogue``; :func:`_excel` checks each function's
 signature against it and applies the xlwings decorators, so the function wizard's docs
 live in one place while Excel's *Import Functions* still finds ordinary module-level
 functions here.
@@ -17,10 +17,12 @@ from __future__ import annotations
 import inspect
 import operator
 import time
-from typing import Any, Callable, TypeVar
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 import xlwings as xw
 
+from perphedge import catalogue
 from perphedge.core import basis as _basis
 from perphedge.core import contracts as _contracts
 from perphedge.core import funding as _funding
@@ -30,26 +32,25 @@ from perphedge.core import pnl as _pnl
 from perphedge.core import rebalance as _rebalance
 from perphedge.core import scenarios as _scenarios
 from perphedge.core import sizing as _sizing
+from perphedge.core.conventions import DEFAULT_INTERVAL_HOURS
 from perphedge.core.errors import DataUnavailable
 from perphedge.excel import convert as cv
-from perphedge import catalogue as registry
-
 from perphedge.excel.errors import excel_safe
 
 F = TypeVar("F", bound=Callable[..., Any])
 
 
 def _excel(func: F) -> F:
-    """Make ``func`` the Excel function of the same name in the registry."""
-    spec = registry.spec(func.__name__)
+    """Make ``func`` the Excel function of the same name in the catalogue."""
+    spec = catalogue.spec(func.__name__)
     params = list(inspect.signature(func).parameters.values())
     if [p.name for p in params] != list(spec.arg_names):
         raise TypeError(f"{spec.name}: arguments {[p.name for p in params]} differ from the "
-                        f"registry's {list(spec.arg_names)}")
+                        f"catalogue's {list(spec.arg_names)}")
     for p, a in zip(params, spec.args):
         has_default = p.default is not inspect.Parameter.empty
         if has_default == a.required or (has_default and p.default != a.default):
-            raise TypeError(f"{spec.name}: default of {a.name} differs from the registry")
+            raise TypeError(f"{spec.name}: default of {a.name} differs from the catalogue")
     func.__doc__ = spec.doc
     wrapped = excel_safe(func)
     # xlwings reads the docstring and the arguments when the first of its decorators
@@ -64,11 +65,11 @@ def _excel(func: F) -> F:
     # documentation warns against it where they exist.)
     # Live functions are not run by the function wizard while the user types (each
     # keystroke would be a market-data read).
-    return xw.func(category=registry.CATEGORY, call_in_wizard=not spec.live)(wrapped)
+    return xw.func(category=catalogue.CATEGORY, call_in_wizard=not spec.live)(wrapped)
 
 
 _DEFAULT_SHOCKS = _scenarios.DEFAULT_SHOCKS
-_SCENARIO_HEADER = registry.spec("HEDGE_SCENARIOS").columns
+_SCENARIO_HEADER = catalogue.spec("HEDGE_SCENARIOS").columns
 
 
 # -- sizing and costs ---------------------------------------------------------------
@@ -126,7 +127,7 @@ def HEDGE_PNL(spot_qty, entry_price, new_price, hedge_ratio, funding_pnl=0.0, fe
 
 @_excel
 def HEDGE_SCENARIOS(spot_qty, price, hedge_ratio, shocks=None, rate_per_interval=0.0,
-                    days=0.0, interval_hours=8.0, fee_rate=0.0):
+                    days=0.0, interval_hours=DEFAULT_INTERVAL_HOURS, fee_rate=0.0):
     rows = _scenarios.scenario_table(
         cv.number("spot_qty", spot_qty),
         cv.number("price", price),
@@ -134,7 +135,7 @@ def HEDGE_SCENARIOS(spot_qty, price, hedge_ratio, shocks=None, rate_per_interval
         cv.numbers("shocks", shocks, _DEFAULT_SHOCKS),
         cv.number("rate_per_interval", rate_per_interval, 0.0),
         cv.number("days", days, 0.0),
-        cv.number("interval_hours", interval_hours, 8.0),
+        cv.number("interval_hours", interval_hours, DEFAULT_INTERVAL_HOURS),
         cv.number("fee_rate", fee_rate, 0.0),
     )
     # core returns plain floats, so the rows go out as they are (no per-cell conversion)
@@ -144,17 +145,17 @@ def HEDGE_SCENARIOS(spot_qty, price, hedge_ratio, shocks=None, rate_per_interval
 
 
 @_excel
-def FUNDING_APR(rate_per_interval, interval_hours=8.0):
+def FUNDING_APR(rate_per_interval, interval_hours=DEFAULT_INTERVAL_HOURS):
     return _funding.funding_apr(cv.number("rate_per_interval", rate_per_interval),
-                                cv.number("interval_hours", interval_hours, 8.0))
+                                cv.number("interval_hours", interval_hours, DEFAULT_INTERVAL_HOURS))
 
 
 @_excel
-def FUNDING_DRAG(notional, rate_per_interval, days, interval_hours=8.0):
+def FUNDING_DRAG(notional, rate_per_interval, days, interval_hours=DEFAULT_INTERVAL_HOURS):
     return _funding.funding_pnl_short(cv.number("notional", notional),
                                       cv.number("rate_per_interval", rate_per_interval),
                                       cv.number("days", days),
-                                      cv.number("interval_hours", interval_hours, 8.0))
+                                      cv.number("interval_hours", interval_hours, DEFAULT_INTERVAL_HOURS))
 
 
 @_excel
@@ -257,7 +258,7 @@ def FUNDING_HISTORY(symbol, days=30.0, exchange=None):
 
 
 _BY_TIME = operator.attrgetter("time_ms")
-_HISTORY_HEADER = registry.spec("FUNDING_HISTORY").columns
+_HISTORY_HEADER = catalogue.spec("FUNDING_HISTORY").columns
 _interval_memo: dict[tuple[int, ...], float | None] = {}
 
 

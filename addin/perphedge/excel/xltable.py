@@ -8,10 +8,11 @@ half new and half old.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from decimal import Decimal
-from typing import Any, Sequence
+from typing import Any
 
-from perphedge.ooxml import PackageError
+from perphedge.refresh.routine import RefreshError
 from perphedge.refresh.table import KEEP
 
 #: Excel would read text starting with one of these as a formula or sign.
@@ -34,7 +35,7 @@ class XlwingsMarketTable:
             if self.table is not None:
                 break
         if self.table is None:
-            raise PackageError(f"no Excel table named {name!r} in workbook {book.name}")
+            raise RefreshError(f"no Excel table named {name!r} in workbook {book.name}")
         self.body = self.table.data_body_range      # None when the table has no rows
         self._values: list[list[Any]] | None = None
         self._undo: list[tuple[Any, list[list[Any]]]] = []   # (range, its formulas before)

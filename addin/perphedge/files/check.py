@@ -11,12 +11,14 @@ from __future__ import annotations
 import re
 import time
 from dataclasses import asdict, dataclass
+from datetime import UTC
 from pathlib import Path
 
-from perphedge.atomicfile import LEFTOVER_AGE_S, leftover_temps
 from perphedge import ooxml
-
-from perphedge.refresh.table import PackageMarketTable, as_datetime
+from perphedge.atomicfile import LEFTOVER_AGE_S, leftover_temps
+from perphedge.core.conventions import ERROR_PREFIX
+from perphedge.files.table import PackageMarketTable
+from perphedge.refresh.table import as_datetime
 
 #: The template's settings sheet/file names (PROJECT_NAME "myaddin") and xlwings' own.
 CONFIG_NAMES = ("myaddin.conf", "xlwings.conf")
@@ -69,7 +71,7 @@ def uses_names(formula: str, defined: frozenset[str] | set[str]) -> list[str]:
     return found
 
 
-def addin_names(pkg: "ooxml.Package", names: frozenset[str]) -> dict[str, list[str]]:
+def addin_names(pkg: ooxml.Package, names: frozenset[str]) -> dict[str, list[str]]:
     """Workbook-level defined names whose formula calls the add-in: NAME -> functions."""
     out = {}
     for key, text in pkg.defined_names().items():
@@ -164,7 +166,7 @@ def _cells(pkg: ooxml.Package, sheets, names: frozenset[str],
                     out.append(Finding("addin-formula", f"{s.name}!{c.ref}",
                                        f"calls {', '.join(called)}: shows #NAME? without "
                                        f"the add-in (={formula})"))
-            if c.type == "e" or (isinstance(c.value, str) and c.value.startswith("#HEDGE!")):
+            if c.type == "e" or (isinstance(c.value, str) and c.value.startswith(ERROR_PREFIX)):
                 out.append(Finding("error-cell", f"{s.name}!{c.ref}", str(c.value)))
     return out
 
@@ -259,9 +261,8 @@ def _market_age(pkg: ooxml.Package, max_age_hours: float | None, now_ms: int) ->
         if dt is None:
             out.append(Finding("stale-market", where, "no market data yet: run Refresh prices"))
             continue
-        from datetime import timezone
 
-        age_h = (now_ms - dt.replace(tzinfo=timezone.utc).timestamp() * 1000) / 3_600_000
+        age_h = (now_ms - dt.replace(tzinfo=UTC).timestamp() * 1000) / 3_600_000
         if age_h > limit:
             out.append(Finding("stale-market", where,
                                f"market data as of {dt:%Y-%m-%d %H:%M} UTC is {age_h:.1f} h old "

@@ -13,20 +13,19 @@ from __future__ import annotations
 import html
 import re
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
+from perphedge import ooxml
 from perphedge.atomicfile import remove_leftovers
 from perphedge.core.errors import PerphedgeError
-from perphedge import ooxml
+from perphedge.files.check import addin_functions, addin_names, calls_addin, is_config_sheet, uses_names
+from perphedge.files.table import PackageMarketTable
 from perphedge.ooxml import pkgedit
-
-from perphedge.files.check import (addin_functions, addin_names, calls_addin,
-                                      is_config_sheet, uses_names)
 from perphedge.ooxml.comments import add_notes
 from perphedge.ooxml.pkgedit import attr
 from perphedge.ooxml.sheetxml import esc, set_cells
-from perphedge.refresh.table import PackageMarketTable, as_datetime
+from perphedge.refresh.table import as_datetime
 
 STAMP_PREFIX = "Shared copy"
 NOTE_AUTHOR = "perphedge share"
@@ -75,7 +74,7 @@ def share_file(src: str | Path, dst: str | Path, *, now: datetime | None = None)
         raise ShareError("IN and OUT must be different files")
     if dst.suffix.lower() != ".xlsx":
         raise ShareError(f"OUT must be an .xlsx file (no macros), got {dst.name}")
-    now = now or datetime.now(timezone.utc).replace(tzinfo=None)
+    now = now or datetime.now(UTC).replace(tzinfo=None)
     try:
         pkg = ooxml.Package.read(src)
         original = set(pkg.data)
@@ -431,7 +430,7 @@ def _stamp_sheet(pkg: ooxml.Package, wb: str, text: str, style: str | None) -> N
         'min="1" max="1" width="100" customWidth="1"/></cols><sheetData><row r="1" ht="36" '
         f'customHeight="1"><c r="A1"{s} t="inlineStr"><is><t xml:space="preserve">{esc(text)}'
         '</t></is></c></row></sheetData><pageMargins left="0.7" right="0.7" top="0.75" '
-        'bottom="0.75" header="0.3" footer="0.3"/></worksheet>').encode("utf-8"))
+        'bottom="0.75" header="0.3" footer="0.3"/></worksheet>').encode())
     pkgedit.set_override(pkg, part, CT_WORKSHEET)
     rid = pkgedit.add_relationship(pkg, wb, ooxml.REL_WORKSHEET, part)
 

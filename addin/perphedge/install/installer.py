@@ -16,9 +16,9 @@ import os
 import re
 import shutil
 import sys
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Mapping
 
 from perphedge.core.errors import PerphedgeError
 from perphedge.install import locations, userconf, xlam

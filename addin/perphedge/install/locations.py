@@ -7,8 +7,8 @@ tested anywhere. ``myaddin`` is the template's fixed VBA ``PROJECT_NAME``.
 from __future__ import annotations
 
 import sys
+from collections.abc import Mapping
 from pathlib import Path
-from typing import Mapping
 
 from perphedge.core.errors import PerphedgeError
 

@@ -14,10 +14,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from xml.etree import ElementTree as ET
 
+from perphedge import ooxml
 from perphedge.core.errors import PerphedgeError
 from perphedge.install import vba
-from perphedge import ooxml
-
 from perphedge.ooxml.sheetxml import cell_xml
 
 ADDIN_NAME = "perphedge.xlam"

@@ -7,16 +7,18 @@ left out of ``repr`` and never written anywhere.
 from __future__ import annotations
 
 import os
+import re
 import tomllib
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import MappingProxyType
-from typing import Any, Mapping
+from typing import Any
 
+from perphedge.core.conventions import DEFAULT_EXCHANGE
 from perphedge.core.errors import InvalidInput
 
 APP_NAME = "perphedge"
-DEFAULT_EXCHANGE = "binanceusdm"
 _PREFIX = "PERPHEDGE_"
 _API_BASE_SUFFIX = "_API_BASE"
 _API_KEY_SUFFIX = "_API_KEY"
@@ -141,3 +143,17 @@ def _float_env(name: str, value: str) -> float:
     if not x > 0:
         raise InvalidInput(name, value, "must be greater than 0")
     return x
+
+
+def configured_secrets(environ: Mapping[str, str] | None = None) -> tuple[str, ...]:
+    """API keys and secrets configured for the exchanges (environment or user settings):
+    text that must never reach a cell, however an exchange's message quotes it."""
+    env = os.environ if environ is None else environ
+    found = {v for k, v in env.items()
+             if k.upper().startswith(_PREFIX) and re.search(r"_API_(KEY|SECRET)$", k.upper())}
+    try:
+        for pair in MarketConfig.from_env(env).api_keys.values():
+            found |= set(pair)
+    except Exception:   # an unreadable settings file: the environment's are still known
+        pass
+    return tuple(sorted((s for s in found if len(s) >= 4), key=len, reverse=True))

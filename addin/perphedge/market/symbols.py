@@ -1,8 +1,11 @@
-"""From what users type (``BTC``, ``btc``, ``BTCUSDT``, ``BTC-PERP``) to ccxt unified
-symbols, against an exchange's loaded markets.
+"""From what users type (``BTC``, ``btc``, ``BTCUSDT``, ``BTC-PERP``, ``BTC_PERPETUAL``) to
+ccxt unified symbols, against an exchange's markets in ccxt's form.
 
-A bare coin means the linear USDT perpetual; ``BTC/USD:BTC`` (or ``BTCUSD``) the inverse
-one. An unknown symbol raises :class:`UnknownSymbol` with the closest listed symbols.
+The one resolver: the live service passes the markets ccxt loaded, the recorded snapshot
+the markets it holds (``perphedge.market.snapshot.symbols``), so a typed symbol means the
+same market on both. A bare coin means the linear USDT perpetual; ``BTC/USD:BTC`` (or
+``BTCUSD``) the inverse one; a full unified symbol (with ``:``) means exactly that market.
+An unknown symbol raises :class:`UnknownSymbol` with the closest listed symbols.
 """
 
 from __future__ import annotations
@@ -31,12 +34,15 @@ def resolve_perp(markets: Mapping[str, Mapping[str, Any]], text: Any, exchange: 
         return upper
     if raw in markets and markets[raw].get("swap"):
         return raw
-    if "/" in upper and ":" not in upper and upper.count("/") == 1:
+    if ":" in upper:
+        # a full unified symbol names one market: never another settle currency's
+        raise UnknownSymbol(raw, exchange, suggest(markets, raw, split_symbol(upper)[0]))
+    if "/" in upper and upper.count("/") == 1:
         base, quote = upper.split("/")
         for candidate in _perp_candidates(base, quote):
             if candidate in markets and markets[candidate].get("swap"):
                 return candidate
-    base, quote = _split(upper)
+    base, quote = split_symbol(upper)
     for candidate in _perp_candidates(base, quote):
         if candidate in markets and markets[candidate].get("swap"):
             return candidate
@@ -91,8 +97,9 @@ def _perp_by_id(markets: Mapping[str, Mapping[str, Any]], raw: str) -> str | Non
     return None
 
 
-def _split(upper: str) -> tuple[str, str]:
-    """('BTC', 'USDT') from 'BTC', 'BTCUSDT', 'BTC-PERP', 'BTC-USDT-SWAP', 'BTCUSD'."""
+def split_symbol(upper: str) -> tuple[str, str]:
+    """('BTC', 'USDT') from 'BTC', 'BTCUSDT', 'BTC-PERP', 'BTC-USDT-SWAP', 'BTCUSD' (upper
+    case); a coin with no quote is quoted in USDT."""
     s = upper
     if ":" in s:
         s = s.split(":", 1)[0]

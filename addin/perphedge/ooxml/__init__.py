@@ -13,9 +13,9 @@ from __future__ import annotations
 import posixpath
 import re
 import zipfile
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterator
 from xml.etree import ElementTree as ET
 
 from perphedge.atomicfile import write_with
@@ -33,7 +33,7 @@ REL_EXTERNAL_LINK = NS_REL + "/externalLink"
 REL_UI = "http://schemas.microsoft.com/office/2006/relationships/ui/extensibility"
 REL_UI_2010 = "http://schemas.microsoft.com/office/2007/relationships/ui/extensibility"
 
-_M = "{%s}" % NS_MAIN
+_M = f"{{{NS_MAIN}}}"
 #: Reading holds every part in memory; zipfile never unpacks more than a member declares.
 MAX_UNPACKED_BYTES = 1 << 30
 
@@ -122,7 +122,7 @@ class Package:
         self._sst: list[str] | None = None
 
     @classmethod
-    def read(cls, path: str | Path) -> "Package":
+    def read(cls, path: str | Path) -> Package:
         try:
             with zipfile.ZipFile(path) as z:
                 infos = z.infolist()
@@ -177,7 +177,7 @@ class Package:
         rels = {r.id: r for r in self.relationships(wb)}
         out = []
         for s in self.xml(wb).iter(_M + "sheet"):
-            rid = s.get("{%s}id" % NS_REL)
+            rid = s.get(f"{{{NS_REL}}}id")
             rel = rels.get(rid)
             if rel is None:
                 continue
@@ -286,32 +286,10 @@ class Package:
                 zi.external_attr = info.external_attr
                 z.writestr(zi, self.data[info.filename])
 
-    def save(self, path: str | Path, *, on_partial_write=None) -> None:
+    def save(self, path: str | Path) -> None:
         """Write atomically (see :mod:`perphedge.atomicfile`): a failure leaves ``path``
-        as it was.
-
-        ``on_partial_write`` (tests only) is called once part of the temp file is on disk.
-        """
-        write_with(path, lambda f: self.to_bytes_into(_HookedWriter(f, on_partial_write)))
-
-
-class _HookedWriter:
-    """A file wrapper that calls a hook once after the first chunk is written."""
-
-    def __init__(self, f, hook) -> None:
-        self._f, self._hook, self._written = f, hook, 0
-
-    def write(self, b) -> int:
-        n = self._f.write(b)
-        self._written += n
-        if self._hook is not None and self._written > 0:
-            hook, self._hook = self._hook, None
-            self._f.flush()
-            hook()
-        return n
-
-    def __getattr__(self, name):
-        return getattr(self._f, name)
+        as it was."""
+        write_with(path, self.to_bytes_into)
 
 
 def _text_of(el: ET.Element) -> str:

@@ -9,11 +9,9 @@ extended rather than replaced; a cell that already has a note gets the new text 
 from __future__ import annotations
 
 import re
-from typing import Mapping
+from collections.abc import Mapping
 
-from perphedge.ooxml import pkgedit
-
-from perphedge.ooxml import NS_MAIN, NS_REL, Package, split_ref
+from perphedge.ooxml import NS_MAIN, NS_REL, Package, pkgedit, split_ref
 from perphedge.ooxml.sheetxml import esc
 
 REL_COMMENTS = NS_REL + "/comments"

@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import math
 import re
+from collections.abc import Mapping
 from datetime import datetime, timedelta
-from typing import Mapping
 
 from perphedge.ooxml import col_letter, split_ref
 
@@ -36,7 +36,8 @@ def esc(s: str) -> str:
     """Text for XML element content or a double-quoted attribute (characters XML 1.0
     cannot hold are dropped)."""
     s = _XML_BAD.sub("", s)
-    return s.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace('"', "&quot;").replace("\r", "&#13;")
+    return (s.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+            .replace('"', "&quot;").replace("\r", "&#13;"))
 
 
 _esc = esc

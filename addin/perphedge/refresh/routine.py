@@ -1,7 +1,7 @@
 """THE refresh: fill a Market table from one batched ``market_rows`` pass.
 
-Used by the ribbon button (through the xlwings table) and by ``perphedge refresh FILE``
-(through the package table). Everything is computed before anything is written; each
+Used by the ribbon button (through ``perphedge.excel.xltable``) and by ``perphedge refresh
+FILE`` (through ``perphedge.files.table``). Everything is computed before anything is written; each
 contiguous run of data columns is written in a single block write. A row the source could
 not serve at all keeps its previous figures and As-of time and says so in its Status.
 """
@@ -9,23 +9,18 @@ not serve at all keeps its previous figures and As-of time and says so in its St
 from __future__ import annotations
 
 import math
-import os
-import re
-import shutil
-import sys
 import time
-from dataclasses import dataclass, replace
-from datetime import datetime, timezone
-from pathlib import Path
-from typing import Any, Callable, Mapping, Protocol, Sequence
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
 
-from perphedge.atomicfile import atomic_target, remove_leftovers
+from perphedge.core.conventions import cell_datetime
 from perphedge.core.errors import PerphedgeError
-from perphedge.core.marketdata import DataStatus, MarketRow
-from perphedge import ooxml
-
-from perphedge.template.market_sheet import status_text, utc_datetime
-from perphedge.refresh.table import KEEP, MarketTable, PackageMarketTable, as_datetime
+from perphedge.core.marketdata import DataStatus, MarketRow, status_text
+from perphedge.market.config import configured_secrets
+from perphedge.market.source import MarketSource
+from perphedge.refresh.table import KEEP, MarketTable, as_datetime
 
 #: Header (lower case) -> MarketRow attribute, for every column a refresh writes.
 WRITTEN: dict[str, str] = {
@@ -37,15 +32,10 @@ WRITTEN: dict[str, str] = {
     "as of (utc)": "as_of", "status": "status",
 }
 FIGURES = tuple(a for a in WRITTEN.values() if a not in ("as_of", "status"))
-PAUSE_ENV = "PERPHEDGE_TEST_PAUSE_MID_WRITE"   # tests: seconds to pause mid-write
 
 
 class RefreshError(PerphedgeError):
     """The refresh could not run; nothing was written."""
-
-
-class MarketSource(Protocol):
-    def market_rows(self, requests: Sequence[tuple[str, str | None]]) -> list[MarketRow]: ...
 
 
 @dataclass(frozen=True)
@@ -62,9 +52,8 @@ class RefreshResult:
                 f"{self.kept} kept previous values")
 
 
-
 def _dt_to_ms(dt: datetime | None) -> int | None:
-    return None if dt is None else int(dt.replace(tzinfo=timezone.utc).timestamp() * 1000)
+    return None if dt is None else int(dt.replace(tzinfo=UTC).timestamp() * 1000)
 
 
 def _clean(v: Any) -> Any:
@@ -75,22 +64,6 @@ def _clean(v: Any) -> Any:
 
 def _has_figures(row: MarketRow) -> bool:
     return any(getattr(row, f) is not None for f in FIGURES)
-
-
-def configured_secrets(environ: Mapping[str, str] | None = None) -> tuple[str, ...]:
-    """API keys and secrets configured for the exchanges (environment or user settings):
-    text that must never reach a cell, however an exchange's message quotes it."""
-    env = os.environ if environ is None else environ
-    found = {v for k, v in env.items()
-             if k.upper().startswith("PERPHEDGE_") and re.search(r"_API_(KEY|SECRET)$", k.upper())}
-    try:
-        from perphedge.market.config import MarketConfig
-
-        for pair in MarketConfig.from_env(env).api_keys.values():
-            found |= set(pair)
-    except Exception:   # an unreadable settings file: the environment's are still known
-        pass
-    return tuple(sorted((s for s in found if len(s) >= 4), key=len, reverse=True))
 
 
 def _redact(text: str, secrets: Sequence[str]) -> str:
@@ -134,8 +107,8 @@ def refresh_table(table: MarketTable, source: MarketSource, *, now_ms: int | Non
         values: dict[str, Any]
         if _has_figures(row):
             values = {a: _clean(getattr(row, a)) for a in FIGURES}
-            values["next_funding_ms"] = utc_datetime(row.next_funding_ms)
-            values["as_of"] = utc_datetime(row.status.as_of_ms)
+            values["next_funding_ms"] = cell_datetime(row.next_funding_ms)
+            values["as_of"] = cell_datetime(row.status.as_of_ms)
             values["status"] = _redact(status_text(row, now_ms), secrets)
             if row.status.stale:
                 stale += 1
@@ -171,111 +144,3 @@ def _runs(cols: list[int]) -> list[list[int]]:
         else:
             runs.append([c])
     return runs
-
-
-# ----------------------------------------------------------------------------- files
-
-def lock_file(path: Path) -> Path:
-    """Excel's owner file for an open workbook: ``~$`` + the name."""
-    return path.with_name("~$" + path.name)
-
-
-def backup_file(path: Path) -> Path:
-    """Where a refresh keeps the previous version: ``FILE.bak``."""
-    return path.with_name(path.name + ".bak")
-
-
-def default_source(offline: bool) -> MarketSource:
-    if offline:
-        from perphedge.market.snapshot import SnapshotSource
-
-        return SnapshotSource()
-    from perphedge.market.live.service import get_service
-
-    return get_service()
-
-
-def refresh_file(path: str | Path, *, offline: bool = False, source: MarketSource | None = None,
-                 backup: bool = True, now_ms: int | None = None,
-                 progress: Callable[[str], None] = lambda _m: None) -> RefreshResult:
-    """Refresh the Market table inside a workbook file, changing nothing else in it.
-
-    The new file is written beside the old one, fsync'd and swapped in with
-    ``os.replace``; the previous file is kept as ``FILE.bak``. Any error leaves the file
-    as it was.
-    """
-    path = Path(path)
-    if not path.is_file():
-        raise RefreshError(f"{path} does not exist")
-    if lock_file(path).exists():
-        raise RefreshError(f"{path.name} is open in Excel ({lock_file(path).name} exists); "
-                           "close it there, or use Refresh prices in Excel")
-    # an earlier refresh killed mid-write left its temp file (the workbook itself is
-    # intact); only this file's and its backup's, and only ones too old to be in use
-    removed = tuple(p.name for t in (path, backup_file(path)) for p in remove_leftovers(t))
-    before = path.stat()
-    try:
-        pkg = ooxml.Package.read(path)
-        table = PackageMarketTable(pkg)
-    except ooxml.PackageError as e:
-        raise RefreshError(str(e)) from e
-    try:
-        result = refresh_table(table, source or default_source(offline), now_ms=now_ms,
-                               progress=progress)
-        _recalc_on_load(pkg)
-    except RefreshError:
-        raise
-    except (ooxml.PackageError, ValueError, AttributeError) as e:
-        # a Market sheet or workbook part not laid out as Excel writes it
-        raise RefreshError(f"{path.name} could not be updated: {e}") from e
-    after = path.stat()
-    if (after.st_mtime_ns, after.st_size) != (before.st_mtime_ns, before.st_size):
-        raise RefreshError(f"{path} changed while refreshing; nothing written, try again")
-    try:
-        if backup:
-            with atomic_target(backup_file(path)) as tmp:
-                shutil.copy2(path, tmp)
-        pkg.save(path, on_partial_write=_test_pause_hook())
-    except OSError as e:
-        # e.g. Windows refuses to replace a file another program holds open
-        raise RefreshError(f"could not write {path}: {e.strerror or e}") from e
-    return replace(result, leftovers_removed=removed)
-
-
-def _recalc_on_load(pkg: ooxml.Package) -> None:
-    """Ask Excel/LibreOffice to recalculate on open: formulas read the new Market values."""
-    import re
-
-    part = pkg.workbook_part()
-    xml = pkg.data[part].decode("utf-8")
-    m = re.search(r"<(\w+:)?calcPr\b[^>]*?/?>", xml)
-    if m:
-        tag = m.group(0)
-        if "fullCalcOnLoad=" in tag:
-            new = re.sub(r'fullCalcOnLoad="[^"]*"', 'fullCalcOnLoad="1"', tag)
-        else:
-            new = tag.replace("calcPr", 'calcPr fullCalcOnLoad="1"', 1)
-        xml = xml[:m.start()] + new + xml[m.end():]
-    else:
-        p = (re.search(r"<(\w+:)?workbook[\s>]", xml).group(1) or "")
-        anchors = [f"</{p}definedNames>", f"</{p}externalReferences>", f"</{p}sheets>"]
-        for a in anchors:
-            at = xml.find(a)
-            if at >= 0:
-                at += len(a)
-                xml = xml[:at] + f'<{p}calcPr fullCalcOnLoad="1"/>' + xml[at:]
-                break
-    pkg.replace(part, xml.encode("utf-8"))
-
-
-def _test_pause_hook():
-    seconds = os.environ.get(PAUSE_ENV)
-    if not seconds:
-        return None
-
-    def pause() -> None:
-        sys.stderr.write("perphedge: paused mid-write\n")
-        sys.stderr.flush()
-        time.sleep(float(seconds))
-
-    return pause

@@ -7,22 +7,14 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
-from typing import Any, Protocol
 
 from perphedge.core.errors import MarketError
 from perphedge.core.marketdata import FundingPoint, MarketRow
+from perphedge.market.source import MarketSource
 from perphedge.template.holding import HoldingInput
 from perphedge.template.tiers_sheet import TierTable
 
 HISTORY_DAYS = 90
-
-
-class Source(Protocol):
-    def resolve(self, symbol: str, exchange: str | None = None) -> str: ...
-    def market_rows(self, requests: Sequence[tuple[str, str | None]]) -> list[MarketRow]: ...
-    def funding_history(self, symbol: str, days: Any = ..., exchange: str | None = None) -> Any: ...
-    # leverage_tiers(symbol, exchange) -> Observed[tuple[LeverageTier, ...]], optional: a
-    # source without it gives no Tiers rows, as one raising DataUnavailable does.
 
 
 @dataclass(frozen=True)
@@ -38,7 +30,7 @@ def _base(symbol: str) -> str:
     return symbol.split("/")[0].split(":")[0].upper()
 
 
-def resolve_holding(h: HoldingInput, source: Source, default_exchange: str) -> HoldingInput:
+def resolve_holding(h: HoldingInput, source: MarketSource, default_exchange: str) -> HoldingInput:
     """The holding with unified symbols and its exchange written out. A hedge in another
     coin's perp is priced from the asset's own perp on the same exchange."""
     exchange = h.exchange or default_exchange
@@ -62,7 +54,7 @@ def market_requests(holdings: Sequence[HoldingInput]) -> list[tuple[str, str]]:
     return out
 
 
-def gather(holdings: Sequence[HoldingInput], source: Source, default_exchange: str,
+def gather(holdings: Sequence[HoldingInput], source: MarketSource, default_exchange: str,
            extra: Sequence[tuple[str, str]] = ()) -> MarketInputs:
     """Resolve the holdings and fetch their Market rows and hedge funding history."""
     resolved = tuple(resolve_holding(h, source, default_exchange) for h in holdings)
@@ -84,11 +76,8 @@ def gather(holdings: Sequence[HoldingInput], source: Source, default_exchange: s
             history[(sym, ex)] = tuple(points)
     tables: list[TierTable] = []
     for sym, ex in dict.fromkeys(hedges):
-        fetch = getattr(source, "leverage_tiers", None)
-        if fetch is None:
-            continue
         try:
-            got = fetch(sym, ex)
+            got = source.leverage_tiers(sym, ex)
         except MarketError as e:
             # Binance without an API key, the recorded snapshot: the Portfolio falls back
             # to the Market row's first-tier MMR and flags it.

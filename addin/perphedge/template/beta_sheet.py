@@ -14,8 +14,8 @@ from openpyxl.worksheet.worksheet import Worksheet
 
 from perphedge.core.conventions import utc_datetime
 from perphedge.template import layout as L
-
 from perphedge.template import styles as S
+
 
 @dataclass(frozen=True)
 class BetaSeries:

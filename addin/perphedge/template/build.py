@@ -15,17 +15,16 @@ import zipfile
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from importlib.metadata import version
 from pathlib import Path
 
 from openpyxl import Workbook
 from openpyxl.workbook.defined_name import DefinedName
 
-from perphedge import __version__
 from perphedge.atomicfile import write_bytes_atomic
 from perphedge.core.errors import InvalidInput
 from perphedge.core.marketdata import FundingPoint, MarketRow
 from perphedge.template import layout as L
-
 from perphedge.template.beta_sheet import RESULT_ROWS, BetaSeries, write_beta
 from perphedge.template.funding_sheet import write_funding
 from perphedge.template.guide_sheet import write_guide
@@ -125,7 +124,8 @@ def make_workbook(holdings: Sequence[HoldingInput], market_rows: Sequence[Market
     props.lastModifiedBy = "perphedge"
     props.title = "Perpetual hedge workbook"
     props.subject = "Short perpetual futures hedging spot crypto"
-    props.description = f"Built by perphedge {__version__}. Market values as stated in the Market sheet's Status column."
+    props.description = (f"Built by perphedge {version('perphedge')}. "
+                         "Market values as stated in the Market sheet's Status column.")
     props.created = FIXED_TIME
     props.modified = FIXED_TIME
     wb.active = 0

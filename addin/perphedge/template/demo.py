@@ -14,17 +14,19 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from perphedge.core.beta import BetaResult, min_variance_hedge
+from perphedge.core.conventions import DEFAULT_EXCHANGE, utc_text
 from perphedge.core.marketdata import MarketRow
 from perphedge.core.plan import Holding
 from perphedge.core.sizing import PRESETS
-from perphedge.market.snapshot import SnapshotSource, load_snapshot, utc_text
+from perphedge.market.snapshot.data import load_snapshot
+from perphedge.market.snapshot.source import SnapshotSource
 from perphedge.template.assemble import HISTORY_DAYS, gather
 from perphedge.template.beta_sheet import BetaSeries
 from perphedge.template.build import build_workbook
 from perphedge.template.holding import HoldingInput
 from perphedge.template.layout import SETTINGS
 
-EXCHANGE = "binanceusdm"
+EXCHANGE = DEFAULT_EXCHANGE   # the recorded demo markets are Binance USDⓈ-M perps
 BTC, ETH = "BTC/USDT:USDT", "ETH/USDT:USDT"
 #: The workbook's DefaultMMR setting: used when a Market row has no maintenance rate.
 DEFAULT_MMR = float(next(s.default for s in SETTINGS if s.name == "DefaultMMR"))
@@ -54,7 +56,7 @@ def _source() -> SnapshotSource:
 
 
 def recorded_note(source: SnapshotSource) -> str:
-    when = utc_text(source.snapshot.recorded_at_ms) if hasattr(source, "snapshot") else "the snapshot date"
+    when = utc_text(source.snapshot.recorded_at_ms)
     return (f"Market values: recorded snapshot of {when} (Binance USDS-M), not live — "
             "refresh before trading.")
 

@@ -21,7 +21,6 @@ from openpyxl.worksheet.worksheet import Worksheet
 from perphedge.core.conventions import utc_datetime
 from perphedge.core.marketdata import FundingPoint
 from perphedge.template import layout as L
-
 from perphedge.template import styles as S
 
 _COLORS = ("1F4E79", "C55A11", "548235", "7030A0", "BF8F00", "2E75B6")

@@ -6,7 +6,6 @@ from __future__ import annotations
 from openpyxl.worksheet.worksheet import Worksheet
 
 from perphedge.template import layout as L
-
 from perphedge.template import styles as S
 
 CHECKLIST: tuple[tuple[str, tuple[str, ...]], ...] = (

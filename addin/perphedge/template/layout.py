@@ -10,6 +10,8 @@ from dataclasses import dataclass
 
 from openpyxl.utils import get_column_letter
 
+from perphedge.core.conventions import DEFAULT_EXCHANGE
+
 # ----------------------------------------------------------------------------- sheets
 
 PORTFOLIO = "Portfolio"
@@ -232,7 +234,7 @@ class Setting:
 SETTINGS: tuple[Setting, ...] = (
     Setting("HorizonDays", "Horizon (days)", 30, "0", "D5",
             "Days over which funding and fees are counted (Portfolio, Scenarios)."),
-    Setting("DefaultExchange", "Default exchange", "binanceusdm", "@", "D6",
+    Setting("DefaultExchange", "Default exchange", DEFAULT_EXCHANGE, "@", "D6",
             "Exchange used where a holding's Exchange is blank."),
     Setting("UtcOffsetHours", "This computer's UTC offset (h)", 0, "0.0", "D7",
             "NOW() is local time: e.g. 1 in Paris in winter, -5 in New York."),

@@ -8,16 +8,14 @@ never 0. Times are naive UTC date-times; Inverse is TRUE/FALSE; Status is text.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime
 
 from openpyxl.formatting.rule import FormulaRule
 from openpyxl.worksheet.table import Table, TableStyleInfo
 from openpyxl.worksheet.worksheet import Worksheet
 
-from perphedge.core import conventions
-from perphedge.core.marketdata import MarketRow
+from perphedge.core.conventions import cell_datetime
+from perphedge.core.marketdata import MarketRow, status_text
 from perphedge.template import layout as L
-
 from perphedge.template import styles as S
 
 _FORMATS = {
@@ -35,34 +33,12 @@ _WIDTHS = {
 MIN_ROWS = 2
 
 
-def utc_datetime(ms: int | None) -> datetime | None:
-    """Epoch milliseconds as the naive UTC datetime a cell holds (None stays None)."""
-    return None if ms is None else conventions.utc_datetime(ms)
-
-
-def status_text(row: MarketRow, now_ms: int) -> str:
-    """The Status cell: recorded snapshot data always says so, with its date."""
-    st = row.status
-    if st.source == "snapshot":
-        # The age of recorded data depends on the day the file is opened; the Portfolio's
-        # Data age column measures it. The status keeps the recording date only.
-        if st.reason and st.reason.startswith("recorded"):
-            return st.reason
-        when = utc_datetime(st.as_of_ms).strftime("%Y-%m-%d %H:%M UTC") if st.as_of_ms else "unknown date"
-        return f"recorded snapshot of {when}" + (f" ({st.reason})" if st.reason else "")
-    if not st.stale and st.reason:
-        # Fresh figures with some missing or assumed (no tiers without an API key, an
-        # interval assumed 8 h): the reason must reach the cell, not read as plain "fresh".
-        return f"partial: {st.reason}"
-    return st.text(now_ms)
-
-
 def row_values(row: MarketRow, now_ms: int) -> list[object]:
     return [
         row.symbol, row.exchange, row.spot_price, row.mark_price, row.index_price,
-        row.rate_per_interval, row.interval_hours, utc_datetime(row.next_funding_ms),
+        row.rate_per_interval, row.interval_hours, cell_datetime(row.next_funding_ms),
         row.contract_size, row.amount_step, row.min_amount, row.inverse, row.taker_fee,
-        row.mmr, row.maint_amount, utc_datetime(row.status.as_of_ms) if row.status.as_of_ms else None,
+        row.mmr, row.maint_amount, cell_datetime(row.status.as_of_ms) if row.status.as_of_ms else None,
         status_text(row, now_ms),
     ]
 

@@ -11,7 +11,6 @@ import tempfile
 from pathlib import Path
 
 from perphedge.template import layout as L
-
 from perphedge.template.demo import build_demo
 from perphedge.template.libreoffice import Box, find_text_box, pdf_page_to_png, render_pdf
 

@@ -31,11 +31,8 @@ from openpyxl.worksheet.worksheet import Worksheet
 
 from perphedge.core.sizing import PRESETS
 from perphedge.template import layout as L
-
 from perphedge.template import styles as S
-
 from perphedge.template.holding import BETA_FROM_SHEET, HoldingInput
-
 
 #: Left-aligned text columns get an indent so they do not touch the number beside them.
 _TEXT_COLUMNS = frozenset({"hedge_symbol", "exchange", "strategy", "price_symbol", "price_source"})
@@ -268,7 +265,8 @@ def _warnings(c: dict[str, str], exch: str, beta: str) -> str:
         f'IF({c["liq_price"]}="at entry","; margin below maintenance: liquidated at once","")',
         # A figure the Market lacks must not pass silently as a default or a zero; without
         # tier rows the first tier's rate understates a large short's maintenance.
-        (f'IF({c["hedge_qty"]}="","",IF(N({c["tier_count"]})>0,"",IF(INDEX(MktMMR,{hr})="","; no MMR in the Market table: '
+        (f'IF({c["hedge_qty"]}="","",IF(N({c["tier_count"]})>0,"",IF(INDEX(MktMMR,{hr})="",'
+         f'"; no MMR in the Market table: '
          f'DefaultMMR "&TEXT(DefaultMMR,"0.00%")&" used for the liquidation price",'
          f'"; no leverage tiers: the Market row\'s first-tier MMR used, a larger short is liquidated sooner")))'),
         (f'IF({c["liq_price"]}="above tiers","; the short is larger than the largest leverage tier\'s cap: '
@@ -350,7 +348,8 @@ def _validations(ws: Worksheet, first: int, last: int) -> None:
     strategy = DataValidation(type="list", formula1='"' + ",".join(L.PRESET_NAMES) + '"',
                               allow_blank=True, showDropDown=False)
     strategy.error, strategy.errorTitle = "Pick a strategy from the list.", "Strategy"
-    strategy.prompt, strategy.promptTitle = "Tactical Defense 40-70 %, Capital Preservation 80-100 %, Custom: your ratio.", "Strategy"
+    strategy.prompt = "Tactical Defense 40-70 %, Capital Preservation 80-100 %, Custom: your ratio."
+    strategy.promptTitle = "Strategy"
     add(strategy, "strategy")
     ratio = DataValidation(type="decimal", operator="between", formula1="0", formula2="1",
                            allow_blank=True)
@@ -452,7 +451,7 @@ def write_portfolio(ws: Worksheet, holdings: Sequence[HoldingInput], subtitle: s
         for i, col in enumerate(L.PORTFOLIO_COLUMNS)]
     table.tableStyleInfo = TableStyleInfo(name=S.TABLE_STYLE, showRowStripes=True)
     ws.add_table(table)
-    for i, col in enumerate(L.PORTFOLIO_COLUMNS):
+    for col in L.PORTFOLIO_COLUMNS:
         dim = ws.column_dimensions[L.pcol(col.key)]
         dim.width = col.width
         if col.kind == "helper":

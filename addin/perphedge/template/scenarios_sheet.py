@@ -15,7 +15,6 @@ from openpyxl.worksheet.worksheet import Worksheet
 
 from perphedge.core.scenarios import DEFAULT_SHOCKS
 from perphedge.template import layout as L
-
 from perphedge.template import styles as S
 
 SUMMARY = (

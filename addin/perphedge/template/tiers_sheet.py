@@ -15,13 +15,11 @@ from dataclasses import dataclass
 from openpyxl.worksheet.table import Table, TableStyleInfo
 from openpyxl.worksheet.worksheet import Worksheet
 
+from perphedge.core.conventions import cell_datetime
 from perphedge.core.errors import InvalidInput
 from perphedge.core.marketdata import LeverageTier
 from perphedge.template import layout as L
-
 from perphedge.template import styles as S
-
-from perphedge.template.market_sheet import utc_datetime
 
 _FORMATS = {"Min notional": "#,##0.########", "Max notional": "#,##0.########",
             "MMR": "0.00%", "Maint. amount": "#,##0.########", "Max leverage": "0.##",
@@ -62,7 +60,7 @@ def tier_rows(tables: Sequence[TierTable]) -> list[list[object]]:
     """The table's data rows: smallest tier first, numbered 1..n per market."""
     out: list[list[object]] = []
     for t in tables:
-        when = utc_datetime(t.as_of_ms)
+        when = cell_datetime(t.as_of_ms)
         for i, tier in enumerate(sorted(t.tiers, key=lambda x: x.min_notional), start=1):
             cap = None if tier.max_notional == float("inf") else tier.max_notional
             out.append([t.symbol, t.exchange, i, tier.min_notional, cap, tier.notional_unit,

@@ -10,7 +10,6 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from perphedge.market.live.cache import MarketsDiskCache, TTLCache
-
 from tests.market.helpers import Clock
 
 

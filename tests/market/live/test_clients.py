@@ -11,9 +11,8 @@ import sys
 import pytest
 
 from perphedge.core.errors import InvalidInput
-from perphedge.market.live.clients import ClientPool, redirect_urls, spot_exchange_for
 from perphedge.market.config import MarketConfig
-
+from perphedge.market.live.clients import ClientPool, redirect_urls, spot_exchange_for
 from tests.market import recorded
 from tests.market.fakeexchange import FakeExchange
 from tests.market.helpers import Clock

@@ -8,6 +8,7 @@ import pytest
 from perphedge.core.errors import DataUnavailable
 from perphedge.market.live import endpoints
 
+
 def test_bybit_one_tickers_call_serves_prices_and_funding():
     names = {endpoints.last_prices("bybit", "linear").name, endpoints.marks("bybit", "linear").name,
              endpoints.funding("bybit", "linear").name}

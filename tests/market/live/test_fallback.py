@@ -11,7 +11,6 @@ import pytest
 from perphedge.core.errors import DataUnavailable
 from perphedge.core.marketdata import DataStatus, Observed
 from perphedge.market.live.faults import Unreachable
-
 from tests.market import recorded
 from tests.market.exchanges import binance
 from tests.market.fakeexchange import FakeExchange

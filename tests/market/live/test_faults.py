@@ -8,13 +8,10 @@ from __future__ import annotations
 
 import pytest
 
-from perphedge.core.errors import (DataUnavailable, ExchangeError, GeoBlocked, NetworkError,
-                                   RateLimited, UnknownSymbol)
+from perphedge.core.errors import DataUnavailable, ExchangeError, GeoBlocked, NetworkError, RateLimited, UnknownSymbol
 from perphedge.core.marketdata import DataStatus
 from perphedge.market.live import faults
-
 from perphedge.market.live.faults import Unreachable, translate
-
 from tests.market import recorded
 from tests.market.fakeexchange import FakeExchange
 from tests.market.helpers import Clock, Sleeps, server_service

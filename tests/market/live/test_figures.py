@@ -17,7 +17,6 @@ import pytest
 
 from perphedge.core.errors import DataUnavailable
 from perphedge.core.marketdata import DataStatus
-
 from tests.market import recorded
 from tests.market.exchanges import binance, bybit, lot_size, okx
 from tests.market.helpers import RECORDED_NOW_S, Clock, replay_service

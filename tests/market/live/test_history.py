@@ -4,9 +4,7 @@ paging is checked; the recorded-data paging tests are in test_service)."""
 from __future__ import annotations
 
 from perphedge.market.live import history
-
 from perphedge.market.live.history import funding_pages, ohlcv_pages
-
 from tests.market import recorded
 from tests.market.helpers import replay_service
 from tests.market.replay import Replay

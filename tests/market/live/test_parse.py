@@ -10,7 +10,6 @@ from hypothesis import strategies as st
 
 from perphedge.core.errors import DataUnavailable
 from perphedge.market.live import parse
-
 from tests.market import recorded
 
 
@@ -70,7 +69,8 @@ def test_binance_cum_brackets_recorded_in_ccxts_options():
     # without Binance's cum the continuity rule derives it. By hand for bracket 2:
     # 50,000 × (0.005 − 0.004) = 50; bracket 3: 50 + 250,000 × (0.01 − 0.005) = 1,300.
     brackets = recorded.responses("binance")["options"]["leverageBrackets"]["BTC/USDT:USDT"]
-    rows = [{"tier": i + 1, "minNotional": float(lo), "maxNotional": float(brackets[i + 1][0]) if i + 1 < len(brackets) else None,
+    rows = [{"tier": i + 1, "minNotional": float(lo),
+             "maxNotional": float(brackets[i + 1][0]) if i + 1 < len(brackets) else None,
              "maintenanceMarginRate": float(mmr), "maxLeverage": 1.0, "info": {}}
             for i, (lo, mmr) in enumerate(brackets)]
     tiers = parse.leverage_tiers(rows, "binanceusdm", inverse=False)

@@ -10,11 +10,9 @@ import pytest
 
 from perphedge.core.marketdata import MarketRow
 from perphedge.market.live.service import MarketService
-
 from tests.market import recorded
-from tests.market.exchanges import binance, bybit, lot_size, okx
+from tests.market.exchanges import binance, lot_size, okx
 from tests.market.helpers import Clock, replay_service
-
 
 # -- batching, cache, stale -------------------------------------------------------------------
 

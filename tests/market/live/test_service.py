@@ -8,10 +8,8 @@ import pytest
 from perphedge.core.errors import InvalidInput, UnknownSymbol
 from perphedge.core.marketdata import DataStatus
 from perphedge.market.live.service import MarketService, get_service, reset_service
-
 from tests.market.exchanges import binance
 from tests.market.helpers import replay_service
-
 
 # -- symbols ----------------------------------------------------------------------------------
 

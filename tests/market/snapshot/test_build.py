@@ -8,9 +8,7 @@ for amount steps) or written out by hand from the fixtures README.
 
 from __future__ import annotations
 
-import csv
 import hashlib
-import json
 import re
 from datetime import UTC, datetime
 
@@ -19,15 +17,13 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from perphedge.core.errors import InvalidInput
-from perphedge.market.snapshot import EMBEDDED_PATH
 from perphedge.market.snapshot.build import (
     build_snapshot,
     decimal_places_to_step,
     dumps,
 )
-
+from perphedge.market.snapshot.data import EMBEDDED_PATH
 from tests.market.snapshots import FIXTURES, MIT_FILES, csv_rows, fixture_json, response, shipped
-
 
 # ----------------------------------------------------------------------------- provenance
 

@@ -3,18 +3,13 @@ the path named, and what the recording lacks is listed as absent."""
 
 from __future__ import annotations
 
-import csv
 import json
-from datetime import UTC
 
 import pytest
 
 from perphedge.core.errors import InvalidInput
-from perphedge.market.snapshot import EMBEDDED_PATH, SNAPSHOT_ENV, absent_figures, load_snapshot
-from perphedge.market.snapshot.build import dumps
-
+from perphedge.market.snapshot.data import EMBEDDED_PATH, SNAPSHOT_ENV, absent_figures, load_snapshot
 from tests.market.snapshots import csv_rows
-
 
 # ----------------------------------------------------------------------------- loading
 

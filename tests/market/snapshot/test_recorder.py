@@ -4,12 +4,9 @@ leaves the file unchanged."""
 
 from __future__ import annotations
 
-import json
-from datetime import UTC
-
 import pytest
 
-from perphedge.core.errors import DataUnavailable, InvalidInput, UnknownSymbol
+from perphedge.core.errors import DataUnavailable, InvalidInput
 from perphedge.core.marketdata import (
     ContractSpec,
     DailyClose,
@@ -20,11 +17,11 @@ from perphedge.core.marketdata import (
     Observed,
     Ticker,
 )
-from perphedge.market.snapshot import (NotInSnapshot, SnapshotAnswer, SnapshotSource, load_snapshot,
-                                       record_snapshot, write_snapshot)
-
+from perphedge.market.snapshot.data import load_snapshot
+from perphedge.market.snapshot.recorder import SnapshotAnswer, record_snapshot, write_snapshot
+from perphedge.market.snapshot.source import SnapshotSource
+from perphedge.market.snapshot.symbols import NotInSnapshot
 from tests.market.snapshots import snapshot_status_is
-
 
 # ----------------------------------------------------------------------------- record
 

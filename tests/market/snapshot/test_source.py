@@ -15,12 +15,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from perphedge.core.errors import DataUnavailable, InvalidInput
-from perphedge.core.marketdata import (ContractSpec, DailyClose, FundingPoint, FundingRate,
-                                       Observed, Ticker)
-from perphedge.market.snapshot import SnapshotSource
-
-from tests.market.snapshots import SOURCE, csv_rows, response, shipped, snapshot_status_is
-
+from perphedge.core.marketdata import ContractSpec, DailyClose, FundingPoint, FundingRate, Observed, Ticker
+from tests.market.snapshots import SOURCE, csv_rows, response, snapshot_status_is
 
 # ----------------------------------------------------------------------------- source
 

@@ -5,8 +5,7 @@ from __future__ import annotations
 import pytest
 
 from perphedge.core.errors import DataUnavailable, InvalidInput, UnknownSymbol
-from perphedge.market.snapshot import NotInSnapshot
-
+from perphedge.market.snapshot.symbols import NotInSnapshot
 
 # ----------------------------------------------------------------------------- symbols
 

@@ -5,13 +5,15 @@ from __future__ import annotations
 
 from collections.abc import Callable, Hashable, Mapping
 from concurrent.futures import ThreadPoolExecutor
-from typing import Any
+from typing import Any, TypeVar
 
 #: Upper bound on threads of one refresh (a workbook rarely names more exchanges).
 MAX_WORKERS = 8
 
+K = TypeVar("K", bound=Hashable)
 
-def run_concurrently(jobs: Mapping[Hashable, Callable[[], Any]]) -> dict[Hashable, Any]:
+
+def run_concurrently(jobs: Mapping[K, Callable[[], Any]]) -> dict[K, Any]:
     """Each job's result, or the exception it raised (returned, not raised), by key."""
     if not jobs:
         return {}

@@ -32,6 +32,12 @@ class Entry(Generic[T]):
     checked_ms: int        # when the key was last fetched or attempted
     error: BaseException | None = None
 
+    def held(self) -> T:
+        """The value, where ``has_value`` (a value may itself be None only if fetch gave it)."""
+        if not self.has_value:
+            raise LookupError("the cache holds no value for this key")
+        return self.value  # type: ignore[return-value]
+
 
 class TTLCache:
     """Thread-safe; one lock per key so concurrent readers of a key wait for one fetch."""

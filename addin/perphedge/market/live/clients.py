@@ -15,10 +15,9 @@ from contextlib import contextmanager
 from typing import Any
 
 from perphedge.core.errors import DataUnavailable, InvalidInput
-from perphedge.market.live import faults
-
-from perphedge.market.live.cache import MarketsDiskCache
 from perphedge.market.config import MarketConfig
+from perphedge.market.live import faults
+from perphedge.market.live.cache import MarketsDiskCache
 
 #: The spot exchange whose prices go with a perp exchange's markets.
 SPOT_EXCHANGE: dict[str, str] = {
@@ -63,17 +62,18 @@ def redirect_urls(urls: Any, base: str) -> Any:
 class ClientPool:
     """Lazily built ccxt clients, with markets loaded once (disk-cached for a day).
 
-    ``prepare`` is called on each new instance after it is configured; tests use it to
-    replace the instance's ``fetch`` with recorded answers.
+    ``transport(exchange_id)`` gives the HTTP session (a ``requests.Session``) each new
+    instance sends its requests through; without it ccxt makes its own. Whatever answers,
+    ccxt's own request building, status handling and parsing run on it, and so do ours.
     """
 
     def __init__(self, config: MarketConfig, *, clock: Callable[[], float] = time.time,
                  sleep: Callable[[float], Any] = time.sleep,
-                 prepare: Callable[[Any], None] | None = None) -> None:
+                 transport: Callable[[str], Any] | None = None) -> None:
         self.config = config
         self._clock = clock
         self._sleep = sleep
-        self._prepare = prepare
+        self._transport = transport
         self._clients: dict[str, Any] = {}
         self._locks: dict[str, threading.RLock] = {}
         self._markets_loaded_ms: dict[str, int] = {}
@@ -113,6 +113,8 @@ class ClientPool:
         keys = self.config.api_keys.get(exchange_id)
         if keys:
             settings["apiKey"], settings["secret"] = keys
+        if self._transport is not None:
+            settings["session"] = self._transport(exchange_id)
         client = cls(settings)
         if exchange_id in _MARKET_TYPES:
             client.options.update(_MARKET_TYPES[exchange_id])
@@ -120,8 +122,6 @@ class ClientPool:
         if base:
             client.urls["api"] = redirect_urls(client.urls["api"], base)
         _refuse_non_json(client)
-        if self._prepare is not None:
-            self._prepare(client)
         return client
 
     # -- markets -------------------------------------------------------------------------

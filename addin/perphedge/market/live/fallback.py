@@ -35,7 +35,8 @@ class SnapshotFallback:
         with self._lock:
             if self._source is None:
                 try:
-                    from perphedge.market.snapshot import SnapshotSource, load_snapshot
+                    from perphedge.market.snapshot.data import load_snapshot
+                    from perphedge.market.snapshot.source import SnapshotSource
                 except ImportError as e:
                     raise DataUnavailable(f"no recorded snapshot available ({e})") from e
                 self._source = SnapshotSource(load_snapshot())

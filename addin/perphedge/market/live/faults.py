@@ -20,8 +20,16 @@ from collections.abc import Callable
 from email.utils import parsedate_to_datetime
 from typing import Any, TypeVar
 
-from perphedge.core.errors import (DataUnavailable, ExchangeError, GeoBlocked, MarketError,
-                                   NetworkError, PerphedgeError, RateLimited, UnknownSymbol)
+from perphedge.core.errors import (
+    DataUnavailable,
+    ExchangeError,
+    GeoBlocked,
+    MarketError,
+    NetworkError,
+    PerphedgeError,
+    RateLimited,
+    UnknownSymbol,
+)
 
 T = TypeVar("T")
 

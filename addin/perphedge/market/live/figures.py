@@ -14,14 +14,21 @@ from typing import Any, TypeVar
 
 from perphedge.core.conventions import DEFAULT_INTERVAL_HOURS, MS_PER_DAY
 from perphedge.core.errors import DataUnavailable, ExchangeError, InvalidInput, MarketError
-from perphedge.core.marketdata import (ContractSpec, DailyClose, DataStatus, FundingPoint,
-                                       FundingRate, LeverageTier, Observed, Ticker)
-from perphedge.market.live import endpoints, faults, history, parse
+from perphedge.core.marketdata import (
+    ContractSpec,
+    DailyClose,
+    DataStatus,
+    FundingPoint,
+    FundingRate,
+    LeverageTier,
+    Observed,
+    Ticker,
+)
 from perphedge.market import symbols
-
+from perphedge.market.config import MarketConfig
+from perphedge.market.live import endpoints, faults, history, parse
 from perphedge.market.live.cache import Entry, TTLCache
 from perphedge.market.live.clients import ClientPool, spot_exchange_for
-from perphedge.market.config import MarketConfig
 from perphedge.market.live.endpoints import Endpoint
 
 T = TypeVar("T")
@@ -64,7 +71,7 @@ class Figures:
                                lambda: self.clients.markets(ex), failed_ttl_s=self.config.ttl_prices_s)
         if not entry.has_value:
             raise as_error(entry.error, ex)
-        return entry.value
+        return entry.held()
 
     def perp(self, symbol: str, ex: str) -> Perp:
         markets = self.markets(ex)
@@ -107,7 +114,8 @@ class Figures:
         try:
             held = self.prices_from_funding(ex, sym, kind)
         except MarketError as e:
-            held, _ = None, errors.append(e)
+            held = None
+            errors.append(e)
         if held is not None and held[0][:2] != (None, None):
             (mark, index, ts), entry = held
             entries.append(entry)
@@ -227,7 +235,7 @@ class Figures:
         entry = self.cache.get((ex, "fundingHistory", sym, days), self.config.ttl_funding_s, fetch)
         if not entry.has_value:
             raise as_error(entry.error, ex)
-        points, hours, cut = entry.value
+        points, hours, cut = entry.held()
         if hours is not None:
             self._history_interval[(ex, sym)] = (hours, entry.as_of_ms)
         status = self.status(ex, [entry])
@@ -248,7 +256,7 @@ class Figures:
         entry = self.cache.get((ex, "dailyCloses", sym, days), self.config.ttl_funding_s, fetch)
         if not entry.has_value:
             raise as_error(entry.error, ex)
-        return Observed(entry.value, self.status(ex, [entry]))
+        return Observed(entry.held(), self.status(ex, [entry]))
 
     # -- plumbing ------------------------------------------------------------------------
 
@@ -277,7 +285,7 @@ class Figures:
         entry = self.cache.get(key, getattr(self.config, ep.ttl), fetch)
         if not entry.has_value:
             raise as_error(entry.error, ex)
-        return entry.value, entry
+        return entry.held(), entry
 
     def status(self, ex: str, entries: Sequence[Entry[Any]], exchange_ts: int | None = None,
                errors: Sequence[MarketError] = ()) -> DataStatus:
@@ -306,7 +314,12 @@ def as_error(error: BaseException | None, ex: str) -> MarketError:
         return error
     if isinstance(error, InvalidInput):
         raise error
-    return faults.translate(error, ex) if error is not None else DataUnavailable(f"{ex}: no data", ex)
+    if error is None:
+        return DataUnavailable(f"{ex}: no data", ex)
+    translated = faults.translate(error, ex)
+    if isinstance(translated, MarketError):
+        return translated
+    raise translated
 
 
 def _truncation_note(ex: str, sym: str, days: int, paged: history.FundingPages,

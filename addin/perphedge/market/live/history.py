@@ -61,7 +61,7 @@ def funding_pages(client: Any, ex: str, sym: str, since: int, until: int) -> Fun
     if ex == "okx":  # OKX pages backwards from the newest settlement
         params: dict[str, Any] = {}
         oldest: int | None = None
-        for pages in range(1, bound + 1):
+        for pages in range(1, bound + 1):  # noqa: B007 (the count is returned after the loop)
             page = client.fetch_funding_rate_history(sym, None, limit, params)
             stamps = [t for t in (parse.integer(r.get("timestamp")) for r in page) if t is not None]
             rows.extend(page)
@@ -80,7 +80,7 @@ def funding_pages(client: Any, ex: str, sym: str, since: int, until: int) -> Fun
     # default window, ``limit`` intervals to the ms, can hold one more, and Bybit then drops
     # the oldest: the settlement at ``since`` would be lost). ccxt assumes 8 h when unknown.
     window_ms = int(limit * (interval or 8.0) * HOUR_MS) - 1
-    for pages in range(1, bound + 1):
+    for pages in range(1, bound + 1):  # noqa: B007 (the count is returned after the loop)
         params = {"until": cursor + window_ms} if windowed else {}
         page = client.fetch_funding_rate_history(sym, cursor, limit, params)
         stamps = [t for t in (parse.integer(r.get("timestamp")) for r in page) if t is not None]
@@ -104,8 +104,7 @@ def ohlcv_pages(client: Any, sym: str, since: int, until: int, days: int) -> lis
     cursor = since
     for _ in range(MAX_PAGES):
         page = client.fetch_ohlcv(sym, "1d", cursor, min(days + 1, 1000))
-        stamps = [parse.integer(r[0]) for r in page if r]
-        stamps = [t for t in stamps if t is not None]
+        stamps = [t for r in page if r and (t := parse.integer(r[0])) is not None]
         rows.extend(page)
         if not stamps:
             break

@@ -12,8 +12,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from perphedge.core.errors import DataUnavailable, InvalidInput
-from perphedge.core.marketdata import (ContractSpec, DailyClose, FundingPoint, FundingRate,
-                                       LeverageTier, Ticker)
+from perphedge.core.marketdata import ContractSpec, DailyClose, FundingPoint, FundingRate, LeverageTier, Ticker
 
 # ccxt precision modes (ccxt.base.decimal_to_precision); repeated so this module stays
 # free of ccxt imports.

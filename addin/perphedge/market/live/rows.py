@@ -5,14 +5,14 @@ the same time, and every failure confined to the rows (or the single figure) it 
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
+from functools import partial
 from typing import Any, TypeVar
 
 from perphedge.core.conventions import DEFAULT_INTERVAL_HOURS
 from perphedge.core.errors import DataUnavailable, InvalidInput, MarketError
 from perphedge.core.marketdata import DataStatus, MarketRow, Observed
-from perphedge.market.live import batch, endpoints, faults
 from perphedge.market import symbols
-
+from perphedge.market.live import batch, endpoints, faults
 from perphedge.market.live.clients import spot_exchange_for
 from perphedge.market.live.endpoints import Endpoint
 from perphedge.market.live.fallback import SnapshotFallback
@@ -41,7 +41,7 @@ class MarketRows:
             except InvalidInput as e:  # a bad exchange cell marks its own row only
                 rows[i] = self.empty_row(text, str(ex), str(e))
         results = batch.run_concurrently(
-            {ex: (lambda ex=ex, idx=idx: self._exchange_rows(ex, [pairs[i] for i in idx]))
+            {ex: partial(self._exchange_rows, ex, [pairs[i] for i in idx])
              for ex, idx in by_exchange.items()})
         for ex, idx in by_exchange.items():
             got = results[ex]
@@ -61,7 +61,7 @@ class MarketRows:
         fig = self.figures
         spot_ex = spot_exchange_for(ex)
         try:
-            loaded = batch.run_concurrently({e: (lambda e=e: fig.markets(e)) for e in {ex, spot_ex}})
+            loaded = batch.run_concurrently({e: partial(fig.markets, e) for e in {ex, spot_ex}})
             if isinstance(loaded[ex], BaseException):
                 raise loaded[ex]
         except faults.Unreachable as e:
@@ -126,9 +126,13 @@ class MarketRows:
             run(ex, [ep for kind, ep in marks_eps.items()
                      if not all(fig.funding_has_prices(ex, sym, kind) for sym, _, k in wanted if k == kind)])
 
+        def run_both() -> None:
+            run_perp()
+            run(ex, list(spot_eps.values()))
+
         jobs: dict[str, Callable[[], None]] = {}
         if spot_ex == ex:
-            jobs[ex] = lambda: (run_perp(), run(ex, list(spot_eps.values())))
+            jobs[ex] = run_both
         else:
             jobs[ex] = run_perp
             if spot_eps:

@@ -18,11 +18,20 @@ from typing import Any
 
 from perphedge.core import validate
 from perphedge.core.errors import InvalidInput, MarketError
-from perphedge.core.marketdata import (ContractSpec, DailyClose, DataStatus, FundingPoint,
-                                       FundingRate, LeverageTier, MarketRow, Observed, Ticker)
+from perphedge.core.marketdata import (
+    ContractSpec,
+    DailyClose,
+    DataStatus,
+    FundingPoint,
+    FundingRate,
+    LeverageTier,
+    MarketRow,
+    Observed,
+    Ticker,
+)
 from perphedge.market import symbols
-from perphedge.market.live.clients import ClientPool
 from perphedge.market.config import MarketConfig
+from perphedge.market.live.clients import ClientPool
 from perphedge.market.live.fallback import SnapshotFallback
 from perphedge.market.live.figures import Figures
 from perphedge.market.live.rows import MarketRows, validate_requests
@@ -33,8 +42,9 @@ MAX_HISTORY_DAYS = 1000
 class MarketService:
     """Live market data for Excel functions, the ribbon and the command line.
 
-    ``snapshot`` is what answers offline (a ``SnapshotSource``, or a stand-in in tests);
-    by default the recorded snapshot is loaded the first time it is needed.
+    A :class:`~perphedge.market.source.MarketSource`. ``snapshot`` is what answers offline
+    (a ``SnapshotSource``, or a stand-in in tests); by default the recorded snapshot is
+    loaded the first time it is needed.
     """
 
     def __init__(self, config: MarketConfig | None = None, *, clock: Callable[[], float] = time.time,
@@ -48,8 +58,8 @@ class MarketService:
 
     def resolve(self, symbol: str, exchange: str | None = None) -> str:
         ex = self.figures.exchange(exchange)
-        if self.config.offline:
-            return symbol if isinstance(symbol, str) else symbols.resolve_perp({}, symbol, ex)
+        if self.config.offline:   # the same resolver, over the recorded markets
+            return self.fallback.source().resolve(symbol, ex)
         return symbols.resolve_perp(self.figures.markets(ex), symbol, ex)
 
     def ticker(self, symbol: str, exchange: str | None = None) -> Observed[Ticker]:

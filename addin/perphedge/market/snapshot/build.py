@@ -20,9 +20,9 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+from perphedge.core.conventions import utc_text
 from perphedge.core.errors import InvalidInput
 from perphedge.core.funding import infer_interval_hours
-from perphedge.market.snapshot.data import utc_text
 
 FORMAT_VERSION = 1
 
@@ -295,8 +295,8 @@ def _add_bybit(book: _Book, root: Path, markets: dict[str, Any]) -> None:
              and x["linear"])
     points = sorted([int(r["execTime"]), _num(r["feeRate"])] for r in rows
                     if r["execType"] == "Funding")
-    times = [p[0] for p in points]
-    last_t, last_rate = points[-1]
+    times = [int(p[0]) for p in points]
+    last_t, last_rate = times[-1], points[-1][1]
     span = f"{utc_text(times[0])} to {utc_text(last_t)}"
     note = ("settlements at which the recording account held a position: the series has gaps "
             "and is not a complete history")

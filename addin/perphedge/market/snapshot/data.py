@@ -17,11 +17,10 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import Any
 
-from perphedge.core.conventions import utc_text  # noqa: F401 (re-exported)
+from perphedge.core.conventions import utc_text
 from perphedge.core.errors import InvalidInput
 
 SNAPSHOT_SOURCE = "snapshot"
-DEFAULT_EXCHANGE = "binanceusdm"
 EMBEDDED_PATH = Path(__file__).resolve().parents[2] / "data" / "snapshot.json"
 #: Point this at a file written by ``perphedge snapshot record`` to serve it instead.
 SNAPSHOT_ENV = "PERPHEDGE_SNAPSHOT"

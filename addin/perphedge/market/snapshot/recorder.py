@@ -16,10 +16,10 @@ from typing import Any
 
 from perphedge.atomicfile import remove_leftovers, write_text_atomic
 from perphedge.core import validate as v
+from perphedge.core.conventions import DEFAULT_EXCHANGE, utc_text
 from perphedge.core.errors import InvalidInput, MarketError, UnknownSymbol
 from perphedge.core.marketdata import DataStatus
-from perphedge.market.snapshot.data import (DEFAULT_EXCHANGE, FORMAT_VERSION, SNAPSHOT_SOURCE,
-                                            snapshot_from_document, utc_text)
+from perphedge.market.snapshot.data import FORMAT_VERSION, SNAPSHOT_SOURCE, snapshot_from_document
 
 
 class SnapshotAnswer(MarketError):

@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from perphedge.core import validate as v
-from perphedge.core.conventions import MS_PER_DAY
+from perphedge.core.conventions import DEFAULT_EXCHANGE, MS_PER_DAY, utc_text
 from perphedge.core.errors import DataUnavailable, InvalidInput, MarketError
 from perphedge.core.marketdata import (
     ContractSpec,
@@ -25,8 +25,7 @@ from perphedge.core.marketdata import (
     Observed,
     Ticker,
 )
-from perphedge.market.snapshot.data import (DEFAULT_EXCHANGE, SNAPSHOT_SOURCE, Figure, Snapshot,
-                                            SnapshotMarket, load_snapshot, utc_text)
+from perphedge.market.snapshot.data import SNAPSHOT_SOURCE, Figure, Snapshot, SnapshotMarket, load_snapshot
 from perphedge.market.snapshot.symbols import resolve_market
 
 

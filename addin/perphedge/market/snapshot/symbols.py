@@ -1,6 +1,9 @@
-"""Which recorded market a typed symbol means, as on the live service: a bare coin is its
-linear USDT perp; a symbol the recording lacks is :class:`NotInSnapshot`, naming close
-matches and the other exchanges that hold it."""
+"""Which recorded market a typed symbol means: the live service's resolver
+(:mod:`perphedge.market.symbols`) run over the recorded markets, so a typed symbol means
+the same perp offline as live. The recording also holds spot markets (under the spot
+exchange, for spot prices): a symbol no perp answers may name one of those. A symbol the
+recording lacks is :class:`NotInSnapshot`, naming close matches and the other exchanges
+that hold it."""
 
 from __future__ import annotations
 
@@ -8,10 +11,8 @@ import difflib
 from typing import Any
 
 from perphedge.core.errors import InvalidInput, UnknownSymbol
+from perphedge.market import symbols
 from perphedge.market.snapshot.data import Snapshot, SnapshotMarket
-
-_QUOTES = ("USDT", "USDC", "USD")
-_SUFFIXES = ("-PERPETUAL", "-PERP", "_PERP", "PERP", "-SWAP", "_SWAP")
 
 
 class NotInSnapshot(UnknownSymbol):
@@ -30,31 +31,11 @@ class NotInSnapshot(UnknownSymbol):
             self, f"{symbol} on {exchange} is not in the recorded snapshot{other}{hint}")
 
 
-def _split(text: str) -> tuple[str, str | None]:
-    """``BTC`` / ``BTCUSDT`` / ``BTC-USDT`` / ``BTC-PERP`` -> (base, quote or None)."""
-    for suffix in _SUFFIXES:
-        if text.endswith(suffix) and len(text) > len(suffix):
-            text = text[: -len(suffix)]
-            break
-    for sep in ("-", "_"):
-        if sep in text:
-            base, _, quote = text.partition(sep)
-            return base, quote or None
-    for quote in _QUOTES:
-        if text.endswith(quote) and len(text) > len(quote):
-            return text[: -len(quote)], quote
-    return text, None
-
-
-def _rank(m: SnapshotMarket) -> tuple[int, int]:
-    # A bare coin means its linear USDT perp, as on the live service; spot comes last.
-    if m.type == "swap" and m.linear and m.quote == "USDT":
-        return (0, 0)
-    if m.type == "swap" and m.linear:
-        return (1, _QUOTES.index(m.quote) if m.quote in _QUOTES else 9)
-    if m.type == "swap":
-        return (2, 0)
-    return (3, _QUOTES.index(m.quote) if m.quote in _QUOTES else 9)
+def ccxt_markets(held: list[SnapshotMarket]) -> dict[str, dict[str, Any]]:
+    """The recorded markets in the shape of ccxt's loaded markets (what the resolver reads)."""
+    return {m.symbol: {"symbol": m.symbol, "id": m.id, "base": m.base, "quote": m.quote,
+                       "swap": m.type == "swap", "spot": m.type == "spot", "linear": m.linear}
+            for m in held}
 
 
 def resolve_market(snapshot: Snapshot, symbol: Any, exchange: str) -> SnapshotMarket:
@@ -64,7 +45,7 @@ def resolve_market(snapshot: Snapshot, symbol: Any, exchange: str) -> SnapshotMa
     found = _find(snapshot, symbol, exchange)
     if found is not None:
         return found
-    held = [m for (ex, _), m in snapshot.markets.items() if ex == exchange]
+    held = _held(snapshot, exchange)
     names = sorted({m.symbol for m in held} | {m.base for m in held})
     close = difflib.get_close_matches(symbol.strip().upper(), names, n=3, cutoff=0.5)
     elsewhere = tuple(f"{m.exchange} ({m.symbol})" for other in snapshot.exchanges()
@@ -72,17 +53,22 @@ def resolve_market(snapshot: Snapshot, symbol: Any, exchange: str) -> SnapshotMa
     raise NotInSnapshot(symbol.strip(), exchange, tuple(close), elsewhere)
 
 
+def _held(snapshot: Snapshot, exchange: str) -> list[SnapshotMarket]:
+    return [m for (ex, _), m in snapshot.markets.items() if ex == exchange]
+
+
 def _find(snapshot: Snapshot, symbol: str, exchange: str) -> SnapshotMarket | None:
+    held = {m.symbol: m for m in _held(snapshot, exchange)}
+    markets = ccxt_markets(list(held.values()))
+    try:
+        return held[symbols.resolve_perp(markets, symbol, exchange)]
+    except UnknownSymbol:
+        pass
+    spot = symbols.resolve_spot(markets, symbol, exchange)   # BTC/USDT typed as such
+    if spot is not None:
+        return held[spot]
     text = symbol.strip().upper()
-    held = [m for (ex, _), m in snapshot.markets.items() if ex == exchange]
-    for m in held:  # perps first, as on the live service: BTC/USDT on okx is its perp
-        if m.type == "swap" and text in (m.symbol.upper(), (m.id or "").upper()):
-            return m
-    if ":" in text:  # a full unified symbol means exactly that market
+    if ":" in text or "/" in text:
         return None
-    if "/" in text:  # BTC/USDT: its perp when held (as live), else the spot market
-        base, _, quote = text.partition("/")
-    else:
-        base, quote = _split(text)
-    found = sorted((m for m in held if m.base == base and quote in (None, m.quote)), key=_rank)
-    return found[0] if found else None
+    base, quote = symbols.split_symbol(text)   # a coin on a spot exchange: its USDT pair
+    return held.get(f"{base}/{quote}") if markets.get(f"{base}/{quote}", {}).get("spot") else None
