@@ -8,5 +8,5 @@ import pytest
 @pytest.fixture(autouse=True)
 def _udf_log_dir(tmp_path, monkeypatch):
     log_dir = tmp_path / "logs"
-    monkeypatch.setenv("PERPHEDGE_LOG_DIR", str(log_dir))
+    monkeypatch.setattr("platformdirs.user_log_dir", lambda *a, **k: str(log_dir))
     return log_dir

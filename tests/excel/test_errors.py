@@ -115,12 +115,12 @@ def test_log_rotates_when_large(_udf_log_dir, monkeypatch):
 def test_a_log_that_cannot_be_written_does_not_break_the_cell(tmp_path, monkeypatch):
     blocker = tmp_path / "file"
     blocker.write_text("not a directory")
-    monkeypatch.setenv("PERPHEDGE_LOG_DIR", str(blocker / "logs"))
+    monkeypatch.setattr("platformdirs.user_log_dir", lambda *a, **k: str(blocker / "logs"))
     assert _raising(RuntimeError("x"))(1) == "#HEDGE! internal error (RuntimeError)"
 
 
 def test_default_log_dir_is_the_platform_user_log_dir(monkeypatch):
     import platformdirs
-    monkeypatch.delenv("PERPHEDGE_LOG_DIR")
+    monkeypatch.undo()  # the real platformdirs, not the fixture's folder
     assert errors.log_path() == \
         platformdirs.user_log_path("perphedge", appauthor=False) / "udf-errors.log"

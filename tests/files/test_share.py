@@ -88,7 +88,7 @@ def test_no_configured_secret_in_any_part_of_written_files(tmp_path, monkeypatch
     key, secret = "FAKEKEY-3f9a1c7e55d2", "FAKESECRET-b81d0c4e9a66"
     monkeypatch.setenv("PERPHEDGE_BINANCEUSDM_API_KEY", key)
     monkeypatch.setenv("PERPHEDGE_BINANCEUSDM_API_SECRET", secret)
-    monkeypatch.setenv("PERPHEDGE_STATE_DIR", str(tmp_path / "state"))
+    monkeypatch.setattr("platformdirs.user_data_path", lambda *a, **k: tmp_path / "state")
     book = build_market_book(tmp_path / "in.xlsx")
     assert main(["refresh", str(book), "--offline"]) == 0
     assert main(["share", str(book), str(tmp_path / "out.xlsx")]) == 0

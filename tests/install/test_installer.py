@@ -19,7 +19,7 @@ def tree(root: Path) -> dict[str, str]:
 
 @pytest.fixture
 def home(tmp_path, monkeypatch):
-    monkeypatch.setenv("PERPHEDGE_STATE_DIR", str(tmp_path / "state"))
+    monkeypatch.setattr("platformdirs.user_data_path", lambda *a, **k: tmp_path / "state")
     (tmp_path / "cfg").mkdir()
     # a settings file the user already had: our keys are added, theirs kept, then restored
     (tmp_path / "cfg" / "myaddin.conf").write_text(

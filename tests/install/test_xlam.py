@@ -158,8 +158,7 @@ def test_install_settings_never_repeat_a_key_the_sheet_already_has(tmp_path):
     from perphedge.install import installer
 
     plan = installer.make_plan(target=tmp_path / "t", platform="win",
-                               interpreter=r"C:\Py\python.exe",
-                               environ={"PERPHEDGE_STATE_DIR": str(tmp_path / "s")})
+                               interpreter=r"C:\Py\python.exe", environ={})
     assert any(k.upper() == "UDF MODULES" for k, _ in plan.settings)
     out = xlam.build_addin(tmp_path / "a", settings=plan.settings + (
         ("udf modules", "other.module"),))

@@ -16,7 +16,6 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import math
-import os
 import time
 import traceback
 from collections.abc import Callable
@@ -55,10 +54,7 @@ def error_text(message: str) -> str:
 
 
 def log_dir() -> Path:
-    """``PERPHEDGE_LOG_DIR`` if set, else the platform's user log directory."""
-    env = os.environ.get("PERPHEDGE_LOG_DIR")
-    if env:
-        return Path(env)
+    """The platform's user log directory for perphedge."""
     import platformdirs  # only when something has gone wrong
 
     return Path(platformdirs.user_log_dir("perphedge", appauthor=False))

@@ -73,9 +73,8 @@ class Status:
     problems: list[str] = field(default_factory=list)
 
 
-def state_dir(environ: Mapping[str, str]) -> Path:
-    if environ.get("PERPHEDGE_STATE_DIR"):
-        return Path(environ["PERPHEDGE_STATE_DIR"])
+def state_dir() -> Path:
+    """Where installs record what they wrote (the platform's user data directory)."""
     import platformdirs
 
     return platformdirs.user_data_path("perphedge", appauthor=False)
@@ -102,7 +101,7 @@ def make_plan(*, target: str | Path | None = None, config_dir: str | Path | None
         applescript = (Path(xlwings.__file__).parent / name, home / locations.MAC_SCRIPTS / name)
     key = hashlib.sha256(str(target_dir.resolve()).encode()).hexdigest()[:12]
     return Plan(platform, target_dir, target_dir / xlam.ADDIN_NAME, config_file, applescript,
-                state_dir(environ) / f"addin-{key}.json", interpreter, settings)
+                state_dir() / f"addin-{key}.json", interpreter, settings)
 
 
 def _sha(path: Path) -> str:
