@@ -115,6 +115,62 @@ def test_funding_history_table_from_the_recorded_export(replay):
         assert apr == pytest.approx(float(r["fundingRate"]) * 3 * 365)  # 8-hourly: 3 a day
 
 
+# SYNTHETIC settlements (not market data), served in Binance's documented /fapi/v1/fundingRate
+# format: 60 settlements 8 h apart, then 60 settlements 4 h apart (the market moved to
+# 4-hourly funding), every one at +0.01 %, the last one hour before the service's clock.
+H_MS = 3_600_000
+LAST_MS = RECORDED_NOW_MS - H_MS
+CHANGED_TIMES = [LAST_MS - 60 * 4 * H_MS - (59 - i) * 8 * H_MS for i in range(60)] + [
+    LAST_MS - (59 - i) * 4 * H_MS for i in range(60)]
+
+
+def _synthetic_funding_history(times):
+    def answer(q):
+        start, end = int(q.get("startTime", 0)), int(q.get("endTime", 2**62))
+        limit = min(int(q.get("limit", 100)), 1000)
+        rows = [{"symbol": "BTCUSDT", "fundingTime": t, "fundingRate": "0.00010000", "markPrice": "100000.0"}
+                for t in times if start <= t <= end]
+        return 200, rows[:limit]
+    return answer
+
+
+def test_funding_history_rows_annualised_over_their_own_interval(replay):
+    replay.routes["/fapi/v1/fundingRate"] = _synthetic_funding_history(CHANGED_TIMES)
+    out = udfs.FUNDING_HISTORY("BTC", 30.0)
+    assert out[0] == ["time", "rate", "APR"] and len(out) == 121
+    rows = out[1:]
+    assert [when for when, _, _ in rows] == [EPOCH + dt.timedelta(milliseconds=t) for t in CHANGED_TIMES]
+    # By hand, each row over its own interval: the 8-hourly rows 0.0001 * 3 * 365 = 10.95 %,
+    # the 4-hourly rows 0.0001 * 6 * 365 = 21.9 % (the first 4-hourly one comes 4 h after
+    # the last 8-hourly one; the first row takes the gap to the next, 8 h).
+    assert [apr for _, _, apr in rows[:60]] == pytest.approx([0.1095] * 60)
+    assert [apr for _, _, apr in rows[60:]] == pytest.approx([0.219] * 60)
+    # Averaged as the Funding sheet does: the rates' sum over the hours the rows cover, each
+    # row's hours read from the spilled times (the first row's: the next gap).
+    hours = [(b - a).total_seconds() / 3600 for (a, _, _), (b, _, _) in zip(rows, rows[1:])]
+    hours = [hours[0]] + hours
+    assert sum(hours) == 720.0
+    rate_sum = sum(rate for _, rate, _ in rows)
+    # 120 * 0.0001 = 0.012 earned over 720 h = 30 days: 0.012 * 365 / 30 = 14.6 %.
+    assert rate_sum / sum(hours) * 24 * 365 == pytest.approx(0.146, rel=1e-12)
+    # ... which is the rows' APRs weighted by the hours each covers (not their plain mean,
+    # (10.95 % + 21.9 %) / 2 = 16.425 %).
+    weighted = sum(apr * h for (_, _, apr), h in zip(rows, hours)) / sum(hours)
+    assert weighted == pytest.approx(0.146, rel=1e-12)
+
+
+def test_funding_history_of_one_settlement_uses_the_stated_interval(replay):
+    # One SYNTHETIC settlement shows no interval: the exchange's stated one is the fallback.
+    # Binance's documented fundingInfo format; its 4 h for BTCUSDT is a synthetic input.
+    replay.routes["/fapi/v1/fundingRate"] = _synthetic_funding_history([LAST_MS])
+    replay.routes["/fapi/v1/fundingInfo"] = lambda q: (200, [
+        {"symbol": "BTCUSDT", "adjustedFundingRateCap": "0.02500000",
+         "adjustedFundingRateFloor": "-0.02500000", "fundingIntervalHours": 4, "disclaimer": False}])
+    [_, [when, rate, apr]] = udfs.FUNDING_HISTORY("BTC", 1.0)
+    assert (when, rate) == (EPOCH + dt.timedelta(milliseconds=LAST_MS), 0.0001)
+    assert apr == pytest.approx(0.0001 * 6 * 365)  # per 4 h: 21.9 %
+
+
 def test_errors_in_cells(replay):
     out = udfs.MARK_PRICE("BTCUSDX")
     assert out.startswith("#HEDGE! unknown symbol BTCUSDX on binanceusdm — did you mean "
