@@ -33,9 +33,11 @@ def test_show_lists_markets_figures_dates_sources_and_absences(capsys):
     assert "binanceusdm BTC/USDT:USDT (swap)" in out and "okx SUSHI/USDT:USDT (swap)" in out
     assert "as of 2026-03-20 00:00 UTC" in out and "as of 2025-07-29 11:39 UTC" in out
     assert "271 points, 2025-12-20 00:00 UTC to 2026-03-20 00:00 UTC" in out
-    assert "absent: leverage_tiers, last price, index price, spot price" in out
+    assert "absent: last price, index price, spot price" in out
+    assert "  leverage_tiers   10 tiers" in out
+    assert "not dated (undated: options.leverageBrackets carries no recording date)" in out
     assert "BTspaceC/crypto-swing-backtest" in out and "ccxt/ccxt" in out and "[MIT]" in out
-    assert "leverage_tiers: The recorded files hold no leverage-tier table" in out
+    assert "leverage_tiers: Leverage tiers are recorded only as ccxt's Binance response" in out
 
 
 def test_show_filters_by_exchange_and_symbol(capsys):

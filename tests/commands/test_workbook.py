@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import openpyxl
+import pytest
 
 from perphedge.cli import main
 from perphedge.template import layout as L
@@ -21,6 +22,49 @@ def test_new_offline_from_csv(tmp_path, capsys):
         "BTC/USDT:USDT", "ETH/USDT:USDT"]
     assert ws[f"{L.pcol('ratio_in')}{r}"].value == 0.5
     assert ws[f"{L.pcol('strategy')}{r + 1}"].value == "Tactical Defense"
+
+
+@pytest.mark.libreoffice
+def test_new_offline_fills_the_tiers_sheet_from_the_recorded_brackets(tmp_path, capsys, recalc):
+    """Offline, the BTC and ETH USDⓈ-M perps get the recorded Binance brackets as Tiers rows
+    (undated, no maximum leverage, the last tier uncapped); the Bybit BTC perp has none, so
+    only its row and its build note say the liquidation price uses no tiers."""
+    csv = tmp_path / "h.csv"
+    csv.write_text("asset,qty,hedge_symbol,exchange,hedge_ratio,leverage\n"
+                   "BTC,1.5,BTC,binanceusdm,50%,2\nETH,10,ETH,binanceusdm,50%,2\n"
+                   "BTC,1,BTC,bybit,50%,2\n")
+    out = tmp_path / "tiered.xlsx"
+    assert main(["new", str(out), "--portfolio", str(csv), "--offline"]) == 0
+    notes = [line for line in capsys.readouterr().out.splitlines() if "no leverage tiers" in line]
+    assert len(notes) == 1 and "no leverage tiers for BTC/USDT:USDT on bybit" in notes[0]
+
+    ws = openpyxl.load_workbook(out)["Tiers"]
+    rows = [[c.value for c in row] for row in
+            ws.iter_rows(min_row=L.TIER_FIRST_ROW, max_col=len(L.TIER_HEADERS))]
+    rows = [r for r in rows if r[0] is not None]
+    assert [(r[0], r[1]) for r in rows] == [("BTC/USDT:USDT", "binanceusdm")] * 10 + [
+        ("ETH/USDT:USDT", "binanceusdm")] * 10
+    # Tier 3 of BTCUSDT: 250,000 × (1 % − 0.5 %) + 50 = 1,300 (Binance's FAQ example).
+    assert rows[2] == ["BTC/USDT:USDT", "binanceusdm", 3, 250_000, 3_000_000, "quote", 0.01,
+                       1_300, None, None]
+    # The last recorded bracket, 300,000,000 at 50 %, has no cap: empty Max notional.
+    assert rows[9][3:8] == [300_000_000, None, "quote", 0.5, 103_046_300]
+
+    pf = recalc(out)["Portfolio"]
+    r = L.PORTFOLIO_FIRST_ROW
+    warnings = [pf[f"{L.pcol('warnings')}{r + i}"].value or "" for i in range(3)]
+    for w in warnings[:2]:
+        assert "no leverage tiers" not in w and "no MMR in the Market table" not in w
+    assert "no MMR in the Market table" in warnings[2]  # Bybit: no tiers, no MMR recorded
+    assert [pf[f"{L.pcol('tier_count')}{r + i}"].value for i in range(3)] == [10, 10, 0]
+    # BTC: 1.5 × 69,895.06080435 × 50 % = 52,421.30 → 0.75 contracts, tier 2 ([50,000,
+    # 250,000): 0.5 %, amount 50); 2× margin 26,210.65; LP = (26,210.65 + 50 + 52,421.30)
+    # / (0.75 × 1.005) = 104,387.32, still in tier 2 at that price (78,290.49).
+    mark = 69895.06080435
+    lp = (0.75 * mark / 2 + 50 + 0.75 * mark) / (0.75 * 1.005)
+    assert pf[f"{L.pcol('liq_price')}{r}"].value == pytest.approx(lp, rel=1e-12)
+    assert pf[f"{L.pcol('liq_price')}{r}"].value == pytest.approx(104_387.32, abs=0.005)
+    assert pf[f"{L.pcol('tier')}{r}"].value == 2
 
 
 def test_new_bad_row_exit_2_names_line_column_value_and_writes_nothing(tmp_path, capsys):

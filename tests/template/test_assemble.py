@@ -25,14 +25,27 @@ def test_short_symbols_resolve_and_cross_hedges_get_a_price_row():
     assert len(got.funding_history[("BTC/USDT:USDT", "binanceusdm")]) == 90 * 3
 
 
-def test_snapshot_has_no_tiers_so_no_tier_rows_and_a_note():
-    """The recorded snapshot holds no leverage tiers: no Tiers rows, and the gathered
-    messages say the first-tier MMR is used."""
+def test_snapshot_tiers_fill_tier_tables_and_only_markets_without_them_get_the_note():
+    """The recorded snapshot holds Binance's brackets for the BTC and ETH USDⓈ-M perps (and
+    LTC, ADA, BTC COIN-M), none for Bybit: a Tiers table per recorded market, undated (as
+    of None), and the "no leverage tiers" message only for the Bybit hedge."""
     src = SnapshotSource(load_snapshot())
-    got = gather([HoldingInput("BTC", 1, "BTC", strategy="Tactical Defense")], src, "binanceusdm")
-    assert got.tier_tables == ()
-    assert any(m.startswith("no leverage tiers for BTC/USDT:USDT on binanceusdm (first-tier MMR used)")
-               for m in got.messages)
+    holdings = [HoldingInput("BTC", 1, "BTC", strategy="Tactical Defense"),
+                HoldingInput("ETH", 2, "ETH", strategy="Tactical Defense"),
+                HoldingInput("BTC", 1, "BTC", "bybit", strategy="Tactical Defense")]
+    got = gather(holdings, src, "binanceusdm")
+    assert [(t.symbol, t.exchange) for t in got.tier_tables] == [
+        ("BTC/USDT:USDT", "binanceusdm"), ("ETH/USDT:USDT", "binanceusdm")]
+    btc, eth = got.tier_tables
+    # Binance's FAQ: 50,000 × (0.5 % − 0.4 %) = 50; 250,000 × (1 % − 0.5 %) + 50 = 1,300.
+    assert [(t.min_notional, t.mmr, t.maint_amount) for t in btc.tiers[:3]] == [
+        (0, 0.004, 0), (50_000, 0.005, 50), (250_000, 0.01, 1_300)]
+    assert len(btc.tiers) == len(eth.tiers) == 10
+    assert btc.as_of_ms == 0  # undated recording; the Tiers sheet leaves As of empty
+    tier_notes = [m for m in got.messages if m.startswith("no leverage tiers")]
+    assert len(tier_notes) == 1
+    assert tier_notes[0].startswith(
+        "no leverage tiers for BTC/USDT:USDT on bybit (the Market row's MMR or DefaultMMR used)")
 
 
 def test_tiers_of_each_hedge_market_are_fetched_once_with_their_time():

@@ -43,3 +43,18 @@ def test_tier_tables_refused_when_mixed_units_or_repeated(tmp_path):
     with pytest.raises(InvalidInput, match="once in the Tiers table"):
         build_workbook([], [], {}, path, tier_tables=[t, t])
     assert not path.exists()
+
+
+def test_undated_tiers_without_max_leverage_leave_those_cells_empty(tmp_path):
+    """Recorded brackets (the snapshot's Binance leverageBrackets) carry no date (as of 0)
+    and no maximum leverage (None): both cells stay empty, never 1970-01-01 or a number."""
+    tiers = (LeverageTier(1, 0, 50_000, 0.004, 0.0, None),
+             LeverageTier(2, 50_000, float("inf"), 0.005, 50.0, None))
+    path = tmp_path / "t.xlsx"
+    build_workbook([], [], {}, path, tier_tables=[TierTable("BTC/USDT:USDT", "binanceusdm", tiers, 0)])
+    ws = openpyxl.load_workbook(path)["Tiers"]
+    r = L.TIER_FIRST_ROW
+    rows = [[ws.cell(row=r + i, column=j + 1).value for j in range(len(L.TIER_HEADERS))]
+            for i in range(2)]
+    assert rows == [["BTC/USDT:USDT", "binanceusdm", 1, 0, 50_000, "quote", 0.004, 0, None, None],
+                    ["BTC/USDT:USDT", "binanceusdm", 2, 50_000, None, "quote", 0.005, 50, None, None]]

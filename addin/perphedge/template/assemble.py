@@ -79,9 +79,11 @@ def gather(holdings: Sequence[HoldingInput], source: MarketSource, default_excha
         try:
             got = source.leverage_tiers(sym, ex)
         except MarketError as e:
-            # Binance without an API key, the recorded snapshot: the Portfolio falls back
-            # to the Market row's first-tier MMR and flags it.
-            messages.append(f"no leverage tiers for {sym} on {ex} (first-tier MMR used): {e}")
+            # Binance without an API key, a market the snapshot has no tiers for: the
+            # Portfolio falls back to the Market row's first-tier MMR (else DefaultMMR) and
+            # flags it.
+            messages.append(f"no leverage tiers for {sym} on {ex} (the Market row's MMR or "
+                            f"DefaultMMR used): {e}")
             continue
         if got.value:
             tables.append(TierTable(sym, ex, tuple(got.value), got.status.as_of_ms))

@@ -60,7 +60,7 @@ def tier_rows(tables: Sequence[TierTable]) -> list[list[object]]:
     """The table's data rows: smallest tier first, numbered 1..n per market."""
     out: list[list[object]] = []
     for t in tables:
-        when = cell_datetime(t.as_of_ms)
+        when = cell_datetime(t.as_of_ms) if t.as_of_ms else None  # 0: undated, as on Market
         for i, tier in enumerate(sorted(t.tiers, key=lambda x: x.min_notional), start=1):
             cap = None if tier.max_notional == float("inf") else tier.max_notional
             out.append([t.symbol, t.exchange, i, tier.min_notional, cap, tier.notional_unit,
@@ -90,9 +90,10 @@ def write_tiers(ws: Worksheet, tables: Sequence[TierTable]) -> int:
     ws.add_table(table)
     for header, width in _WIDTHS.items():
         ws.column_dimensions[L.tier_col(header)].width = width
-    ws["A3"] = ("A short's liquidation price uses the tier holding its size at that price. "
-                "No rows for a market (no API key on Binance, a recorded snapshot): the "
-                "Portfolio uses the Market row's first-tier MMR and says so.")
+    ws["A3"] = ("A short's liquidation price uses the tier its exchange's rule applies (Binance, "
+                "OKX: the size at that price; Bybit USDT: the entry size). No rows for a market "
+                "(no API key on Binance, no recorded tiers): the Portfolio uses the Market row's "
+                "first-tier MMR and says so.")
     ws["A3"].font = S.LABEL_FONT
     ws.freeze_panes = f"C{hr + 1}"
     S.page_setup(ws, f"A1:{last_col}{hr + n}", title_rows=f"{hr}:{hr}")

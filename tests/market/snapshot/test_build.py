@@ -9,8 +9,11 @@ for amount steps) or written out by hand from the fixtures README.
 from __future__ import annotations
 
 import hashlib
+import json
 import re
 from datetime import UTC, datetime
+from decimal import Decimal
+from fractions import Fraction
 
 import pytest
 from hypothesis import given
@@ -55,7 +58,13 @@ def test_every_figure_has_a_source_and_a_date_and_comes_from_an_mit_file():
         for kind, f in m["figures"].items():
             assert f["file"] in files, (m["exchange"], m["symbol"], kind)
             assert "(MIT)" in f["source"]
-            assert isinstance(f["as_of_ms"], int) and f["as_of_ms"] > 1_500_000_000_000
+            assert isinstance(f["as_of_ms"], int)
+            if kind == "leverage_tiers":
+                # ccxt's options.leverageBrackets carries no date: 0, and said so
+                assert f["as_of_ms"] == 0 and f["as_of_basis"].startswith("undated")
+                assert "options.leverageBrackets, undated" in f["source"]
+            else:
+                assert f["as_of_ms"] > 1_500_000_000_000
     assert doc["live"] is False
     assert "NOT live" in doc["description"]
 
@@ -157,9 +166,51 @@ def _trace_responses(doc: dict) -> set:
             ("bybit", "LTC/USDT:USDT", "funding")}
 
 
+def _trace_tiers(doc: dict) -> set:
+    """Each recorded bracket table, read as exact text, against the fixture's strings; the
+    amounts re-derived with Fractions (not the Decimal code under test) by Binance's rule."""
+    brackets = fixture_json("ccxt/responses/binance.json")["options"]["leverageBrackets"]
+    exact = json.loads(EMBEDDED_PATH.read_text(encoding="utf-8"), parse_float=Decimal)
+    figures = {(m["exchange"], m["symbol"]): m["figures"] for m in exact["markets"]}
+    traced = set()
+    for symbol, pairs in brackets.items():
+        inverse = symbol.endswith(":BTC")  # the one COIN-M table, floors in BTC
+        exchange = "binancecoinm" if inverse else "binanceusdm"
+        f = figures[(exchange, symbol)]["leverage_tiers"]
+        assert f["file"] == "ccxt/responses/binance.json"
+        assert f["listed_up_to"] == Fraction(pairs[-1][0])
+        assert len(f["tiers"]) == len(pairs)
+        amount = Fraction(0)
+        for i, (row, (floor, rate)) in enumerate(zip(f["tiers"], pairs)):
+            if i:
+                amount += Fraction(floor) * (Fraction(rate) - Fraction(pairs[i - 1][1]))
+            cap = None if i + 1 == len(pairs) else Fraction(pairs[i + 1][0])
+            assert row[0] == i + 1
+            assert Fraction(row[1]) == Fraction(floor) and Fraction(row[3]) == Fraction(rate)
+            assert (row[2] if row[2] is None else Fraction(row[2])) == cap
+            assert Fraction(row[4]) == amount        # the text in the file is the exact amount
+            assert row[5] is None                    # no maximum leverage in the recording
+            assert row[6] == ("base" if inverse else "quote")
+        traced.add((exchange, symbol, "leverage_tiers"))
+    assert len(traced) == 5
+    return traced
+
+
+def test_tier_amounts_in_the_file_are_the_published_decimals_not_float_noise():
+    text = EMBEDDED_PATH.read_text(encoding="utf-8")
+    # Float arithmetic gives these for ETH's 100,000 floor (150), LTC/ADA's 10,000 floor
+    # (35) and BTC COIN-M's 20 BTC floor (0.355): none may appear.
+    for noise in ("149.99999999999997", "35.00000000000001", "0.35500000000000004"):
+        assert noise not in text
+    eth = next(m for m in shipped()["markets"]
+               if (m["exchange"], m["symbol"]) == ("binanceusdm", "ETH/USDT:USDT"))
+    assert [row[4] for row in eth["figures"]["leverage_tiers"]["tiers"][:3]] == [0, 150, 1025]
+
+
 def test_every_figure_in_the_shipped_snapshot_equals_the_recorded_value():
     doc = shipped()
-    traced = _trace_specs(doc) | _trace_binance_history(doc) | _trace_responses(doc)
+    traced = (_trace_specs(doc) | _trace_binance_history(doc) | _trace_responses(doc)
+              | _trace_tiers(doc))
     held = {(m["exchange"], m["symbol"], k) for m in doc["markets"] for k in m["figures"]}
     assert held == traced  # nothing shipped that no test traced
 

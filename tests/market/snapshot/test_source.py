@@ -15,8 +15,17 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from perphedge.core.errors import DataUnavailable, InvalidInput
-from perphedge.core.marketdata import ContractSpec, DailyClose, FundingPoint, FundingRate, Observed, Ticker
-from tests.market.snapshots import SOURCE, csv_rows, response, snapshot_status_is
+from perphedge.core.liquidation import tier_for_notional
+from perphedge.core.marketdata import (
+    ContractSpec,
+    DailyClose,
+    FundingPoint,
+    FundingRate,
+    LeverageTier,
+    Observed,
+    Ticker,
+)
+from tests.market.snapshots import SOURCE, csv_rows, fixture_json, response, snapshot_status_is
 
 # ----------------------------------------------------------------------------- source
 
@@ -133,10 +142,76 @@ def test_spot_price_recorded_on_its_own_exchange_keeps_its_date(source):
     assert source.spot_price("BTC", "okx").value == okx["last"]
 
 
-def test_leverage_tiers_are_absent(source):
-    for exchange in ("binanceusdm", "bybit", "okx"):
-        with pytest.raises(DataUnavailable, match="holds no recorded leverage tiers"):
-            source.leverage_tiers("BTC", exchange)
+def _brackets(symbol: str) -> list[list[str]]:
+    return fixture_json("ccxt/responses/binance.json")["options"]["leverageBrackets"][symbol]
+
+
+def test_binanceusdm_btc_tiers_are_the_recorded_brackets_with_exact_amounts(source):
+    obs = source.leverage_tiers("BTC")
+    tiers = obs.value
+    assert all(isinstance(t, LeverageTier) for t in tiers)
+    recorded = _brackets("BTC/USDT:USDT")
+    assert [(t.tier, t.min_notional, t.mmr) for t in tiers] == \
+        [(i, float(f), float(r)) for i, (f, r) in enumerate(recorded, start=1)]
+    assert [t.max_notional for t in tiers[:-1]] == [float(f) for f, _ in recorded[1:]]
+    # Binance's FAQ: 50,000 × (0.5 % − 0.4 %) = 50; 250,000 × (1 % − 0.5 %) + 50 = 1,300;
+    # on by hand: + 3,000,000 × 1.5 % = 46,300; + 20M × 2.5 % = 546,300; + 40M × 5 % =
+    # 2,546,300; + 100M × 2.5 % = 5,046,300; + 120M × 2.5 % = 8,046,300; + 200M × 10 % =
+    # 28,046,300; + 300M × 25 % = 103,046,300.
+    assert [t.maint_amount for t in tiers] == [0, 50, 1_300, 46_300, 546_300, 2_546_300,
+                                               5_046_300, 8_046_300, 28_046_300, 103_046_300]
+    assert all(t.max_leverage is None and t.notional_unit == "quote" for t in tiers)
+    # No cap is recorded above the last floor: the last tier covers any larger short, and
+    # the status says where the recording stops.
+    assert tiers[-1].max_notional == float("inf")
+    assert tier_for_notional(tiers, 1e12) == tiers[-1]
+    st_ = obs.status
+    assert (st_.source, st_.stale, st_.as_of_ms) == ("snapshot", True, 0)
+    assert st_.reason.startswith("recorded snapshot, undated")
+    assert "options.leverageBrackets" in st_.reason
+    assert "lists tiers only up to the floor 300,000,000 USDT" in st_.reason
+    assert "maximum leverage not recorded" in st_.reason
+
+
+def test_a_50m_btcusdt_short_is_in_the_sixth_tier_not_the_first(source):
+    # 50,000,000 USDT lies in [40M, 100M): MMR 10 %, amount 2,546,300, so the maintenance
+    # margin is 5,000,000 − 2,546,300 = 2,453,700 USDT, not the first tier's 0.4 % × 50M
+    # = 200,000.
+    t = tier_for_notional(source.leverage_tiers("BTC").value, 50_000_000)
+    assert (t.tier, t.mmr, t.maint_amount) == (6, 0.1, 2_546_300)
+    assert 50_000_000 * t.mmr - t.maint_amount == 2_453_700
+
+
+def test_binancecoinm_btc_tiers_are_bracketed_in_the_coin(source):
+    obs = source.leverage_tiers("BTC/USD:BTC", "binancecoinm")
+    tiers = obs.value
+    recorded = _brackets("BTC/USD:BTC")
+    assert [(t.min_notional, t.mmr) for t in tiers] == [(float(f), float(r)) for f, r in recorded]
+    assert {t.notional_unit for t in tiers} == {"base"}
+    # By hand, in BTC: 5 × 0.1 % = 0.005; + 10 × 0.5 % = 0.055; + 20 × 1.5 % = 0.355;
+    # + 50 × 2.5 % = 1.605; + 100 × 5 % = 6.605; + 200 × 2.5 % = 11.605; + 400 × 2.5 % =
+    # 21.605; + 1,000 × 10 % = 121.605; + 1,500 × 25 % = 496.605 (floats would give
+    # 0.35500000000000004, 21.604999999999997, 121.60499999999999).
+    assert [t.maint_amount for t in tiers] == [0, 0.005, 0.055, 0.355, 1.605, 6.605, 11.605,
+                                               21.605, 121.605, 496.605]
+    assert obs.status.reason.startswith("recorded snapshot, undated")
+    assert "lists tiers only up to the floor 1,500 BTC" in obs.status.reason
+
+
+def test_eth_ltc_ada_usdm_tiers_are_recorded_too(source):
+    # ETH by hand: 100,000 × 0.15 % = 150; + 250,000 × 0.35 % = 1,025.
+    assert [t.maint_amount for t in source.leverage_tiers("ETH").value[:3]] == [0, 150, 1_025]
+    # LTC and ADA share a table: 10,000 × 0.35 % = 35; + 50,000 × 1 % = 535.
+    for coin in ("LTC", "ADA"):
+        assert [t.maint_amount for t in source.leverage_tiers(coin).value[:3]] == [0, 35, 535]
+
+
+def test_markets_without_recorded_tiers_still_say_so(source):
+    for symbol, exchange in (("BTC", "bybit"), ("BTC", "okx"), ("XRP", "binanceusdm"),
+                             ("ETH/USD:ETH", "binancecoinm")):
+        with pytest.raises(DataUnavailable, match="holds no recorded leverage tiers for this market") as err:
+            source.leverage_tiers(symbol, exchange)
+        assert "recorded only as ccxt's Binance response file's undated" in str(err.value)
 
 
 def test_absent_figures_raise_data_unavailable(source):

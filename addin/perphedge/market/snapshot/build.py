@@ -23,6 +23,7 @@ from typing import Any
 from perphedge.core.conventions import utc_text
 from perphedge.core.errors import InvalidInput
 from perphedge.core.funding import infer_interval_hours
+from perphedge.core.tiers import maint_amounts_exact, tiers_from_brackets
 
 FORMAT_VERSION = 1
 
@@ -77,9 +78,11 @@ _BTSPACEC_SERIES = {"BTC/USDT:USDT": "BTCUSDT_funding.csv", "ETH/USDT:USDT": "ET
 
 NOTES: dict[str, str] = {
     "leverage_tiers": (
-        "The recorded files hold no leverage-tier table. ccxt's Binance response file carries "
-        "an undated options.leverageBrackets list (notional floor and maintenance rate only, no "
-        "maximum leverage or maintenance amount), which is not a tier table; it is not used."),
+        "Leverage tiers are recorded only as ccxt's Binance response file's undated "
+        "options.leverageBrackets (notional floor and maintenance rate of each tier) for "
+        "binanceusdm BTC, ETH, LTC, ADA /USDT:USDT and binancecoinm BTC/USD:BTC (floors in BTC); "
+        "maintenance amounts derived exactly by Binance's rule, maximum leverage not recorded, "
+        "no cap recorded above the last floor. No other market or exchange has recorded tiers."),
     "spot_price": (
         "Spot prices are recorded only for binance BTC/USDT, ETH/USDT (2025-07-29) and okx "
         "BTC/USDT (2024-03-13), under the spot exchange that served them; no spot, index or "
@@ -99,7 +102,8 @@ DESCRIPTION = (
     "Contract specs of Binance, Bybit and OKX perps from ccxt's recorded markets (undated). "
     "Quotes recorded by ccxt, each with its own date: Binance spot BTC/ETH (2025-07-29), "
     "Bybit BTC perp price and funding (2024-11-04), Bybit LTC perp funding settlements "
-    "(2024-03-14 to 2024-03-20), OKX spot BTC (2024-03-13). Leverage tiers are absent.")
+    "(2024-03-14 to 2024-03-20), OKX spot BTC (2024-03-13). Binance leverage brackets (undated) "
+    "of the BTC, ETH, LTC, ADA USDT-M perps and the BTC COIN-M perp; no other leverage tiers.")
 
 
 # ----------------------------------------------------------------------------- helpers
@@ -265,6 +269,45 @@ def _add_okx_spot(book: _Book, root: Path, markets: dict[str, Any]) -> None:
             "timestamp_ms": t})
 
 
+def _exact_number(d: Decimal) -> int | float:
+    """A Decimal as a JSON number whose text is that decimal exactly (1300, 0.355)."""
+    n: int | float = int(d) if d == d.to_integral_value() else float(d)
+    if Decimal(repr(n)) != d:
+        raise ValueError(f"{d} has no exact short decimal float")
+    return n
+
+
+def _add_binance_brackets(book: _Book, root: Path, markets: dict[str, Any]) -> None:
+    """ccxt's recorded options.leverageBrackets as tier tables: (floor, rate) as recorded,
+    the maintenance amounts derived exactly (Decimal) by Binance's rule, the last tier's
+    cap and every tier's maximum leverage absent (not in the recording)."""
+    rel = "ccxt/responses/binance.json"
+    brackets = _read_json(root, rel)["options"]["leverageBrackets"]
+    for symbol in sorted(brackets):
+        pairs = brackets[symbol]
+        m = markets[symbol]
+        inverse = bool(m["inverse"])
+        unit, unit_text = ("base", m["base"]) if inverse else ("quote", m["quote"])
+        tiers = tiers_from_brackets(pairs, unit)
+        amounts = maint_amounts_exact(pairs)
+        last_floor = Decimal(pairs[-1][0])
+        rows = [[t.tier, _exact_number(Decimal(floor)),
+                 None if i + 1 == len(pairs) else _exact_number(Decimal(pairs[i + 1][0])),
+                 _exact_number(Decimal(rate)), _exact_number(amount), t.max_leverage, t.notional_unit]
+                for i, (t, (floor, rate), amount) in enumerate(zip(tiers, pairs, amounts))]
+        book.add(_BINANCE_PERP_VENUE[inverse], m, "leverage_tiers", {
+            "as_of_ms": 0, "file": rel,
+            "as_of_basis": "undated: options.leverageBrackets carries no recording date",
+            "source": _source_text(rel, f"options.leverageBrackets, undated ({symbol})"),
+            "note": (f"floors in {unit_text}; maintenance amounts derived exactly from the recorded "
+                     "floors and rates by Binance's rule (amount_n = floor_n x (mmr_n - mmr_n-1) + "
+                     "amount_n-1, amount_1 = 0); maximum leverage not recorded; the recording lists "
+                     f"tiers only up to the floor {last_floor:,} {unit_text}, with no cap: above it "
+                     "the last recorded tier is used"),
+            "listed_up_to": _exact_number(last_floor),
+            "tiers": rows})
+
+
 def _add_bybit(book: _Book, root: Path, markets: dict[str, Any]) -> None:
     rel = "ccxt/responses/bybit.json"
     responses = _read_json(root, rel)
@@ -326,12 +369,13 @@ def build_snapshot(fixtures: str | Path) -> dict[str, Any]:
     okx = _add_specs(book, root, "okx", "ccxt/markets/okx.json")
     _add_btspacec(book, root, binance)
     _add_binance_spot(book, root, binance)
+    _add_binance_brackets(book, root, binance)
     _add_bybit(book, root, bybit)
     _add_okx_spot(book, root, okx)
 
     markets = [book.markets[k] for k in sorted(book.markets)]
     recorded_at = max(f["as_of_ms"] for m in markets for kind, f in m["figures"].items()
-                      if kind != "contract_spec")
+                      if kind not in ("contract_spec", "leverage_tiers"))
     return {
         "format": FORMAT_VERSION,
         "description": DESCRIPTION,

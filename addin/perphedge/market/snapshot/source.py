@@ -132,18 +132,19 @@ class SnapshotSource:
 
     def leverage_tiers(self, symbol: str,
                        exchange: str | None = None) -> Observed[tuple[LeverageTier, ...]]:
+        """The recorded tiers, smallest first. A last tier without a recorded cap covers
+        every size above its floor; the status reason says where the recording stops."""
         m = self._market(symbol, exchange)
         f = m.figure("leverage_tiers")
         if f is None:
+            why = m.absent.get("leverage_tiers") or self.snapshot.notes.get("leverage_tiers")
+            tail = f" ({why})" if why else ""
             raise DataUnavailable(
                 f"leverage tiers for {m.symbol} on {m.exchange}: the recorded snapshot holds no "
-                "recorded leverage tiers", m.exchange)
-        tiers = tuple(
-            LeverageTier(tier=int(t[0]), min_notional=t[1],
-                         max_notional=float("inf") if t[2] is None else t[2], mmr=t[3],
-                         maint_amount=t[4], max_leverage=t[5], notional_unit=t[6])
-            for t in f.values["tiers"])
-        return Observed(tiers, self._status(f))
+                f"recorded leverage tiers for this market{tail}", m.exchange)
+        tiers = _tiers(m, f)
+        reason = f"{f.reason}; {f.note}" if f.note else f.reason
+        return Observed(tiers, DataStatus(SNAPSHOT_SOURCE, f.as_of_ms, stale=True, reason=reason))
 
     def funding_history(self, symbol: str, days: float = 30,
                         exchange: str | None = None) -> Observed[tuple[FundingPoint, ...]]:
@@ -229,6 +230,27 @@ class SnapshotSource:
             inverse=sv.get("inverse") if spec else None, taker_fee=sv.get("taker_fee"),
             mmr=None, maint_amount=None,
             status=DataStatus(SNAPSHOT_SOURCE, as_of, stale=True, reason=reason))
+
+
+def _tiers(m: SnapshotMarket, f: Figure) -> tuple[LeverageTier, ...]:
+    """A leverage_tiers figure's rows [tier, min, max or None, mmr, amount, max leverage or
+    None, unit] as records (numbers as JSON numbers or decimal texts); a row that is not one
+    makes the figure unavailable, named, rather than a traceback."""
+    try:
+        tiers = tuple(
+            LeverageTier(tier=int(t[0]), min_notional=float(t[1]),
+                         max_notional=float("inf") if t[2] is None else float(t[2]),
+                         mmr=float(t[3]), maint_amount=float(t[4]),
+                         max_leverage=None if t[5] is None else float(t[5]),
+                         notional_unit=str(t[6]))
+            for t in f.values["tiers"])
+    except (KeyError, IndexError, TypeError, ValueError) as e:  # InvalidInput is a ValueError
+        raise DataUnavailable(f"the recorded leverage tiers of {m.symbol} on {m.exchange} are "
+                              f"unusable: {e}", m.exchange) from None
+    if not tiers:
+        raise DataUnavailable(f"the recorded leverage tiers of {m.symbol} on {m.exchange} are "
+                              "empty", m.exchange)
+    return tiers
 
 
 def _empty_row(symbol: str, exchange: str, status: DataStatus) -> MarketRow:
