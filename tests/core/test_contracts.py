@@ -102,3 +102,71 @@ def test_inverse_never_exceeds_notional(notional, price, size, step):
 def test_unrounded_round_trip(qty, price, size):
     notional = notional_for_contracts(qty, price, contract_size=size)
     assert contracts_for_notional(notional, price, contract_size=size) == pytest.approx(qty, rel=1e-12)
+
+
+# ---- minimum order value (ccxt limits.cost.min) ------------------------------------
+# Binance USDⓈ-M ETH/USDT:USDT records limits.cost.min 5 (USDT) in
+# tests/fixtures/ccxt/markets/binance.json; prices below are illustrative inputs.
+
+MIN_COST_MESSAGE = "order value must be at least 5.0 (min_cost, the market's minimum order value in quote currency)"
+
+
+def test_below_min_cost_is_an_error_naming_min_cost():
+    # 0.001 ETH at $2,000 = $2: one step and the minimum amount, but under the $5 minimum value.
+    with pytest.raises(BelowMinimum) as e:
+        contracts_for_notional(2.0, 2_000, amount_step=0.001, min_amount=0.001, min_cost=5)
+    assert str(e.value) == MIN_COST_MESSAGE + ", got 2.0"
+    assert isinstance(e.value, InvalidInput)
+    # Without min_cost (0: none known) the same order is accepted, as before.
+    assert contracts_for_notional(2.0, 2_000, amount_step=0.001, min_amount=0.001) == 0.001
+
+
+def test_min_cost_checks_the_rounded_order_not_the_notional():
+    # $5 at $2,000 = 0.0025 ETH, rounded down to 0.002 = $4: below $5 although the notional is not.
+    with pytest.raises(BelowMinimum, match=r", got 4\.0$"):
+        contracts_for_notional(5.0, 2_000, amount_step=0.001, min_cost=5)
+    # $6 -> 0.003 ETH = $6: accepted.
+    assert contracts_for_notional(6.0, 2_000, amount_step=0.001, min_cost=5) == 0.003
+    # Exactly at the minimum is accepted: $5 at $1,000 = 0.005 ETH = $5.
+    assert contracts_for_notional(5.0, 1_000, amount_step=0.001, min_cost=5) == 0.005
+
+
+def test_min_cost_is_compared_in_decimal():
+    # 0.29 contracts at $100 are worth $29 exactly (binary floats: 0.29 * 100 = 28.999999999999996).
+    assert 0.29 * 100 < 29
+    assert contracts_for_notional(29.0, 100, amount_step=0.01, min_cost=29) == 0.29
+
+
+def test_min_cost_of_a_linear_contract_size():
+    # 0.01 BTC contracts at $50,000 = $500 each: $400 rounds to 0 contracts = $0 < $5.
+    with pytest.raises(BelowMinimum, match=r"^order value must be at least 5\.0 .*, got 0\.0$"):
+        contracts_for_notional(400.0, 50_000, contract_size=0.01, amount_step=1, min_cost=5)
+    # $1,200 -> 2 contracts = 2 x 0.01 x 50,000 = $1,000 >= $5.
+    assert contracts_for_notional(1_200.0, 50_000, contract_size=0.01, amount_step=1, min_cost=5) == 2.0
+
+
+def test_min_cost_of_inverse_usd_contracts():
+    # $250 in $100 contracts = 2 contracts = $200, whatever the price: under a $300 minimum.
+    with pytest.raises(BelowMinimum, match=r"^order value must be at least 300\.0 .*, got 200\.0$"):
+        contracts_for_notional(250.0, 50_000, contract_size=100, amount_step=1, inverse=True, min_cost=300)
+    assert contracts_for_notional(250.0, 50_000, contract_size=100, amount_step=1, inverse=True,
+                                  min_cost=200) == 2.0
+
+
+def test_zero_notional_is_below_any_min_cost():
+    with pytest.raises(BelowMinimum, match="order value"):
+        contracts_for_notional(0, 2_000, amount_step=0.001, min_cost=5)
+
+
+@given(st.floats(0, 1e6), st.floats(1e-2, 1e5), sizes, st.sampled_from([0.001, 0.01, 1.0]),
+       st.floats(0, 1e3), st.booleans())
+def test_min_cost_accepts_exactly_the_orders_worth_at_least_it(notional, price, size, step, min_cost, inverse):
+    count = contracts_for_notional(notional, price, contract_size=size, amount_step=step, inverse=inverse)
+    value = D(count) * D(size) * (1 if inverse else D(price))
+    if value >= D(min_cost):
+        assert contracts_for_notional(notional, price, contract_size=size, amount_step=step,
+                                      inverse=inverse, min_cost=min_cost) == count
+    else:
+        with pytest.raises(BelowMinimum, match="^order value must be at least"):
+            contracts_for_notional(notional, price, contract_size=size, amount_step=step,
+                                   inverse=inverse, min_cost=min_cost)

@@ -41,8 +41,10 @@ OUT_OF_UNIT = [-0.1, 1.5]
 CASES = [
     (hedge_notional, dict(spot_value=500_000, hedge_ratio=0.5), dict(spot_value="nonneg", hedge_ratio="fraction")),
     (round_down_to_step, dict(amount=1.5, step=0.1), dict(amount="nonneg", step="nonneg")),
-    (contracts_for_notional, dict(notional=100_000, price=3_000, contract_size=1.0, amount_step=0.001, min_amount=0.001, inverse=False),
-     dict(notional="nonneg", price="positive", contract_size="positive", amount_step="nonneg", min_amount="nonneg", inverse="bool")),
+    (contracts_for_notional, dict(notional=100_000, price=3_000, contract_size=1.0, amount_step=0.001, min_amount=0.001, inverse=False,
+                                  min_cost=5.0),
+     dict(notional="nonneg", price="positive", contract_size="positive", amount_step="nonneg", min_amount="nonneg", inverse="bool",
+          min_cost="nonneg")),
     (notional_for_contracts, dict(contracts=5, price=50_000, contract_size=1.0, inverse=False),
      dict(contracts="nonneg", price="positive", contract_size="positive", inverse="bool")),
     (qty_for_contracts, dict(contracts=5, price=50_000, contract_size=1.0, inverse=False),
@@ -67,13 +69,16 @@ CASES = [
     (summarize_funding, dict(points=POINTS, interval_hours=8), dict(interval_hours="optional positive")),
     (basis, dict(perp_price=50_050, spot_price=50_000), dict(perp_price="positive", spot_price="positive")),
     (basis_pct, dict(perp_price=50_050, spot_price=50_000), dict(perp_price="positive", spot_price="positive")),
-    (rebalance_contracts, dict(spot_qty=10, price=50_000, target_ratio=0.5, short_contracts=3, contract_size=1.0, band=0.05, inverse=False),
-     dict(spot_qty="positive", price="positive", target_ratio="fraction", short_contracts="nonneg", contract_size="positive", band="fraction", inverse="bool")),
+    (rebalance_contracts, dict(spot_qty=10, price=50_000, target_ratio=0.5, short_contracts=3, contract_size=1.0, band=0.05, inverse=False,
+                               amount_step=0.001),
+     dict(spot_qty="positive", price="positive", target_ratio="fraction", short_contracts="nonneg", contract_size="positive", band="fraction", inverse="bool",
+          amount_step="nonneg")),
     (ratio_for, dict(preset_name="Custom", hedge_ratio=0.5), dict(hedge_ratio="fraction")),
     (Holding, dict(asset="BTC", qty=10, price=50_000, hedge_ratio=0.5, leverage=1.0, contract_size=1.0, amount_step=0.001,
-                   min_amount=0.001, inverse=False, mmr=0.005, maint_amount=0.0),
+                   min_amount=0.001, inverse=False, mmr=0.005, maint_amount=0.0, min_cost=5.0),
      dict(qty="positive", price="positive", hedge_ratio="fraction", leverage="positive", contract_size="positive",
-          amount_step="nonneg", min_amount="nonneg", inverse="bool", mmr="rate", maint_amount="nonneg")),
+          amount_step="nonneg", min_amount="nonneg", inverse="bool", mmr="rate", maint_amount="nonneg",
+          min_cost="nonneg")),
 ]
 
 

@@ -41,24 +41,26 @@ def _floor_to_step(amount: Decimal, step: float, step_name: str = "amount_step")
         return _float_down(amount)
     s = _dec_cached(step)
     steps = _CTX.divide(amount, s).to_integral_value(rounding=ROUND_FLOOR)
-    if steps >= _MAX_STEPS:
+    if abs(steps) >= _MAX_STEPS:
         raise InvalidInput(step_name, step, "is too fine for this amount: the count "
                            "would need more than 15 significant digits")
     # Up to 15 significant digits a float's repr is that decimal exactly.
     return float(_CTX.multiply(steps, s))
 
 
-def floor_decimal_to_step(amount: Decimal, step: float) -> float:
-    """An exact decimal amount floored to a multiple of ``step`` (> 0), as a float."""
-    return _floor_to_step(amount, v.positive("step", step), "step")
+def floor_decimal_to_step(amount: Decimal, step: float, step_name: str = "step") -> float:
+    """An exact decimal amount (of either sign) floored to a multiple of ``step``, as a
+    float; step 0: the float nearest ``amount`` that does not exceed it. ``step_name`` is
+    the argument an error names."""
+    return _floor_to_step(amount, v.non_negative(step_name, step), step_name)
 
 
 def _float_down(amount: Decimal) -> float:
     """The float nearest ``amount`` whose decimal repr does not exceed it: even unrounded
-    counts never hedge more than asked."""
+    counts never hedge more than asked (a negative amount goes further from 0)."""
     f = float(amount)
-    while f > 0.0 and _dec(f) > amount:
-        f = math.nextafter(f, 0.0)
+    while _dec(f) > amount:
+        f = math.nextafter(f, -math.inf)
     return f
 
 
@@ -73,12 +75,15 @@ def round_down_to_step(amount: float, step: float) -> float:
 
 def contracts_for_notional(notional: float, price: float, contract_size: float = 1.0,
                            amount_step: float = 0.0, min_amount: float = 0.0,
-                           inverse: bool = False) -> float:
+                           inverse: bool = False, min_cost: float = 0.0) -> float:
     """Contracts to short for ``notional`` (quote currency), rounded DOWN to ``amount_step``.
 
     Linear: notional / price / contract_size (base units per contract). Inverse:
     notional / contract_size (USD per contract); the price is still checked. A count
-    below ``min_amount`` raises :class:`BelowMinimum` rather than silently hedging nothing.
+    below ``min_amount`` (contracts), or an order whose value — contracts × contract_size
+    × price linear, contracts × contract_size USD inverse — is below ``min_cost`` (quote
+    currency; 0 = none known), raises :class:`BelowMinimum` rather than silently hedging
+    nothing or sending an order the venue rejects.
     """
     n = v.non_negative("notional", notional)
     p = v.positive("price", price)
@@ -86,6 +91,7 @@ def contracts_for_notional(notional: float, price: float, contract_size: float =
     step = v.non_negative("amount_step", amount_step)
     minimum = v.non_negative("min_amount", min_amount)
     inv = v.boolean("inverse", inverse)
+    minimum_cost = v.non_negative("min_cost", min_cost)
     if n == 0.0:
         exact = Decimal(0)
     elif inv:
@@ -97,6 +103,15 @@ def contracts_for_notional(notional: float, price: float, contract_size: float =
     count = _floor_to_step(exact, step)
     if minimum > 0.0 and count < minimum:
         raise BelowMinimum("contracts", float(exact), f"must be at least {minimum!r} (market minimum)")
+    if minimum_cost > 0.0:
+        # The value of the order actually sent (the rounded count), in decimal as the count.
+        value = _CTX.multiply(_dec(count), _dec_cached(cs))
+        if not inv:
+            value = _CTX.multiply(value, _dec(p))
+        if value < _dec(minimum_cost):
+            raise BelowMinimum("order value", float(value),
+                               f"must be at least {minimum_cost!r} (min_cost, the market's "
+                               "minimum order value in quote currency)")
     return count
 
 

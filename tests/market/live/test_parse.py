@@ -38,6 +38,33 @@ def test_binance_fixture_precision_is_decimal_places():
     assert spec.amount_step == 0.001 and spec.min_amount == 0.001
 
 
+def test_min_cost_is_ccxts_limits_cost_min_and_absent_stays_absent():
+    # Binance USDⓈ-M records limits.cost.min 5 (its MIN_NOTIONAL filter, notional "5") for
+    # BTC/USDT:USDT and ETH/USDT:USDT.
+    binance = recorded.markets("binance")
+    for symbol in ("BTC/USDT:USDT", "ETH/USDT:USDT"):
+        assert parse.contract_spec(binance[symbol], "binanceusdm", parse.DECIMAL_PLACES).min_cost == 5.0
+    # Bybit and OKX record {"min": None}; Binance COIN-M records no cost limit at all.
+    assert parse.contract_spec(recorded.markets("bybit")["BTC/USDT:USDT"], "bybit",
+                               parse.TICK_SIZE).min_cost is None
+    assert parse.contract_spec(recorded.markets("okx")["BTC/USDT:USDT"], "okx",
+                               parse.TICK_SIZE).min_cost is None
+    assert parse.contract_spec(binance["BTC/USD:BTC"], "binancecoinm",
+                               parse.DECIMAL_PLACES).min_cost is None
+
+
+def test_min_cost_of_an_inverse_market_or_a_negative_figure_is_not_read():
+    # Variations of a recorded market (the figures changed are labelled): ccxt's cost of an
+    # inverse market is not a USD order value, and a negative minimum is no minimum.
+    inverse = {**recorded.markets("binance")["BTC/USD:BTC"], "limits": {"cost": {"min": 5}}}
+    assert parse.contract_spec(inverse, "binancecoinm", parse.DECIMAL_PLACES).min_cost is None
+    linear = recorded.markets("binance")["BTC/USDT:USDT"]
+    negative = {**linear, "limits": {**linear["limits"], "cost": {"min": -1}}}
+    assert parse.contract_spec(negative, "binanceusdm", parse.DECIMAL_PLACES).min_cost is None
+    text = {**linear, "limits": {**linear["limits"], "cost": {"min": "5.5"}}}
+    assert parse.contract_spec(text, "binanceusdm", parse.DECIMAL_PLACES).min_cost == 5.5
+
+
 def test_ticker_keeps_absent_prices_absent():
     t = parse.ticker("X/USDT:USDT", "okx", None, {"markPrice": 101.33, "timestamp": 5})
     assert (t.last_price, t.mark_price, t.index_price, t.timestamp_ms) == (None, 101.33, None, 5)

@@ -76,7 +76,19 @@ def _contract_spec(market: Mapping[str, Any], exchange: str, precision_mode: int
         settle=str(settle),
         maker_fee=number(market.get("maker")),
         taker_fee=number(market.get("taker")),
+        min_cost=_min_cost(market),
     )
+
+
+def _min_cost(market: Mapping[str, Any]) -> float | None:
+    """ccxt's ``limits.cost.min`` (amount × contractSize × price, quote currency) of a
+    linear market; None when absent. An inverse market's ccxt cost is not a USD order
+    value, so it is not read as one; nor is a negative figure."""
+    if market.get("inverse"):
+        return None
+    cost = (market.get("limits") or {}).get("cost") or {}
+    x = number(cost.get("min")) if isinstance(cost, Mapping) else None
+    return x if x is not None and x >= 0.0 else None
 
 
 def ticker(symbol: str, exchange: str, last: Mapping[str, Any] | None,
