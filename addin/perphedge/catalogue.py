@@ -104,7 +104,10 @@ FUNCTIONS: tuple[FunctionSpec, ...] = (
          _opt("amount_step", "The market's amount step in contracts; 0 = no rounding "
                              "(default).", 0.0),
          _opt("min_amount", "The market's minimum order in contracts (default 0).", 0.0),
-         _INVERSE),
+         _INVERSE,
+         _opt("min_cost", "The market's minimum order value in quote currency (USD; ccxt "
+                          "limits.cost.min, e.g. 5 on Binance USDT-M); 0 = none known "
+                          "(default).", 0.0)),
         "Contracts to short for a notional, rounded down to the market's step.",
         "contracts to short, rounded down to the step",
     ),
@@ -124,8 +127,12 @@ FUNCTIONS: tuple[FunctionSpec, ...] = (
          _opt("mmr", "Maintenance margin rate of the exchange tier (default 0.005).", 0.005),
          _opt("maint_amount", "Maintenance amount of the exchange tier, in the settle "
                               "currency like margin (default 0).", 0.0),
-         _INVERSE),
-        "Liquidation price of the isolated short (Binance formulas).",
+         _INVERSE,
+         _opt("exchange", "ccxt exchange id whose liquidation rule applies: binanceusdm (default), "
+                          "binancecoinm, bybit, okx."),
+         _opt("fee_rate", "Taker fee rate, for a venue that counts it in the liquidation "
+                          "condition (okx: required).")),
+        "Liquidation price of the isolated short, by the exchange's own rule.",
         "liquidation price of the short (isolated)",
     ),
     FunctionSpec(
@@ -201,9 +208,13 @@ FUNCTIONS: tuple[FunctionSpec, ...] = (
          _req("price", "Price now, quote per base."),
          _req("target_ratio", "Target hedge ratio, 0 to 1."),
          _req("short_contracts", "Contracts currently short, 0 or more."),
-         _opt("contract_size", "Base units per contract (default 1).", 1.0),
+         _opt("contract_size", "Base units per contract (linear) or USD per contract "
+                               "(inverse); default 1.", 1.0),
          _opt("band", "No trade while the hedge ratio is within this of the target "
-                      "(default 0.05).", 0.05)),
+                      "(default 0.05).", 0.05),
+         _opt("amount_step", "The market's amount step in contracts: the target is rounded "
+                             "down to it; 0 = no rounding (default).", 0.0),
+         _INVERSE),
         "Contracts to add to the short (+) or buy back (-); 0 inside the band.",
         "contracts to add (+) or buy back (−); 0 inside the band",
     ),

@@ -20,7 +20,7 @@ def test_lists_every_function_one_line_each(capsys):
     assert lines[0] == "HEDGE_SIZE(spot_value, hedge_ratio) — Hedge notional: spot_value times " \
                        "hedge_ratio."
     assert lines[1].startswith("HEDGE_CONTRACTS(notional, price, [contract_size=1], "
-                               "[amount_step=0], [min_amount=0], [inverse=FALSE]) — ")
+                               "[amount_step=0], [min_amount=0], [inverse=FALSE], [min_cost=0]) — ")
     assert lines[16].startswith("FUNDING_HISTORY(symbol, [days=30], [exchange]) — ")
     assert lines[16].endswith("(live data)")
     assert [line.split("(")[0] for line in lines] == [f.name for f in registry.FUNCTIONS]

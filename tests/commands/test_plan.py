@@ -73,6 +73,41 @@ def test_json_step_and_warning(capsys, tmp_path):
                                "leverage 3x is above the advised 2x"]
 
 
+def test_csv_min_cost_refuses_an_order_below_the_minimum_value(capsys, tmp_path):
+    # min_cost 5 is Binance USDⓈ-M's recorded limits.cost.min for ETH/USDT:USDT; the holdings
+    # are illustrative. 0.001 ETH at $2,000 hedged in full is a $2 order: on the 0.001 step and
+    # at the 0.001 minimum amount, but below $5 — unhedged, with the reason. 0.003 ETH is $6.
+    f = tmp_path / "h.csv"
+    f.write_text("asset,qty,price,hedge_ratio,amount_step,min_amount,min_cost\n"
+                 "ETH,0.001,2000,1,0.001,0.001,5\n"
+                 "ETH6,0.003,2000,1,0.001,0.001,5\n"
+                 "ETH0,0.001,2000,1,0.001,0.001,\n")
+    code, out, err = run(capsys, "plan", "--csv", str(f), "--json")
+    assert code == 0, err
+    tiny, six, unknown = json.loads(out)["lines"]
+    assert tiny["min_cost"] == 5.0
+    assert tiny["contracts"] == 0 and tiny["hedged_notional"] == 0 and tiny["liq_price"] is None
+    assert tiny["warnings"] == ["no hedge: order value must be at least 5.0 (min_cost, the "
+                                "market's minimum order value in quote currency), got 2.0"]
+    assert six["contracts"] == 0.003 and six["hedged_notional"] == pytest.approx(6.0)
+    assert six["warnings"] == []
+    # An empty min_cost cell is the default 0: none known, the $2 order is sized.
+    assert unknown["min_cost"] == 0.0 and unknown["contracts"] == 0.001
+    # The table says the same.
+    code, out, _ = run(capsys, "plan", "--csv", str(f))
+    assert code == 0
+    assert cells(out, "ETH")[6:8] == ["0", "0.00"]
+    assert "no hedge: order value must be at least 5.0" in out
+
+
+def test_csv_bad_min_cost_is_one_line_exit_2(capsys, tmp_path):
+    f = tmp_path / "h.csv"
+    f.write_text("asset,qty,price,hedge_ratio,min_cost\nETH,1,2000,1,-5\n")
+    code, out, err = run(capsys, "plan", "--csv", str(f))
+    assert code == 2 and out == ""
+    assert err.strip() == f"Error: {f} line 2: min_cost must be 0 or more, got -5.0"
+
+
 def test_csv_table(capsys, tmp_path):
     f = tmp_path / "holdings.csv"
     f.write_text("asset,qty,price,hedge_ratio,leverage,contract_size,amount_step,min_amount,inverse\n"
@@ -138,3 +173,17 @@ def test_no_holdings(capsys):
     code, _, err = run(capsys, "plan")
     assert code == 2
     assert err.strip() == "Error: give holdings with --holding ASSET:QTY:PRICE:RATIO[:LEVERAGE] or --csv FILE"
+
+
+def test_csv_exchange_picks_the_venues_liquidation_rule(capsys, tmp_path):
+    # 1 BTC at 70,000 hedged in full at 2×, MMR 0.4 %, taker 0.05 % (synthetic inputs):
+    # Binance (35,000 + 70,000) / 1.004 = 104,581.67; OKX counts the fee: / 1.0045 = 104,529.62.
+    f = tmp_path / "h.csv"
+    f.write_text("asset,qty,price,hedge_ratio,leverage,contract_size,amount_step,mmr,exchange,taker_fee\n"
+                 "BTC,1,70000,1,2,0.001,0.001,0.004,,0.0005\n"
+                 "BTC,1,70000,1,2,0.001,0.001,0.004, okx ,0.0005\n")
+    code, out, err = run(capsys, "plan", "--csv", str(f), "--json")
+    assert code == 0, err
+    binance, okx = json.loads(out)["lines"]
+    assert binance["exchange"] is None and round(binance["liq_price"], 2) == 104_581.67
+    assert okx["exchange"] == "okx" and round(okx["liq_price"], 2) == 104_529.62

@@ -106,3 +106,64 @@ def test_same_coin_hedge_is_unchanged_by_default_cross_fields():
 def test_cross_hedge_fields_are_validated(field, value):
     with pytest.raises(InvalidInput, match=field):
         Holding("ETH", 25, 2_000, 1.0, **{field: value})
+
+
+def test_below_min_cost_is_a_line_warning_not_an_error():
+    # 0.001 ETH at $2,000 fully hedged: $2 = 0.001 contracts, on the step and at the minimum
+    # amount, but worth less than a $5 minimum order value (Binance USDⓈ-M's recorded
+    # limits.cost.min): unhedged, with the reason on the line; the other holding is sized.
+    tiny = Holding("ETH", 0.001, 2_000, 1.0, amount_step=0.001, min_amount=0.001, min_cost=5)
+    plan = plan_hedge([tiny, BTC])
+    line = plan.lines[0]
+    assert line.contracts == 0.0 and line.hedged_notional == 0.0 and line.margin == 0.0
+    assert line.liq_price is None
+    assert line.warnings == ("no hedge: order value must be at least 5.0 (min_cost, the market's "
+                             "minimum order value in quote currency), got 2.0",)
+    assert plan.lines[1].contracts == 5.0
+    # 0.003 ETH = $6: above the minimum, hedged as 0.003 contracts.
+    (ok,) = plan_hedge([Holding("ETH", 0.003, 2_000, 1.0, amount_step=0.001, min_amount=0.001,
+                                min_cost=5)]).lines
+    assert ok.contracts == 0.003 and ok.hedged_notional == pytest.approx(6.0) and ok.warnings == ()
+
+
+def test_min_cost_defaults_to_none_known():
+    assert Holding("ETH", 0.001, 2_000, 1.0).min_cost == 0.0
+    (line,) = plan_hedge([Holding("ETH", 0.001, 2_000, 1.0, amount_step=0.001, min_amount=0.001)]).lines
+    assert line.contracts == 0.001
+
+
+def test_each_line_is_liquidated_by_its_exchanges_rule():
+    # 1 BTC at 70,000, 100 % hedge at 2×, MMR 0.4 %, taker 0.05 % (synthetic inputs):
+    # Binance (35,000 + 70,000) / 1.004 = 104,581.67; OKX / 1.0045 = 104,529.62;
+    # Bybit (MMR 0.5 %) 70,000 × 0.995 + 35,000 = 104,650, margin 35,000 + 105,000 × 0.05 %.
+    def line(exchange, mmr=0.004):
+        h = Holding("BTC", 1.0, 70_000.0, 1.0, leverage=2.0, contract_size=0.001, amount_step=0.001,
+                    mmr=mmr, exchange=exchange, taker_fee=0.0005)
+        return plan_hedge([h]).lines[0]
+
+    assert round(line(None).liq_price, 2) == 104_581.67
+    assert round(line("binanceusdm").liq_price, 2) == 104_581.67
+    assert round(line("okx").liq_price, 2) == 104_529.62
+    bybit = line("bybit", mmr=0.005)
+    assert round(bybit.liq_price, 2) == 104_650.00
+    assert bybit.margin == pytest.approx(35_000 + 105_000 * 0.0005, rel=1e-12)
+    other = line("kraken")
+    assert round(other.liq_price, 2) == 104_581.67
+    assert "liquidation price by Binance's rule: kraken's own is not known" in other.warnings
+
+
+def test_okx_without_a_taker_fee_says_so():
+    h = Holding("BTC", 1.0, 70_000.0, 1.0, leverage=2.0, contract_size=0.001, mmr=0.004, exchange="okx")
+    assert any("counts it in the liquidation condition" in w for w in plan_hedge([h]).lines[0].warnings)
+
+
+def test_a_line_with_tiers_walks_them():
+    # Synthetic tiers of core's worked example (tests/core/test_liquidation.py): 0-100,000 at
+    # 0.5 %, 100,000-200,000 at 1 % (amount 500), above at 2.5 % (3,500). 1.5 at 60,000, 1×:
+    # the first guess 119,402.99 lands in tier 2; with it (90,000 + 500 + 90,000) / 1.515.
+    from perphedge.core.marketdata import LeverageTier
+
+    tiers = (LeverageTier(1, 0, 100_000, 0.005, 0.0, 50), LeverageTier(2, 100_000, 200_000, 0.01, 500.0, 20),
+             LeverageTier(3, 200_000, float("inf"), 0.025, 3_500.0, 10))
+    h = Holding("BTC", 1.5, 60_000.0, 1.0, leverage=1.0, contract_size=0.001, amount_step=0.001, tiers=tiers)
+    assert round(plan_hedge([h]).lines[0].liq_price, 2) == 119_141.91

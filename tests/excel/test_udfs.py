@@ -194,6 +194,25 @@ def test_hedge_contracts_below_minimum_is_an_explicit_error():
         "#HEDGE! inverse must be TRUE or FALSE, got 2.0"
 
 
+def test_hedge_contracts_below_min_cost_is_an_explicit_error():
+    # 0.001 ETH at $2,000 is a $2 order: on the step and at the minimum amount, but below a
+    # $5 minimum order value (Binance USDⓈ-M's recorded limits.cost.min).
+    assert udfs.HEDGE_CONTRACTS(2.0, 2000.0, 1.0, 0.001, 0.001, False, 5.0) == (
+        "#HEDGE! order value must be at least 5.0 (min_cost, the market's minimum order value "
+        "in quote currency), got 2.0")
+    # $6 is 0.003 ETH = $6: accepted. An empty min_cost cell is 0 (none known): $2 accepted.
+    assert udfs.HEDGE_CONTRACTS(6.0, 2000.0, 1.0, 0.001, 0.001, False, 5.0) == 0.003
+    assert udfs.HEDGE_CONTRACTS(2.0, 2000.0, 1.0, 0.001, 0.001, None, None) == 0.001
+    # Inverse: 3 x $100 contracts = $300 whatever the price, below a $500 minimum.
+    assert udfs.HEDGE_CONTRACTS(350.0, 50000.0, 100.0, 1.0, 1.0, True, 500.0) == (
+        "#HEDGE! order value must be at least 500.0 (min_cost, the market's minimum order "
+        "value in quote currency), got 300.0")
+    assert udfs.HEDGE_CONTRACTS(2.0, 2000.0, 1.0, 0.001, 0.001, False, -5.0) == \
+        "#HEDGE! min_cost must be 0 or more, got -5.0"
+    assert udfs.HEDGE_CONTRACTS(2.0, 2000.0, 1.0, 0.001, 0.001, False, "five") == \
+        "#HEDGE! min_cost must be a number, got 'five'"
+
+
 def test_hedge_margin():
     assert udfs.HEDGE_MARGIN(100000.0, 2.0) == 50000.0
     assert udfs.HEDGE_MARGIN(100000.0, 1.0) == 100000.0
@@ -333,6 +352,42 @@ def test_rebalance():
     assert udfs.REBALANCE(10.0, 50000.0, 0.5, 300.0, 0.01) == approx(200.0)
     # A wider band keeps the 0.20 drift inside.
     assert udfs.REBALANCE(10.0, 50000.0, 0.5, 3.0, 1.0, 0.25) == 0.0
+
+
+def test_rebalance_with_a_lot_step():
+    # 10 BTC at $50,000, target 50 %, none short, 0.001 BTC contracts, step 1:
+    # 5 BTC / 0.001 = 5,000 contracts.
+    assert udfs.REBALANCE(10.0, 50000.0, 0.5, 0.0, 0.001, 0.05, 1.0) == 5000.0
+    # 1.2345 BTC: 0.61725 BTC = 617.25 contracts, rounded down to 617 (empty cells: defaults).
+    assert udfs.REBALANCE(1.2345, 50000.0, 0.5, 0.0, 0.001, None, 1.0, None) == 617.0
+    # Inside the band it is still 0: short 5.3 of 10 BTC is 53 % against 50 %.
+    assert udfs.REBALANCE(10.0, 50000.0, 0.5, 5.3, 1.0, 0.05, 0.001) == 0.0
+
+
+def test_rebalance_inverse_usd_contracts():
+    # 0.37 BTC at $61,234.50 = $22,656.765; 80 % = $18,125.412 = 181.25412 $100 contracts,
+    # rounded down to 181; short 100: add 81. TRUE or 1 for inverse.
+    assert udfs.REBALANCE(0.37, 61234.5, 0.8, 100.0, 100.0, 0.05, 1.0, True) == 81.0
+    assert udfs.REBALANCE(0.37, 61234.5, 0.8, 100.0, 100.0, 0.05, 1.0, 1.0) == 81.0
+    # Without a step: 81.25412, as the decimal reads.
+    assert udfs.REBALANCE(0.37, 61234.5, 0.8, 100.0, 100.0, 0.05, 0.0, True) == 81.25412
+
+
+def test_rebalance_shows_no_float_noise():
+    # 70 % of 0.1 BTC in 1 BTC contracts is 0.07 (binary floats: 0.06999999999999999).
+    assert repr(udfs.REBALANCE(0.1, 50000.0, 0.7, 0.0)) == "0.07"
+    assert repr(udfs.REBALANCE(0.1, 50000.0, 0.7, 0.0, 1.0, 0.05, 0.01)) == "0.07"
+
+
+def test_rebalance_errors_in_the_cell():
+    assert udfs.REBALANCE(10.0, 50000.0, 0.5, 0.0, 1.0, 0.05, -1.0) == \
+        "#HEDGE! amount_step must be 0 or more, got -1.0"
+    assert udfs.REBALANCE(10.0, 50000.0, 0.5, 0.0, 1.0, 0.05, 0.0, 2.0) == \
+        "#HEDGE! inverse must be TRUE or FALSE, got 2.0"
+    assert udfs.REBALANCE(10.0, 50000.0, 0.5, 0.0, 1.0, 0.05, "lot") == \
+        "#HEDGE! amount_step must be a number, got 'lot'"
+    assert udfs.REBALANCE(1e6, 50000.0, 1.0, 0.0, 1.0, 0.05, 1e-10).startswith(
+        "#HEDGE! amount_step is too fine for this amount")
 
 
 def test_hedge_beta_keeps_dates_paired_across_gaps():

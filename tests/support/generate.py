@@ -1,7 +1,10 @@
 """Seeded generator of portfolios and Market rows for the LibreOffice recalculation tests.
 
 Every figure here is a SYNTHETIC input to the formulas (random but reproducible), not
-market data: symbols are named SYN…/USDT:USDT on the made-up exchange "synthex".
+market data: symbols are named SYN…/USDT:USDT. Rows sit on the made-up exchange "synthex"
+(liquidated by the declared default rule, and flagged so) and on the exchange ids whose own
+isolated-margin rules the workbook applies (binanceusdm, okx, bybit: core.margin_rules) —
+synthetic figures on those ids, so every venue's formula is recalculated against core.
 """
 
 from __future__ import annotations
@@ -14,6 +17,8 @@ from perphedge.template.holding import HoldingInput
 from perphedge.template.tiers_sheet import TierTable
 
 EXCHANGE = "synthex"
+#: Row i of a generated portfolio sits on VENUES[i % 4].
+VENUES = (EXCHANGE, "binanceusdm", "okx", "bybit")
 NOW_MS = 1_790_000_000_000  # a fixed synthetic time for as-of stamps
 
 
@@ -34,15 +39,17 @@ def _market_row(rng: random.Random, i: int) -> MarketRow:
         minimum = rng.choice([0.0, step, step * 5])
     rate = rng.choice([None, round(rng.uniform(-0.0015, 0.0015), 8), 0.0001, -0.0003])
     interval = rng.choice([None, 1.0, 4.0, 8.0, 8.0])
-    status = DataStatus(rng.choice([EXCHANGE, "snapshot"]),
+    venue = VENUES[i % len(VENUES)]
+    status = DataStatus(rng.choice([venue, "snapshot"]),
                         NOW_MS - rng.randrange(0, 10 * 86_400_000), rng.random() < 0.3,
                         "synthetic reason")
     return MarketRow(
-        f"SYN{i}/USDT:USDT", EXCHANGE, spot, mark, index, rate, interval,
+        f"SYN{i}/USDT:USDT", venue, spot, mark, index, rate, interval,
         None if rng.random() < 0.5 else NOW_MS + 3_600_000, size, step, minimum, inverse,
         rng.choice([None, 0.0004, 0.0005, 0.0006]),
         rng.choice([None, 0.004, 0.005, 0.01, 0.025]),
-        rng.choice([None, 0.0, 0.0, 5.0, 50.0]), status)
+        rng.choice([None, 0.0, 0.0, 5.0, 50.0]), status,
+        min_cost=rng.choice([None, None, 5.0, 100.0]))
 
 
 def generate(seed: int, n: int) -> tuple[list[HoldingInput], list[MarketRow]]:
@@ -58,8 +65,9 @@ def generate(seed: int, n: int) -> tuple[list[HoldingInput], list[MarketRow]]:
         holdings.append(HoldingInput(
             asset=f"A{i}",
             qty=10 ** rng.uniform(-3, 4),
-            hedge_symbol=rows[i].symbol if not cross else rows[(i + 1) % n].symbol,
-            exchange=EXCHANGE,
+            # a cross hedge on another market of the same venue
+            hedge_symbol=rows[i].symbol if not cross else rows[(i + len(VENUES)) % n].symbol,
+            exchange=rows[i].exchange,
             strategy=strategy,
             hedge_ratio=ratio,
             leverage=rng.choice([1.0, 2.0, round(rng.uniform(1, 20), 2), 20.0, 3.0]),
@@ -88,6 +96,10 @@ def special_cases() -> tuple[list[HoldingInput], list[MarketRow]]:
         # core's tiered worked example: 1.5 at 60,000, 1x (tiers in special_tiers)
         MarketRow("TIER1/USDT:USDT", EXCHANGE, 60_000.0, 60_000.0, None, 0.0001, 8.0, None, 1.0,
                   0.001, 0.001, False, 0.0005, 0.005, 0.0, st),
+        # a coin-bracketed inverse short the entry tier says is never liquidated (tiers in
+        # special_tiers; core's case in tests/core/test_margin_rules.py)
+        MarketRow("COIN1/USD:COIN1", "binancecoinm", 70_000.0, 70_000.0, None, 0.0001, 8.0, None,
+                  100.0, 1.0, 1.0, True, 0.0005, 0.005, 0.0, st),
     ]
     holdings = [
         HoldingInput("E1", 1.0, "EDGE1/USDT:USDT", EXCHANGE, "Custom", 0.2),  # 0.2 < 0.5 min
@@ -99,6 +111,7 @@ def special_cases() -> tuple[list[HoldingInput], list[MarketRow]]:
         HoldingInput("E6", 10.0, "EDGE4/USDT:USDT", EXCHANGE, "Custom", 0.5, beta_from_sheet=True,
                      price_symbol="EDGE3/USDT:USDT"),
         HoldingInput("T1", 1.5, "TIER1/USDT:USDT", EXCHANGE, "Custom", 1.0, 1.0),
+        HoldingInput("C1", 1_200.0, "COIN1/USD:COIN1", "binancecoinm", "Custom", 1.0, 1.1),
     ]
     return holdings, rows
 
@@ -113,7 +126,7 @@ def funding_history(seed: int) -> dict[tuple[str, str], tuple[FundingPoint, ...]
         n = days * 24 // hours
         pts = tuple(FundingPoint(end - (n - j) * step + rng.randrange(0, 17),
                                  round(rng.uniform(-0.0005, 0.0008), 8)) for j in range(n + 1))
-        out[(f"SYN{k}/USDT:USDT", EXCHANGE)] = pts
+        out[(f"SYN{k}/USDT:USDT", VENUES[k % len(VENUES)])] = pts
     return out
 
 
@@ -181,7 +194,13 @@ def special_tiers() -> list[TierTable]:
     tiers = (LeverageTier(1, 0, 100_000, 0.005, 0.0, 50),
              LeverageTier(2, 100_000, 200_000, 0.01, 500.0, 20),
              LeverageTier(3, 200_000, float("inf"), 0.025, 3_500.0, 10))
-    return [TierTable("TIER1/USDT:USDT", EXCHANGE, tiers, NOW_MS)]
+    floors, rates = [0, 50, 200, 500, 1_000], [0.005, 0.01, 0.025, 0.05, 0.15]
+    amounts = cumulative_maint_amounts(list(zip(floors, rates)))
+    caps = floors[1:] + [float("inf")]
+    coin = tuple(LeverageTier(k + 1, floors[k], caps[k], rates[k], amounts[k], 20, "base")
+                 for k in range(len(floors)))
+    return [TierTable("TIER1/USDT:USDT", EXCHANGE, tiers, NOW_MS),
+            TierTable("COIN1/USD:COIN1", "binancecoinm", coin, NOW_MS)]
 
 
 def generate_tiered(seed: int, n: int) -> tuple[list[HoldingInput], list[MarketRow], list[TierTable]]:
@@ -198,13 +217,14 @@ def generate_tiered(seed: int, n: int) -> tuple[list[HoldingInput], list[MarketR
         price = 10 ** rng.uniform(0, 5)
         size = rng.choice([10.0, 100.0]) if inverse else rng.choice([1.0, 0.01, 10.0])
         symbol = f"SYNT{i}/USD:SYNT{i}" if inverse else f"SYNT{i}/USDT:USDT"
-        rows.append(MarketRow(symbol, EXCHANGE, price, price * (1 + rng.uniform(-0.002, 0.002)),
+        venue = VENUES[i % len(VENUES)]
+        rows.append(MarketRow(symbol, venue, price, price * (1 + rng.uniform(-0.002, 0.002)),
                               None, 0.0001, 8.0, None, size, 0.001 if not inverse else 1.0, 0.0,
                               inverse, 0.0005, 0.004, 0.0, st))
         lev = rng.choice([1.0, 1.02, 1.1, 1.25, 1.5, 2.0, 3.0, 5.0, 10.0, 25.0])
         coins = 10 ** rng.uniform(-1, 3) * (10_000 / price) * (1 + (size if inverse else 0) / 10)
         ratio_in = round(rng.uniform(0.5, 1.0), 2)
-        holdings.append(HoldingInput(f"T{i}", coins, symbol, EXCHANGE, "Custom", ratio_in, lev))
+        holdings.append(HoldingInput(f"T{i}", coins, symbol, venue, "Custom", ratio_in, lev))
         unit = "contracts" if rng.random() < 0.2 else ("base" if inverse else "quote")
         entry = coins * price
         around = {"quote": entry, "base": coins,
@@ -217,7 +237,7 @@ def generate_tiered(seed: int, n: int) -> tuple[list[HoldingInput], list[MarketR
         amounts = ([0.0] * k if unit == "contracts"
                    else list(cumulative_maint_amounts(list(zip(floors, mmrs)))))
         caps = floors[1:] + [float("inf")]
-        tables.append(TierTable(symbol, EXCHANGE, tuple(
+        tables.append(TierTable(symbol, venue, tuple(
             LeverageTier(j + 1, floors[j], caps[j], mmrs[j], amounts[j],
                          max(1.0, round(0.5 / mmrs[j])), unit) for j in range(k)), NOW_MS))
     return holdings, rows, tables

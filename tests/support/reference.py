@@ -16,7 +16,9 @@ from perphedge.core.liquidation import (
     liquidation_short_tiered,
     tier_for_notional,
 )
-from perphedge.core.margin import initial_margin
+from perphedge.core.margin import check_tier_leverage, initial_margin
+from perphedge.core.margin_rules import rule_for
+from perphedge.core.margin_rules.rule import NeverLiquidated
 from perphedge.core.marketdata import LeverageTier, MarketRow
 from perphedge.core.rebalance import rebalance_contracts
 from perphedge.core.sizing import PRESETS, hedge_notional, ratio_for
@@ -60,17 +62,27 @@ def _position(ordered: tuple[LeverageTier, ...], notional: float) -> int:
         return len(ordered) + 1
 
 
-def walk_positions(ordered, entry, qty, margin, inverse, contract_size) -> list[int]:
+def walk_entry_position(ordered, entry, qty, inverse, contract_size) -> int:
+    """The tier position of the entry size (the workbook's walk1)."""
+    unit = ordered[0].notional_unit
+    return _position(ordered, _size_in_unit(unit, qty, entry, entry, inverse, contract_size))
+
+
+def walk_positions(ordered, entry, qty, margin, inverse, contract_size, rule, fee) -> list[int]:
     """The tier positions the workbook's unrolled walk columns hold: the walk of
     ``liquidation_short_tiered`` step by step, stopping where core stops with an error."""
     unit = ordered[0].notional_unit
     p = _position(ordered, _size_in_unit(unit, qty, entry, entry, inverse, contract_size))
     out = [p]
     for _ in range(L.TIER_WALK_STEPS - 1):
-        if p <= len(ordered):
+        if p <= len(ordered) and rule.tier_walks:
             t = ordered[p - 1]
             try:
-                lp = liquidation_price_short(entry, qty, margin, t.mmr, t.maint_amount, inverse)
+                lp = liquidation_price_short(entry, qty, margin, t.mmr, t.maint_amount, inverse,
+                                             rule=rule, fee_rate=fee)
+            except NeverLiquidated:
+                if unit == "base":  # to the highest coin tier whose amount leaves margin short
+                    p = max(1, sum(1 for x in ordered if x.maint_amount < qty - margin))
             except InvalidInput:
                 pass
             else:
@@ -148,18 +160,22 @@ def expected_row(h: HoldingInput, rows: list[MarketRow], now: datetime,
         e["exact"] = notional / size if inv else notional / perp / size
         try:
             contracts = contracts_for_notional(notional, perp, size, hm.amount_step or 0.0,
-                                               hm.min_amount or 0.0, inv)
-        except BelowMinimum:
+                                               hm.min_amount or 0.0, inv, hm.min_cost or 0.0)
+        except BelowMinimum as err:
             contracts = 0.0
             if e["exact"] > 0:
-                warn.append("below the market minimum")
+                warn.append("order value below the market minimum" if "min_cost" in str(err)
+                            else "below the market minimum")
         else:
             if contracts == 0 and e["exact"] > 0:
                 warn.append("rounds down to 0 contracts")
         e["contracts"] = contracts
         hedged = notional_for_contracts(contracts, perp, size, inv)
         e["hedged"] = hedged
-        e["margin"] = initial_margin(hedged, h.leverage)
+        rule = rule_for(exchange, inv)
+        fee = hm.taker_fee or 0.0
+        e["margin"] = rule.required_margin(hedged, h.leverage, fee)
+        assert rule.required_margin(hedged, h.leverage, fee) >= initial_margin(hedged, h.leverage)
         e["net"] = spot_value * b - hedged
         e["fees"] = hedged * (hm.taker_fee or 0.0) * 2
         mmr = hm.mmr if hm.mmr is not None else SETTINGS["DefaultMMR"]
@@ -172,17 +188,25 @@ def expected_row(h: HoldingInput, rows: list[MarketRow], now: datetime,
         if contracts > 0:
             hq = qty_for_contracts(contracts, perp, size, inv)
             e["hedge_qty"] = hq
-            margin_settle = e["margin"] / perp if inv else e["margin"]
+            position_margin = hedged / h.leverage  # what the condition holds (core.margin_rules)
+            margin_settle = position_margin / perp if inv else position_margin
+            if rule.default:
+                warn.append("liquidation price by Binance's rule")
+            if ordered and walk_entry_position(ordered, perp, hq, inv, size) <= len(ordered):
+                first = ordered[walk_entry_position(ordered, perp, hq, inv, size) - 1]
+                try:
+                    check_tier_leverage(h.leverage, first)
+                except InvalidInput:
+                    warn.append("tier maximum leverage")
             if ordered:
-                walk = walk_positions(ordered, perp, hq, margin_settle, inv, size)
+                walk = walk_positions(ordered, perp, hq, margin_settle, inv, size, rule, fee)
                 e.update({f"walk{i + 1}": w for i, w in enumerate(walk)})
                 try:
-                    result = liquidation_short_tiered(perp, hq, margin_settle, ordered, inv, size)
+                    result = liquidation_short_tiered(perp, hq, margin_settle, ordered, inv, size,
+                                                      rule=rule, fee_rate=fee)
                 except InvalidInput as err:
                     text = str(err)
-                    if "covers any price rise" in text:
-                        e["liq_price"] = "none"
-                    elif "maintenance margin at the entry" in text:
+                    if "maintenance margin at the entry" in text:
                         e["liq_price"] = "at entry"
                         warn.append("margin below maintenance")
                     elif "largest tier's cap" in text:
@@ -192,12 +216,15 @@ def expected_row(h: HoldingInput, rows: list[MarketRow], now: datetime,
                         raise
                     used = ordered[walk[-1] - 1] if walk[-1] <= len(ordered) else None
                 else:
-                    lp = result.price
-                    e["liq_price"] = lp
-                    e["liq_distance"] = liquidation_distance(perp, lp)
-                    if e["liq_distance"] < SETTINGS["LiqWarnDistance"]:
-                        warn.append("liquidation only")
                     used = result.tier
+                    if result.never:
+                        e["liq_price"] = "none"
+                    else:
+                        lp = result.price
+                        e["liq_price"] = lp
+                        e["liq_distance"] = liquidation_distance(perp, lp)
+                        if e["liq_distance"] < SETTINGS["LiqWarnDistance"]:
+                            warn.append("liquidation only")
                     # The workbook's walk must have reached core's tier within its steps.
                     assert ordered.index(used) + 1 == walk[-1], (h.asset, walk, used)
                 e["tier"] = BLANK if used is None else ordered.index(used) + 1
@@ -209,7 +236,8 @@ def expected_row(h: HoldingInput, rows: list[MarketRow], now: datetime,
                     e["liq_price"] = "none"
                 else:
                     try:
-                        lp = liquidation_price_short(perp, hq, margin_settle, mmr, cum, inv)
+                        lp = liquidation_price_short(perp, hq, margin_settle, mmr, cum, inv,
+                                                     rule=rule, fee_rate=fee)
                         e["liq_price"] = lp
                         e["liq_distance"] = liquidation_distance(perp, lp)
                         if e["liq_distance"] < SETTINGS["LiqWarnDistance"]:
@@ -262,12 +290,13 @@ def expected_row(h: HoldingInput, rows: list[MarketRow], now: datetime,
     return e
 
 
-def same(actual, expected, rel: float = 1e-9) -> bool:
-    """Numbers within ``rel`` (relative), blanks as blanks, text as text."""
+def same(actual, expected, rel: float = 1e-9, scale: float = 0.0) -> bool:
+    """Numbers within ``rel`` (relative; of ``scale`` too, for a difference of two large
+    numbers such as the net exposure), blanks as blanks, text as text."""
     if expected == BLANK:
         return actual in (None, "")
     if isinstance(expected, str):
         return actual == expected
     if isinstance(actual, bool) or not isinstance(actual, (int, float)):
         return False
-    return math.isclose(actual, expected, rel_tol=rel, abs_tol=1e-9)
+    return math.isclose(actual, expected, rel_tol=rel, abs_tol=max(1e-9, rel * abs(scale)))

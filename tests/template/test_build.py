@@ -46,7 +46,7 @@ def test_tables_and_market_header_is_the_contract(demo_path):
     header = [ws.cell(row=first[1], column=c).value for c in range(first[0], first[2] + 1)]
     assert header == ["Symbol", "Exchange", "Spot", "Mark", "Index", "Funding rate",
                       "Interval (h)", "Next funding (UTC)", "Contract size", "Amount step",
-                      "Min amount", "Inverse", "Taker fee", "MMR", "Maint. amount",
+                      "Min amount", "Min cost", "Inverse", "Taker fee", "MMR", "Maint. amount",
                       "As of (UTC)", "Status"]
     holdings = tables["Holdings"][1]
     assert holdings.totalsRowCount == 1

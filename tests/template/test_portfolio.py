@@ -45,7 +45,9 @@ def check_rows(wb, holdings, rows, beta=None, tiers=None):
             if key == "warnings":
                 continue
             actual = ws[f"{L.pcol(key)}{r}"].value
-            if not same(actual, exp[key]):
+            # net = spot value × beta − hedged: compared at the size of what it subtracts
+            scale = exp["spot_value"] if key == "net" and isinstance(exp["spot_value"], float) else 0.0
+            if not same(actual, exp[key], scale=scale * 2):
                 problems.append((r, h.asset, key, actual, exp[key]))
         text = ws[f"{L.pcol('warnings')}{r}"].value or ""
         pieces = [p for p in text.split("; ") if p]
@@ -88,7 +90,7 @@ def check_totals(wb, n_holdings):
 def test_demo_portfolio_matches_core(recalc, demo_path, demo_build):
     wb = recalc(demo_path)
     check_rows(wb, list(demo_build.holdings), _market_rows_of(demo_build),
-               beta=demo_build.beta.hedge_ratio)
+               beta=demo_build.beta.hedge_ratio, tiers=_tiers_of_demo(demo_build))
     check_blank_rows(wb, len(demo_build.holdings))
     check_totals(wb, len(demo_build.holdings))
 
@@ -101,17 +103,35 @@ def _market_rows_of(demo_build):
     return SnapshotSource(load_snapshot()).market_rows(market_requests(demo_build.holdings))
 
 
+def _tiers_of_demo(demo_build):
+    """The recorded leverage tiers of the demo's hedge markets (Binance's brackets)."""
+    from perphedge.market.snapshot.data import load_snapshot
+    from perphedge.market.snapshot.source import SnapshotSource
+
+    src = SnapshotSource(load_snapshot())
+    keys = dict.fromkeys((h.hedge_symbol, h.exchange) for h in demo_build.holdings)
+    return {key: src.leverage_tiers(*key).value for key in keys}
+
+
 def test_demo_hand_checked_btc_row(recalc, demo_path):
     """BTC: 2.5 × $69,895.06080435 (recorded mark, no spot recorded), Tactical Defense 50 %
     → $87,368.83 notional → 1.25 contracts exactly at the 0.001 step; 2× → margin
-    $43,684.41; LP = (43,684.41 + 1.25 × 69,895.06) / (1.25 × 1.005) = 104,320.99."""
+    $43,684.41. The recorded Binance brackets put $87,368.83 in tier 2 ([50,000, 250,000):
+    0.5 %, amount 50,000 × (0.5 % − 0.4 %) = 50): LP = (43,684.41 + 50 + 1.25 × 69,895.06)
+    / (1.25 × 1.005) = 104,360.79, whose size 1.25 × 104,360.79 = 130,450.98 is still in
+    tier 2. (Without tiers it was DefaultMMR 0.5 % and no amount: 104,320.99.)"""
     ws = recalc(demo_path)["Portfolio"]
     r = L.PORTFOLIO_FIRST_ROW
     mark = 69895.06080435
     assert ws[f"{L.pcol('contracts')}{r}"].value == pytest.approx(1.25, rel=1e-12)
     assert ws[f"{L.pcol('margin')}{r}"].value == pytest.approx(1.25 * mark / 2, rel=1e-12)
-    lp = (1.25 * mark / 2 + 1.25 * mark) / (1.25 * 1.005)
+    lp = (1.25 * mark / 2 + 50 + 1.25 * mark) / (1.25 * 1.005)
     assert ws[f"{L.pcol('liq_price')}{r}"].value == pytest.approx(lp, rel=1e-12)
+    assert ws[f"{L.pcol('liq_price')}{r}"].value == pytest.approx(104_360.79, abs=0.005)
+    assert (ws[f"{L.pcol('tier')}{r}"].value, ws[f"{L.pcol('mmr')}{r}"].value,
+            ws[f"{L.pcol('maint')}{r}"].value) == (2, 0.005, 50)
+    assert "leverage tiers" not in ws[f"{L.pcol('warnings')}{r}"].value
+    assert "no MMR in the Market table" not in ws[f"{L.pcol('warnings')}{r}"].value
     assert ws[f"{L.pcol('price_source')}{r}"].value == "mark"
 
 
@@ -138,7 +158,7 @@ def test_generated_portfolios_match_core(recalc, generated, index):
 def test_edge_cases_show_words_not_errors(recalc, generated):
     path, holdings, _rows, _, _ = generated[0]
     ws = recalc(path)["Portfolio"]
-    base = L.PORTFOLIO_FIRST_ROW + len(holdings) - 7
+    base = L.PORTFOLIO_FIRST_ROW + len(holdings) - 8
     get = lambda key, k: ws[f"{L.pcol(key)}{base + k}"].value  # noqa: E731
     assert get("contracts", 0) == 0 and "below the market minimum of 0.5" in get("warnings", 0)
     assert get("liq_price", 1) == "none"
@@ -184,7 +204,7 @@ def test_hand_calculated_tier_walk(recalc, generated):
     178,712.87 is in tier 2 too, so the walk stops there."""
     path, holdings, _rows, _, _ = generated[0]
     ws = recalc(path)["Portfolio"]
-    r = L.PORTFOLIO_FIRST_ROW + len(holdings) - 1
+    r = L.PORTFOLIO_FIRST_ROW + len(holdings) - 2
     assert ws[f"{L.pcol('asset')}{r}"].value == "T1"
     assert ws[f"{L.pcol('liq_price')}{r}"].value == pytest.approx(180_500 / 1.515, rel=1e-12)
     assert ws[f"{L.pcol('liq_price')}{r}"].value == pytest.approx(119_141.91, abs=0.005)
@@ -193,6 +213,25 @@ def test_hand_calculated_tier_walk(recalc, generated):
     assert ws[f"{L.pcol('maint')}{r}"].value == pytest.approx(500.0)
     assert ws[f"{L.pcol('walk1')}{r}"].value == 1
     assert "leverage tiers" not in (ws[f"{L.pcol('warnings')}{r}"].value or "")
+
+
+def test_coin_margined_short_the_entry_tier_calls_safe_is_liquidated_lower(recalc, generated):
+    """1,200 BTC-like coins of exposure (840,000 contracts of 100 USD at 70,000), 1.1×: coin
+    margin 1,200 / 1.1 = 1,090.91. Synthetic coin tiers 0/50/200/500/1,000 at 0.5/1/2.5/5/15 %
+    (amounts 0, 0.25, 3.25, 15.75, 115.75). In the entry tier (5) margin + amount ≥ 1,200: no
+    price there liquidates it; the highest tier whose amount leaves the margin short is 4:
+    84,000,000 × 0.95 / (1,200 − 1,090.91 − 15.75) = 854,929, where the coin value 98.3 lies in
+    tier 2: 84,000,000 × 0.99 / (1,200 − 1,090.91 − 0.25) = 764,051, value 109.9, tier 2."""
+    path, holdings, _rows, _, _ = generated[0]
+    ws = recalc(path)["Portfolio"]
+    r = L.PORTFOLIO_FIRST_ROW + len(holdings) - 1
+    assert ws[f"{L.pcol('asset')}{r}"].value == "C1"
+    expected = 84_000_000 * 0.99 / (1_200 - 1_200 / 1.1 - 0.25)
+    assert ws[f"{L.pcol('liq_price')}{r}"].value == pytest.approx(expected, rel=1e-12)
+    assert round(expected) == 764_051
+    assert ws[f"{L.pcol('tier')}{r}"].value == 2
+    assert ws[f"{L.pcol('walk1')}{r}"].value == 5
+    assert "did not settle" not in (ws[f"{L.pcol('warnings')}{r}"].value or "")
 
 
 def test_a_walk_that_never_settles_is_flagged(recalc, tmp_path):
@@ -245,4 +284,4 @@ def test_refreshed_workbook_recalculates_to_the_same_numbers(recalc, demo_build,
     wb = recalc(copy)
     check_no_errors(wb)
     check_rows(wb, list(demo_build.holdings), _market_rows_of(demo_build),
-               beta=demo_build.beta.hedge_ratio)
+               beta=demo_build.beta.hedge_ratio, tiers=_tiers_of_demo(demo_build))

@@ -17,9 +17,7 @@ from perphedge.core.plan import HedgeLine, HedgePlan, Holding, plan_hedge
 
 REQUIRED_COLUMNS = ("asset", "qty", "price", "hedge_ratio")
 OPTIONAL_COLUMNS = ("leverage", "contract_size", "amount_step", "min_amount", "inverse",
-                    "mmr", "maint_amount")
-_NUMBER_COLUMNS = {"qty", "price", "hedge_ratio", "leverage", "contract_size", "amount_step",
-                   "min_amount", "mmr", "maint_amount"}
+                    "mmr", "maint_amount", "min_cost", "exchange", "taker_fee")
 _TRUE = {"true", "yes", "y", "1", "inverse"}
 _FALSE = {"false", "no", "n", "0", "linear", ""}
 
@@ -57,6 +55,9 @@ def _holding(where: str, fields: dict[str, str]) -> Holding:
     for column, text in fields.items():
         if column == "asset":
             kwargs[column] = text
+        elif column == "exchange":
+            if text.strip():
+                kwargs[column] = text.strip()
         elif column == "inverse":
             kwargs[column] = _flag(where, column, text)
         elif text.strip() == "" and column in OPTIONAL_COLUMNS:
@@ -189,7 +190,9 @@ def plan_as_dict(plan: HedgePlan) -> dict[str, Any]:
         lines.append({
             "asset": h.asset, "qty": h.qty, "price": h.price, "hedge_ratio": h.hedge_ratio,
             "leverage": h.leverage, "contract_size": h.contract_size,
-            "amount_step": h.amount_step, "min_amount": h.min_amount, "inverse": h.inverse,
+            "amount_step": h.amount_step, "min_amount": h.min_amount,
+            "min_cost": h.min_cost, "inverse": h.inverse, "exchange": h.exchange,
+            "taker_fee": h.taker_fee,
             "mmr": h.mmr, "maint_amount": h.maint_amount,
             "beta": h.beta, "hedge_price": h.hedge_price,
             "spot_value": line.spot_value, "notional": line.notional,
@@ -225,7 +228,9 @@ def echo_plan(plan: HedgePlan, as_json: bool, notes: Iterable[str] = ()) -> None
               help="A holding to hedge, e.g. BTC:10:50000:0.5 (ratio as a fraction or 50%). Repeatable.")
 @click.option("--csv", "csv_path", metavar="FILE",
               help="CSV of holdings: asset,qty,price,hedge_ratio[,leverage,contract_size,"
-                   "amount_step,min_amount,inverse,mmr,maint_amount].")
+                   "amount_step,min_amount,inverse,mmr,maint_amount,min_cost,exchange,taker_fee]; "
+                   "min_cost is the market's minimum order value in quote currency; exchange "
+                   "picks the venue's liquidation rule (default Binance's).")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON instead of a table.")
 def plan(holding_specs: tuple[str, ...], csv_path: str | None, as_json: bool) -> None:
     """Print the hedge plan: notional, contracts (rounded down to the step), margin and

@@ -1,28 +1,28 @@
-"""Liquidation price of an isolated SHORT hedge, following Binance's documented formulas.
+"""Liquidation price of an isolated SHORT hedge, by the venue's own rule.
+
+Each venue's condition is stated in :mod:`perphedge.core.margin_rules` (Binance USDⓈ-M and
+COIN-M, Bybit linear and inverse, OKX linear and inverse; any other exchange by the declared
+default, Binance's rule, and said so). This module adds what every rule shares: checking the
+inputs, and walking the maintenance tiers.
 
 Binance ("How to Calculate Liquidation Price of USDⓈ-M Futures Contracts" and "... of
 COIN-M Futures Contracts") liquidates when the position's margin balance falls to its
 maintenance margin ``MM = notional × MMR − cum`` (cum: the tier's maintenance amount). In
 isolated mode the other-positions terms vanish (TMM = 0, UPNL = 0) and WB is the
-position's isolated wallet balance, here ``margin``.
+position's isolated wallet balance, here ``margin``:
 
-Linear (USDⓈ-M), short of ``qty`` base units entered at ``E``, liquidated at price ``X``:
-    margin + qty·(E − X) = qty·X·MMR − cum
-    ⇒ X = (margin + cum + qty·E) / (qty·(1 + MMR))
-which is Binance's (WB − TMM + UPNL + cum − Side·Position·EP) / (Position·MMR − Side·Position)
-with Side = −1.
+    linear:  X = (margin + cum + qty·E) / (qty·(1 + MMR))
+    inverse: X = qty·E·(1 − MMR) / (qty − margin − cum)
 
-Inverse (COIN-M): a short worth ``P = qty·E`` USD (contracts × contract size); margin, PnL
-and maintenance are in the coin. Short PnL at X is P·(1/X − 1/E) coin; the notional in
-coin at X is P/X:
-    margin + P·(1/X − 1/E) = (P/X)·MMR − cum
-    ⇒ X = P·(1 − MMR) / (P/E − margin − cum) = qty·E·(1 − MMR) / (qty − margin − cum)
-Binance's COIN-M page states the general (cross, hedge-mode) formula; with one isolated
-short (TMM = UPNL = 0, no long or one-way leg) it reduces to this expression. ccxt's binance
-module implements the same isolated expressions (without cum); the tests cross-check both
-against it and against "equity = maintenance" evaluated independently. When margin + cum ≥
-qty the denominator is ≤ 0: the coin margin covers any price rise and the short is never
-liquidated.
+ccxt's binance module implements the same isolated expressions (without cum); the tests
+cross-check both against it and against "equity = maintenance" evaluated independently.
+
+The tier: where a venue values the requirement at the mark, the tier is the one of the
+position's size AT the liquidation price (Binance's documented procedure: compute, find the
+tier there, recompute). An inverse short bracketed in the coin shrinks in coin as the price
+rises, into lower tiers with smaller maintenance amounts; so "never liquidated" holds only
+when the coin margin covers every price in every tier the position passes through — in the
+end, when margin + cum ≥ qty in the first tier, which for Binance (cum 0 there) is margin ≥ qty.
 """
 
 from __future__ import annotations
@@ -32,55 +32,58 @@ from dataclasses import dataclass
 
 from perphedge.core import validate as v
 from perphedge.core.errors import InvalidInput
+from perphedge.core.margin_rules import binance, rule_for
+from perphedge.core.margin_rules.rule import MarginRule, NeverLiquidated
 from perphedge.core.marketdata import LeverageTier
 
 
-def _price(entry: float, qty: float, margin: float, mmr: float, cum: float,
-           inverse: bool) -> float:
-    if inverse:
-        denominator = qty - margin - cum
-        if denominator <= 0.0:
-            raise InvalidInput("margin", margin,
-                               "covers any price rise: this short has no liquidation price")
-        lp = qty * entry * (1.0 - mmr) / denominator
-    else:
-        lp = (margin + cum + qty * entry) / (qty * (1.0 + mmr))
-    if lp <= entry:
-        # Margin below maintenance at entry: the exchange would close it at once.
-        raise InvalidInput("margin", margin,
-                           "must exceed the maintenance margin at the entry price "
-                           f"({_maintenance_at_entry(entry, qty, mmr, cum, inverse)!r})")
-    return lp
-
-
-def _maintenance_at_entry(entry: float, qty: float, mmr: float, cum: float,
-                          inverse: bool) -> float:
-    notional = qty if inverse else qty * entry  # coin for inverse, quote for linear
-    return notional * mmr - cum
+def _rule(rule: MarginRule | None, inverse: bool) -> MarginRule:
+    chosen = rule if rule is not None else (binance.COINM if inverse else binance.USDM)
+    if not isinstance(chosen, MarginRule):
+        raise InvalidInput("rule", rule, "must be a MarginRule (see perphedge.core.margin_rules)")
+    if chosen.inverse != inverse:
+        kind = "an inverse" if inverse else "a linear"
+        raise InvalidInput("rule", chosen.name, f"must be {kind} market's rule")
+    return chosen
 
 
 def liquidation_price_short(entry_price: float, qty: float, margin: float,
                             mmr: float = 0.005, maint_amount: float = 0.0,
-                            inverse: bool = False) -> float:
+                            inverse: bool = False, *, rule: MarginRule | None = None,
+                            fee_rate: float = 0.0) -> float:
     """Price at which an isolated short of ``qty`` base units is liquidated.
 
-    ``margin`` is the isolated margin in the settle currency (quote for linear, the coin
-    for inverse); ``mmr``/``maint_amount`` are the tier's rate and maintenance amount.
+    ``margin`` is the isolated position margin in the settle currency (quote for linear, the
+    coin for inverse); ``mmr``/``maint_amount`` are the tier's rate and maintenance amount;
+    ``rule`` the venue's (default: Binance's); ``fee_rate`` the taker fee rate, used where the
+    venue counts it in the condition (OKX). Raises :class:`NeverLiquidated` when the coin
+    margin covers any price rise.
     """
     e = v.positive("entry_price", entry_price)
     q = v.positive("qty", qty)
     m = v.non_negative("margin", margin)
     rate = v.below_one("mmr", mmr)
     cum = v.non_negative("maint_amount", maint_amount)
-    return _price(e, q, m, rate, cum, v.boolean("inverse", inverse))
+    inv = v.boolean("inverse", inverse)
+    fee = v.below_one("fee_rate", fee_rate) if fee_rate else 0.0
+    return _rule(rule, inv).liquidation_price(e, q, m, rate, cum, fee)
+
+
+def rule_for_exchange(exchange: str | None, inverse: bool) -> MarginRule:
+    """The venue's rule (:func:`perphedge.core.margin_rules.rule_for`)."""
+    return rule_for(exchange, v.boolean("inverse", inverse))
 
 
 @dataclass(frozen=True)
 class LiquidationResult:
-    """A liquidation price and the tier it was computed with (None: a flat rate)."""
+    """A liquidation price (None: never liquidated) and the tier it was computed with."""
 
-    price: float
+    price: float | None
     tier: LeverageTier | None
+
+    @property
+    def never(self) -> bool:
+        return self.price is None
 
 
 def _check_tiers(tiers: Sequence[LeverageTier]) -> tuple[LeverageTier, ...]:
@@ -124,35 +127,59 @@ def _tier_notional(tier: LeverageTier, qty: float, entry: float, price: float,
 
 def liquidation_short_tiered(entry_price: float, qty: float, margin: float,
                              tiers: Sequence[LeverageTier], inverse: bool = False,
-                             contract_size: float | None = None) -> LiquidationResult:
-    """Liquidation price with the maintenance tier that applies AT that price.
+                             contract_size: float | None = None, *, rule: MarginRule | None = None,
+                             fee_rate: float = 0.0) -> LiquidationResult:
+    """Liquidation price with the maintenance tier the venue's rule applies.
 
-    Starts from the tier at the entry notional; when the notional at the resulting price
-    falls in another tier, recomputes with that tier (Binance's documented procedure).
-    ``contract_size`` is needed only for tiers bracketed in contracts.
+    Where the rule values the requirement at the mark, starts from the tier at the entry
+    size and, when the size at the resulting price falls in another tier, recomputes with
+    that tier (Binance's documented procedure); where it is charged at entry (Bybit USDT),
+    the entry size's tier. ``contract_size`` is needed only for tiers bracketed in contracts.
+    A result with ``price`` None is never liquidated.
     """
     e = v.positive("entry_price", entry_price)
     q = v.positive("qty", qty)
     m = v.non_negative("margin", margin)
     inv = v.boolean("inverse", inverse)
     cs = None if contract_size is None else v.positive("contract_size", contract_size)
+    fee = v.below_one("fee_rate", fee_rate) if fee_rate else 0.0
+    venue = _rule(rule, inv)
     ordered = _check_tiers(tiers)
-    tier = tier_for_notional(ordered, _tier_notional(ordered[0], q, e, e, inv, cs))
+
+    def at(t: LeverageTier, price: float) -> LeverageTier:
+        return tier_for_notional(ordered, _tier_notional(t, q, e, price, inv, cs))
+
+    tier = at(ordered[0], e)
+    if not venue.tier_walks:
+        return LiquidationResult(venue.liquidation_price(e, q, m, tier.mmr, tier.maint_amount, fee), tier)
     seen: set[int] = set()
-    for _ in range(len(ordered) + 1):
-        lp = _price(e, q, m, tier.mmr, tier.maint_amount, inv)
-        at_lp = tier_for_notional(ordered, _tier_notional(tier, q, e, lp, inv, cs))
-        if at_lp == tier:
+    for _ in range(2 * len(ordered) + 1):
+        try:
+            lp = venue.liquidation_price(e, q, m, tier.mmr, tier.maint_amount, fee)
+        except NeverLiquidated:
+            # Not liquidated at any price this tier covers. A coin-bracketed inverse short
+            # shrinks in coin as the price rises, into lower tiers: go to the highest tier
+            # whose amount leaves the margin short of the position (amounts rise with the
+            # tier); with none, the margin covers every price. Elsewhere the size is fixed.
+            if not (inv and tier.notional_unit not in ("quote", "contracts")):
+                return LiquidationResult(None, tier)
+            short_of = [t for t in ordered if t.maint_amount < q - m]
+            if not short_of or short_of[-1] == tier:
+                return LiquidationResult(None, ordered[0] if not short_of else tier)
+            tier = short_of[-1]
+            continue
+        there = at(tier, lp)
+        if there == tier:
             return LiquidationResult(lp, tier)
         seen.add(id(tier))
-        if id(at_lp) in seen:
+        if id(there) in seen:
             break
-        tier = at_lp
+        tier = there
     # The tiers' maintenance amounts are not continuous, so the walk oscillates: take the
-    # tier whose own liquidation notional it holds, or give up loudly.
+    # tier whose own liquidation size it holds, or give up loudly.
     for t in ordered:
         try:
-            lp = _price(e, q, m, t.mmr, t.maint_amount, inv)
+            lp = venue.liquidation_price(e, q, m, t.mmr, t.maint_amount, fee)
         except InvalidInput:
             continue
         if t.min_notional <= _tier_notional(t, q, e, lp, inv, cs) < t.max_notional:

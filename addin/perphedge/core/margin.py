@@ -5,6 +5,7 @@ from __future__ import annotations
 from perphedge.core import validate as v
 from perphedge.core.conventions import MAX_ADVISED_LEVERAGE
 from perphedge.core.errors import InvalidInput
+from perphedge.core.marketdata import LeverageTier
 
 
 def initial_margin(notional: float, leverage: float) -> float:
@@ -30,3 +31,14 @@ def maintenance_margin(notional: float, mmr: float, maint_amount: float = 0.0) -
 def leverage_warning(leverage: float) -> bool:
     """True when ``leverage`` is above the 2× the guide advises for a hedge."""
     return v.positive("leverage", leverage) > MAX_ADVISED_LEVERAGE
+
+
+def check_tier_leverage(leverage: float, tier: LeverageTier) -> float:
+    """``leverage`` if the venue's tier for the position's size allows it; else an error
+    naming the tier's maximum (the venue refuses the order, as below its minimum)."""
+    lev = v.positive("leverage", leverage)
+    if tier.max_leverage is not None and lev > tier.max_leverage:   # None: not published
+        raise InvalidInput("leverage", leverage,
+                           f"must be at most {tier.max_leverage:g}×, the maximum of tier {tier.tier} "
+                           "for this size")
+    return lev

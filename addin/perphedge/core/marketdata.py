@@ -95,7 +95,9 @@ class ContractSpec:
 
     ``contract_size`` is base units per contract (linear) or USD per contract (inverse);
     ``amount_step`` and ``min_amount`` are in contracts (0 when the exchange gives none).
-    Fees are fractions of notional; ``None`` when not published.
+    Fees are fractions of notional; ``None`` when not published. ``min_cost`` is the
+    minimum order value in quote currency (ccxt ``limits.cost.min``), ``None`` when the
+    exchange gives none.
     """
 
     symbol: str
@@ -107,11 +109,14 @@ class ContractSpec:
     settle: str
     maker_fee: float | None
     taker_fee: float | None
+    min_cost: float | None = None
 
     def __post_init__(self) -> None:
         v.positive("contract_size", self.contract_size)
         v.non_negative("amount_step", self.amount_step)
         v.non_negative("min_amount", self.min_amount)
+        if self.min_cost is not None:
+            v.non_negative("min_cost", self.min_cost)
 
 
 @dataclass(frozen=True)
@@ -121,6 +126,8 @@ class LeverageTier:
     ``min_notional``/``max_notional`` bound the position size the tier covers, in the
     unit ``notional_unit`` names: quote currency for linear markets; for inverse markets
     whatever the exchange brackets by (``contracts`` on OKX, the coin on Binance COIN-M).
+    ``max_leverage`` is ``None`` where the source does not give it (a recording of floors
+    and rates only), never a made-up figure.
     """
 
     tier: int
@@ -128,7 +135,7 @@ class LeverageTier:
     max_notional: float
     mmr: float
     maint_amount: float
-    max_leverage: float
+    max_leverage: float | None
     notional_unit: str = "quote"
 
     def __post_init__(self) -> None:
@@ -138,7 +145,8 @@ class LeverageTier:
             raise InvalidInput("max_notional", self.max_notional, f"must exceed min_notional {lo}")
         v.fraction("mmr", self.mmr)
         v.non_negative("maint_amount", self.maint_amount)
-        v.positive("max_leverage", self.max_leverage)
+        if self.max_leverage is not None:
+            v.positive("max_leverage", self.max_leverage)
 
 
 def _age_text(seconds: float) -> str:
@@ -177,6 +185,8 @@ class MarketRow:
     mmr: float | None
     maint_amount: float | None
     status: DataStatus
+    #: The market's minimum order value in quote currency (ccxt ``limits.cost.min``).
+    min_cost: float | None = None
 
 
 def status_text(row: MarketRow, now_ms: int) -> str:

@@ -9,8 +9,11 @@ from perphedge.core import validate as v
 from perphedge.core.contracts import contracts_for_notional, notional_for_contracts, qty_for_contracts
 from perphedge.core.conventions import MAX_ADVISED_LEVERAGE
 from perphedge.core.errors import BelowMinimum, InvalidInput
-from perphedge.core.liquidation import liquidation_distance, liquidation_price_short
+from perphedge.core.liquidation import liquidation_distance, liquidation_price_short, liquidation_short_tiered
 from perphedge.core.margin import initial_margin, leverage_warning
+from perphedge.core.margin_rules import default_note, rule_for
+from perphedge.core.margin_rules.rule import NeverLiquidated
+from perphedge.core.marketdata import LeverageTier
 from perphedge.core.sizing import hedge_notional
 
 
@@ -20,7 +23,11 @@ class Holding:
 
     ``qty`` in base units at ``price`` (quote per base); ``hedge_ratio`` a fraction; the
     contract fields describe the perp used (``contract_size`` base units per contract, or
-    USD per contract when ``inverse``); ``mmr``/``maint_amount`` its maintenance tier.
+    USD per contract when ``inverse``); ``mmr``/``maint_amount`` its maintenance tier;
+    ``min_cost`` its minimum order value in quote currency (0 = none known); ``exchange``
+    the venue whose liquidation rule applies (None: Binance's, the default exchange's) and
+    ``taker_fee`` its taker fee rate (OKX counts it in the liquidation condition; Bybit
+    reserves the fee to close in the margin).
 
     A cross hedge (ETH held, BTC perp shorted) sets ``hedge_price`` to the perp's price and
     ``beta`` to the holding's exposure per dollar of the hedge coin: the notional becomes
@@ -41,6 +48,12 @@ class Holding:
     maint_amount: float = 0.0
     beta: float = 1.0
     hedge_price: float | None = None
+    min_cost: float = 0.0
+    exchange: str | None = None
+    taker_fee: float = 0.0
+    #: The market's maintenance tiers; given, the liquidation price is the tier walk's
+    #: (``liquidation_short_tiered``) and ``mmr``/``maint_amount`` are not used.
+    tiers: tuple[LeverageTier, ...] = ()
 
     def __post_init__(self) -> None:
         checked = {
@@ -58,6 +71,10 @@ class Holding:
             "beta": v.positive("beta", self.beta),
             "hedge_price": (self.price if self.hedge_price is None
                             else v.positive("hedge_price", self.hedge_price)),
+            "min_cost": v.non_negative("min_cost", self.min_cost),
+            "exchange": None if self.exchange is None else v.text("exchange", self.exchange),
+            "taker_fee": v.below_one("taker_fee", self.taker_fee),
+            "tiers": tuple(self.tiers),
         }
         for name, value in checked.items():
             object.__setattr__(self, name, value)
@@ -99,25 +116,37 @@ def _line(h: Holding) -> HedgeLine:
     entry = h.hedge_price if h.hedge_price is not None else h.price
     try:
         contracts = contracts_for_notional(notional, entry, h.contract_size, h.amount_step,
-                                           h.min_amount, h.inverse)
+                                           h.min_amount, h.inverse, h.min_cost)
     except BelowMinimum as e:
         contracts = 0.0
         warnings.append(f"no hedge: {e}")
     hedged = notional_for_contracts(contracts, entry, h.contract_size, h.inverse)
-    margin = initial_margin(hedged, h.leverage)
+    rule = rule_for(h.exchange, h.inverse)
+    margin = rule.required_margin(hedged, h.leverage, h.taker_fee)
     liq_price = liq_distance = None
     if contracts > 0.0:
         qty = qty_for_contracts(contracts, entry, h.contract_size, h.inverse)
-        margin_settle = margin / entry if h.inverse else margin
-        if h.inverse and margin_settle + h.maint_amount >= qty:
+        position_margin = initial_margin(hedged, h.leverage)  # what the condition holds
+        margin_settle = position_margin / entry if h.inverse else position_margin
+        if rule.default:
+            warnings.append(default_note(str(h.exchange)))
+        if rule.fee_in_maintenance and h.taker_fee == 0.0:
+            warnings.append(f"no taker fee given: {rule.name} counts it in the liquidation condition, 0 used")
+        try:
+            if h.tiers:
+                walked = liquidation_short_tiered(entry, qty, margin_settle, h.tiers, h.inverse,
+                                                  h.contract_size, rule=rule, fee_rate=h.taker_fee)
+                if walked.price is None:
+                    raise NeverLiquidated(margin_settle)
+                liq_price = walked.price
+            else:
+                liq_price = liquidation_price_short(entry, qty, margin_settle, h.mmr, h.maint_amount,
+                                                    h.inverse, rule=rule, fee_rate=h.taker_fee)
+            liq_distance = liquidation_distance(entry, liq_price)
+        except NeverLiquidated:
             warnings.append("never liquidated: the coin margin covers any price rise")
-        else:
-            try:
-                liq_price = liquidation_price_short(entry, qty, margin_settle, h.mmr,
-                                                    h.maint_amount, h.inverse)
-                liq_distance = liquidation_distance(entry, liq_price)
-            except InvalidInput as e:
-                warnings.append(f"liquidation at entry: {e}")
+        except InvalidInput as e:
+            warnings.append(f"liquidation at entry: {e}")
     warn_leverage = leverage_warning(h.leverage)
     if warn_leverage:
         warnings.append(f"leverage {h.leverage:g}x is above the advised {MAX_ADVISED_LEVERAGE:g}x")
@@ -126,8 +155,9 @@ def _line(h: Holding) -> HedgeLine:
 
 
 def plan_hedge(holdings: Sequence[Holding]) -> HedgePlan:
-    """Size the hedge of every holding. A count below a market's minimum is a warning on
-    its line (that holding stays unhedged), not an error for the whole plan."""
+    """Size the hedge of every holding. A count below a market's minimum (amount or order
+    value) is a warning on its line (that holding stays unhedged), not an error for the
+    whole plan."""
     if isinstance(holdings, (str, bytes)) or not isinstance(holdings, Sequence) or not holdings:
         raise InvalidInput("holdings", holdings, "must list at least one holding")
     for i, h in enumerate(holdings):

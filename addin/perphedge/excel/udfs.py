@@ -28,12 +28,13 @@ from perphedge.core import contracts as _contracts
 from perphedge.core import funding as _funding
 from perphedge.core import liquidation as _liquidation
 from perphedge.core import margin as _margin
+from perphedge.core import margin_rules as _margin_rules
 from perphedge.core import pnl as _pnl
 from perphedge.core import rebalance as _rebalance
 from perphedge.core import scenarios as _scenarios
 from perphedge.core import sizing as _sizing
 from perphedge.core.conventions import DEFAULT_INTERVAL_HOURS
-from perphedge.core.errors import DataUnavailable
+from perphedge.core.errors import DataUnavailable, InvalidInput
 from perphedge.excel import convert as cv
 from perphedge.excel.errors import excel_safe
 
@@ -83,7 +84,7 @@ def HEDGE_SIZE(spot_value, hedge_ratio):
 
 @_excel
 def HEDGE_CONTRACTS(notional, price, contract_size=1.0, amount_step=0.0, min_amount=0.0,
-                    inverse=False):
+                    inverse=False, min_cost=0.0):
     return _contracts.contracts_for_notional(
         cv.number("notional", notional),
         cv.number("price", price),
@@ -91,6 +92,7 @@ def HEDGE_CONTRACTS(notional, price, contract_size=1.0, amount_step=0.0, min_amo
         cv.number("amount_step", amount_step, 0.0),
         cv.number("min_amount", min_amount, 0.0),
         cv.boolean("inverse", inverse, False),
+        cv.number("min_cost", min_cost, 0.0),
     )
 
 
@@ -101,14 +103,24 @@ def HEDGE_MARGIN(notional, leverage):
 
 
 @_excel
-def HEDGE_LIQ_PRICE(entry_price, qty, margin, mmr=0.005, maint_amount=0.0, inverse=False):
+def HEDGE_LIQ_PRICE(entry_price, qty, margin, mmr=0.005, maint_amount=0.0, inverse=False,
+                    exchange=None, fee_rate=None):
+    inv = cv.boolean("inverse", inverse, False)
+    rule = _margin_rules.rule_for(cv.text("exchange", exchange, None), inv)
+    if rule.default:  # a number with no way to say beside it that it is Binance's rule
+        raise InvalidInput("exchange", exchange, "has no known liquidation rule here: use one of "
+                           + ", ".join(sorted({x for r in _margin_rules.RULES for x in r.exchanges})))
+    fee = cv.number("fee_rate", fee_rate, None)
+    if fee is None and rule.fee_in_maintenance:
+        raise InvalidInput("fee_rate", fee_rate, f"is needed: {rule.name} counts the taker fee in its "
+                           "liquidation condition")
     return _liquidation.liquidation_price_short(
         cv.number("entry_price", entry_price),
         cv.number("qty", qty),
         cv.number("margin", margin),
         cv.number("mmr", mmr, 0.005),
         cv.number("maint_amount", maint_amount, 0.0),
-        cv.boolean("inverse", inverse, False),
+        inv, rule=rule, fee_rate=fee or 0.0,
     )
 
 
@@ -174,7 +186,8 @@ def HEDGE_BETA(asset_prices, hedge_prices):
 
 
 @_excel
-def REBALANCE(spot_qty, price, target_ratio, short_contracts, contract_size=1.0, band=0.05):
+def REBALANCE(spot_qty, price, target_ratio, short_contracts, contract_size=1.0, band=0.05,
+              amount_step=0.0, inverse=False):
     return _rebalance.rebalance_contracts(
         cv.number("spot_qty", spot_qty),
         cv.number("price", price),
@@ -182,6 +195,8 @@ def REBALANCE(spot_qty, price, target_ratio, short_contracts, contract_size=1.0,
         cv.number("short_contracts", short_contracts),
         cv.number("contract_size", contract_size, 1.0),
         cv.number("band", band, 0.05),
+        cv.boolean("inverse", inverse, False),
+        cv.number("amount_step", amount_step, 0.0),
     )
 
 
@@ -246,28 +261,30 @@ def FUNDING_HISTORY(symbol, days=30.0, exchange=None):
     if not points:
         raise DataUnavailable(f"no funding settlements for {sym} in the last {n_days} days", ex)
     times = tuple(p.time_ms for p in points)
-    # The history's own spacing says which interval its rates are per; the exchange's
-    # current interval is the fallback for a single settlement.
+    # Each rate is per its own interval, the time since the settlement before it (the first
+    # row's: the gap to the next), so a market whose interval changed is annualised row by
+    # row; the exchange's current interval is the fallback for a single settlement.
     hours = _history_interval(times)
     if hours is None:
-        hours = svc.funding(sym, ex).value.interval_hours
-    per_year = _funding.funding_apr(1.0, hours)  # APR = rate × (24 / hours) × 365
+        hours = _funding.settlement_intervals(times, svc.funding(sym, ex).value.interval_hours)
+    per_year = {h: _funding.funding_apr(1.0, h) for h in set(hours)}  # rate × (24 / h) × 365
     return [list(_HISTORY_HEADER)] + [
-        [cv.excel_datetime(p.time_ms), p.rate_per_interval, p.rate_per_interval * per_year]
-        for p in points]
+        [cv.excel_datetime(p.time_ms), p.rate_per_interval, p.rate_per_interval * per_year[h]]
+        for p, h in zip(points, hours)]
 
 
 _BY_TIME = operator.attrgetter("time_ms")
 _HISTORY_HEADER = catalogue.spec("FUNDING_HISTORY").columns
-_interval_memo: dict[tuple[int, ...], float | None] = {}
+_interval_memo: dict[tuple[int, ...], tuple[float, ...] | None] = {}
 
 
-def _history_interval(times: tuple[int, ...]) -> float | None:
-    # A sheet recalculates the same cached history many times; infer its interval once.
+def _history_interval(times: tuple[int, ...]) -> tuple[float, ...] | None:
+    # A sheet recalculates the same cached history many times; work its intervals out once.
+    # None: a single settlement, whose interval the history cannot show.
     if times not in _interval_memo:
         if len(_interval_memo) > 256:
             _interval_memo.clear()
-        _interval_memo[times] = _funding.infer_interval_hours(times)
+        _interval_memo[times] = _funding.settlement_intervals(times) if len(times) > 1 else None
     return _interval_memo[times]
 
 

@@ -27,7 +27,8 @@ WRITTEN: dict[str, str] = {
     "spot": "spot_price", "mark": "mark_price", "index": "index_price",
     "funding rate": "rate_per_interval", "interval (h)": "interval_hours",
     "next funding (utc)": "next_funding_ms", "contract size": "contract_size",
-    "amount step": "amount_step", "min amount": "min_amount", "inverse": "inverse",
+    "amount step": "amount_step", "min amount": "min_amount", "min cost": "min_cost",
+    "inverse": "inverse",
     "taker fee": "taker_fee", "mmr": "mmr", "maint. amount": "maint_amount",
     "as of (utc)": "as_of", "status": "status",
 }

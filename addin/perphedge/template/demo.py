@@ -25,6 +25,7 @@ from perphedge.template.beta_sheet import BetaSeries
 from perphedge.template.build import build_workbook
 from perphedge.template.holding import HoldingInput
 from perphedge.template.layout import SETTINGS
+from perphedge.template.tiers_sheet import TierTable
 
 EXCHANGE = DEFAULT_EXCHANGE   # the recorded demo markets are Binance USDⓈ-M perps
 BTC, ETH = "BTC/USDT:USDT", "ETH/USDT:USDT"
@@ -49,6 +50,7 @@ class DemoSummary:
     recorded_at: str
     market_rows: tuple[MarketRow, ...]
     notes: tuple[str, ...]
+    tier_tables: tuple[TierTable, ...] = ()
 
 
 def _source() -> SnapshotSource:
@@ -89,7 +91,7 @@ def build_demo(path: str | Path) -> DemoSummary:
         f"{beta.correlation:.3f}, {beta.n_returns} recorded 8-hourly returns).",
     ) + inputs.messages
     return DemoSummary(result.path, inputs.holdings, beta, utc_text(source.snapshot.recorded_at_ms),
-                       tuple(inputs.market_rows), notes)
+                       tuple(inputs.market_rows), notes, tuple(inputs.tier_tables))
 
 
 def plan_holdings(summary: DemoSummary) -> tuple[Holding, ...]:
@@ -97,6 +99,7 @@ def plan_holdings(summary: DemoSummary) -> tuple[Holding, ...]:
     asset at its Market row's spot (the recorded mark when no spot was recorded), the
     short at the hedge perp's mark with that market's contract figures."""
     rows = {(r.symbol, r.exchange): r for r in summary.market_rows}
+    tiers = {(t.symbol, t.exchange): t.tiers for t in summary.tier_tables}
     out = []
     for h in summary.holdings:
         price_row = rows[(h.price_key, h.exchange)]
@@ -111,7 +114,8 @@ def plan_holdings(summary: DemoSummary) -> tuple[Holding, ...]:
             mmr=hedge.mmr if hedge.mmr is not None else DEFAULT_MMR,
             maint_amount=hedge.maint_amount or 0.0,
             beta=summary.beta.hedge_ratio if h.beta_from_sheet else h.beta,
-            hedge_price=hedge.mark_price))
+            hedge_price=hedge.mark_price, exchange=h.exchange, taker_fee=hedge.taker_fee or 0.0,
+            tiers=tiers.get((h.hedge_symbol, h.exchange), ())))
     return tuple(out)
 
 

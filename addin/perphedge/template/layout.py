@@ -28,7 +28,7 @@ SHEETS: tuple[str, ...] = (PORTFOLIO, MARKET, TIERS, SCENARIOS, FUNDING, BETA, G
 #: The Market table's header row, exactly as the refresh looks it up (shared contract).
 MARKET_HEADERS: tuple[str, ...] = (
     "Symbol", "Exchange", "Spot", "Mark", "Index", "Funding rate", "Interval (h)",
-    "Next funding (UTC)", "Contract size", "Amount step", "Min amount", "Inverse",
+    "Next funding (UTC)", "Contract size", "Amount step", "Min amount", "Min cost", "Inverse",
     "Taker fee", "MMR", "Maint. amount", "As of (UTC)", "Status",
 )
 MARKET_TABLE = "Market"
@@ -43,6 +43,7 @@ MARKET_NAMES: dict[str, str] = {
     "MktSymbol": "Symbol", "MktExchange": "Exchange", "MktSpot": "Spot", "MktMark": "Mark",
     "MktIndex": "Index", "MktRate": "Funding rate", "MktInterval": "Interval (h)",
     "MktSize": "Contract size", "MktStep": "Amount step", "MktMin": "Min amount",
+    "MktMinCost": "Min cost",
     "MktInverse": "Inverse", "MktFee": "Taker fee", "MktMMR": "MMR",
     "MktMaint": "Maint. amount", "MktAsOf": "As of (UTC)", "MktStatus": "Status",
 }
@@ -157,12 +158,14 @@ PORTFOLIO_COLUMNS: tuple[Column, ...] = (
     Column("hedged", "Hedged notional", "formula", 13, USD0, total=True,
            note="What the contracts short, in USD."),
     Column("margin", "Margin", "formula", 12, USD0, total=True,
-           note="Hedged notional / leverage (isolated margin, USD value)."),
+           note="Hedged notional / leverage (isolated margin, USD value); on Bybit plus the "
+                "estimated fee to close, which Bybit asks for at opening."),
     Column("liq_price", "Liquidation price", "formula", 13, PRICE,
-           note="Binance isolated short formula with the MMR and maint. amount of the tier "
-                "(Tiers sheet) that holds the short's size at that price; without tier rows, "
-                "the Market row's (first tier's) and a warning. none = the coin margin covers "
-                "any rise; above tiers = larger than the largest tier's cap."),
+           note="The exchange's own isolated rule (Binance, Bybit, OKX; others by Binance's, "
+                "flagged) with the MMR and maint. amount of the tier (Tiers sheet) the rule "
+                "applies; without tier rows, the Market row's (first tier's) and a warning. "
+                "none = the coin margin covers any rise; above tiers = larger than the largest "
+                "tier's cap."),
     Column("tier", "Tier", "formula", 6,
            note="Leverage tier used for the liquidation price (Tiers sheet); blank: no tier rows."),
     Column("liq_distance", "Distance to liq.", "formula", 9, PCT,

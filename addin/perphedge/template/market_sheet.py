@@ -21,13 +21,14 @@ from perphedge.template import styles as S
 _FORMATS = {
     "Spot": L.PRICE, "Mark": L.PRICE, "Index": L.PRICE, "Funding rate": L.RATE,
     "Interval (h)": "0", "Next funding (UTC)": L.DATETIME, "Contract size": "General",
-    "Amount step": "General", "Min amount": "General", "Taker fee": "0.000%", "MMR": "0.00%",
+    "Amount step": "General", "Min amount": "General", "Min cost": "#,##0.00", "Taker fee": "0.000%",
+    "MMR": "0.00%",
     "Maint. amount": "#,##0.00", "As of (UTC)": L.DATETIME,
 }
 _WIDTHS = {
     "Symbol": 16, "Exchange": 13, "Spot": 12, "Mark": 12, "Index": 12, "Funding rate": 10,
     "Interval (h)": 8, "Next funding (UTC)": 16, "Contract size": 9, "Amount step": 9,
-    "Min amount": 9, "Inverse": 8, "Taker fee": 8, "MMR": 8, "Maint. amount": 9,
+    "Min amount": 9, "Min cost": 9, "Inverse": 8, "Taker fee": 8, "MMR": 8, "Maint. amount": 9,
     "As of (UTC)": 16, "Status": 44,
 }
 MIN_ROWS = 2
@@ -37,7 +38,7 @@ def row_values(row: MarketRow, now_ms: int) -> list[object]:
     return [
         row.symbol, row.exchange, row.spot_price, row.mark_price, row.index_price,
         row.rate_per_interval, row.interval_hours, cell_datetime(row.next_funding_ms),
-        row.contract_size, row.amount_step, row.min_amount, row.inverse, row.taker_fee,
+        row.contract_size, row.amount_step, row.min_amount, row.min_cost, row.inverse, row.taker_fee,
         row.mmr, row.maint_amount, cell_datetime(row.status.as_of_ms) if row.status.as_of_ms else None,
         status_text(row, now_ms),
     ]

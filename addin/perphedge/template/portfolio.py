@@ -3,8 +3,11 @@
 Every computed column is a native formula over the Market table (looked up by symbol and
 exchange), the settings and the row's inputs, following ``perphedge.core`` exactly:
 sizing (``hedge_notional``), contracts rounded down to the amount step
-(``contracts_for_notional``), margin on the hedged notional, Binance's isolated
-liquidation price of the short (``liquidation_price_short``, linear and inverse),
+(``contracts_for_notional``), margin on the hedged notional, the isolated liquidation price
+of the short by the rule of the row's exchange (``core.margin_rules``: which venues count
+the fee in the condition, which charge maintenance at entry, which reserve the fee to close
+in the margin are read from that registry; other exchanges by Binance's rule, said in the
+row),
 funding (``funding_apr``, ``funding_pnl_short``), basis and rebalancing. The maintenance
 tier comes from the Tiers table by core's walk (``liquidation_short_tiered``), unrolled
 into hidden helper columns; without tier rows, the Market row's MMR (first tier), flagged.
@@ -29,6 +32,7 @@ from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.table import Table, TableColumn, TableStyleInfo
 from openpyxl.worksheet.worksheet import Worksheet
 
+from perphedge.core import margin_rules
 from perphedge.core.sizing import PRESETS
 from perphedge.template import layout as L
 from perphedge.template import styles as S
@@ -46,6 +50,48 @@ def _refs(r: int) -> dict[str, str]:
         letter = L.pcol(col.key)
         out[col.key] = f"${letter}{r}" if col.kind == "input" else f"{letter}{r}"
     return out
+
+
+def _is_one_of(exch: str, exchanges: Sequence[str]) -> str:
+    """TRUE when the row's exchange is one of ``exchanges`` (FALSE for none)."""
+    if not exchanges:
+        return "FALSE"
+    return "OR(" + ",".join(f'{exch}="{ex}"' for ex in exchanges) + ")"
+
+
+def _venue_terms(c: dict[str, str], exch: str) -> dict[str, str]:
+    """The venue rule's terms as formulas, derived from ``core.margin_rules``' registry."""
+    inverse = f'INDEX(MktInverse,{c["hedge_row"]})'
+    fee = f'N(INDEX(MktFee,{c["hedge_row"]}))'
+
+    def where(**field: bool) -> str:
+        lin = _is_one_of(exch, margin_rules.exchanges_where(False, **field))
+        inv = _is_one_of(exch, margin_rules.exchanges_where(True, **field))
+        return lin if lin == inv else f"IF({inverse},{inv},{lin})"
+
+    return {
+        "liq_fee": f'IF({where(fee_in_maintenance=True)},{fee},0)',
+        "at_entry": where(maintenance_at_entry=True),
+        "close_fee": where(fee_to_close_in_margin=True),
+        "known": where(default=False),
+        "fee": fee,
+    }
+
+
+def _lp_linear(hq: str, perp: str, pos_margin: str, mmr: str, cum: str, v: dict[str, str]) -> str:
+    """core.margin_rules.rule.MarginRule.liquidation_price, linear."""
+    return (f"IF({v['at_entry']},{perp}*(1-{mmr})+({pos_margin}+{cum})/{hq},"
+            f"({pos_margin}+{cum}+{hq}*{perp})/({hq}*(1+{mmr}+{v['liq_fee']})))")
+
+
+def _lp_inverse(hq: str, perp: str, mmr: str, den: str, v: dict[str, str]) -> str:
+    return f"{hq}*{perp}*(1-{mmr}-{v['liq_fee']})/{den}"
+
+
+def _rounded(c: dict[str, str]) -> str:
+    """The exact count rounded down to the market's amount step (core.contracts)."""
+    step = f'INDEX(MktStep,{c["hedge_row"]})'
+    return f"IF(N({step})>0,ROUNDDOWN(ROUND({c['exact']}/{step},9),0)*{step},{c['exact']})"
 
 
 def row_formulas(r: int) -> dict[str, str]:
@@ -68,13 +114,18 @@ def row_formulas(r: int) -> dict[str, str]:
     size = mkt("MktSize")
     maint = c["maint"]
     price, perp, notional = c["price"], c["perp_price"], c["notional"]
-    contracts, hedged, margin, hq = c["contracts"], c["hedged"], c["margin"], c["hedge_qty"]
+    contracts, hedged, hq = c["contracts"], c["hedged"], c["hedge_qty"]
     mmr, interval, ratio, spot_value = c["mmr"], c["interval"], c["ratio"], c["spot_value"]
-    step = mkt("MktStep")
-    rounded = f"IF(N({step})>0,ROUNDDOWN(ROUND({c['exact']}/{step},9),0)*{step},{c['exact']})"
-    lin_lp = f"({margin}+{maint}+{hq}*{perp})/({hq}*(1+{mmr}))"
-    inv_den = f"({hq}-{margin}/{perp}-{maint})"
-    inv_lp = f"{hq}*{perp}*(1-{mmr})/{inv_den}"
+    rounded = _rounded(c)
+    # the value of the order the rounded count sends (core.contracts: checked against min_cost)
+    order_value = f"ROUND({rounded}*{size}*IF({inverse},1,{perp}),9)"
+    venue = _venue_terms(c, exch)
+    # the position margin: what the liquidation condition holds (a venue that reserves the
+    # fee to close in the margin asks for more, shown in Margin)
+    pos_margin = f"({hedged}/{c['lev']})"
+    lin_lp = _lp_linear(hq, perp, pos_margin, mmr, maint, venue)
+    inv_den = f"({hq}-{pos_margin}/{perp}-{maint})"
+    inv_lp = _lp_inverse(hq, perp, mmr, inv_den, venue)
     held = c["held"]
     cur_ratio = (f"IF({inverse},{held}*{size}/({spot_value}*{beta}),"
                  f"{held}*{size}*{perp}/({spot_value}*{beta}))")
@@ -98,10 +149,11 @@ def row_formulas(r: int) -> dict[str, str]:
                        f'IF(N({mkt("MktSpot")})>0,{mkt("MktSpot")},"")))))'),
         "exact": (f'IF(OR({notional}="",{perp}="",N(INDEX(MktSize,MAX({hr},1)))<=0),"",'
                   f"IF({inverse},{notional}/{size},{notional}/{perp}/{size}))"),
-        "contracts": (f'IF({c["exact"]}="","",IF(AND(N({mkt("MktMin")})>0,{rounded}<{mkt("MktMin")}),'
-                      f"0,{rounded}))"),
+        "contracts": (f'IF({c["exact"]}="","",IF(AND(N({mkt("MktMin")})>0,{rounded}<{mkt("MktMin")}),0,'
+                      f'IF(AND(N({mkt("MktMinCost")})>0,{order_value}<{mkt("MktMinCost")}),0,{rounded})))'),
         "hedged": f'IF({contracts}="","",IF({inverse},{contracts}*{size},{contracts}*{size}*{perp}))',
-        "margin": f'IF({hedged}="","",{hedged}/{c["lev"]})',
+        "margin": (f'IF({hedged}="","",{hedged}/{c["lev"]}+IF({venue["close_fee"]},'
+                   f'{hedged}*IF({inverse},1-1/{c["lev"]},1+1/{c["lev"]})*{venue["fee"]},0))'),
         "hedge_qty": (f'IF(OR({contracts}="",N({contracts})<=0),"",'
                       f"IF({inverse},{contracts}*{size}/{perp},{contracts}*{size}))"),
         "mmr": _rate_used(c, hr, "TierMMR", f'IF({mkt("MktMMR")}="",DefaultMMR,{mkt("MktMMR")})'),
@@ -132,7 +184,7 @@ def row_formulas(r: int) -> dict[str, str]:
         "age": (f'IF({a}="","",IF({hr}=0,"",IF(N({mkt("MktAsOf")})<=0,"",'
                 f'(NowUTC-{mkt("MktAsOf")})*24)))'),
     }
-    f.update(_walk(c, exch))
+    f.update(_walk(c, exch, venue))
     f["warnings"] = _warnings(c, exch, beta)
     return {k: "=" + v for k, v in f.items()}
 
@@ -206,30 +258,45 @@ def _tier_at(c: dict[str, str], exch: str, notional: str) -> str:
     return (f'SUMPRODUCT({_tier_match(c, exch)}*(TierMax<>"")*(TierMax<={notional}))+1')
 
 
-def _walk(c: dict[str, str], exch: str) -> dict[str, str]:
+def _walk(c: dict[str, str], exch: str, venue: dict[str, str]) -> dict[str, str]:
     hq, perp, cnt = c["hedge_qty"], c["perp_price"], c["tier_count"]
     inv = f'INDEX(MktInverse,{c["hedge_row"]})'
-    margin = c["margin"]
+    pos_margin = f"({c['hedged']}/{c['lev']})"
     out = {"walk1": (f'IF(OR({hq}="",N({cnt})=0),"",'
                      f'{_tier_at(c, exch, _notional_at(c, perp))})')}
+    # A coin-bracketed inverse short the margin covers within its tier moves, as the price
+    # rises, into lower tiers: to the highest whose maintenance amount leaves the margin
+    # short of the position (core.liquidation_short_tiered); none such: never liquidated.
+    below = _below(c, exch)
     for i in range(1, L.TIER_WALK_STEPS):
         w = c[f"walk{i}"]
         mmr = _tier_value(c, exch, "TierMMR", w)
         cum = _tier_value(c, exch, "TierMaint", w)
-        den = f"({hq}-{margin}/{perp}-{cum})"
-        lp = (f"IF({inv},{hq}*{perp}*(1-{mmr})/{den},"
-              f"({margin}+{cum}+{hq}*{perp})/({hq}*(1+{mmr})))")
-        step = (f'IF(IF({inv},{den}<=0,FALSE),{w},IF({lp}<={perp},{w},'
-                f'{_tier_at(c, exch, _notional_at(c, lp))}))')
+        den = f"({hq}-{pos_margin}/{perp}-{cum})"
+        lp = f"IF({inv},{_lp_inverse(hq, perp, mmr, den, venue)},{_lp_linear(hq, perp, pos_margin, mmr, cum, venue)})"
+        step = (f'IF({venue["at_entry"]},{w},IF(IF({inv},{den}<=0,FALSE),'
+                f'IF({c["tier_unit"]}="base",{below},{w}),IF({lp}<={perp},{w},'
+                f'{_tier_at(c, exch, _notional_at(c, lp))})))')
         out[f"walk{i + 1}"] = f'IF({w}="","",IF({w}>{cnt},{w},{step}))'
     return out
 
 
+def _below(c: dict[str, str], exch: str) -> str:
+    """The highest tier whose maintenance amount leaves the position margin short of a
+    coin-bracketed inverse position (1 when there is none)."""
+    pos_margin = f"({c['hedged']}/{c['lev']})"
+    return (f'MAX(1,SUMPRODUCT({_tier_match(c, exch)}*'
+            f'(TierMaint<{c["hedge_qty"]}-{pos_margin}/{c["perp_price"]})))')
+
+
 def _tier_walk_settled(c: dict[str, str], exch: str) -> str:
-    """TRUE unless the tier at the shown liquidation price differs from the tier used."""
-    liq = c["liq_price"]
-    return (f'IF(ISNUMBER({liq}),IF(N({c["tier_count"]})>0,'
-            f'{_tier_at(c, exch, _notional_at(c, liq))}={c[_last_walk()]},TRUE),TRUE)')
+    """TRUE unless the tier at the shown liquidation price differs from the tier used, or
+    a "never liquidated" stopped in a coin tier the walk would still have left (a venue that
+    charges maintenance at entry keeps the entry size's tier: nothing to settle)."""
+    liq, last, cnt = c["liq_price"], c[_last_walk()], c["tier_count"]
+    return (f'IF({_venue_terms(c, exch)["at_entry"]},TRUE,IF(ISNUMBER({liq}),IF(N({cnt})>0,'
+            f'{_tier_at(c, exch, _notional_at(c, liq))}={last},TRUE),'
+            f'IF(AND({liq}="none",N({cnt})>0),IF({c["tier_unit"]}="base",{_below(c, exch)}={last},TRUE),TRUE)))')
 
 
 def _warnings(c: dict[str, str], exch: str, beta: str) -> str:
@@ -241,6 +308,7 @@ def _warnings(c: dict[str, str], exch: str, beta: str) -> str:
     a, hr, pr = c["asset"], c["hedge_row"], c["price_row"]
     status = f"INDEX(MktStatus,{hr})"
     step_min = f"INDEX(MktMin,{hr})"
+    min_cost = f"INDEX(MktMinCost,{hr})"
     pieces = [
         f'IF({hr}=0,"; no single Market row for "&{c["hedge_symbol"]}&" on "&{exch},"")',
         f'IF(AND({hr}>0,{pr}=0),"; no single Market row prices "&{a},"")',
@@ -260,9 +328,19 @@ def _warnings(c: dict[str, str], exch: str, beta: str) -> str:
          f'"; cross hedge with no beta: 1 used","")'),
         f'IF({c["lev"]}>MaxAdvisedLeverage,"; leverage "&{c["lev"]}&"× above the advised "&MaxAdvisedLeverage&"×","")',
         (f'IF({c["exact"]}="","",IF(AND({c["contracts"]}=0,{c["exact"]}>0),'
-         f'IF(N({step_min})>0,"; below the market minimum of "&{step_min}&" contracts: not hedged",'
-         f'"; rounds down to 0 contracts: not hedged"),""))'),
+         f'IF(AND(N({step_min})>0,{_rounded(c)}<{step_min}),'
+         f'"; below the market minimum of "&{step_min}&" contracts: not hedged",'
+         f'IF(N({min_cost})>0,"; order value below the market minimum of "&{min_cost}&": not hedged",'
+         f'"; rounds down to 0 contracts: not hedged")),""))'),
         f'IF({c["liq_price"]}="at entry","; margin below maintenance: liquidated at once","")',
+        # the tier of the entry size caps the leverage the venue accepts (core.margin)
+        (f'IF(OR({c["hedge_qty"]}="",N({c["tier_count"]})=0),"",IF(N({c["walk1"]})>N({c["tier_count"]}),"",'
+         f'IF(AND({_tier_value(c, exch, "TierMaxLev", c["walk1"])}>0,'
+         f'{c["lev"]}>{_tier_value(c, exch, "TierMaxLev", c["walk1"])}),'
+         f'"; tier maximum leverage "&{_tier_value(c, exch, "TierMaxLev", c["walk1"])}&"× is below the "'
+         f'&{c["lev"]}&"× used: the exchange refuses it","")))'),
+        (f'IF({c["hedge_qty"]}="","",IF({_venue_terms(c, exch)["known"]},"",'
+         f'"; {margin_rules.DEFAULT_NOTE_LEAD}: "&{exch}&"\'s own is not known"))'),
         # A figure the Market lacks must not pass silently as a default or a zero; without
         # tier rows the first tier's rate understates a large short's maintenance.
         (f'IF({c["hedge_qty"]}="","",IF(N({c["tier_count"]})>0,"",IF(INDEX(MktMMR,{hr})="",'

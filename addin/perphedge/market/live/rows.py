@@ -200,6 +200,7 @@ class MarketRows:
             mmr=first.mmr if first is not None else None,
             maint_amount=first.maint_amount if first is not None else None,
             status=DataStatus(ex, int(as_of), stale, "; ".join(notes) or None),
+            min_cost=spec.min_cost if spec is not None else None,
         )
 
 
