@@ -252,3 +252,8 @@ def test_tiered_result_holds_its_own_liquidation_notional(entry, qty, lev):
     scale = qty * result.price
     assert linear_equity_minus_maintenance(entry, qty, margin, t.mmr, t.maint_amount, result.price) == pytest.approx(
         0, abs=1e-9 * scale)
+
+
+def test_cumulative_maint_amounts_are_exact_decimals():
+    # 100,000 × (0.65 % − 0.5 %) is 150 (floats alone give 149.99999999999997)
+    assert cumulative_maint_amounts([(0, 0.005), (100_000, 0.0065), (250_000, 0.01)]) == (0.0, 150.0, 1025.0)

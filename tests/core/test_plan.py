@@ -167,3 +167,16 @@ def test_a_line_with_tiers_walks_them():
              LeverageTier(3, 200_000, float("inf"), 0.025, 3_500.0, 10))
     h = Holding("BTC", 1.5, 60_000.0, 1.0, leverage=1.0, contract_size=0.001, amount_step=0.001, tiers=tiers)
     assert round(plan_hedge([h]).lines[0].liq_price, 2) == 119_141.91
+
+
+def test_leverage_above_the_entry_tiers_maximum_is_flagged():
+    # synthetic tiers: up to 100,000 at most 50×, above at most 20×; a 150,000 short at 25×
+    from perphedge.core.marketdata import LeverageTier
+
+    tiers = (LeverageTier(1, 0, 100_000, 0.005, 0.0, 50), LeverageTier(2, 100_000, float("inf"), 0.01, 500.0, 20))
+    h = Holding("BTC", 2.5, 60_000.0, 1.0, leverage=25.0, contract_size=0.001, amount_step=0.001, tiers=tiers)
+    warnings = plan_hedge([h]).lines[0].warnings
+    refused = "refused by the exchange: leverage must be at most 20×, the maximum of tier 2"
+    assert any(w.startswith(refused) for w in warnings)
+    ok = Holding("BTC", 2.5, 60_000.0, 1.0, leverage=20.0, contract_size=0.001, amount_step=0.001, tiers=tiers)
+    assert not any("refused" in w for w in plan_hedge([ok]).lines[0].warnings)

@@ -29,6 +29,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from decimal import Decimal
 
 from perphedge.core import validate as v
 from perphedge.core.errors import InvalidInput
@@ -125,6 +126,15 @@ def _tier_notional(tier: LeverageTier, qty: float, entry: float, price: float,
     return qty * entry / price if inverse else qty
 
 
+def entry_tier(tiers: Sequence[LeverageTier], qty: float, entry_price: float, inverse: bool = False,
+               contract_size: float | None = None) -> LeverageTier:
+    """The tier of the position's size at entry (what caps the leverage the venue accepts)."""
+    ordered = _check_tiers(tiers)
+    e, q = v.positive("entry_price", entry_price), v.positive("qty", qty)
+    cs = None if contract_size is None else v.positive("contract_size", contract_size)
+    return tier_for_notional(ordered, _tier_notional(ordered[0], q, e, e, v.boolean("inverse", inverse), cs))
+
+
 def liquidation_short_tiered(entry_price: float, qty: float, margin: float,
                              tiers: Sequence[LeverageTier], inverse: bool = False,
                              contract_size: float | None = None, *, rule: MarginRule | None = None,
@@ -197,7 +207,8 @@ def cumulative_maint_amounts(brackets: Sequence[tuple[float, float]]) -> tuple[f
     if isinstance(brackets, (str, bytes)) or not isinstance(brackets, Sequence) or not brackets:
         raise InvalidInput("brackets", brackets, "must be a non-empty list of (floor, mmr) pairs")
     amounts = []
-    prev_floor = prev_rate = amount = 0.0
+    prev_floor = prev_rate = 0.0
+    amount = Decimal(0)  # in decimal on each figure's shortest repr: 950, not 949.9999999999998
     for i, pair in enumerate(brackets):
         if isinstance(pair, (str, bytes)) or not isinstance(pair, Sequence) or len(pair) != 2:
             raise InvalidInput(f"brackets[{i}]", pair, "must be a (floor, mmr) pair")
@@ -210,8 +221,8 @@ def cumulative_maint_amounts(brackets: Sequence[tuple[float, float]]) -> tuple[f
             if floor <= prev_floor:
                 raise InvalidInput(f"brackets[{i}] floor", pair[0],
                                    f"must exceed the previous floor {prev_floor!r}")
-            amount = floor * (rate - prev_rate) + amount
-        amounts.append(amount + 0.0)
+            amount = Decimal(repr(floor)) * (Decimal(repr(rate)) - Decimal(repr(prev_rate))) + amount
+        amounts.append(float(amount))
         prev_floor, prev_rate = floor, rate
     return tuple(amounts)
 

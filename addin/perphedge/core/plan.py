@@ -9,8 +9,13 @@ from perphedge.core import validate as v
 from perphedge.core.contracts import contracts_for_notional, notional_for_contracts, qty_for_contracts
 from perphedge.core.conventions import MAX_ADVISED_LEVERAGE
 from perphedge.core.errors import BelowMinimum, InvalidInput
-from perphedge.core.liquidation import liquidation_distance, liquidation_price_short, liquidation_short_tiered
-from perphedge.core.margin import initial_margin, leverage_warning
+from perphedge.core.liquidation import (
+    entry_tier,
+    liquidation_distance,
+    liquidation_price_short,
+    liquidation_short_tiered,
+)
+from perphedge.core.margin import check_tier_leverage, initial_margin, leverage_warning
 from perphedge.core.margin_rules import default_note, rule_for
 from perphedge.core.margin_rules.rule import NeverLiquidated
 from perphedge.core.marketdata import LeverageTier
@@ -132,6 +137,11 @@ def _line(h: Holding) -> HedgeLine:
             warnings.append(default_note(str(h.exchange)))
         if rule.fee_in_maintenance and h.taker_fee == 0.0:
             warnings.append(f"no taker fee given: {rule.name} counts it in the liquidation condition, 0 used")
+        if h.tiers:
+            try:  # the venue accepts at most the entry size's tier's leverage
+                check_tier_leverage(h.leverage, entry_tier(h.tiers, qty, entry, h.inverse, h.contract_size))
+            except InvalidInput as e:
+                warnings.append(f"refused by the exchange: {e}")
         try:
             if h.tiers:
                 walked = liquidation_short_tiered(entry, qty, margin_settle, h.tiers, h.inverse,

@@ -105,6 +105,19 @@ def test_binance_cum_brackets_recorded_in_ccxts_options():
     assert tiers[-1].max_notional == math.inf
 
 
+def test_derived_maintenance_amounts_are_exact_decimals():
+    # ETH/USDT:USDT's recorded brackets: 100,000 × (0.0065 − 0.005) = 150 exactly, where
+    # binary floats give 149.99999999999997; then 150 + 250,000 × (0.01 − 0.0065) = 1,025.
+    brackets = recorded.responses("binance")["options"]["leverageBrackets"]["ETH/USDT:USDT"]
+    assert 100_000.0 * (0.0065 - 0.005) != 150.0
+    rows = [{"tier": i + 1, "minNotional": float(lo),
+             "maxNotional": float(brackets[i + 1][0]) if i + 1 < len(brackets) else None,
+             "maintenanceMarginRate": float(mmr), "maxLeverage": 1.0, "info": {}}
+            for i, (lo, mmr) in enumerate(brackets)]
+    tiers = parse.leverage_tiers(rows, "binanceusdm", inverse=False)
+    assert [t.maint_amount for t in tiers[:3]] == [0.0, 150.0, 1025.0]
+
+
 @given(st.lists(st.tuples(st.floats(1, 1e6), st.floats(0.0001, 0.05)), min_size=1, max_size=8))
 def test_maintenance_margin_is_continuous_at_every_boundary(steps):
     lo, mmr, rows = 0.0, 0.0, []

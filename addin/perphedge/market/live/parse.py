@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping, Sequence
+from decimal import Decimal
 from typing import Any
 
 from perphedge.core.errors import DataUnavailable, InvalidInput
@@ -181,7 +182,7 @@ def leverage_tiers(rows: Sequence[Mapping[str, Any]], exchange: str, inverse: bo
     unit = "contracts" if exchange == "okx" else ("base" if inverse else "quote")
     whole_position_rate = exchange == "okx"
     tiers: list[LeverageTier] = []
-    prev_mmr, prev_amount = 0.0, 0.0
+    prev_mmr, prev_amount = 0.0, Decimal(0)
     for i, row in enumerate(ordered, start=1):
         info = row.get("info") or {}
         lo = number(row.get("minNotional")) or 0.0
@@ -192,13 +193,15 @@ def leverage_tiers(rows: Sequence[Mapping[str, Any]], exchange: str, inverse: bo
             raise DataUnavailable(f"{exchange} sent a leverage tier without rates", exchange)
         given = number(info.get("cum", info.get("mmDeduction"))) if isinstance(info, Mapping) else None
         if whole_position_rate:
-            amount = 0.0
-        else:
-            amount = given if given is not None else prev_amount + lo * (mmr - prev_mmr)
+            amount = Decimal(0)
+        elif given is not None:
+            amount = Decimal(repr(given))
+        else:  # Binance's rule, in decimal on the figures as sent: 950, not 949.9999999999998
+            amount = prev_amount + Decimal(repr(lo)) * (Decimal(repr(mmr)) - Decimal(repr(prev_mmr)))
         try:
             tiers.append(LeverageTier(tier=integer(row.get("tier")) or i, min_notional=lo,
                                       max_notional=hi if hi is not None and hi > lo else float("inf"),
-                                      mmr=mmr, maint_amount=max(0.0, amount), max_leverage=lev,
+                                      mmr=mmr, maint_amount=max(0.0, float(amount)), max_leverage=lev,
                                       notional_unit=unit))
         except InvalidInput as e:  # the exchange's figures, not the user's input
             raise DataUnavailable(f"{exchange} sent an unusable leverage tier: {e}", exchange) from e
