@@ -24,6 +24,7 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
     "demo": ("demo", "demo", "Build the demo workbook from recorded data and print its plan."),
     "snapshot": ("snapshot", "snapshot", "Show, rebuild or record the offline market snapshot."),
     "functions": ("functions", "functions", "List the Excel functions and their arguments."),
+    "backtest": ("backtest", "backtest_command", "Backtest a hedge policy over recorded funding settlements."),
     "new": ("workbook", "new", "Build a hedge workbook for your holdings (CSV), live or offline."),
     "template": ("workbook", "template", "Rebuild the template workbook (workbooks/perpetual_hedge.xlsx)."),
 }

@@ -1,0 +1,284 @@
+"""``perphedge backtest``: walk a hedge policy over recorded funding settlements, offline.
+
+This first step reads only recorded files, from a folder the user names (``--history DIR``
+holding ``<SYM>USDT_funding.csv`` with Binance's ``fundingTime,fundingRate,markPrice``
+columns); the embedded package data does not hold the long histories yet. The math is
+:mod:`perphedge.core.backtest`.
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import math
+from collections.abc import Sequence
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import click
+
+from perphedge.commands.plan import InputError
+from perphedge.core.backtest import BacktestResult, HedgePolicy, Settlement, backtest
+from perphedge.core.conventions import DEFAULT_EXCHANGE, MS_PER_DAY, utc_text
+from perphedge.core.errors import InvalidInput
+
+COLUMNS = ("fundingTime", "fundingRate", "markPrice")
+
+
+# ---- input ---------------------------------------------------------------------------
+
+def _fraction(option: str, text: str) -> float:
+    raw, scale = text.strip(), 1.0
+    if raw.endswith("%"):
+        raw, scale = raw[:-1].strip(), 0.01  # "50%" is the fraction 0.5
+    try:
+        x = float(raw) * scale
+    except ValueError:
+        raise InputError(f"{option} must be a number or a percentage, got {text!r}") from None
+    if not math.isfinite(x):
+        raise InputError(f"{option} must be a finite number, got {text!r}")
+    return x
+
+
+def _day(option: str, text: str) -> datetime:
+    try:
+        return datetime.strptime(text.strip(), "%Y-%m-%d").replace(tzinfo=UTC)
+    except ValueError:
+        raise InputError(f"{option} must be a date YYYY-MM-DD (UTC), got {text!r}") from None
+
+
+def _ms(day: datetime) -> int:
+    return int(day.timestamp()) * 1000
+
+
+def history_file(history: str, asset: str) -> Path:
+    """``DIR/<ASSET>USDT_funding.csv``; an error naming what the folder holds otherwise."""
+    folder = Path(history)
+    if not folder.is_dir():
+        raise InputError(f"--history {history}: not a folder")
+    name = f"{asset.upper()}USDT_funding.csv"
+    path = folder / name
+    if not path.is_file():
+        held = sorted(p.name for p in folder.glob("*USDT_funding.csv"))
+        raise InputError(f"--history {history}: no {name} (funding files there: {', '.join(held) or 'none'})")
+    return path
+
+
+def read_settlements(path: Path) -> list[Settlement]:
+    """Settlements of a recorded ``fundingTime,fundingRate,markPrice`` CSV (empty mark: None)."""
+    try:
+        with path.open(newline="", encoding="utf-8") as f:
+            rows = list(csv.reader(f))
+    except OSError as e:
+        raise InputError(f"{path}: cannot read the file ({e.strerror or e})") from None
+    except UnicodeDecodeError:
+        raise InputError(f"{path}: not a UTF-8 text file") from None
+    if not rows or tuple(c.strip() for c in rows[0]) != COLUMNS:
+        raise InputError(f"{path} line 1: expected the header {','.join(COLUMNS)}")
+    out = []
+    for number, row in enumerate(rows[1:], start=2):
+        if not any(cell.strip() for cell in row):
+            continue
+        if len(row) != 3:
+            raise InputError(f"{path} line {number}: {len(row)} cells but 3 columns")
+        try:
+            t = int(row[0])
+            rate = float(row[1])
+            mark = float(row[2]) if row[2].strip() else None
+        except ValueError:
+            raise InputError(f"{path} line {number}: not a number in {','.join(row)!r}") from None
+        out.append(Settlement(t, rate, mark))
+    if not out:
+        raise InputError(f"{path}: no settlements in the file")
+    return out
+
+
+def window(settlements: Sequence[Settlement], start: datetime | None, end: datetime | None,
+           path: Path) -> list[Settlement]:
+    """The settlements from ``start`` (00:00 UTC) through the whole of day ``end``; a window
+    the data does not cover is an error naming the span it holds."""
+    first, last = settlements[0].time_ms, settlements[-1].time_ms
+    first_day = datetime.fromtimestamp(first // 1000, UTC).replace(hour=0, minute=0, second=0)
+    last_day = datetime.fromtimestamp(last // 1000, UTC).replace(hour=0, minute=0, second=0)
+    s = start or first_day
+    e = end or last_day
+    span = f"{path.name} holds {utc_text(first)} to {utc_text(last)}"
+    if e < s:
+        raise InputError(f"--to {e:%Y-%m-%d} is before --from {s:%Y-%m-%d}")
+    if s < first_day or e > last_day:
+        raise InputError(f"the window {s:%Y-%m-%d} to {e:%Y-%m-%d} is not covered: {span}")
+    lo, hi = _ms(s), _ms(e + timedelta(days=1))
+    kept = [x for x in settlements if lo <= x.time_ms < hi]
+    if len(kept) < 2:
+        raise InputError(f"the window {s:%Y-%m-%d} to {e:%Y-%m-%d} holds {len(kept)} settlement(s), "
+                         f"at least 2 are needed: {span}")
+    return kept
+
+
+# ---- output --------------------------------------------------------------------------
+
+def _money(x: float | None) -> str:
+    return "-" if x is None else f"{x:,.2f}"
+
+
+def _pct(x: float | None, signed: bool = True) -> str:
+    if x is None:
+        return "-"
+    return f"{x * 100:+.2f}%" if signed else f"{x * 100:.2f}%"
+
+
+def result_as_dict(asset: str, path: Path, result: BacktestResult, notes: Sequence[str]) -> dict[str, Any]:
+    p = result.policy
+    return {
+        "asset": asset, "file": str(path), "qty": result.qty,
+        "policy": {"hedge_ratio": p.hedge_ratio, "leverage": p.leverage, "band": p.band,
+                   "contract_size": p.contract_size, "amount_step": p.amount_step,
+                   "taker_fee": p.taker_fee, "mmr": p.mmr, "maint_amount": p.maint_amount,
+                   "exchange": p.exchange},
+        "start": utc_text(result.start_ms), "end": utc_text(result.end_ms),
+        "start_ms": result.start_ms, "end_ms": result.end_ms,
+        "settlements": result.settlements, "years": result.years,
+        "sum_of_rates": result.sum_rates, "rates_apr": result.rates_apr,
+        "price_figures_reason": result.price_figures_reason,
+        "funding_total": result.funding_total,
+        "average_hedged_notional": result.average_hedged_notional,
+        "funding_fraction_of_notional": result.funding_fraction,
+        "realised_funding_apr": result.funding_apr,
+        "fees_total": result.fees_total, "rebalances": result.rebalances,
+        "liquidated": result.liquidated,
+        "liquidations": [{"time": utc_text(x.time_ms), "time_ms": x.time_ms, "mark": x.mark,
+                          "liq_price": x.liq_price, "entry_price": x.entry_price,
+                          "short_qty": x.short_qty, "margin": x.margin, "loss": x.loss}
+                         for x in result.liquidations],
+        "daily_vol_hedged": result.daily_vol_hedged, "daily_vol_unhedged": result.daily_vol_unhedged,
+        "variance_reduction": result.variance_reduction,
+        "max_drawdown_hedged": result.max_drawdown_hedged,
+        "max_drawdown_unhedged": result.max_drawdown_unhedged,
+        "worst_30d_return_hedged": result.worst_30d_hedged,
+        "worst_30d_return_unhedged": result.worst_30d_unhedged,
+        "final_hedged_equity": result.final_hedged_equity,
+        "final_unhedged_equity": result.final_unhedged_equity,
+        "liquidation_rule": result.liquidation_rule,
+        "liquidation_rule_note": result.liquidation_rule_note,
+        "by_year": [{"year": y.year, "settlements": y.settlements, "funding_received": y.funding,
+                     "sum_of_rates": y.sum_rates, "hedged_return": y.hedged_return,
+                     "unhedged_return": y.unhedged_return} for y in result.by_year],
+        "notes": list(notes),
+    }
+
+
+YEAR_COLUMNS = ("year", "settlements", "funding", "sum of rates", "hedged", "unhedged")
+
+
+def _table(header: Sequence[str], body: list[list[str]], left: set[str]) -> str:
+    table = [list(header)] + body
+    widths = [max(len(r[i]) for r in table) for i in range(len(header))]
+
+    def render(cells: Sequence[str]) -> str:
+        return "  ".join(c.ljust(w) if name in left else c.rjust(w)
+                         for c, w, name in zip(cells, widths, header)).rstrip()
+
+    rule = "  ".join("-" * w for w in widths)
+    return "\n".join([render(table[0]), rule] + [render(r) for r in body])
+
+
+def format_result(asset: str, result: BacktestResult) -> str:
+    p = result.policy
+    lines = [f"{asset}: {result.qty:g} hedged {_pct(p.hedge_ratio, False)} at {p.leverage:g}x, "
+             f"band {_pct(p.band, False)}, taker fee {p.taker_fee * 100:g}%, {p.exchange}",
+             f"{utc_text(result.start_ms)} to {utc_text(result.end_ms)}: {result.settlements} settlements, "
+             f"{result.years:.2f} years; sum of rates {_pct(result.sum_rates)} ({_pct(result.rates_apr)} a year)"]
+    if result.price_figures_reason is None:
+        liq = "none" if not result.liquidations else "; ".join(
+            f"{utc_text(x.time_ms)} at {_money(x.mark)} (liq price {_money(x.liq_price)}, loss {_money(x.loss)})"
+            for x in result.liquidations)
+        summary = [
+            ["funding received", _money(result.funding_total), ""],
+            ["average hedged notional", _money(result.average_hedged_notional), ""],
+            ["funding of average hedged notional", _pct(result.funding_fraction), ""],
+            ["realised funding APR", _pct(result.funding_apr), ""],
+            ["fees", _money(result.fees_total), ""],
+            ["rebalances", str(result.rebalances), ""],
+            ["daily volatility (hedged / unhedged)", _pct(result.daily_vol_hedged, False),
+             _pct(result.daily_vol_unhedged, False)],
+            ["variance reduction", _pct(result.variance_reduction), ""],
+            ["max drawdown (hedged / unhedged)", _pct(result.max_drawdown_hedged, False),
+             _pct(result.max_drawdown_unhedged, False)],
+            ["worst 30 days (hedged / unhedged)", _pct(result.worst_30d_hedged), _pct(result.worst_30d_unhedged)],
+            ["final equity (hedged / unhedged)", _money(result.final_hedged_equity),
+             _money(result.final_unhedged_equity)],
+        ]
+        lines += ["", _table(("figure", "hedged / value", "unhedged"), summary, {"figure"}), f"liquidations: {liq}",
+                  f"liquidation rule: {result.liquidation_rule}"
+                  + (f" ({result.liquidation_rule_note})" if result.liquidation_rule_note else "")]
+    else:
+        lines.append(f"price figures absent: {result.price_figures_reason}")
+    body = [[str(y.year), str(y.settlements), _money(y.funding), _pct(y.sum_rates),
+             _pct(y.hedged_return), _pct(y.unhedged_return)] for y in result.by_year]
+    lines += ["", _table(YEAR_COLUMNS, body, set())]
+    return "\n".join(lines)
+
+
+# ---- the command ---------------------------------------------------------------------
+
+@click.command("backtest")
+@click.option("--asset", required=True, help="The coin, e.g. BTC: reads <ASSET>USDT_funding.csv.")
+@click.option("--history", "history", required=True, metavar="DIR",
+              help="Folder of recorded <SYM>USDT_funding.csv files (Binance USDⓈ-M "
+                   "fundingTime,fundingRate,markPrice). Required: this first step reads recorded "
+                   "files only, offline, and the embedded package data does not hold long histories yet.")
+@click.option("--qty", default="1", show_default=True, help="Spot quantity held, in base units.")
+@click.option("--ratio", default="50%", show_default=True, help="Hedge ratio, a fraction or a percentage.")
+@click.option("--leverage", default="1", show_default=True,
+              help="Leverage of the short (margin = notional / leverage).")
+@click.option("--band", default="5%", show_default=True,
+              help="Rebalance when the ratio is further than this from the target.")
+@click.option("--fee", default="0.05%", show_default=True, help="Taker fee per trade, of traded notional.")
+@click.option("--contract-size", default="1", show_default=True, help="Base units per contract.")
+@click.option("--step", default="0", show_default=True, help="Amount step in contracts (0: no rounding).")
+@click.option("--mmr", default="0.005", show_default=True, help="Maintenance margin rate of the tier.")
+@click.option("--maint-amount", default="0", show_default=True, help="Maintenance amount of the tier (quote).")
+@click.option("--exchange", default=DEFAULT_EXCHANGE, show_default=True, help="Venue whose liquidation rule applies.")
+@click.option("--from", "start", metavar="YYYY-MM-DD", help="First day (UTC); default: the data's first.")
+@click.option("--to", "end", metavar="YYYY-MM-DD", help="Last day (UTC), included; default: the data's last.")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON instead of a table.")
+def backtest_command(asset: str, history: str, qty: str, ratio: str, leverage: str, band: str, fee: str,
+                     contract_size: str, step: str, mmr: str, maint_amount: str, exchange: str,
+                     start: str | None, end: str | None, as_json: bool) -> None:
+    """Walk a short-perp hedge over recorded funding settlements: funding at each mark,
+    fees, rebalances, liquidations, hedged vs unhedged equity, per-year table. A window
+    before the recorded marks gives the funding per unit of notional only, and says so."""
+    path = history_file(history, asset.strip())
+    settlements = read_settlements(path)
+    chosen = window(settlements, _day("--from", start) if start else None, _day("--to", end) if end else None, path)
+    notes = []
+    marked = [s for s in chosen if s.mark is not None]
+    if marked and len(marked) != len(chosen):
+        first_mark = next(s.time_ms for s in settlements if s.mark is not None)
+        # the first day all of whose settlements have marks
+        day = first_mark // MS_PER_DAY
+        if any(s.mark is None and s.time_ms // MS_PER_DAY == day for s in settlements):
+            day += 1
+        notes.append(f"{path.name} has mark prices from {utc_text(first_mark)} only: this window gives the "
+                     f"funding per unit of notional alone; --from {utc_text(day * MS_PER_DAY)[:10]} or later "
+                     "for the hedge walk")
+        chosen = [Settlement(s.time_ms, s.rate, None) for s in chosen]
+    try:
+        policy = HedgePolicy(hedge_ratio=_fraction("--ratio", ratio), leverage=_fraction("--leverage", leverage),
+                             band=_fraction("--band", band), contract_size=_fraction("--contract-size", contract_size),
+                             amount_step=_fraction("--step", step), taker_fee=_fraction("--fee", fee),
+                             mmr=_fraction("--mmr", mmr), maint_amount=_fraction("--maint-amount", maint_amount),
+                             exchange=exchange)
+        result = backtest(policy, _fraction("--qty", qty), chosen)
+    except InvalidInput as e:
+        raise InputError(str(e)) from None
+    name = asset.strip().upper()
+    if as_json:
+        click.echo(json.dumps(result_as_dict(name, path, result, notes), indent=2, allow_nan=False))
+        return
+    for note in notes:
+        click.echo(note)
+    if notes:
+        click.echo("")
+    click.echo(format_result(name, result))
