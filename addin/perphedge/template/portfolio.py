@@ -352,7 +352,8 @@ def _warnings(c: dict[str, str], exch: str, beta: str) -> str:
         (f'IF({_tier_walk_settled(c, exch)},"","; tier walk did not settle in {L.TIER_WALK_STEPS} steps: '
          f'check the liquidation price against the Tiers sheet")'),
         (f'IF(N({c["hedged"]})>0,IF(INDEX(MktFee,{hr})="","; no taker fee in the Market table: '
-         f'fees counted as 0",""),"")'),
+         f'fees counted as 0"&IF({_is_one_of(exch, margin_rules.exchanges_where(False, fee_in_maintenance=True))},'
+         f'", and in the liquidation price, which the exchange\'s rule counts it in",""),""),"")'),
         (f'IF(N({c["hedged"]})>0,IF({c["rate"]}="","; no funding rate in the Market table: '
          f'funding not counted",""),"")'),
         (f'IF(ISNUMBER({c["liq_distance"]}),IF({c["liq_distance"]}<LiqWarnDistance,'
