@@ -4,7 +4,7 @@ import json
 import subprocess
 import sys
 
-CORE_MODULES = ["basis", "beta", "contracts", "conventions", "errors", "funding", "liquidation",
+CORE_MODULES = ["basis", "beta", "contracts", "conventions", "errors", "funding", "holdings", "liquidation",
                 "margin", "marketdata", "plan", "pnl", "rebalance", "scenarios", "sizing", "validate"]
 FORBIDDEN = ["ccxt", "xlwings", "openpyxl", "pandas", "numpy"]
 

@@ -139,3 +139,21 @@ def test_new_without_network_builds_from_the_recorded_snapshot_and_says_so(tmp_p
     market = wb["Market"]
     values = [c.value for row in market.iter_rows() for c in row if isinstance(c.value, str)]
     assert any("recorded snapshot of 2026-03-20" in v for v in values)
+
+
+def test_new_reads_a_plan_csv_and_says_which_market_columns_it_did_not_use(tmp_path, capsys):
+    # A `plan --csv` file with market figures: new builds from the market (here the recorded
+    # snapshot) and says, in one line, which of the file's columns it left unused.
+    csv = tmp_path / "plan.csv"
+    csv.write_text("asset,qty,price,hedge_ratio,contract_size,amount_step,min_cost\n"
+                   "BTC,1.5,50000,0.5,1,0.001,\nETH,10,3000,100%,,,\n")
+    out = tmp_path / "from_plan.xlsx"
+    assert main(["new", str(out), "--portfolio", str(csv), "--offline"]) == 0
+    printed = capsys.readouterr().out
+    unused = [line for line in printed.splitlines() if "columns not used" in line]
+    # min_cost is in the header but empty on every row: nothing to leave unused there.
+    assert len(unused) == 1 and unused[0].endswith(": price, contract_size, amount_step")
+    ws = openpyxl.load_workbook(out)["Portfolio"]
+    r = L.PORTFOLIO_FIRST_ROW
+    assert [ws[f"{L.pcol('hedge_symbol')}{r + i}"].value for i in range(2)] == ["BTC/USDT:USDT", "ETH/USDT:USDT"]
+    assert [ws[f"{L.pcol('ratio_in')}{r + i}"].value for i in range(2)] == [0.5, 1.0]

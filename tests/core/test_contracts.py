@@ -30,6 +30,19 @@ def test_exact_multiples_are_not_lost_to_binary_rounding():
     assert round_down_to_step(0.3, 0.1) == 0.3
 
 
+def test_a_float_notional_a_hair_below_a_step_is_the_step_it_stands_for():
+    # 0.3 BTC x 70,000 x 70 % is 14,699.999999999998 as a float product (what a cell holding
+    # =A2*B2*C2 passes to HEDGE_CONTRACTS); exactly it is $14,700: 147 contracts of $100.
+    assert 0.3 * 70_000 * 0.7 == 14_699.999999999998
+    assert contracts_for_notional(0.3 * 70_000 * 0.7, 70_000, 100, 1, 0, True) == 147.0
+    # Linear, the same: 0.1 BTC x 70 % at 70,000 is 0.07 contracts at a 0.001 step.
+    assert contracts_for_notional(0.1 * 70_000 * 0.7, 70_000, 1, 0.001) == 0.07
+    # A notional between steps is not pushed up: 14,699.99 stays 146.
+    assert contracts_for_notional(14_699.99, 70_000, 100, 1, 0, True) == 146.0
+    # Unrounded (no step), the float's own repr is the count: never above it.
+    assert contracts_for_notional(14_699.999999999998, 1.0) == 14_699.999999999998
+
+
 def test_round_down_to_step():
     assert round_down_to_step(100_000 / 3_000, 0.001) == 33.333
     assert round_down_to_step(1.2399, 0.01) == 1.23
@@ -82,8 +95,9 @@ def test_rounded_contracts_never_exceed_notional_and_sit_on_the_step(notional, p
             contracts_for_notional(notional, price, contract_size=size, amount_step=step)
         return
     n = contracts_for_notional(notional, price, contract_size=size, amount_step=step)
-    # Compare in decimal: what the exchange fills is the decimal count.
-    assert D(n) * D(price) * D(size) <= D(notional)
+    # Compare in decimal: what the exchange fills is the decimal count. A float notional is
+    # read at 15 significant digits (Excel's precision) when those land on a step exactly.
+    assert D(n) * D(price) * D(size) <= max(D(notional), Decimal(f"{notional:.15g}"))
     if step:
         assert D(n) % D(step) == 0
         # ...and it is the largest such count.
@@ -93,7 +107,7 @@ def test_rounded_contracts_never_exceed_notional_and_sit_on_the_step(notional, p
 @given(st.floats(0, 1e9), st.floats(1e-4, 1e6), st.sampled_from([1.0, 10.0, 100.0]), steps)
 def test_inverse_never_exceeds_notional(notional, price, size, step):
     n = contracts_for_notional(notional, price, contract_size=size, amount_step=step, inverse=True)
-    assert D(n) * D(size) <= D(notional)
+    assert D(n) * D(size) <= max(D(notional), Decimal(f"{notional:.15g}"))
     if step:
         assert D(n) % D(step) == 0
 

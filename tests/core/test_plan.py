@@ -180,3 +180,21 @@ def test_leverage_above_the_entry_tiers_maximum_is_flagged():
     assert any(w.startswith(refused) for w in warnings)
     ok = Holding("BTC", 2.5, 60_000.0, 1.0, leverage=20.0, contract_size=0.001, amount_step=0.001, tiers=tiers)
     assert not any("refused" in w for w in plan_hedge([ok]).lines[0].warnings)
+
+
+# The count is computed from the exact decimal product of the inputs. Each case below lost a
+# lot when qty × price × ratio was multiplied in binary floats first. Prices are illustrative
+# inputs (2,136.68 and 69,895.06080435 are the recorded 2026-03-20 marks of ETH and BTC).
+@pytest.mark.parametrize("holding, expected", [
+    # 0.3 ETH × 50 % at a 0.001 step: exactly 0.15 contracts (floats: 0.149).
+    (Holding("ETH", 0.3, 2136.68, 0.5, amount_step=0.001), 0.15),
+    # 0.1 BTC × 70 %: exactly 0.07 (floats: 0.069).
+    (Holding("BTC", 0.1, 69_895.06080435, 0.7, amount_step=0.001), 0.07),
+    # 12.34 LTC × 70 %: exactly 8.638 (floats: 8.637).
+    (Holding("LTC", 12.34, 85.5, 0.7, amount_step=0.001), 8.638),
+    # Inverse: 0.3 BTC × 70,000 × 70 % = $14,700 in $100 contracts: exactly 147 (floats: 146).
+    (Holding("BTC", 0.3, 70_000.0, 0.7, contract_size=100.0, amount_step=1.0, inverse=True), 147.0),
+])
+def test_contracts_are_exact_to_the_lot(holding, expected):
+    (line,) = plan_hedge([holding]).lines
+    assert line.contracts == expected

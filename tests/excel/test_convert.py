@@ -271,3 +271,12 @@ def test_a_currency_formatted_cell_arrives_as_decimal_and_is_a_number():
     assert cv.numbers("shocks", [Decimal("-0.1"), 0.1]) == (-0.1, 0.1)
     with pytest.raises(InvalidInput, match="finite"):
         cv.number("price", Decimal("NaN"))
+
+
+def test_percent_text_with_a_space_and_in_decimal():
+    # A ratio cell arriving as text, as typed in French or German Excel ("50 %"), and the
+    # percentage read in decimal (33.3 % is 0.333, not 33.3 / 100 = 0.33299999999999996).
+    from perphedge.excel import convert
+
+    assert convert.number("hedge_ratio", "50 %") == 0.5
+    assert convert.number("hedge_ratio", "33.3%") == 0.333

@@ -11,9 +11,9 @@ from __future__ import annotations
 
 import random
 
+from perphedge.core.holdings import HoldingInput
 from perphedge.core.liquidation import cumulative_maint_amounts
 from perphedge.core.marketdata import DataStatus, FundingPoint, LeverageTier, MarketRow
-from perphedge.template.holding import HoldingInput
 from perphedge.template.tiers_sheet import TierTable
 
 EXCHANGE = "synthex"

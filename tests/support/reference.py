@@ -10,6 +10,7 @@ from perphedge.core.basis import basis_pct
 from perphedge.core.contracts import contracts_for_notional, notional_for_contracts, qty_for_contracts
 from perphedge.core.errors import BelowMinimum, InvalidInput
 from perphedge.core.funding import funding_apr, funding_pnl_short
+from perphedge.core.holdings import HoldingInput, asset_price, perp_price
 from perphedge.core.liquidation import (
     liquidation_distance,
     liquidation_price_short,
@@ -23,7 +24,6 @@ from perphedge.core.marketdata import LeverageTier, MarketRow
 from perphedge.core.rebalance import rebalance_contracts
 from perphedge.core.sizing import PRESETS, hedge_notional, ratio_for
 from perphedge.template import layout as L
-from perphedge.template.holding import HoldingInput
 
 SETTINGS = {"HorizonDays": 30.0, "DefaultMMR": 0.005, "RebalanceBand": 0.05,
             "MaxAdvisedLeverage": 2.0, "LiqWarnDistance": 0.25, "FundingWarnAPR": 0.10,
@@ -113,11 +113,13 @@ def expected_row(h: HoldingInput, rows: list[MarketRow], now: datetime,
     e["ratio"] = h.hedge_ratio if h.hedge_ratio is not None else (
         ratio_for(h.strategy) if PRESETS[h.strategy].default_ratio is not None else 0.0)
     e["lev"] = h.leverage
-    price = BLANK
-    if pm is not None:
-        price = pm.spot_price if _pos(pm.spot_price) else (pm.mark_price if _pos(pm.mark_price) else BLANK)
+    # The pricing rule itself is core's, stated once (core.holdings): spot else mark for
+    # the asset, mark else index else spot for the perp. Which rows are looked up, and
+    # everything computed from the prices, stays independent here.
+    priced = None if pm is None else asset_price(pm)
+    price = BLANK if priced is None else priced[0]
     e["price"] = price
-    e["price_source"] = BLANK if price == BLANK else ("spot" if _pos(pm.spot_price) else "mark")
+    e["price_source"] = BLANK if priced is None else priced[1]
     if hm is None:
         warn.append("no single Market row")
     elif pm is None:
@@ -132,8 +134,9 @@ def expected_row(h: HoldingInput, rows: list[MarketRow], now: datetime,
     e["notional"] = notional
     perp = BLANK
     if hm is not None:
-        perp = next((p for p in (hm.mark_price, hm.index_price, hm.spot_price) if _pos(p)), BLANK)
-        if perp == BLANK:
+        perp = perp_price(hm)
+        if perp is None:
+            perp = BLANK
             warn.append("no perp price")
         if not _pos(hm.contract_size):
             warn.append("no contract size")

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
+from perphedge.core.holdings import HoldingInput
 from perphedge.market.snapshot.data import load_snapshot
 from perphedge.market.snapshot.source import SnapshotSource
 from perphedge.template.assemble import gather, market_requests
-from perphedge.template.holding import HoldingInput
 
 
 def test_short_symbols_resolve_and_cross_hedges_get_a_price_row():

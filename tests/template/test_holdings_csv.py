@@ -68,7 +68,7 @@ def test_header_problems(tmp_path):
 from hypothesis import given, settings  # noqa: E402
 from hypothesis import strategies as st  # noqa: E402
 
-from perphedge.template.holding import HoldingInput  # noqa: E402
+from perphedge.core.holdings import HoldingInput  # noqa: E402
 
 
 @settings(max_examples=30, deadline=None)
@@ -86,3 +86,57 @@ def test_written_holdings_read_back_unchanged(tmp_path_factory, rows):
     got = read_holdings_csv(p)
     assert got == [HoldingInput(a, q, f"{a}/USDT:USDT", "bybit", "Custom", r, lev)
                    for a, q, r, lev in rows]
+
+
+# ---- one format for plan and new --------------------------------------------------------
+
+from perphedge.core.holdings import MarketFigures  # noqa: E402
+from perphedge.template.holdings_csv import read_holdings_file  # noqa: E402
+
+
+def test_semicolon_file_with_decimal_commas_and_a_bom(tmp_path):
+    # What Excel saves as "CSV UTF-8" where the comma is the decimal mark.
+    p = tmp_path / "eu.csv"
+    p.write_bytes("\ufeffasset;qty;hedge_symbol;hedge_ratio;leverage;price\n"
+                  "BTC;0,75;BTC/USDT:USDT;50 %;1,5;69.895,06\nETH;12;ETH;70%;1;\n".encode("utf-8"))
+    book = read_holdings_file(p)
+    assert book.separator == ";"
+    btc, eth = (r.holding for r in book.rows)
+    assert (btc.asset, btc.qty, btc.hedge_ratio, btc.leverage) == ("BTC", 0.75, 0.5, 1.5)
+    assert book.rows[0].figures == MarketFigures(price=69_895.06)
+    assert (eth.qty, eth.hedge_ratio, book.rows[1].figures) == (12.0, 0.7, MarketFigures())
+    assert book.figure_columns == ("price",)
+
+
+def test_a_plan_csv_is_a_holdings_csv(tmp_path):
+    # The old `plan --csv` columns are all in the one format: new reads them too.
+    p = write(tmp_path, "asset,qty,price,hedge_ratio,leverage,contract_size,amount_step,min_amount,inverse\n"
+                        "BTC,10,50000,0.5,1,,0.001,0.001,false\nBTC-inv,2,50000,1,2,100,1,1,true\n")
+    book = read_holdings_file(p)
+    btc, inv = book.rows
+    assert (btc.holding.asset, btc.holding.qty, btc.holding.hedge_ratio, btc.holding.hedge_symbol) == (
+        "BTC", 10.0, 0.5, "BTC")
+    assert btc.figures == MarketFigures(price=50_000.0, amount_step=0.001, min_amount=0.001, inverse=False)
+    assert inv.figures == MarketFigures(price=50_000.0, contract_size=100.0, amount_step=1.0, min_amount=1.0,
+                                        inverse=True)
+    assert book.figure_columns == ("price", "contract_size", "amount_step", "min_amount", "inverse")
+
+
+def test_not_utf8_says_save_as_csv(tmp_path):
+    p = tmp_path / "holdings.xlsx"
+    p.write_bytes(b"PK\x03\x04\x14\x00\x06\x00\x08\x00\x00\x00!\x00\xb2\x8f\xff")
+    with pytest.raises(HoldingsCsvError) as e:
+        read_holdings_csv(p)
+    assert "is not UTF-8 text" in str(e.value) and "save it from Excel as CSV UTF-8" in str(e.value)
+    assert str(p) in str(e.value)
+
+
+def test_a_column_twice_and_bad_figures_are_named(tmp_path):
+    with pytest.raises(HoldingsCsvError, match="line 1, column qty: appears twice"):
+        read_holdings_csv(write(tmp_path, "asset,qty,qty\nBTC,1,2\n"))
+    with pytest.raises(HoldingsCsvError) as e:
+        read_holdings_csv(write(tmp_path, "asset;qty;contract_size\nBTC;1;0\n"))
+    assert (e.value.line, e.value.column, e.value.value) == (2, "contract_size", 0.0)
+    with pytest.raises(HoldingsCsvError) as e:
+        read_holdings_csv(write(tmp_path, "asset,qty,hedge_ratio\nBTC,1,1,5\n"))
+    assert e.value.line == 2  # a decimal comma in a comma file is an extra field, not 1.5

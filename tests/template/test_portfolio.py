@@ -241,10 +241,10 @@ def test_a_walk_that_never_settles_is_flagged(recalc, tmp_path):
     200 / 1.4 = 142.86, size 142.86 in tier 1 - forever. Core refuses such tiers; the
     workbook shows the last step's price and says the walk did not settle."""
     from perphedge.core.errors import InvalidInput
+    from perphedge.core.holdings import HoldingInput
     from perphedge.core.liquidation import liquidation_short_tiered
     from perphedge.core.marketdata import DataStatus, LeverageTier, MarketRow
     from perphedge.template.build import build_workbook
-    from perphedge.template.holding import HoldingInput
     from perphedge.template.tiers_sheet import TierTable
 
     tiers = (LeverageTier(1, 0, 150, 0.004, 0.0, 100), LeverageTier(2, 150, float("inf"), 0.4, 0.0, 1))

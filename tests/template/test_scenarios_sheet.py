@@ -76,9 +76,9 @@ def test_generated_scenarios_match_core(recalc, generated, index):
 def test_guide_example_scenario_by_hand(recalc, tmp_path):
     """The guide's example, by hand: 10 BTC at $50,000 hedged 50 % (synthetic Market row,
     no funding, no fees): at −10 % spot −$50,000, hedge +$25,000, net −$25,000."""
+    from perphedge.core.holdings import HoldingInput
     from perphedge.core.marketdata import DataStatus, MarketRow
     from perphedge.template.build import build_workbook
-    from perphedge.template.holding import HoldingInput
 
     row = MarketRow("BTC/USDT:USDT", "binanceusdm", 50_000.0, 50_000.0, None, 0.0, 8.0, None,
                     1.0, 0.001, 0.001, False, 0.0, None, None, DataStatus("synthetic", 0))

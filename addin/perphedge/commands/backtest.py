@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import csv
 import json
-import math
 from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -22,6 +21,7 @@ from perphedge.commands.plan import InputError
 from perphedge.core.backtest import BacktestResult, HedgePolicy, Settlement, backtest
 from perphedge.core.conventions import DEFAULT_EXCHANGE, MS_PER_DAY, utc_text
 from perphedge.core.errors import InvalidInput
+from perphedge.core.validate import ratio_text
 
 COLUMNS = ("fundingTime", "fundingRate", "markPrice")
 
@@ -29,16 +29,12 @@ COLUMNS = ("fundingTime", "fundingRate", "markPrice")
 # ---- input ---------------------------------------------------------------------------
 
 def _fraction(option: str, text: str) -> float:
-    raw, scale = text.strip(), 1.0
-    if raw.endswith("%"):
-        raw, scale = raw[:-1].strip(), 0.01  # "50%" is the fraction 0.5
     try:
-        x = float(raw) * scale
-    except ValueError:
-        raise InputError(f"{option} must be a number or a percentage, got {text!r}") from None
-    if not math.isfinite(x):
-        raise InputError(f"{option} must be a finite number, got {text!r}")
-    return x
+        return ratio_text(option, text)  # "50%" is the fraction 0.5 (core's one ratio parser)
+    except InvalidInput as e:
+        if e.requirement == "must be a number":
+            raise InputError(f"{option} must be a number or a percentage, got {text!r}") from None
+        raise InputError(f"{option} must be a finite number, got {text!r}") from None
 
 
 def _day(option: str, text: str) -> datetime:

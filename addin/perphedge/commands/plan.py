@@ -1,25 +1,38 @@
 """``perphedge plan``: size the hedge of holdings given on the command line or in a CSV.
 
+The CSV is the holdings file ``perphedge new --portfolio`` reads
+(``template/holdings_csv.py``); each row is priced by the one policy the workbook follows
+(``core.holdings.holding_from_market``). A row that gives its price and contract size (and
+a cross hedge its perp price) is sized from the file alone; any other row's missing
+figures are read from the market as ``perphedge new`` reads them (``--offline``: the
+recorded snapshot). ``--holding ASSET:QTY:PRICE:RATIO`` never reads the market: it assumes
+contract size 1, no step, no minimum, and says so.
+
 The table and JSON writers here are shared by ``perphedge demo``.
 """
 
 from __future__ import annotations
 
-import csv
 import json
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import click
 
-from perphedge.core.errors import InvalidInput
+from perphedge.core import validate as v
+from perphedge.core.conventions import DEFAULT_EXCHANGE
+from perphedge.core.errors import HoldingNotPriced, InvalidInput, MarketError
+from perphedge.core.holdings import HoldingInput, MarketFigures, holding_from_market, needs_market
+from perphedge.core.marketdata import LeverageTier, MarketRow
 from perphedge.core.plan import HedgeLine, HedgePlan, Holding, plan_hedge
 
-REQUIRED_COLUMNS = ("asset", "qty", "price", "hedge_ratio")
-OPTIONAL_COLUMNS = ("leverage", "contract_size", "amount_step", "min_amount", "inverse",
-                    "mmr", "maint_amount", "min_cost", "exchange", "taker_fee")
-_TRUE = {"true", "yes", "y", "1", "inverse"}
-_FALSE = {"false", "no", "n", "0", "linear", ""}
+#: The market figures ``--holding`` assumes, since it gives only a price.
+HOLDING_FIGURES = {"contract_size": 1.0, "amount_step": 0.0, "min_amount": 0.0, "min_cost": 0.0,
+                   "inverse": False, "mmr": 0.005, "maint_amount": 0.0, "taker_fee": 0.0}
+HOLDING_NOTE = ("note: --holding assumes contract size 1, no amount step, no minimum order, linear, "
+                "MMR 0.5 %, no maintenance amount, no taker fee; give a --csv with those columns "
+                "(or without them, to read the market's)")
 
 
 class InputError(click.ClickException):
@@ -28,93 +41,99 @@ class InputError(click.ClickException):
     exit_code = 2
 
 
+@dataclass(frozen=True)
+class _Item:
+    where: str
+    holding: HoldingInput
+    figures: MarketFigures
+    #: (column, text) of the symbols typed, to name the column of one that does not resolve
+    symbols: tuple[tuple[str, str], ...] = ()
+
+
 # ---- parsing -----------------------------------------------------------------------
 
-def _number(where: str, column: str, text: str) -> float:
-    raw = text.strip()
-    scale = 1.0
-    if column == "hedge_ratio" and raw.endswith("%"):
-        raw, scale = raw[:-1].strip(), 0.01  # "50%" is the fraction 0.5
-    try:
-        return float(raw) * scale
-    except ValueError:
-        raise InputError(f"{where}: {column} must be a number, got {text!r}") from None
-
-
-def _flag(where: str, column: str, text: str) -> bool:
-    word = text.strip().lower()
-    if word in _TRUE:
-        return True
-    if word in _FALSE:
-        return False
-    raise InputError(f"{where}: {column} must be true or false, got {text!r}")
-
-
-def _holding(where: str, fields: dict[str, str]) -> Holding:
-    kwargs: dict[str, Any] = {}
-    for column, text in fields.items():
-        if column == "asset":
-            kwargs[column] = text
-        elif column == "exchange":
-            if text.strip():
-                kwargs[column] = text.strip()
-        elif column == "inverse":
-            kwargs[column] = _flag(where, column, text)
-        elif text.strip() == "" and column in OPTIONAL_COLUMNS:
-            continue  # empty optional cell: the default
-        else:
-            kwargs[column] = _number(where, column, text)
-    try:
-        return Holding(**kwargs)
-    except InvalidInput as e:
-        raise InputError(f"{where}: {e}") from None
-
-
-def parse_holding_spec(spec: str) -> Holding:
-    """``ASSET:QTY:PRICE:RATIO[:LEVERAGE]``, e.g. ``BTC:10:50000:0.5`` or ``ETH:2:3000:50%:2``."""
+def parse_holding_spec(spec: str) -> tuple[HoldingInput, MarketFigures]:
+    """``ASSET:QTY:PRICE:RATIO[:LEVERAGE]``, e.g. ``BTC:10:50000:0.5`` or ``ETH:2:3000:50%:2``,
+    with the figures of ``HOLDING_FIGURES`` assumed (``HOLDING_NOTE`` says so)."""
     where = f"--holding {spec!r}"
     parts = spec.split(":")
     if not 4 <= len(parts) <= 5:
         raise InputError(f"{where}: expected ASSET:QTY:PRICE:RATIO[:LEVERAGE], got {len(parts)} fields")
-    names = ("asset", "qty", "price", "hedge_ratio", "leverage")
-    return _holding(where, dict(zip(names, parts)))
-
-
-def read_holdings_csv(path: str) -> list[Holding]:
-    """Holdings from a CSV with a header row (see REQUIRED_COLUMNS / OPTIONAL_COLUMNS)."""
     try:
-        with open(path, newline="", encoding="utf-8-sig") as f:
-            rows = list(csv.reader(f))
-    except OSError as e:
-        raise InputError(f"--csv {path}: cannot read the file ({e.strerror or e})") from None
-    except UnicodeDecodeError:
-        raise InputError(f"--csv {path}: not a UTF-8 text file") from None
-    if not rows:
-        raise InputError(f"--csv {path}: the file is empty")
-    header = [h.strip().lower() for h in rows[0]]
-    for column in header:
-        if column not in REQUIRED_COLUMNS + OPTIONAL_COLUMNS:
-            raise InputError(f"{path} line 1: unknown column {column!r} "
-                             f"(columns: {', '.join(REQUIRED_COLUMNS + OPTIONAL_COLUMNS)})")
-    if len(set(header)) != len(header):
-        raise InputError(f"{path} line 1: a column appears twice")
-    missing = [c for c in REQUIRED_COLUMNS if c not in header]
-    if missing:
-        raise InputError(f"{path} line 1: missing column {', '.join(missing)}")
-    holdings = []
-    for number, row in enumerate(rows[1:], start=2):
-        if not any(cell.strip() for cell in row):
-            continue
-        if len(row) > len(header):
-            raise InputError(f"{path} line {number}: {len(row)} cells but {len(header)} columns")
-        cells = dict(zip(header, row + [""] * (len(header) - len(row))))
-        for column in REQUIRED_COLUMNS:
-            if not cells[column].strip():
-                raise InputError(f"{path} line {number}, column {column}: missing value")
-        holdings.append(_holding(f"{path} line {number}", cells))
-    if not holdings:
-        raise InputError(f"--csv {path}: no holdings in the file")
-    return holdings
+        asset = v.text("asset", parts[0])
+        qty = v.number_text("qty", parts[1])
+        price = v.number_text("price", parts[2])
+        ratio = v.ratio_text("hedge_ratio", parts[3])
+        leverage = v.number_text("leverage", parts[4]) if len(parts) == 5 else 1.0
+        holding = HoldingInput(asset, qty, asset, strategy="Custom", hedge_ratio=ratio, leverage=leverage)
+        figures = MarketFigures(price=price, **HOLDING_FIGURES)  # type: ignore[arg-type]
+    except InvalidInput as e:
+        raise InputError(f"{where}: {e}") from None
+    return holding, figures
+
+
+def _csv_items(path: str) -> list[_Item]:
+    from perphedge.template.holdings_csv import HoldingsCsvError, read_holdings_file
+
+    try:
+        book = read_holdings_file(path)
+    except HoldingsCsvError as e:
+        raise InputError(str(e)) from None
+    return [_Item(f"{path} line {r.line}", r.holding, r.figures,
+                  (("hedge_symbol", r.holding.hedge_symbol), ("price_symbol", r.holding.price_symbol or ""),
+                   ("asset", r.holding.asset)))
+            for r in book.rows]
+
+
+def price_holdings(items: Sequence[_Item]) -> tuple[list[Holding], list[str]]:
+    """Each item as a core Holding (the one pricing policy), reading the market only for
+    the items whose figures are not all given; and the notes to print above the plan."""
+    from perphedge.template.demo import DEFAULT_MMR
+
+    notes: list[str] = []
+    rows: dict[tuple[str, str], MarketRow] = {}
+    tiers: dict[tuple[str, str], tuple[LeverageTier, ...]] = {}
+    resolved = {i: it.holding for i, it in enumerate(items)}
+    need = [i for i, it in enumerate(items) if needs_market(it.holding, it.figures)]
+    default_exchange = DEFAULT_EXCHANGE
+    if need:
+        from perphedge.commands.workbook import market_source
+        from perphedge.template.assemble import gather
+        from perphedge.template.demo import recorded_note
+
+        source, default_exchange, is_snapshot = market_source(False)
+        try:
+            inputs = gather([items[i].holding for i in need], source, default_exchange)
+        except InvalidInput as e:
+            raise InputError(_where(e, [items[i] for i in need])) from None
+        except MarketError as e:
+            raise InputError(f"market data unavailable: {e} (give price and contract_size in the CSV, "
+                             "or run perphedge --offline plan for the recorded snapshot)") from None
+        resolved.update(zip(need, inputs.holdings))
+        rows = {(r.symbol, r.exchange): r for r in inputs.market_rows}
+        tiers = {(t.symbol, t.exchange): t.tiers for t in inputs.tier_tables}
+        if is_snapshot:
+            notes.append(recorded_note(source))
+        # Funding history is the workbook's, not the plan's: only what changes a figure here.
+        notes.extend(f"note: {m}" for m in inputs.messages if not m.startswith("no funding history"))
+    out = []
+    for i, it in enumerate(items):
+        try:
+            out.append(holding_from_market(resolved[i], rows, tiers, DEFAULT_MMR, it.figures,
+                                           default_exchange=default_exchange))
+        except (HoldingNotPriced, InvalidInput) as e:
+            raise InputError(f"{it.where}: {e}") from None
+    return out, notes
+
+
+def _where(e: InvalidInput, items: Sequence[_Item]) -> str:
+    """Name the CSV line and column of a symbol that does not resolve."""
+    value = getattr(e, "value", None)
+    for it in items:
+        for column, text in it.symbols:
+            if text and text == value:
+                return f"{it.where}, column {column}: {e}"
+    return str(e)
 
 
 # ---- output ------------------------------------------------------------------------
@@ -225,20 +244,29 @@ def echo_plan(plan: HedgePlan, as_json: bool, notes: Iterable[str] = ()) -> None
 
 @click.command("plan")
 @click.option("--holding", "holding_specs", multiple=True, metavar="ASSET:QTY:PRICE:RATIO[:LEVERAGE]",
-              help="A holding to hedge, e.g. BTC:10:50000:0.5 (ratio as a fraction or 50%). Repeatable.")
+              help="A holding to hedge, e.g. BTC:10:50000:0.5 (ratio as a fraction or 50%). Repeatable. "
+                   "Assumes contract size 1, no step, no minimum (said in the output).")
 @click.option("--csv", "csv_path", metavar="FILE",
-              help="CSV of holdings: asset,qty,price,hedge_ratio[,leverage,contract_size,"
-                   "amount_step,min_amount,inverse,mmr,maint_amount,min_cost,exchange,taker_fee]; "
-                   "min_cost is the market's minimum order value in quote currency; exchange "
-                   "picks the venue's liquidation rule (default Binance's).")
+              help="Holdings CSV, the file `perphedge new --portfolio` reads: asset,qty[,hedge_symbol,"
+                   "exchange,strategy,hedge_ratio,leverage,beta,held_contracts,price_symbol] and "
+                   "optionally the market figures price,hedge_price,contract_size,amount_step,"
+                   "min_amount,min_cost,inverse,mmr,maint_amount,taker_fee; figures not given are "
+                   "read from the market (perphedge --offline plan: the recorded snapshot). "
+                   "Separator , or ; (then decimal commas).")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON instead of a table.")
 def plan(holding_specs: tuple[str, ...], csv_path: str | None, as_json: bool) -> None:
     """Print the hedge plan: notional, contracts (rounded down to the step), margin and
     isolated liquidation price of the short hedging each holding."""
-    holdings: list[Holding] = []
+    items: list[_Item] = []
+    notes: list[str] = []
     if csv_path is not None:
-        holdings.extend(read_holdings_csv(csv_path))
-    holdings.extend(parse_holding_spec(s) for s in holding_specs)
-    if not holdings:
+        items.extend(_csv_items(csv_path))
+    for spec in holding_specs:
+        holding, figures = parse_holding_spec(spec)
+        items.append(_Item(f"--holding {spec!r}", holding, figures))
+    if not items:
         raise InputError("give holdings with --holding ASSET:QTY:PRICE:RATIO[:LEVERAGE] or --csv FILE")
-    echo_plan(plan_hedge(holdings), as_json)
+    if holding_specs:
+        notes.append(HOLDING_NOTE)
+    holdings, market_notes = price_holdings(items)
+    echo_plan(plan_hedge(holdings), as_json, notes + market_notes)

@@ -17,7 +17,10 @@ class BadInput(click.ClickException):
     exit_code = 2
 
 
-def _source(offline: bool):
+def market_source(offline: bool):
+    """The market source, its default exchange, and whether it is the recorded snapshot:
+    the snapshot with --offline (the flag of the command or the global one, which sets
+    PERPHEDGE_OFFLINE), else the live service."""
     from perphedge.market.config import MarketConfig
 
     config = MarketConfig.from_env()
@@ -35,14 +38,14 @@ def _source(offline: bool):
 @click.argument("path", type=click.Path(dir_okay=False, path_type=Path))
 @click.option("--portfolio", "portfolio", type=click.Path(dir_okay=False, path_type=Path),
               help="Holdings CSV: asset,qty,hedge_symbol,exchange,hedge_ratio,leverage "
-                   "(only asset and qty required).")
+                   "(only asset and qty required; the file perphedge plan --csv reads).")
 @click.option("--offline", is_flag=True,
               help="Market values from the embedded recorded snapshot, not the exchanges.")
 @click.option("--force", is_flag=True, help="Overwrite PATH if it exists.")
 def new(path: Path, portfolio: Path | None, offline: bool, force: bool) -> None:
     """Build a hedge workbook at PATH, with your holdings and their Market rows."""
     from perphedge.template.build import build_workbook
-    from perphedge.template.holdings_csv import HoldingsCsvError, read_holdings_rows
+    from perphedge.template.holdings_csv import HoldingsCsvError, read_holdings_file
 
     if path.suffix.lower() != ".xlsx":
         raise BadInput(f"PATH must end in .xlsx, got {str(path)!r}")
@@ -50,14 +53,18 @@ def new(path: Path, portfolio: Path | None, offline: bool, force: bool) -> None:
         raise BadInput(f"{path} exists; pass --force to overwrite it")
     lines: list[int] = []
     holdings = []
+    unused: tuple[str, ...] = ()
     if portfolio is not None:
         try:
-            rows = read_holdings_rows(portfolio)
+            book = read_holdings_file(portfolio)
         except HoldingsCsvError as e:
             raise BadInput(f"{e} — nothing written") from e
-        lines = [line for line, _ in rows]
-        holdings = [h for _, h in rows]
-    source, default_exchange, is_snapshot = _source(offline)
+        lines = [r.line for r in book.rows]
+        holdings = [r.holding for r in book.rows]
+        # The workbook's formulas read every market figure from its Market table, which
+        # the refresh keeps current: a figure typed in the CSV would be overwritten there.
+        unused = book.figure_columns
+    source, default_exchange, is_snapshot = market_source(offline)
     try:
         inputs = _gather(holdings, lines, portfolio, source, default_exchange)
     except MarketError as e:
@@ -66,7 +73,7 @@ def new(path: Path, portfolio: Path | None, offline: bool, force: bool) -> None:
                                        "(--offline builds from the recorded snapshot)") from e
         # No network at all: build from the recorded snapshot, and say so loudly.
         click.echo(f"note: {e}; Market values come from the recorded snapshot instead", err=True)
-        source, default_exchange, is_snapshot = _source(True)
+        source, default_exchange, is_snapshot = market_source(True)
         inputs = _gather(holdings, lines, portfolio, source, default_exchange)
     note = _data_note(source, inputs.market_rows, is_snapshot)
     try:
@@ -77,6 +84,9 @@ def new(path: Path, portfolio: Path | None, offline: bool, force: bool) -> None:
     click.echo(f"{result.path}: {result.holdings} holdings, {result.market_rows} Market rows, "
                f"funding history for {result.funding_symbols} symbols"
                + (" (recorded snapshot, not live)" if is_snapshot else ""))
+    if unused:
+        click.echo(f"  note: columns not used (the workbook reads these figures from its Market "
+                   f"table, filled from the market): {', '.join(unused)}")
     for m in inputs.messages:
         click.echo(f"  note: {m}")
 

@@ -3,6 +3,15 @@
 Arithmetic runs in Decimal on the shortest repr of each float, so amounts the user thinks
 of as exact stay exact: $100,000 / $3,000 at a 0.001 step is 33.333 contracts, and
 $300 / $0.1 is 3000, not 2999 (binary floats would put both a hair below the step).
+
+A holding's count is computed from its inputs, not from a float notional:
+``contracts_for_exposure`` takes qty × price × ratio × beta as one exact decimal product
+(0.3 ETH × 50 % is 0.15 contracts, where the float product 0.3 × 3000 × 0.5 / 3000 gives
+0.149 at a 0.001 step). A notional handed over as a float (``contracts_for_notional``, the
+Excel function HEDGE_CONTRACTS) is also read at 15 significant digits — Excel's precision —
+so the binary noise of a product computed in a cell (0.3 × 70,000 × 70 % =
+14,699.999999999998) does not cost a lot (14,700 at $100 a contract: 147, not 146) — only
+when those 15 digits land exactly on a step; otherwise the float's shortest repr is used.
 """
 
 from __future__ import annotations
@@ -73,6 +82,11 @@ def round_down_to_step(amount: float, step: float) -> float:
     return _floor_to_step(_dec(a), st, "step")
 
 
+def _notional_dec(x: float) -> Decimal:
+    """A float notional at 15 significant digits, Excel's precision."""
+    return Decimal(f"{x:.15g}")
+
+
 def contracts_for_notional(notional: float, price: float, contract_size: float = 1.0,
                            amount_step: float = 0.0, min_amount: float = 0.0,
                            inverse: bool = False, min_cost: float = 0.0) -> float:
@@ -84,23 +98,69 @@ def contracts_for_notional(notional: float, price: float, contract_size: float =
     × price linear, contracts × contract_size USD inverse — is below ``min_cost`` (quote
     currency; 0 = none known), raises :class:`BelowMinimum` rather than silently hedging
     nothing or sending an order the venue rejects.
+
+    A notional whose 15 significant digits (Excel's precision) are exactly a whole number
+    of steps is that many steps: 14,699.999999999998 — 0.3 × 70,000 × 70 % in binary — is
+    the $14,700 it stands for, 147 contracts of $100, not 146. Otherwise the notional is
+    its shortest repr, so the count never exceeds it.
     """
     n = v.non_negative("notional", notional)
     p = v.positive("price", price)
     cs = v.positive("contract_size", contract_size)
+    text = repr(n)
+    # A repr of 16 or 17 significant digits is at least 17 characters long: only those
+    # can differ from their 15-digit reading (a cheap gate on the hot path).
+    return _contracts(Decimal(text), p, cs, amount_step, min_amount, inverse, min_cost,
+                      _notional_dec(n) if len(text) >= 17 else None)
+
+
+def exposure_notional(qty: float, price: float, hedge_ratio: float, beta: float = 1.0) -> Decimal:
+    """qty × price × hedge_ratio × beta as an exact decimal of the shortest reprs (quote
+    currency): the notional a holding asks to hedge, before any binary rounding."""
+    q = v.positive("qty", qty)
+    p = v.positive("price", price)
+    r = v.fraction("hedge_ratio", hedge_ratio)
+    b = v.positive("beta", beta)
+    return _CTX.multiply(_CTX.multiply(_dec(q), _dec(p)), _CTX.multiply(_dec(r), _dec(b)))
+
+
+def contracts_for_exposure(qty: float, price: float, hedge_ratio: float, hedge_price: float,
+                           contract_size: float = 1.0, amount_step: float = 0.0,
+                           min_amount: float = 0.0, inverse: bool = False, min_cost: float = 0.0,
+                           beta: float = 1.0) -> float:
+    """Contracts to short for ``qty`` of a coin at ``price`` hedged at ``hedge_ratio`` (× the
+    cross-hedge ``beta``) with the perp at ``hedge_price``: the exact decimal notional
+    (``exposure_notional``) divided as ``contracts_for_notional`` divides, rounded down to
+    the step, with the same minimum checks."""
+    exact = exposure_notional(qty, price, hedge_ratio, beta)
+    p = v.positive("hedge_price", hedge_price)
+    cs = v.positive("contract_size", contract_size)
+    return _contracts(exact, p, cs, amount_step, min_amount, inverse, min_cost)
+
+
+def _per_contract(notional: Decimal, p: float, cs: float, inv: bool) -> Decimal:
+    if not notional:
+        return Decimal(0)
+    if inv:
+        return _CTX.divide(notional, _dec_cached(cs))
+    exact = _CTX.divide(notional, _dec(p))
+    return exact if cs == _ONE else _CTX.divide(exact, _dec_cached(cs))
+
+
+def _contracts(notional: Decimal, p: float, cs: float, amount_step: float, min_amount: float,
+               inverse: bool, min_cost: float, excel_notional: Decimal | None = None) -> float:
     step = v.non_negative("amount_step", amount_step)
     minimum = v.non_negative("min_amount", min_amount)
     inv = v.boolean("inverse", inverse)
     minimum_cost = v.non_negative("min_cost", min_cost)
-    if n == 0.0:
-        exact = Decimal(0)
-    elif inv:
-        exact = _CTX.divide(_dec(n), _dec_cached(cs))
-    else:
-        exact = _CTX.divide(_dec(n), _dec(p))
-        if cs != _ONE:
-            exact = _CTX.divide(exact, _dec_cached(cs))
+    exact = _per_contract(notional, p, cs, inv)
     count = _floor_to_step(exact, step)
+    if excel_notional is not None and step > 0.0 and excel_notional != notional:
+        at_15 = _per_contract(excel_notional, p, cs, inv)
+        snapped = _floor_to_step(at_15, step)
+        # Only onto a step the 15-digit notional hits exactly: the float fell a hair short of it.
+        if snapped > count and _CTX.divide(at_15, _dec_cached(step)) == _CTX.divide(_dec(snapped), _dec_cached(step)):
+            count, exact = snapped, at_15
     if minimum > 0.0 and count < minimum:
         raise BelowMinimum("contracts", float(exact), f"must be at least {minimum!r} (market minimum)")
     if minimum_cost > 0.0:

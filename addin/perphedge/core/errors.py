@@ -28,6 +28,16 @@ class BelowMinimum(InvalidInput):
     """A contract count rounds below the market's minimum order amount."""
 
 
+class HoldingNotPriced(PerphedgeError, ValueError):
+    """A holding cannot be sized: a figure its hedge needs is neither given nor in the
+    market data. ``holding`` names it (the asset), ``missing`` says what is missing."""
+
+    def __init__(self, holding: str, missing: str) -> None:
+        self.holding = holding
+        self.missing = missing
+        super().__init__(f"{holding}: {missing}")
+
+
 class MarketError(PerphedgeError):
     """Market data could not be had. ``exchange`` names where it was asked for."""
 

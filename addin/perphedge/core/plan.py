@@ -6,7 +6,12 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from perphedge.core import validate as v
-from perphedge.core.contracts import contracts_for_notional, notional_for_contracts, qty_for_contracts
+from perphedge.core.contracts import (
+    contracts_for_exposure,
+    exposure_notional,
+    notional_for_contracts,
+    qty_for_contracts,
+)
 from perphedge.core.conventions import MAX_ADVISED_LEVERAGE
 from perphedge.core.errors import BelowMinimum, InvalidInput
 from perphedge.core.liquidation import (
@@ -19,7 +24,6 @@ from perphedge.core.margin import check_tier_leverage, initial_margin, leverage_
 from perphedge.core.margin_rules import default_note, rule_for
 from perphedge.core.margin_rules.rule import NeverLiquidated
 from perphedge.core.marketdata import LeverageTier
-from perphedge.core.sizing import hedge_notional
 
 
 @dataclass(frozen=True)
@@ -38,6 +42,9 @@ class Holding:
     ``beta`` to the holding's exposure per dollar of the hedge coin: the notional becomes
     ``spot_value × hedge_ratio × beta`` and contracts, margin and liquidation are those of
     the perp at ``hedge_price``.
+
+    ``notes`` say what pricing assumed (a fallback, a default taken: ``core.holdings``);
+    they head the line's warnings.
     """
 
     asset: str
@@ -59,6 +66,7 @@ class Holding:
     #: The market's maintenance tiers; given, the liquidation price is the tier walk's
     #: (``liquidation_short_tiered``) and ``mmr``/``maint_amount`` are not used.
     tiers: tuple[LeverageTier, ...] = ()
+    notes: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         checked = {
@@ -80,6 +88,7 @@ class Holding:
             "exchange": None if self.exchange is None else v.text("exchange", self.exchange),
             "taker_fee": v.below_one("taker_fee", self.taker_fee),
             "tiers": tuple(self.tiers),
+            "notes": tuple(v.text("notes", n) for n in self.notes),
         }
         for name, value in checked.items():
             object.__setattr__(self, name, value)
@@ -114,14 +123,16 @@ class HedgePlan:
 
 
 def _line(h: Holding) -> HedgeLine:
-    warnings: list[str] = []
+    warnings: list[str] = list(h.notes)
     spot_value = h.qty * h.price
-    notional = hedge_notional(spot_value, h.hedge_ratio) * h.beta
+    # Sized from the exact decimal product of the inputs (core.contracts), as the
+    # workbook's ROUNDDOWN(ROUND(exact/step, 9)) lands on: never a lot short of it.
+    notional = float(exposure_notional(h.qty, h.price, h.hedge_ratio, h.beta))
     # the perp's price: the holding's own unless cross-hedged (__post_init__ fills it in)
     entry = h.hedge_price if h.hedge_price is not None else h.price
     try:
-        contracts = contracts_for_notional(notional, entry, h.contract_size, h.amount_step,
-                                           h.min_amount, h.inverse, h.min_cost)
+        contracts = contracts_for_exposure(h.qty, h.price, h.hedge_ratio, entry, h.contract_size,
+                                           h.amount_step, h.min_amount, h.inverse, h.min_cost, h.beta)
     except BelowMinimum as e:
         contracts = 0.0
         warnings.append(f"no hedge: {e}")

@@ -7,6 +7,7 @@ argument and the value, so nothing downstream ever sees NaN, inf or a string.
 from __future__ import annotations
 
 import math
+from decimal import Decimal
 from numbers import Real
 from typing import Any
 
@@ -84,3 +85,37 @@ def below_one(name: str, value: Any) -> float:
     if not 0.0 <= x < 1.0:
         raise InvalidInput(name, value, "must be at least 0 and below 1")
     return x
+
+
+def _typed(text: str, decimal_comma: bool) -> str:
+    raw = str(text).strip()
+    if decimal_comma and "," in raw:
+        raw = raw.replace(".", "").replace(",", ".")
+    return raw
+
+
+def number_text(name: str, text: str, decimal_comma: bool = False) -> float:
+    """A number typed as text (a CSV cell, a command-line field). ``decimal_comma``: the
+    text comes from a file whose separator is ``;`` — what Excel saves where the comma is
+    the decimal mark — so ``1,5`` is 1.5 and ``1.234,5`` is 1234.5 (a point before a comma
+    groups thousands); a lone point is still a decimal point, as typed by hand."""
+    try:
+        x = float(_typed(text, decimal_comma))
+    except ValueError:
+        raise InvalidInput(name, text, "must be a number") from None
+    if not math.isfinite(x):
+        raise InvalidInput(name, x, "must be a finite number")
+    return x
+
+
+def ratio_text(name: str, text: str, decimal_comma: bool = False) -> float:
+    """A ratio typed as text: a fraction (``0.5``) or a percentage (``50%``, ``50 %``,
+    ``12,5 %`` with a decimal comma), returned as the fraction. The one parser of typed
+    ratios: CSV files, ``plan --holding`` and ``backtest --ratio`` all read through it.
+    The range is checked where the ratio is used (``fraction``)."""
+    raw = str(text).strip()
+    if not raw.endswith("%"):
+        return number_text(name, raw, decimal_comma)
+    number_text(name, raw[:-1], decimal_comma)  # the same errors as a plain number
+    # In decimal, so 33.3 % is the float nearest 0.333, not 33.3 / 100 in binary.
+    return float(Decimal(_typed(raw[:-1], decimal_comma)) / 100)

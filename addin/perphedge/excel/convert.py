@@ -25,6 +25,7 @@ from typing import Any
 
 from perphedge.core import conventions
 from perphedge.core.errors import InvalidInput
+from perphedge.core.validate import ratio_text
 
 #: Marks an argument that has no default: leaving it empty is an error.
 REQUIRED: Any = object()
@@ -47,7 +48,8 @@ _XL_CV_ERRORS = {
 }
 COM_ERROR_CODES = {_XL_ERR_BASE + code: name for code, name in _XL_CV_ERRORS.items()}
 
-_NUMERIC_TEXT = re.compile(r"[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?%?")
+# "50%" and "50 %" (as typed, or as a percentage cell arrives as text): core.validate.ratio_text
+_NUMERIC_TEXT = re.compile(r"[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?(?:\s*%)?")
 
 # Excel's calendar runs from 1900-01-01 to 9999-12-31.
 _EXCEL_MIN_MS = -2_208_988_800_000
@@ -141,7 +143,7 @@ def _to_float(name: str, value: Any) -> float:
             raise _error_cell(name, s)
         if not _NUMERIC_TEXT.fullmatch(s):
             raise CellInputError(name, value, f"{name} must be a number, got {show(value)}")
-        x = float(s[:-1]) / 100.0 if s.endswith("%") else float(s)
+        x = ratio_text(name, s) if s.endswith("%") else float(s)
     else:
         raise CellInputError(name, value, f"{name} must be a number, got {show(value)}")
     if not math.isfinite(x):

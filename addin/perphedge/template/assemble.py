@@ -9,9 +9,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
 from perphedge.core.errors import MarketError
+from perphedge.core.holdings import HoldingInput
 from perphedge.core.marketdata import FundingPoint, MarketRow
 from perphedge.market.source import MarketSource
-from perphedge.template.holding import HoldingInput
 from perphedge.template.tiers_sheet import TierTable
 
 HISTORY_DAYS = 90

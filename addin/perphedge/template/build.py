@@ -23,12 +23,12 @@ from openpyxl.workbook.defined_name import DefinedName
 
 from perphedge.atomicfile import write_bytes_atomic
 from perphedge.core.errors import InvalidInput
+from perphedge.core.holdings import HoldingInput
 from perphedge.core.marketdata import FundingPoint, MarketRow
 from perphedge.template import layout as L
 from perphedge.template.beta_sheet import RESULT_ROWS, BetaSeries, write_beta
 from perphedge.template.funding_sheet import write_funding
 from perphedge.template.guide_sheet import write_guide
-from perphedge.template.holding import HoldingInput
 from perphedge.template.market_sheet import write_market
 from perphedge.template.portfolio import write_portfolio
 from perphedge.template.scenarios_sheet import write_scenarios

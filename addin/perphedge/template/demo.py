@@ -15,15 +15,14 @@ from pathlib import Path
 
 from perphedge.core.beta import BetaResult, min_variance_hedge
 from perphedge.core.conventions import DEFAULT_EXCHANGE, utc_text
+from perphedge.core.holdings import HoldingInput, holding_from_market
 from perphedge.core.marketdata import MarketRow
 from perphedge.core.plan import Holding
-from perphedge.core.sizing import PRESETS
 from perphedge.market.snapshot.data import load_snapshot
 from perphedge.market.snapshot.source import SnapshotSource
 from perphedge.template.assemble import HISTORY_DAYS, gather
 from perphedge.template.beta_sheet import BetaSeries
 from perphedge.template.build import build_workbook
-from perphedge.template.holding import HoldingInput
 from perphedge.template.layout import SETTINGS
 from perphedge.template.tiers_sheet import TierTable
 
@@ -95,28 +94,15 @@ def build_demo(path: str | Path) -> DemoSummary:
 
 
 def plan_holdings(summary: DemoSummary) -> tuple[Holding, ...]:
-    """The demo's holdings as core ``Holding``s, valued as the workbook values them: the
-    asset at its Market row's spot (the recorded mark when no spot was recorded), the
-    short at the hedge perp's mark with that market's contract figures."""
+    """The demo's holdings as core ``Holding``s, priced by the workbook's own rule
+    (``core.holdings.holding_from_market``): the asset at its Market row's spot (the
+    recorded mark when no spot was recorded, said in the line), the short at the hedge
+    perp's mark (else index, else spot) with that market's contract figures and tiers."""
     rows = {(r.symbol, r.exchange): r for r in summary.market_rows}
     tiers = {(t.symbol, t.exchange): t.tiers for t in summary.tier_tables}
-    out = []
-    for h in summary.holdings:
-        price_row = rows[(h.price_key, h.exchange)]
-        hedge = rows[(h.hedge_symbol, h.exchange)]
-        ratio = h.hedge_ratio if h.hedge_ratio is not None else PRESETS[h.strategy].default_ratio
-        out.append(Holding(
-            h.asset, h.qty,
-            price_row.spot_price if price_row.spot_price is not None else price_row.mark_price,
-            ratio, leverage=h.leverage, contract_size=hedge.contract_size,
-            amount_step=hedge.amount_step or 0.0, min_amount=hedge.min_amount or 0.0,
-            inverse=bool(hedge.inverse),
-            mmr=hedge.mmr if hedge.mmr is not None else DEFAULT_MMR,
-            maint_amount=hedge.maint_amount or 0.0,
-            beta=summary.beta.hedge_ratio if h.beta_from_sheet else h.beta,
-            hedge_price=hedge.mark_price, exchange=h.exchange, taker_fee=hedge.taker_fee or 0.0,
-            tiers=tiers.get((h.hedge_symbol, h.exchange), ())))
-    return tuple(out)
+    return tuple(holding_from_market(h, rows, tiers, DEFAULT_MMR, sheet_beta=summary.beta.hedge_ratio,
+                                     default_exchange=EXCHANGE)
+                 for h in summary.holdings)
 
 
 def build_template(path: str | Path) -> Path:

@@ -33,10 +33,10 @@ from openpyxl.worksheet.table import Table, TableColumn, TableStyleInfo
 from openpyxl.worksheet.worksheet import Worksheet
 
 from perphedge.core import margin_rules
+from perphedge.core.holdings import BETA_FROM_SHEET, HoldingInput
 from perphedge.core.sizing import PRESETS
 from perphedge.template import layout as L
 from perphedge.template import styles as S
-from perphedge.template.holding import BETA_FROM_SHEET, HoldingInput
 
 #: Left-aligned text columns get an indent so they do not touch the number beside them.
 _TEXT_COLUMNS = frozenset({"hedge_symbol", "exchange", "strategy", "price_symbol", "price_source"})
