@@ -28,7 +28,7 @@ REPEATS = 7
 IMPORT_RUNS = 9
 
 PURE_TARGET_S = 10e-6
-#: Tables: HEDGE_SCENARIOS checks 22 × 8 cells and its core table alone takes ~25 µs;
+#: Tables: HEDGE_SCENARIOS checks 22 × 9 cells and its core table alone takes ~25 µs;
 #: HEDGE_BETA is a numpy regression. They have targets of their own.
 TABLE_TARGET_S = 100e-6
 #: FUNDING_HISTORY is held to it too, with a 31-row table (10 days of 8-hourly settlements).

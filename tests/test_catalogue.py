@@ -42,6 +42,8 @@ DESIGN_SIGNATURES = [
 ADDED = {
     "HEDGE_CONTRACTS": ("min_cost",),
     "HEDGE_LIQ_PRICE": ("exchange", "fee_rate"),
+    # the isolated short's liquidation in the shock table, and a cross hedge's beta
+    "HEDGE_SCENARIOS": ("leverage", "beta", "inverse", "mmr", "exchange"),
     "REBALANCE": ("amount_step", "inverse"),
 }
 
@@ -90,7 +92,8 @@ def test_table_column_labels():
     assert spec("HEDGE_BETA").columns == ("hedge ratio", "correlation", "R²")
     assert spec("FUNDING_HISTORY").columns == ("time", "rate", "APR")
     assert spec("MARKET_STATUS").columns == ("source", "as of (UTC)", "status")
-    assert len(spec("HEDGE_SCENARIOS").columns) == 8
+    assert len(spec("HEDGE_SCENARIOS").columns) == 9
+    assert spec("HEDGE_SCENARIOS").columns[-1] == "liquidated"
     assert len(spec("CONTRACT_SPEC").columns) == 6
     for f in FUNCTIONS:
         assert bool(f.columns) == f.table, f.name

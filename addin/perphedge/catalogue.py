@@ -160,13 +160,24 @@ FUNCTIONS: tuple[FunctionSpec, ...] = (
          _opt("days", "Days the hedge is held, for funding (default 0).", 0.0),
          _INTERVAL,
          _opt("fee_rate", "Taker fee as a fraction of notional, paid to open and to close "
-                          "(default 0).", 0.0)),
-        "Price-shock table of the hedged holding, with a header row.",
+                          "(default 0).", 0.0),
+         _opt("leverage", "Leverage of the isolated short: a shock reaching its liquidation "
+                          "price loses the whole margin (notional / leverage) and leaves the "
+                          "holding unhedged; blank = never liquidated."),
+         _opt("beta", "Holding's move per 1 of the hedge's: the shock moves the hedge's price, "
+                      "the holding moves beta x shock (floored at -100%); the hedge is "
+                      "sized spot value x beta x ratio (default 1).", 1.0),
+         _INVERSE,
+         _opt("mmr", "Maintenance margin rate of the exchange tier, for the liquidation "
+                     "price (default 0.005).", 0.005),
+         _opt("exchange", "ccxt exchange id whose liquidation rule applies: binanceusdm "
+                          "(default), binancecoinm, bybit, okx.")),
+        "Price-shock table of the hedged holding, with liquidation of the short, with a header row.",
         "spilled table, one row per shock: shock, price, spot P&L, hedge P&L, funding, fees, "
-        "net, unhedged",
+        "net, unhedged, liquidated (1/0)",
         table=True,
         columns=("shock", "price", "spot P&L", "hedge P&L", "funding", "fees", "net",
-                 "unhedged"),
+                 "unhedged", "liquidated"),
     ),
     FunctionSpec(
         "FUNDING_APR",

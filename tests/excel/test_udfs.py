@@ -264,10 +264,41 @@ def test_hedge_scenarios_worked_rows():
     out = udfs.HEDGE_SCENARIOS(2.0, 100.0, 0.5, [[-0.1], [None], [0.2]], 0.0001, 30.0, 8.0,
                                0.001)
     assert out[0] == ["shock", "price", "spot P&L", "hedge P&L", "funding", "fees", "net",
-                      "unhedged"]
-    assert out[1] == approx([-0.1, 90.0, -20.0, 10.0, 0.9, 0.19, -9.29, 180.0])
-    assert out[2] == approx([0.2, 120.0, 40.0, -20.0, 0.9, 0.22, 20.68, 240.0])
+                      "unhedged", "liquidated"]
+    # without a leverage the short is never liquidated (today's table, liquidated 0)
+    assert out[1] == approx([-0.1, 90.0, -20.0, 10.0, 0.9, 0.19, -9.29, 180.0, 0])
+    assert out[2] == approx([0.2, 120.0, 40.0, -20.0, 0.9, 0.22, 20.68, 240.0, 0])
     assert len(out) == 3
+
+
+def test_hedge_scenarios_liquidation_and_beta():
+    # 1 BTC at a synthetic 100,000, fully hedged at 5x, MMR 0.4 % (Binance USDⓈ-M rule):
+    # liquidation at 120,000 / 1.004 = 119,522 (+19.5 %). +50 %: the short loses its
+    # 20,000 margin, not 50,000: net +30,000, liquidated 1. +15 %: open, net 0.
+    out = udfs.HEDGE_SCENARIOS(1.0, 100000.0, 1.0, [[0.15, 0.5]], None, None, None, None, 5.0,
+                               None, None, 0.004)
+    assert out[1] == approx([0.15, 115000.0, 15000.0, -15000.0, 0.0, 0.0, 0.0, 115000.0, 0])
+    assert out[2] == approx([0.5, 150000.0, 50000.0, -20000.0, 0.0, 0.0, 30000.0, 150000.0, 1])
+    # Same at 1x: liquidation at +99.2 %, so +50 % is hedged (the two differ).
+    one = udfs.HEDGE_SCENARIOS(1.0, 100000.0, 1.0, [[0.5]], None, None, None, None, 1.0,
+                               None, None, 0.004)
+    assert one[1][3] == approx(-50000.0) and one[1][8] == 0
+    # Inverse 5x (COIN-M rule): liquidated at +24.5 %; at +50 % its 0.2 BTC margin is lost,
+    # worth 0.2 × 150,000 = 30,000.
+    inv = udfs.HEDGE_SCENARIOS(1.0, 100000.0, 1.0, [[0.5]], None, None, None, None, 5.0,
+                               None, True, 0.004)
+    assert inv[1][3] == approx(-30000.0) and inv[1][8] == 1
+    # Cross hedge: 25 coins at 4,000 with β 1.21 against another coin's perp: at −50 % of
+    # the hedge's price the holding moves −60.5 %: spot −60,500, hedge +60,500.
+    cross = udfs.HEDGE_SCENARIOS(25.0, 4000.0, 1.0, [[-0.5]], None, None, None, None, None, 1.21)
+    assert cross[1][2:4] == approx([-60500.0, 60500.0])
+
+
+def test_hedge_scenarios_liquidation_errors():
+    assert udfs.HEDGE_SCENARIOS(1.0, 100.0, 1.0, None, None, None, None, None, 5.0, None, None,
+                                None, "kraken").startswith("#HEDGE! exchange has no known liquidation rule")
+    assert udfs.HEDGE_SCENARIOS(1.0, 100.0, 1.0, None, None, None, None, None, 0.0).startswith(
+        "#HEDGE! leverage must be greater than 0")
 
 
 def test_hedge_scenarios_default_shocks_and_row_ranges():

@@ -11,6 +11,7 @@ from pathlib import Path
 import openpyxl
 from openpyxl.chart import LineChart, Reference
 from openpyxl.comments import Comment
+from openpyxl.worksheet.formula import ArrayFormula
 from openpyxl.worksheet.table import TableColumn
 
 from perphedge.files import refresh as rf
@@ -42,7 +43,10 @@ def all_values(path, skip=None):
             for c in row:
                 if skip and skip(ws.title, c):
                     continue
-                out[(ws.title, c.coordinate)] = (c.value, c.number_format, c.style_id)
+                value = c.value
+                if isinstance(value, ArrayFormula):  # compared by its text, not identity
+                    value = ("array", value.ref, value.text)
+                out[(ws.title, c.coordinate)] = (value, c.number_format, c.style_id)
     names = {k: v.attr_text for k, v in wb.defined_names.items()}
     tables = {(ws.title, t.displayName): (t.ref, [c.name for c in t.tableColumns])
               for ws in wb.worksheets for t in ws.tables.values()}

@@ -63,7 +63,7 @@ def generate(seed: int, n: int) -> tuple[list[HoldingInput], list[MarketRow]]:
             ratio = None  # the preset's default
         cross = rng.random() < 0.2
         holdings.append(HoldingInput(
-            asset=f"A{i}",
+            asset=f"SYN{i}",
             qty=10 ** rng.uniform(-3, 4),
             # a cross hedge on another market of the same venue
             hedge_symbol=rows[i].symbol if not cross else rows[(i + len(VENUES)) % n].symbol,
@@ -71,7 +71,7 @@ def generate(seed: int, n: int) -> tuple[list[HoldingInput], list[MarketRow]]:
             strategy=strategy,
             hedge_ratio=ratio,
             leverage=rng.choice([1.0, 2.0, round(rng.uniform(1, 20), 2), 20.0, 3.0]),
-            beta=rng.uniform(0.5, 1.6) if cross else 1.0,
+            beta=rng.uniform(0.5, 1.6) if cross else None,
             held_contracts=None if rng.random() < 0.5 else round(rng.uniform(0, 50), 3),
             price_symbol=rows[i].symbol if cross else None,
         ))
@@ -102,16 +102,16 @@ def special_cases() -> tuple[list[HoldingInput], list[MarketRow]]:
                   100.0, 1.0, 1.0, True, 0.0005, 0.005, 0.0, st),
     ]
     holdings = [
-        HoldingInput("E1", 1.0, "EDGE1/USDT:USDT", EXCHANGE, "Custom", 0.2),  # 0.2 < 0.5 min
-        HoldingInput("E2", 2.0, "EDGE2/USD:EDGE2", EXCHANGE, "Capital Preservation"),  # 1× inverse
-        HoldingInput("E3", 3.0, "EDGE3/USDT:USDT", EXCHANGE, "Custom", 0.9, 125.0),  # at entry
-        HoldingInput("E4", 1.0, "MISSING/USDT:USDT", EXCHANGE, "Custom", 0.5),
-        HoldingInput("E5", 0.6, "EDGE4/USDT:USDT", EXCHANGE, "Custom", 0.5),  # 0.3 exactly
+        HoldingInput("EDGE1", 1.0, "EDGE1/USDT:USDT", EXCHANGE, "Custom", 0.2),  # 0.2 < 0.5 min
+        HoldingInput("EDGE2", 2.0, "EDGE2/USD:EDGE2", EXCHANGE, "Capital Preservation"),  # 1× inverse
+        HoldingInput("EDGE3", 3.0, "EDGE3/USDT:USDT", EXCHANGE, "Custom", 0.9, 125.0),  # at entry
+        HoldingInput("MISSING", 1.0, "MISSING/USDT:USDT", EXCHANGE, "Custom", 0.5),
+        HoldingInput("EDGE4", 0.6, "EDGE4/USDT:USDT", EXCHANGE, "Custom", 0.5),  # 0.3 exactly
         # cross hedge pointing at the Beta sheet, which holds no prices here
-        HoldingInput("E6", 10.0, "EDGE4/USDT:USDT", EXCHANGE, "Custom", 0.5, beta_from_sheet=True,
+        HoldingInput("EDGE3", 10.0, "EDGE4/USDT:USDT", EXCHANGE, "Custom", 0.5, beta_from_sheet=True,
                      price_symbol="EDGE3/USDT:USDT"),
-        HoldingInput("T1", 1.5, "TIER1/USDT:USDT", EXCHANGE, "Custom", 1.0, 1.0),
-        HoldingInput("C1", 1_200.0, "COIN1/USD:COIN1", "binancecoinm", "Custom", 1.0, 1.1),
+        HoldingInput("TIER1", 1.5, "TIER1/USDT:USDT", EXCHANGE, "Custom", 1.0, 1.0),
+        HoldingInput("COIN1", 1_200.0, "COIN1/USD:COIN1", "binancecoinm", "Custom", 1.0, 1.1),
     ]
     return holdings, rows
 
@@ -224,7 +224,7 @@ def generate_tiered(seed: int, n: int) -> tuple[list[HoldingInput], list[MarketR
         lev = rng.choice([1.0, 1.02, 1.1, 1.25, 1.5, 2.0, 3.0, 5.0, 10.0, 25.0])
         coins = 10 ** rng.uniform(-1, 3) * (10_000 / price) * (1 + (size if inverse else 0) / 10)
         ratio_in = round(rng.uniform(0.5, 1.0), 2)
-        holdings.append(HoldingInput(f"T{i}", coins, symbol, venue, "Custom", ratio_in, lev))
+        holdings.append(HoldingInput(f"SYNT{i}", coins, symbol, venue, "Custom", ratio_in, lev))
         unit = "contracts" if rng.random() < 0.2 else ("base" if inverse else "quote")
         entry = coins * price
         around = {"quote": entry, "base": coins,

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import openpyxl
 import pytest
+from openpyxl.worksheet.formula import ArrayFormula
 
 from perphedge.catalogue import function_names
 from perphedge.core.errors import InvalidInput
@@ -140,7 +141,7 @@ def test_every_computed_portfolio_cell_is_a_formula(demo_path):
         for i, col in enumerate(L.PORTFOLIO_COLUMNS):
             value = ws.cell(row=r, column=i + 1).value
             if col.kind == "input":
-                assert not (isinstance(value, str) and value.startswith("=")) or value == "=BetaHedgeRatio"
+                assert not (isinstance(value, str) and value.startswith("=")) or value.startswith("=Beta!")
             else:
                 assert isinstance(value, str) and value.startswith("="), (col.key, r)
 
@@ -158,7 +159,7 @@ def test_every_computed_cell_elsewhere_is_a_formula(demo_path):
             assert str(fu[f"{col}{r}"].value).startswith("="), f"{col}{r}"
     be = wb["Beta"]
     for ref in ("B7", "B8", "B9", "B10"):
-        assert str(be[ref].value).startswith("=")
+        assert be[ref].value.text.startswith("=")  # an array formula over the price columns
 
 
 def test_shocks_are_minus_50_to_plus_50_in_5_percent_steps(demo_path):
@@ -205,7 +206,7 @@ def test_demo_inputs_and_market_labelled_as_recorded(demo_path):
     r = L.PORTFOLIO_FIRST_ROW
     row3 = {c.key: ws[f"{L.pcol(c.key)}{r + 2}"].value for c in L.PORTFOLIO_COLUMNS}
     assert (row3["asset"], row3["hedge_symbol"], row3["price_symbol"], row3["beta"]) == (
-        "ETH", "BTC/USDT:USDT", "ETH/USDT:USDT", "=BetaHedgeRatio")
+        "ETH", "BTC/USDT:USDT", "ETH/USDT:USDT", "=Beta!$B$7")
     assert ws[f"A{r + 3}"].value is None  # spare rows are blank inputs
     assert "not live" in ws["A2"].value and "illustrative" in ws["A2"].value
     m = wb["Market"]
@@ -232,7 +233,9 @@ def _fingerprint(path: Path) -> dict:
         for row in ws.iter_rows():
             for c in row:
                 if c.value is not None or c.has_style:
-                    cells[c.coordinate] = (c.value, c.number_format, c.font.b, c.font.color.rgb
+                    # an array formula is an object: compared by its range and text
+                    value = (c.value.ref, c.value.text) if isinstance(c.value, ArrayFormula) else c.value
+                    cells[c.coordinate] = (value, c.number_format, c.font.b, c.font.color.rgb
                                            if c.font.color else None, c.fill.fgColor.rgb)
         out[ws.title] = {
             "cells": cells,

@@ -20,9 +20,11 @@ def _size(png):
 
 def test_pictures_are_rendered(tmp_path):
     require_libreoffice()
-    portfolio, chart = make_pictures(tmp_path, dpi=60)
+    portfolio, scenarios, chart = make_pictures(tmp_path, dpi=60)
     w, h = _size(portfolio)
     assert w > 2 * h  # the whole Portfolio sheet, wide
+    sw, _ = _size(scenarios)
+    assert sw > _size(chart)[0]  # the whole sheet: the table beside the chart
     cw, ch = _size(chart)
     # Cropped to the chart: 19 cm × 10.5 cm at 60 dpi, plus a small margin.
     assert abs(cw - 19 / 2.54 * 60) < 20 and abs(ch - 10.5 / 2.54 * 60) < 20

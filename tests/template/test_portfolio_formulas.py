@@ -44,3 +44,15 @@ def test_row_formulas_read_only_their_own_row(r):
 def test_every_computed_column_has_a_formula_and_inputs_have_none():
     f = row_formulas(L.PORTFOLIO_FIRST_ROW)
     assert set(f) == {c.key for c in L.PORTFOLIO_COLUMNS if c.kind != "input"}
+
+
+def test_every_formula_has_balanced_parentheses():
+    """A stray parenthesis is a parse error Excel refuses to open the file over."""
+    from perphedge.template.portfolio import row_formulas
+
+    for key, formula in row_formulas(12).items():
+        depth = 0
+        for ch in formula:
+            depth += (ch == "(") - (ch == ")")
+            assert depth >= 0, key
+        assert depth == 0, key

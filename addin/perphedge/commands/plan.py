@@ -21,6 +21,7 @@ from typing import Any
 import click
 
 from perphedge.core import validate as v
+from perphedge.core.beta import min_variance_hedge
 from perphedge.core.conventions import DEFAULT_EXCHANGE
 from perphedge.core.errors import HoldingNotPriced, InvalidInput, MarketError
 from perphedge.core.holdings import HoldingInput, MarketFigures, holding_from_market, needs_market
@@ -93,6 +94,7 @@ def price_holdings(items: Sequence[_Item]) -> tuple[list[Holding], list[str]]:
     notes: list[str] = []
     rows: dict[tuple[str, str], MarketRow] = {}
     tiers: dict[tuple[str, str], tuple[LeverageTier, ...]] = {}
+    betas: dict[tuple[str, str], float] = {}
     resolved = {i: it.holding for i, it in enumerate(items)}
     need = [i for i, it in enumerate(items) if needs_market(it.holding, it.figures)]
     default_exchange = DEFAULT_EXCHANGE
@@ -110,6 +112,11 @@ def price_holdings(items: Sequence[_Item]) -> tuple[list[Holding], list[str]]:
             raise InputError(f"market data unavailable: {e} (give price and contract_size in the CSV, "
                              "or run perphedge --offline plan for the recorded snapshot)") from None
         resolved.update(zip(need, inputs.holdings))
+        # a cross hedge given no beta: the minimum-variance beta of the same daily prices
+        # the workbook's Beta sheet regresses (template.assemble), computed by core.beta
+        for b in inputs.beta_series:
+            betas[(b.asset.casefold(), b.hedge.casefold())] = min_variance_hedge(
+                b.asset_prices, b.hedge_prices).hedge_ratio
         rows = {(r.symbol, r.exchange): r for r in inputs.market_rows}
         tiers = {(t.symbol, t.exchange): t.tiers for t in inputs.tier_tables}
         if is_snapshot:
@@ -118,8 +125,10 @@ def price_holdings(items: Sequence[_Item]) -> tuple[list[Holding], list[str]]:
         notes.extend(f"note: {m}" for m in inputs.messages if not m.startswith("no funding history"))
     out = []
     for i, it in enumerate(items):
+        h = resolved[i]
         try:
-            out.append(holding_from_market(resolved[i], rows, tiers, DEFAULT_MMR, it.figures,
+            out.append(holding_from_market(h, rows, tiers, DEFAULT_MMR, it.figures,
+                                           sheet_beta=betas.get((h.asset.casefold(), h.hedge_symbol.casefold())),
                                            default_exchange=default_exchange))
         except (HoldingNotPriced, InvalidInput) as e:
             raise InputError(f"{it.where}: {e}") from None

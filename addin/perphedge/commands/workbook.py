@@ -78,7 +78,8 @@ def new(path: Path, portfolio: Path | None, offline: bool, force: bool) -> None:
     note = _data_note(source, inputs.market_rows, is_snapshot)
     try:
         result = build_workbook(inputs.holdings, inputs.market_rows, inputs.funding_history,
-                                path, data_note=note, tier_tables=inputs.tier_tables)
+                                path, data_note=note, tier_tables=inputs.tier_tables,
+                                beta_series=inputs.beta_series)
     except PerphedgeError as e:
         raise click.ClickException(f"{e} — nothing written") from e
     click.echo(f"{result.path}: {result.holdings} holdings, {result.market_rows} Market rows, "
@@ -141,7 +142,7 @@ def _where(e: InvalidInput, holdings, lines: list[int], portfolio: Path | None) 
 @click.option("--out", "out", type=click.Path(dir_okay=False, path_type=Path),
               default=Path("workbooks/perpetual_hedge.xlsx"), show_default=True)
 @click.option("--pictures", is_flag=True,
-              help="Also render portfolio.png and scenarios_chart.png of the demo beside it "
+              help="Also render portfolio.png, scenarios.png and scenarios_chart.png of the demo beside it "
                    "(needs LibreOffice and pdftoppm).")
 def template(out: Path, pictures: bool) -> None:
     """Build the template workbook (recorded snapshot values, no holdings)."""

@@ -40,9 +40,10 @@ BETA_FROM_SHEET = "=BetaHedgeRatio"
 class HoldingInput:
     """One holding. ``hedge_ratio`` None takes the strategy's default (Custom needs one);
     ``exchange`` None takes the workbook's DefaultExchange; ``beta`` is the exposure per
-    dollar of the hedge coin (1 when the hedge is the same coin), or ``beta_from_sheet``
-    to use the Beta sheet's regression; ``price_symbol`` None prices the asset from the
-    hedge symbol's Market row; ``held_contracts`` is the short already held, if any."""
+    dollar of the hedge coin (None: 1, which a cross hedge flags as assumed), or
+    ``beta_from_sheet`` to use the Beta sheet's regression; ``price_symbol`` None prices
+    the asset from its own market (the hedge's when it is the asset's coin);
+    ``held_contracts`` is the short already held, if any."""
 
     asset: str
     qty: float
@@ -51,7 +52,7 @@ class HoldingInput:
     strategy: str = "Custom"
     hedge_ratio: float | None = None
     leverage: float = 1.0
-    beta: float = 1.0
+    beta: float | None = None
     beta_from_sheet: bool = False
     held_contracts: float | None = None
     price_symbol: str | None = None
@@ -75,7 +76,8 @@ class HoldingInput:
         if not 1.0 <= lev <= 125.0:
             raise InvalidInput("leverage", self.leverage, "must be between 1 and 125")
         object.__setattr__(self, "leverage", lev)
-        object.__setattr__(self, "beta", v.positive("beta", self.beta))
+        if self.beta is not None:
+            object.__setattr__(self, "beta", v.positive("beta", self.beta))
         if self.held_contracts is not None:
             object.__setattr__(self, "held_contracts",
                                v.non_negative("held_contracts", self.held_contracts))
@@ -141,10 +143,15 @@ def base_coin(symbol: str) -> str:
     return symbol.split("/")[0].split(":")[0].strip().upper()
 
 
+def is_cross(asset: str, hedge_symbol: str, price_symbol: str | None) -> bool:
+    """True when the perp is another coin's than the asset's: the base coin of the price
+    market (of the asset's name when no price market is named) against the hedge's."""
+    priced = base_coin(price_symbol) if price_symbol else asset.strip().upper()
+    return priced != base_coin(hedge_symbol)
+
+
 def is_cross_hedge(h: HoldingInput) -> bool:
-    """True when the perp is another coin's than the asset's price market."""
-    priced = base_coin(h.price_symbol) if h.price_symbol else h.asset.strip().upper()
-    return priced != base_coin(h.hedge_symbol)
+    return is_cross(h.asset, h.hedge_symbol, h.price_symbol)
 
 
 def asset_price(row: MarketRow) -> tuple[float, str] | None:
@@ -187,6 +194,14 @@ def _row(rows: Rows, symbol: str, exchange: str) -> MarketRow | None:
     return found[0] if len(found) == 1 else None
 
 
+def _own_market(rows: Rows, asset: str, exchange: str) -> MarketRow | None:
+    """The one Market row of ``exchange`` whose base coin is ``asset`` (the workbook's rule
+    for a blank Price symbol on a cross hedge, core.position.own_market_row)."""
+    found = [r for (s, x), r in rows.items()
+             if s.casefold().startswith(asset.casefold() + "/") and x.casefold() == exchange.casefold()]
+    return found[0] if len(found) == 1 else None
+
+
 def _need_row(rows: Rows, name: str, symbol: str, exchange: str, why: str) -> MarketRow:
     row = _row(rows, symbol, exchange)
     if row is None:
@@ -214,10 +229,13 @@ def holding_from_market(h: HoldingInput, rows: Rows, tiers: Tiers, default_mmr: 
         price = given.price
     else:
         if h.price_symbol is None and cross:
-            raise HoldingNotPriced(name, f"no price_symbol, and the hedge {h.hedge_symbol} is another "
-                                   f"coin's market: give the market that prices {name} (e.g. "
-                                   f"{name}/USDT:USDT) or its price")
-        price_row = _need_row(rows, name, h.price_key, exchange, f"to price {name}")
+            price_row = _own_market(rows, name, exchange)
+            if price_row is None:
+                raise HoldingNotPriced(name, f"no price_symbol, the hedge {h.hedge_symbol} is another "
+                                       f"coin's market and no single Market row on {exchange} is {name}'s: "
+                                       f"give the market that prices {name} (e.g. {name}/USDT:USDT) or its price")
+        else:
+            price_row = _need_row(rows, name, h.price_key, exchange, f"to price {name}")
         got = asset_price(price_row)
         if got is None:
             raise HoldingNotPriced(name, f"no spot or mark price for {h.price_key} on {exchange}")
@@ -300,8 +318,12 @@ def holding_from_market(h: HoldingInput, rows: Rows, tiers: Tiers, default_mmr: 
         if sheet_beta is None:
             raise HoldingNotPriced(name, f"beta is {BETA_FROM_SHEET} but no Beta sheet regression was given")
         beta = sheet_beta
-    else:
+    elif h.beta is not None:
         beta = h.beta
+    else:
+        beta = 1.0
+        if cross:
+            notes.append("cross hedge with no beta: β = 1 assumed")
     return Holding(name, h.qty, price, h.ratio, leverage=h.leverage, contract_size=contract_size,
                    amount_step=amount_step, min_amount=min_amount, inverse=inverse, mmr=mmr,
                    maint_amount=maint_amount, beta=beta, hedge_price=entry, min_cost=min_cost,

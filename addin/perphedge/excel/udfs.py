@@ -139,7 +139,18 @@ def HEDGE_PNL(spot_qty, entry_price, new_price, hedge_ratio, funding_pnl=0.0, fe
 
 @_excel
 def HEDGE_SCENARIOS(spot_qty, price, hedge_ratio, shocks=None, rate_per_interval=0.0,
-                    days=0.0, interval_hours=DEFAULT_INTERVAL_HOURS, fee_rate=0.0):
+                    days=0.0, interval_hours=DEFAULT_INTERVAL_HOURS, fee_rate=0.0,
+                    leverage=None, beta=1.0, inverse=False, mmr=0.005, exchange=None):
+    inv = cv.boolean("inverse", inverse, False)
+    lev = cv.number("leverage", leverage, None)
+    venue = cv.text("exchange", exchange, None)
+    if lev is not None and _margin_rules.rule_for(venue, inv).default:
+        # a liquidation by a rule the cell cannot name beside its numbers
+        raise InvalidInput("exchange", exchange, "has no known liquidation rule here: use one of "
+                           + ", ".join(sorted({x for r in _margin_rules.RULES for x in r.exchanges})))
+    # The liquidation price comes from leverage and mmr alone (maintenance amount 0), so
+    # its distance does not depend on the perp's own price: a cross hedge needs no second
+    # price here.
     rows = _scenarios.scenario_table(
         cv.number("spot_qty", spot_qty),
         cv.number("price", price),
@@ -149,10 +160,17 @@ def HEDGE_SCENARIOS(spot_qty, price, hedge_ratio, shocks=None, rate_per_interval
         cv.number("days", days, 0.0),
         cv.number("interval_hours", interval_hours, DEFAULT_INTERVAL_HOURS),
         cv.number("fee_rate", fee_rate, 0.0),
+        leverage=lev,
+        beta=cv.number("beta", beta, 1.0),
+        inverse=inv,
+        mmr=cv.number("mmr", mmr, 0.005),
+        exchange=venue,
     )
-    # core returns plain floats, so the rows go out as they are (no per-cell conversion)
+    # core returns plain floats, so the rows go out as they are (no per-cell conversion);
+    # liquidated as 1/0, the count the Scenarios sheet shows for a whole portfolio
     return [list(_SCENARIO_HEADER)] + [
-        [r.shock, r.price, r.spot_pnl, r.hedge_pnl, r.funding, r.fees, r.net, r.unhedged_value]
+        [r.shock, r.price, r.spot_pnl, r.hedge_pnl, r.funding, r.fees, r.net, r.unhedged_value,
+         1 if r.liquidated else 0]
         for r in rows]
 
 

@@ -9,9 +9,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
 from perphedge.core.errors import MarketError
-from perphedge.core.holdings import HoldingInput
+from perphedge.core.holdings import HoldingInput, is_cross_hedge
 from perphedge.core.marketdata import FundingPoint, MarketRow
 from perphedge.market.source import MarketSource
+from perphedge.template.beta_sheet import BetaSeries
 from perphedge.template.tiers_sheet import TierTable
 
 HISTORY_DAYS = 90
@@ -24,6 +25,8 @@ class MarketInputs:
     funding_history: dict[tuple[str, str], tuple[FundingPoint, ...]]
     messages: tuple[str, ...]
     tier_tables: tuple[TierTable, ...] = ()
+    #: Aligned daily prices of each cross-hedged pair whose beta the Beta sheet computes.
+    beta_series: tuple[BetaSeries, ...] = ()
 
 
 def _base(symbol: str) -> str:
@@ -90,4 +93,53 @@ def gather(holdings: Sequence[HoldingInput], source: MarketSource, default_excha
     for row in rows:
         if row.status.stale:
             messages.append(f"{row.symbol} on {row.exchange}: {row.status.reason}")
-    return MarketInputs(resolved, rows, history, tuple(messages), tuple(tables))
+    resolved, series = _cross_betas(resolved, source, messages)
+    return MarketInputs(resolved, rows, history, tuple(messages), tuple(tables), series)
+
+
+def _cross_betas(holdings: tuple[HoldingInput, ...], source: MarketSource,
+                 messages: list[str]) -> tuple[tuple[HoldingInput, ...], tuple[BetaSeries, ...]]:
+    """A cross hedge given no beta gets the minimum-variance beta of the daily prices the
+    source holds (recorded or live), computed on the Beta sheet: its pair's series, and
+    the holding pointed at it. With no history the holding keeps a blank beta, which its
+    row flags in red (β = 1 assumed), and a message says why."""
+    series: dict[tuple[str, str, str], BetaSeries | None] = {}
+    out = []
+    for h in holdings:
+        if h.beta is not None or h.beta_from_sheet or not is_cross_hedge(h) or h.price_symbol is None:
+            out.append(h)
+            continue
+        assert h.exchange is not None
+        key = (h.asset.casefold(), h.hedge_symbol, h.exchange)
+        if key not in series:
+            series[key] = _pair_series(h, source, messages)
+        out.append(h if series[key] is None else replace(h, beta_from_sheet=True))
+    return tuple(out), tuple(s for s in series.values() if s is not None)
+
+
+#: Fewer aligned returns than this give no beta worth sizing a hedge at.
+MIN_BETA_RETURNS = 20
+
+
+def _pair_series(h: HoldingInput, source: MarketSource, messages: list[str]) -> BetaSeries | None:
+    assert h.exchange is not None and h.price_symbol is not None
+    what = f"beta of {h.asset} against {h.hedge_symbol} on {h.exchange}"
+    try:
+        asset = source.daily_closes(h.price_symbol, HISTORY_DAYS, h.exchange)
+        hedge = source.daily_closes(h.hedge_symbol, HISTORY_DAYS, h.exchange)
+    except MarketError as e:
+        messages.append(f"no price history for the {what}: its row assumes β = 1 and says so ({e})")
+        return None
+    day = 86_400_000
+    by_day = {c.time_ms // day: c.close for c in hedge.value}
+    pairs = [(c.time_ms, c.close, by_day[c.time_ms // day]) for c in asset.value if c.time_ms // day in by_day]
+    if len(pairs) - 1 < MIN_BETA_RETURNS:
+        messages.append(f"only {max(0, len(pairs) - 1)} daily returns for the {what} (fewer than "
+                        f"{MIN_BETA_RETURNS}): its row assumes β = 1 and says so")
+        return None
+    status = asset.status if asset.status.stale or not hedge.status.stale else hedge.status
+    origin = "recorded snapshot" if status.source == "snapshot" else status.source
+    return BetaSeries(h.asset, h.hedge_symbol, tuple(t for t, _, _ in pairs), tuple(a for _, a, _ in pairs),
+                      tuple(b for _, _, b in pairs),
+                      f"{h.asset}: daily closes of {h.price_symbol} and {h.hedge_symbol} on {h.exchange} "
+                      f"({origin}), {len(pairs)} days")

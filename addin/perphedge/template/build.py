@@ -26,7 +26,7 @@ from perphedge.core.errors import InvalidInput
 from perphedge.core.holdings import HoldingInput
 from perphedge.core.marketdata import FundingPoint, MarketRow
 from perphedge.template import layout as L
-from perphedge.template.beta_sheet import RESULT_ROWS, BetaSeries, write_beta
+from perphedge.template.beta_sheet import RESULT_ROWS, BetaSeries, beta_cell, write_beta
 from perphedge.template.funding_sheet import write_funding
 from perphedge.template.guide_sheet import write_guide
 from perphedge.template.market_sheet import write_market
@@ -93,7 +93,7 @@ def _once_per_market(items, kind: type, argument: str, table: str) -> None:
 
 def make_workbook(holdings: Sequence[HoldingInput], market_rows: Sequence[MarketRow],
                   funding_history: Mapping[tuple[str, str], Sequence[FundingPoint]],
-                  *, beta_series: BetaSeries | None = None, data_note: str = "",
+                  *, beta_series: Sequence[BetaSeries] = (), data_note: str = "",
                   now_ms: int | None = None,
                   tier_tables: Sequence[TierTable] = ()) -> Workbook:
     """The workbook in memory (``build_workbook`` saves it)."""
@@ -106,13 +106,17 @@ def make_workbook(holdings: Sequence[HoldingInput], market_rows: Sequence[Market
     for name in L.SHEETS[1:]:
         sheets[name] = wb.create_sheet(name)
     note = data_note or "Market values: none yet — refresh the Market table."
-    write_portfolio(sheets[L.PORTFOLIO], holdings,
+    # each cross-hedged pair's β cell on the Beta sheet, for the Portfolio rows that use it
+    beta_cells = {(b.asset.casefold(), b.hedge.casefold()): "=" + beta_cell(k)
+                  for k, b in reversed(list(enumerate(beta_series)))}
+    write_portfolio(sheets[L.PORTFOLIO], holdings, beta_cells,
                     f"{note}  Yellow cells are inputs; every other figure is a formula.")
     write_market(sheets[L.MARKET], market_rows, note, now)
     n_tier_rows = write_tiers(sheets[L.TIERS], tier_tables)
-    write_scenarios(sheets[L.SCENARIOS], portfolio_total_row(len(holdings)),
-                    "Every coin moves by the shock; hedges as sized on Portfolio; funding and "
-                    "fees over the horizon. " + note)
+    write_scenarios(sheets[L.SCENARIOS], L.portfolio_rows(len(holdings)),
+                    "The shock moves each hedge's price, a holding β × the shock; a short the shock "
+                    "liquidates loses its margin and leaves the holding unhedged (Liquidated); "
+                    "hedges as sized on Portfolio; funding and fees over the horizon. " + note)
     write_funding(sheets[L.FUNDING], funding_history, note)
     write_beta(sheets[L.BETA], beta_series)
     write_guide(sheets[L.GUIDE])
@@ -160,7 +164,7 @@ def write_atomically(path: str | Path, data: bytes) -> Path:
 
 def build_workbook(holdings: Sequence[HoldingInput], market_rows: Sequence[MarketRow],
                    funding_history: Mapping[tuple[str, str], Sequence[FundingPoint]],
-                   path: str | Path, *, beta_series: BetaSeries | None = None,
+                   path: str | Path, *, beta_series: Sequence[BetaSeries] = (),
                    data_note: str = "", now_ms: int | None = None,
                    tier_tables: Sequence[TierTable] = ()) -> BuildResult:
     """Build the workbook at ``path`` (written atomically)."""

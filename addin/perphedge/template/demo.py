@@ -83,7 +83,7 @@ def build_demo(path: str | Path) -> DemoSummary:
     beta = min_variance_hedge(series.asset_prices, series.hedge_prices)
     note = recorded_note(source) + " Quantities are illustrative inputs."
     result = build_workbook(inputs.holdings, inputs.market_rows, inputs.funding_history, path,
-                            beta_series=series, data_note=note, tier_tables=inputs.tier_tables)
+                            beta_series=(series, *inputs.beta_series), data_note=note, tier_tables=inputs.tier_tables)
     notes = (
         note,
         f"ETH hedged with the BTC perp at β = {beta.hedge_ratio:.4f} (correlation "

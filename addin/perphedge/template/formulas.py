@@ -13,9 +13,10 @@ from openpyxl.formula.tokenizer import Token, Tokenizer
 
 #: Excel built-ins the workbook uses (all in Excel 2010+ and LibreOffice Calc 7).
 EXCEL_BUILTINS: frozenset[str] = frozenset({
-    "ABS", "AND", "CORREL", "COUNT", "IF", "IFERROR", "INDEX", "ISNA", "ISNUMBER", "LEN",
-    "LN", "MATCH", "MAX", "MEDIAN", "MID", "MIN", "N", "NOW", "OR", "ROUND", "ROUNDDOWN",
-    "ROW", "RSQ", "SLOPE", "SUBTOTAL", "SUMPRODUCT", "TEXT",
+    "ABS", "AND", "CORREL", "COUNT", "COUNTIF", "FIND", "IF", "IFERROR", "INDEX", "ISERROR",
+    "ISNA", "ISNUMBER", "ISTEXT", "LEFT", "LEN", "LN", "MATCH", "MAX", "MEDIAN", "MID", "MIN",
+    "N", "NOT", "NOW", "OR", "ROUND", "ROUNDDOWN", "ROW", "RSQ", "SLOPE", "SUBTOTAL", "SUM",
+    "SUMPRODUCT", "TEXT",
 })
 
 _STRING = re.compile(r'"(?:[^"]|"")*"')

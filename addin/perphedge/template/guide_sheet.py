@@ -38,11 +38,11 @@ CHECKLIST: tuple[tuple[str, tuple[str, ...]], ...] = (
 
 RISKS: tuple[tuple[str, str, str], ...] = (
     ("Liquidation", "The price rises far enough that the short's margin runs out and the exchange closes it, leaving the spot unhedged at the worst time.",
-     "Portfolio: Margin, Liquidation price, Distance to liq. (warns within LiqWarnDistance), Leverage (warns above MaxAdvisedLeverage)."),
+     "Portfolio: Margin, Liquidation price, Distance to liq. (warns within LiqWarnDistance), Leverage (warns above MaxAdvisedLeverage); Scenarios: Liquidated (the shorts a shock liquidates, their margin lost)."),
     ("Funding cost", "When funding is negative the short pays every interval; over months it can cost more than the protection is worth.",
      "Portfolio: Funding rate, Funding APR (warns above FundingWarnAPR), Funding over horizon; Funding sheet: 7/30/90-day averages; Scenarios: Funding."),
     ("Opportunity cost", "A hedged portfolio does not gain when prices rise: the short loses what the spot gains.",
-     "Scenarios: Unhedged value vs Hedged value and 'Hedge protects' (negative when prices rise); Portfolio: Net exposure (β-adj.)."),
+     "Scenarios: Unhedged value vs Hedged value and 'Hedge protects' (negative when prices rise), Liquidated; Portfolio: Net exposure (β-adj.)."),
     ("Basis and correlation", "The perp can trade away from spot (basis), and a coin hedged with another coin's perp moves only partly with it.",
      "Portfolio: Basis (bps, mark vs spot or index); Beta sheet: β, correlation and R² of the cross hedge."),
 )
@@ -60,14 +60,25 @@ CONVENTIONS: tuple[str, ...] = (
 )
 
 ASSUMPTIONS: tuple[str, ...] = (
-    "The asset is valued at its Market row's Spot; with no spot price, at the perp's Mark (Price source says 'mark' and the Warnings say so).",
+    "The asset is valued at its Price symbol's Market row; a blank Price symbol means the asset's own market: the hedge symbol's row when the hedge is the asset's coin, else the one Market row of the exchange whose coin is the asset (none or several: 'not priced', set the Price symbol). Spot, else the Mark (Price source says 'mark'; the banner above the table counts them).",
+    "Inputs are checked by the row as well as by Excel's validation (pasted values bypass it): a blank or negative quantity, a ratio outside 0-100 %, a leverage outside 1-125×, a beta that is not positive or negative held contracts make the row 'invalid input': nothing is sized and the Warnings say which cell. Blank ratio: the strategy's default; blank leverage: 1×; blank beta: 1, flagged red on a cross hedge (a guess). A row that sizes nothing is left out of the totals and Scenarios, and the risk summary counts it.",
+    "A cross hedge in a built workbook points its Beta cell at its pair's β on the Beta sheet: the minimum-variance slope of the two coins' daily log returns (recorded or live prices), recomputed when you paste more prices.",
     "The short is sized, entered and liquidated at the hedge market's Mark (else Index, else Spot).",
-    "Hedge notional = spot value × Beta × ratio used. Contracts: linear = notional / price / contract size; inverse = notional / contract size (USD per contract).",
+    "Hedge notional = spot value × Beta × ratio used. Contracts: linear = notional / price / contract size; inverse = notional / contract size (USD per contract), rounded down to the amount step; an order below the market's minimum amount or value shows 'below minimum' and hedges nothing.",
+    "Net exposure at target = spot value × Beta − hedged notional (what the Contracts column leaves unhedged); Net exposure now = spot value × Beta − the Held contracts' notional (what is unhedged today).",
     "Margin = hedged notional / leverage (USD; an inverse perp posts it in the coin, worth the same at entry).",
     "Liquidation price (isolated short) by the exchange's own rule. Binance: linear (margin + maint. amount + qty × entry) / (qty × (1 + MMR)); inverse qty × entry × (1 − MMR) / (qty − margin in coin − maint. amount). OKX: the same at the mark with the taker fee rate added to the MMR (no maint. amount). Bybit USDT: entry × (1 − MMR) + (margin + maint. amount) / qty, maintenance on the value at entry; Bybit's Margin also holds the fee to close. Other exchanges: Binance's rule, flagged. 'none' when the coin margin covers the whole position.",
     "MMR and maint. amount come from the market's leverage tiers (Tiers sheet): the tier that holds the short's size AT the liquidation price, found as the exchange does it: the tier at the entry size gives a first price; if the size there (quote value for linear perps, coins or contracts as the exchange brackets) falls in another tier, the price is recomputed with that tier, until it stays (the Tier column shows which). Without tier rows for a market (Binance without an API key, a recorded snapshot), the Market row's MMR and maint. amount are used, those of the smallest tier, and the Warnings say so: a larger short is then liquidated sooner than shown. DefaultMMR where the Market row gives none either.",
     "Funding over horizon = hedged notional × rate × HorizonDays × 24 / interval. Round-trip fees = 2 × hedged notional × taker fee.",
-    "Scenarios shock every coin by the same %, with the hedges as sized (after rounding).",
+    ("Scenarios: the shock moves each hedge instrument's price; a holding moves Beta × the shock (1 for a same-coin hedge), "
+     "floored at −100 %. The hedges are the shorts as sized (after rounding). A short the shock does not liquidate makes "
+     "−hedged notional × shock (an inverse short too, its coin P&L valued at the shocked price), gets the horizon's funding "
+     "and pays the taker fee to open and to close. A short whose liquidation price the shocked price reaches (shock ≥ its "
+     "Distance to liq.; 'at entry': any shock) loses its whole Margin and no more — the isolated margin is the most it can "
+     "lose, and Binance, Bybit and OKX take their liquidation fee out of it; an inverse short's coin margin is valued at the "
+     "shocked price — pays only the opening fee and, as if the move came at once, no funding; from there the holding is "
+     "unhedged. The Liquidated column counts those shorts and turns the row red; the chart's kink is where they go. "
+     "Holdings without a price or with an invalid input are left out, counted above the table."),
 )
 
 

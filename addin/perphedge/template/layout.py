@@ -10,7 +10,8 @@ from dataclasses import dataclass
 
 from openpyxl.utils import get_column_letter
 
-from perphedge.core.conventions import DEFAULT_EXCHANGE
+from perphedge.core.position import TIER_WALK_STEPS as ROW_POLICY_WALK_STEPS
+from perphedge.core.position import RowSettings
 
 # ----------------------------------------------------------------------------- sheets
 
@@ -78,7 +79,7 @@ TIER_NAMES: dict[str, str] = {
     "TierAsOf": "As of (UTC)",
 }
 #: LP computations of the tier walk the Portfolio formulas unroll (see portfolio.py).
-TIER_WALK_STEPS = 6
+TIER_WALK_STEPS = ROW_POLICY_WALK_STEPS
 
 
 def tier_col(header: str) -> str:
@@ -123,9 +124,21 @@ DATETIME = "yyyy-mm-dd hh:mm"
 HOURS = '0.0" h"'
 TIMES = '0.0"×"'
 
+#: Helper columns the Scenarios sheet reads, one number per holding.
+SCENARIO_COLUMNS: tuple[Column, ...] = (
+    Column("sc_spot", "Scenario spot value", "helper", 8),
+    Column("sc_beta", "Scenario beta", "helper", 8),
+    Column("sc_hedged", "Scenario hedged notional", "helper", 8),
+    Column("sc_margin", "Scenario margin", "helper", 8),
+    Column("sc_liq_shock", "Scenario liquidation shock", "helper", 8),
+    Column("sc_funding", "Scenario funding", "helper", 8),
+    Column("sc_fee_rate", "Scenario taker fee", "helper", 8),
+    Column("sc_inverse", "Scenario inverse", "helper", 8),
+)
+
 PORTFOLIO_COLUMNS: tuple[Column, ...] = (
     Column("asset", "Asset", "input", 9, note="The coin you hold, e.g. BTC."),
-    Column("qty", "Quantity", "input", 11, QTY, note="Spot quantity in coins (base units)."),
+    Column("qty", "Quantity", "input", 11, QTY, note="Spot quantity in coins (base units), 0 or more."),
     Column("hedge_symbol", "Hedge symbol", "input", 15,
            note="Perpetual used for the short, as a Market row's Symbol (e.g. BTC/USDT:USDT)."),
     Column("exchange", "Exchange", "input", 16,
@@ -134,27 +147,32 @@ PORTFOLIO_COLUMNS: tuple[Column, ...] = (
            note="Tactical Defense (40-70 %), Capital Preservation (80-100 %) or Custom."),
     Column("ratio_in", "Hedge ratio", "input", 8, PCT,
            note="Share of the exposure to hedge; blank takes the strategy's default."),
-    Column("leverage", "Leverage", "input", 8, TIMES, note="Leverage of the short; blank = 1×."),
+    Column("leverage", "Leverage", "input", 8, TIMES,
+           note="Leverage of the short, 1× to 125× and at most the tier's maximum; blank = 1×."),
     Column("beta", "Beta", "input", 7, "0.000",
-           note="Exposure per $ of the hedge coin; 1 when the hedge is the same coin."),
+           note="Exposure per $ of the hedge coin; blank = 1 (a cross hedge with a blank beta is flagged red). "
+                "Built workbooks point a cross hedge at its pair's β on the Beta sheet."),
     Column("held", "Held contracts", "input", 9, QTY,
            note="Contracts already short (optional): drives the rebalance column."),
     Column("price_symbol", "Price symbol", "input", 14,
-           note="Market row that prices the asset; blank = the hedge symbol."),
+           note="Market row that prices the asset; blank = the asset's own market (the hedge symbol's row "
+                "when it is the asset's coin, else the one Market row whose coin is the asset)."),
     Column("ratio", "Ratio used", "formula", 8, PCT,
            note="Hedge ratio, else the strategy's default."),
     Column("price", "Spot price", "formula", 12, PRICE,
-           note="Spot of the price symbol's Market row; its Mark when no spot is given."),
+           note="Spot of the price symbol's Market row; its Mark when no spot is given (Price source says which)."),
     Column("price_source", "Price source", "formula", 9,
            note="spot, or mark when the Market row has no spot price."),
     Column("spot_value", "Spot value", "formula", 13, USD0, total=True,
-           note="Quantity × spot price."),
+           note="Quantity × spot price; 'not priced' or 'invalid input' when the row sizes nothing "
+                "(left out of the totals, counted in the risk summary)."),
     Column("notional", "Hedge notional", "formula", 13, USD0, total=True,
            note="Spot value × beta × ratio used: the short you aim for."),
     Column("perp_price", "Perp price", "formula", 12, PRICE,
            note="Mark of the hedge market (else Index, else Spot): entry price of the short."),
     Column("contracts", "Contracts", "formula", 10, QTY,
-           note="Hedge notional in contracts, rounded down to the amount step; 0 below the minimum."),
+           note="Hedge notional in contracts, rounded down to the amount step; 'below minimum' when the "
+                "order is below the market's minimum amount or value (nothing hedged)."),
     Column("hedged", "Hedged notional", "formula", 13, USD0, total=True,
            note="What the contracts short, in USD."),
     Column("margin", "Margin", "formula", 12, USD0, total=True,
@@ -167,7 +185,8 @@ PORTFOLIO_COLUMNS: tuple[Column, ...] = (
                 "none = the coin margin covers any rise; above tiers = larger than the largest "
                 "tier's cap."),
     Column("tier", "Tier", "formula", 6,
-           note="Leverage tier used for the liquidation price (Tiers sheet); blank: no tier rows."),
+           note="Leverage tier used for the liquidation price (Tiers sheet); blank: no tier rows or no "
+                "liquidation price."),
     Column("liq_distance", "Distance to liq.", "formula", 9, PCT,
            note="How far the price may rise before liquidation."),
     Column("rate", "Funding rate", "formula", 9, RATE,
@@ -178,8 +197,11 @@ PORTFOLIO_COLUMNS: tuple[Column, ...] = (
            note="Hedged notional × rate × settlements in HorizonDays (+ received)."),
     Column("basis", "Basis", "formula", 9, BPS,
            note="(Mark − spot) / spot, in bps (index when no spot)."),
-    Column("net", "Net exposure (β-adj.)", "formula", 13, USD0, total=True,
-           note="Spot value × beta − hedged notional: what is still unhedged."),
+    Column("net", "Net exposure at target (β-adj.)", "formula", 13, USD0, total=True,
+           note="Spot value × beta − hedged notional: what the Contracts column leaves unhedged."),
+    Column("net_held", "Net exposure now (held)", "formula", 13, USD0,
+           note="Spot value × beta − the notional of the Held contracts: what is unhedged today "
+                "(blank without Held contracts)."),
     Column("fees", "Round-trip fees", "formula", 10, USD, total=True,
            note="2 × hedged notional × taker fee (open and close)."),
     Column("rebalance", "Rebalance (contracts)", "formula", 11, QTY,
@@ -188,7 +210,8 @@ PORTFOLIO_COLUMNS: tuple[Column, ...] = (
     Column("age", "Data age", "formula", 9, '#,##0" h"',
            note="Hours since the Market row's As of, measured at NowUTC."),
     Column("warnings", "Warnings", "formula", 90,
-           note="What needs attention on this row."),
+           note="What needs attention on this row: errors (nothing sized) and risks first, in red; "
+                "notes after. Shared notes are in the banner above the table."),
     Column("hedge_row", "Hedge mkt row", "helper", 6),
     Column("price_row", "Price mkt row", "helper", 6),
     Column("exact", "Contracts before rounding", "helper", 10, QTY),
@@ -200,10 +223,29 @@ PORTFOLIO_COLUMNS: tuple[Column, ...] = (
     *(Column(f"walk{i}", f"Tier walk {i}", "helper", 6) for i in range(1, TIER_WALK_STEPS + 1)),
     Column("interval", "Interval used (h)", "helper", 8),
     Column("lev", "Leverage used", "helper", 8),
+    Column("beta_used", "Beta used", "helper", 8),
+    Column("invalid", "Invalid input", "helper", 6),
+    Column("w_errors", "Errors", "helper", 10),
+    Column("w_risks", "Risks", "helper", 10),
+    Column("w_notes", "Notes", "helper", 10),
+    Column("severity", "Severity", "helper", 6),
+    # 0/1 per holding, counted by the risk summary above the table
+    Column("left_out", "Left out", "helper", 6),
+    Column("f_liq", "Liquidation near", "helper", 6),
+    Column("f_funding", "Funding cost", "helper", 6),
+    Column("f_age", "Data old", "helper", 6),
+    Column("f_beta", "Beta assumed", "helper", 6),
+    Column("f_unhedged", "Not hedged", "helper", 6),
+    Column("tier_max_lev", "Entry tier max leverage", "helper", 6),
+    # Numeric views of the row for the Scenarios sheet's SUMPRODUCTs (0 on blank or
+    # unpriced rows, so an array never meets a text cell); see template/scenario_columns.py.
+    *SCENARIO_COLUMNS,
 )
 PORTFOLIO_KEYS = tuple(c.key for c in PORTFOLIO_COLUMNS)
 PORTFOLIO_TABLE = "Holdings"
-PORTFOLIO_HEADER_ROW = 11
+#: The risk summary sits between the settings and the table (rows 11-19).
+RISK_SUMMARY_ROW = 11
+PORTFOLIO_HEADER_ROW = 21
 PORTFOLIO_FIRST_ROW = PORTFOLIO_HEADER_ROW + 1
 #: Blank, formula-ready rows a built Portfolio always has at least.
 MIN_PORTFOLIO_ROWS = 12
@@ -234,26 +276,28 @@ class Setting:
     note: str
 
 
+#: The defaults are core.position.RowSettings' (the row policy's own).
+_ROW = RowSettings()
 SETTINGS: tuple[Setting, ...] = (
-    Setting("HorizonDays", "Horizon (days)", 30, "0", "D5",
+    Setting("HorizonDays", "Horizon (days)", _ROW.horizon_days, "0", "D5",
             "Days over which funding and fees are counted (Portfolio, Scenarios)."),
-    Setting("DefaultExchange", "Default exchange", DEFAULT_EXCHANGE, "@", "D6",
+    Setting("DefaultExchange", "Default exchange", _ROW.default_exchange, "@", "D6",
             "Exchange used where a holding's Exchange is blank."),
     Setting("UtcOffsetHours", "This computer's UTC offset (h)", 0, "0.0", "D7",
             "NOW() is local time: e.g. 1 in Paris in winter, -5 in New York."),
     Setting("NowUTC", "Now (UTC)", "=NOW()-UtcOffsetHours/24", DATETIME, "D8",
             "Computed: the time data ages are measured against."),
-    Setting("MaxDataAgeHours", "Warn: market data older than (h)", 24, "0", "D9",
+    Setting("MaxDataAgeHours", "Warn: market data older than (h)", _ROW.max_data_age_hours, "0", "D9",
             "Market rows whose As of is older than this are flagged."),
-    Setting("MaxAdvisedLeverage", "Warn: leverage above", 2, TIMES, "I5",
+    Setting("MaxAdvisedLeverage", "Warn: leverage above", _ROW.max_advised_leverage, TIMES, "I5",
             "Hedges are advised at 1-2×; above this a holding is flagged."),
-    Setting("LiqWarnDistance", "Warn: liquidation within", 0.25, PCT, "I6",
+    Setting("LiqWarnDistance", "Warn: liquidation within", _ROW.liq_warn_distance, PCT, "I6",
             "Flag when the price can rise less than this before liquidation."),
-    Setting("FundingWarnAPR", "Warn: funding cost above (APR)", 0.10, PCT, "I7",
+    Setting("FundingWarnAPR", "Warn: funding cost above (APR)", _ROW.funding_warn_apr, PCT, "I7",
             "Flag when the short pays funding at more than this annual rate."),
-    Setting("RebalanceBand", "Rebalance band (±)", 0.05, PCT, "I8",
+    Setting("RebalanceBand", "Rebalance band (±)", _ROW.rebalance_band, PCT, "I8",
             "Held contracts within this of the ratio used need no trade."),
-    Setting("DefaultMMR", "MMR when the market gives none", 0.005, PCT2, "I9",
+    Setting("DefaultMMR", "MMR when the market gives none", _ROW.default_mmr, PCT2, "I9",
             "Maintenance margin rate for a Market row with MMR blank."),
 )
 SETTING_NAMES = tuple(s.name for s in SETTINGS)
@@ -271,7 +315,7 @@ SCENARIO_SUMMARY_ROW = 4
 SCENARIO_HEADER_ROW = 11
 SCENARIO_HEADERS: tuple[str, ...] = (
     "Shock", "Spot P&L", "Hedge P&L", "Funding", "Fees", "Net P&L", "Unhedged value",
-    "Hedged value", "Hedge protects",
+    "Hedged value", "Hedge protects", "Liquidated",
 )
 
 # ----------------------------------------------------------------------------- Funding

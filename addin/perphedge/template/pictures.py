@@ -1,8 +1,8 @@
 """Pictures of the demo workbook as LibreOffice draws it, for the README.
 
 ``make_pictures(out_dir)`` builds the demo, prints it to PDF with one page per sheet and
-writes ``portfolio.png`` (the Portfolio sheet) and ``scenarios_chart.png`` (the chart on
-the Scenarios sheet, cropped around its title and plot).
+writes ``portfolio.png`` (the Portfolio sheet), ``scenarios.png`` (the Scenarios sheet)
+and ``scenarios_chart.png`` (its chart, cropped around its title and plot).
 """
 
 from __future__ import annotations
@@ -34,4 +34,5 @@ def make_pictures(out_dir: str | Path, dpi: int = 110) -> list[Path]:
             crop = Box(centre - CHART_W_PT / 2 - 4, title.y - 12, CHART_W_PT + 8, CHART_H_PT + 8)
         chart = pdf_page_to_png(pdf, page[L.SCENARIOS], out / "scenarios_chart.png", dpi=dpi,
                                 crop=crop)
-    return [portfolio, chart]
+        scenarios = pdf_page_to_png(pdf, page[L.SCENARIOS], out / "scenarios.png", dpi=dpi)
+    return [portfolio, scenarios, chart]

@@ -25,7 +25,7 @@ Decisions the formulas encode (also stated on the Guide sheet):
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 from openpyxl.formatting.rule import FormulaRule
 from openpyxl.worksheet.datavalidation import DataValidation
@@ -33,10 +33,12 @@ from openpyxl.worksheet.table import Table, TableColumn, TableStyleInfo
 from openpyxl.worksheet.worksheet import Worksheet
 
 from perphedge.core import margin_rules
+from perphedge.core import position as P
 from perphedge.core.holdings import BETA_FROM_SHEET, HoldingInput
 from perphedge.core.sizing import PRESETS
 from perphedge.template import layout as L
 from perphedge.template import styles as S
+from perphedge.template.scenario_columns import scenario_formulas
 
 #: Left-aligned text columns get an indent so they do not touch the number beside them.
 _TEXT_COLUMNS = frozenset({"hedge_symbol", "exchange", "strategy", "price_symbol", "price_source"})
@@ -94,28 +96,72 @@ def _rounded(c: dict[str, str]) -> str:
     return f"IF(N({step})>0,ROUNDDOWN(ROUND({c['exact']}/{step},9),0)*{step},{c['exact']})"
 
 
+def _input_checks(c: dict[str, str]) -> dict[str, str]:
+    """The input cells' checks (core.position._input_errors), each TRUE when the cell is
+    invalid. Nested IFs: a comparison is never made on a text."""
+    def bad(key: str, test: str) -> str:
+        cell = c[key]
+        return f'IF({cell}="",FALSE,IF(ISNUMBER({cell}),{test.format(x=cell)},TRUE))'
+
+    return {
+        "qty_blank": f'{c["qty"]}=""',
+        "qty_invalid": bad("qty", "{x}<0"),
+        "ratio_invalid": bad("ratio_in", "OR({x}<0,{x}>1)"),
+        "leverage_invalid": bad("leverage", f"OR({{x}}<{P.MIN_LEVERAGE:g},{{x}}>{P.MAX_LEVERAGE:g})"),
+        # a =Beta!… cell may hold an error: that is an invalid beta, not a blank one
+        "beta_invalid": f'IF(ISNUMBER({c["beta"]}),{c["beta"]}<=0,IF(ISERROR({c["beta"]}),TRUE,{c["beta"]}<>""))',
+        "held_invalid": bad("held", "{x}<0"),
+    }
+
+
+def _beta_blank(c: dict[str, str]) -> str:
+    return f'IFERROR({c["beta"]}="",FALSE)'
+
+
+def _base(symbol: str) -> str:
+    return f'LEFT({symbol},FIND("/",{symbol}&"/")-1)'
+
+
+def _cross(c: dict[str, str]) -> str:
+    """TRUE when the hedge is another coin's perp (core.holdings.is_cross): the price
+    market's base coin (the asset's name when none is named) against the hedge's."""
+    ps = c["price_symbol"]
+    return f'IF({ps}="",{c["asset"]},{_base(ps)})<>{_base(c["hedge_symbol"])}'
+
+
+def _own_cross(c: dict[str, str]) -> str:
+    """TRUE when the asset's name is not the hedge's coin (a blank Price symbol then looks
+    for the asset's own market, core.position.price_row_of)."""
+    return f'{c["asset"]}<>{_base(c["hedge_symbol"])}'
+
+
 def row_formulas(r: int) -> dict[str, str]:
-    """The formula of every computed column in Portfolio row ``r``."""
+    """The formula of every computed column in Portfolio row ``r`` (core.position's rules)."""
     c = _refs(r)
     a, hr, pr = c["asset"], c["hedge_row"], c["price_row"]
     exch = f'IF({c["exchange"]}="",DefaultExchange,{c["exchange"]})'
-    beta = f'IF(N({c["beta"]})>0,{c["beta"]},1)'
+    beta = c["beta_used"]
+    checks = _input_checks(c)
 
     def mkt(name: str, row: str = hr) -> str:
         return f"INDEX({name},{row})"
 
-    def find(symbol: str) -> str:
-        match = f"(MktSymbol={symbol})*(MktExchange={exch})"
-        header = f"ROW({L.MARKET}!$A${L.MARKET_HEADER_ROW})"
-        return (f'IF({a}="","",IF(SUMPRODUCT({match})=1,'
-                f"SUMPRODUCT({match}*(ROW(MktSymbol)-{header})),0))")
+    header = f"ROW({L.MARKET}!$A${L.MARKET_HEADER_ROW})"
 
+    def lookup(match: str) -> str:
+        return f"IF(SUMPRODUCT({match})=1,SUMPRODUCT({match}*(ROW(MktSymbol)-{header})),0)"
+
+    def find(symbol: str) -> str:
+        return lookup(f"(MktSymbol={symbol})*(MktExchange={exch})")
+
+    own = lookup(f'(LEFT(MktSymbol,LEN({a})+1)={a}&"/")*(MktExchange={exch})')
     inverse = mkt("MktInverse")
     size = mkt("MktSize")
     maint = c["maint"]
     price, perp, notional = c["price"], c["perp_price"], c["notional"]
     contracts, hedged, hq = c["contracts"], c["hedged"], c["hedge_qty"]
     mmr, interval, ratio, spot_value = c["mmr"], c["interval"], c["ratio"], c["spot_value"]
+    priced = f"ISNUMBER({spot_value})"
     rounded = _rounded(c)
     # the value of the order the rounded count sends (core.contracts: checked against min_cost)
     order_value = f"ROUND({rounded}*{size}*IF({inverse},1,{perp}),9)"
@@ -132,37 +178,44 @@ def row_formulas(r: int) -> dict[str, str]:
     # To the target count rounded down to the step, as Contracts is: a tradeable amount
     # that never leaves the short above the target (core.rebalance with amount_step).
     delta = f"{rounded}-{held}"
+    below_min = (f'IF(AND(N({mkt("MktMin")})>0,{rounded}<{mkt("MktMin")}),TRUE,'
+                 f'IF(N({mkt("MktMinCost")})>0,{order_value}<{mkt("MktMinCost")},FALSE))')
 
     f = {
-        "hedge_row": find(c["hedge_symbol"]),
-        "price_row": find(f'IF({c["price_symbol"]}="",{c["hedge_symbol"]},{c["price_symbol"]})'),
-        "ratio": (f'IF({a}="","",IF({c["ratio_in"]}<>"",{c["ratio_in"]},'
-                  f'IFERROR(INDEX(PresetDefault,MATCH({c["strategy"]},PresetNames,0)),0)))'),
-        "lev": f'IF({a}="","",IF(N({c["leverage"]})>0,{c["leverage"]},1))',
+        "invalid": f'IF({a}="","",IF(OR({",".join(checks.values())}),1,0))',
+        "hedge_row": f'IF({a}="","",{find(c["hedge_symbol"])})',
+        "price_row": (f'IF({a}="","",IF({c["price_symbol"]}<>"",{find(c["price_symbol"])},'
+                      f'IF({_own_cross(c)},{own},{hr})))'),
+        "ratio": (f'IF({a}="","",IF({checks["ratio_invalid"]},"",IF({c["ratio_in"]}<>"",{c["ratio_in"]},'
+                  f'IFERROR(INDEX(PresetDefault,MATCH({c["strategy"]},PresetNames,0)),0))))'),
+        "lev": f'IF({a}="","",IF({checks["leverage_invalid"]},"",IF({c["leverage"]}="",1,{c["leverage"]})))',
+        "beta_used": f'IF({a}="","",IF({checks["beta_invalid"]},"",IF({_beta_blank(c)},1,{c["beta"]})))',
         "price": (f'IF({a}="","",IF({pr}=0,"",IF(N({mkt("MktSpot", pr)})>0,{mkt("MktSpot", pr)},'
                   f'IF(N({mkt("MktMark", pr)})>0,{mkt("MktMark", pr)},""))))'),
         "price_source": f'IF({price}="","",IF(N({mkt("MktSpot", pr)})>0,"spot","mark"))',
-        "spot_value": f'IF(OR({price}="",N({c["qty"]})<=0),"",{c["qty"]}*{price})',
-        "notional": f'IF({spot_value}="","",{spot_value}*{beta}*{ratio})',
+        "spot_value": (f'IF({a}="","",IF({c["invalid"]}=1,"{P.INVALID_INPUT}",'
+                       f'IF({price}="","{P.NOT_PRICED}",{c["qty"]}*{price})))'),
+        "notional": f'IF({priced},{spot_value}*{beta}*{ratio},"")',
         "perp_price": (f'IF({a}="","",IF({hr}=0,"",IF(N({mkt("MktMark")})>0,{mkt("MktMark")},'
                        f'IF(N({mkt("MktIndex")})>0,{mkt("MktIndex")},'
                        f'IF(N({mkt("MktSpot")})>0,{mkt("MktSpot")},"")))))'),
         "exact": (f'IF(OR({notional}="",{perp}="",N(INDEX(MktSize,MAX({hr},1)))<=0),"",'
                   f"IF({inverse},{notional}/{size},{notional}/{perp}/{size}))"),
-        "contracts": (f'IF({c["exact"]}="","",IF(AND(N({mkt("MktMin")})>0,{rounded}<{mkt("MktMin")}),0,'
-                      f'IF(AND(N({mkt("MktMinCost")})>0,{order_value}<{mkt("MktMinCost")}),0,{rounded})))'),
-        "hedged": f'IF({contracts}="","",IF({inverse},{contracts}*{size},{contracts}*{size}*{perp}))',
+        "contracts": (f'IF({c["exact"]}="","",IF({c["exact"]}=0,0,'
+                      f'IF({below_min},"{P.BELOW_MINIMUM}",{rounded})))'),
+        "hedged": f'IF({contracts}="","",N({contracts})*{size}*IF({inverse},1,{perp}))',
         "margin": (f'IF({hedged}="","",{hedged}/{c["lev"]}+IF({venue["close_fee"]},'
                    f'{hedged}*IF({inverse},1-1/{c["lev"]},1+1/{c["lev"]})*{venue["fee"]},0))'),
         "hedge_qty": (f'IF(OR({contracts}="",N({contracts})<=0),"",'
-                      f"IF({inverse},{contracts}*{size}/{perp},{contracts}*{size}))"),
+                      f"IF({inverse},N({contracts})*{size}/{perp},N({contracts})*{size}))"),
         "mmr": _rate_used(c, hr, "TierMMR", f'IF({mkt("MktMMR")}="",DefaultMMR,{mkt("MktMMR")})'),
         "maint": _rate_used(c, hr, "TierMaint", f'N({mkt("MktMaint")})'),
         "liq_price": (f'IF({hq}="","",IF({_above(c)},"above tiers",IF({inverse},IF({inv_den}<=0,"none",'
                       f'IF({inv_lp}<={perp},"at entry",{inv_lp})),'
                       f'IF({lin_lp}<={perp},"at entry",{lin_lp}))))'),
-        "tier": (f'IF(N({c["tier_count"]})=0,"",IF({c[_last_walk()]}="","",'
-                 f'IF({c[_last_walk()]}>{c["tier_count"]},"",{c[_last_walk()]})))'),
+        # the tier beside a liquidation price only: none, at entry and above tiers have none
+        "tier": (f'IF(NOT(ISNUMBER({c["liq_price"]})),"",IF(N({c["tier_count"]})=0,"",IF({c[_last_walk()]}="","",'
+                 f'IF({c[_last_walk()]}>{c["tier_count"]},"",{c[_last_walk()]}))))'),
         "tier_count": f'IF({a}="","",SUMPRODUCT({_tier_match(c, exch)}))',
         "tier_unit": (f'IF(N({c["tier_count"]})=0,"",'
                       f'IF(SUMPRODUCT({_tier_match(c, exch)}*(TierUnit="quote"))>0,"quote",'
@@ -177,15 +230,21 @@ def row_formulas(r: int) -> dict[str, str]:
                   f'IF(N({mkt("MktSpot")})>0,({mkt("MktMark")}-{mkt("MktSpot")})/{mkt("MktSpot")}*10000,'
                   f'IF(N({mkt("MktIndex")})>0,({mkt("MktMark")}-{mkt("MktIndex")})/{mkt("MktIndex")}*10000,""'
                   f")))))"),
-        "net": f'IF({spot_value}="","",{spot_value}*{beta}-N({hedged}))',
+        "net": f'IF({priced},{spot_value}*{beta}-N({hedged}),"")',
+        "net_held": (f'IF(NOT({priced}),"",IF({held}="","",IF({hr}=0,"",IF({perp}="","",'
+                     f'IF(N({size})<=0,"",{spot_value}*{beta}-{held}*{size}*IF({inverse},1,{perp}))))))'),
         "fees": f'IF({hedged}="","",{hedged}*N({mkt("MktFee")})*2)',
-        "rebalance": (f'IF(OR({held}="",{contracts}="",{spot_value}=""),"",'
-                      f"IF(ABS({cur_ratio}-{ratio})<=RebalanceBand+1E-12,0,{delta}))"),
+        "rebalance": (f'IF(OR({held}="",{contracts}="",NOT({priced})),"",IF({spot_value}*{beta}=0,-{held},'
+                      f"IF(ABS({cur_ratio}-{ratio})<=RebalanceBand+1E-12,0,{delta})))"),
         "age": (f'IF({a}="","",IF({hr}=0,"",IF(N({mkt("MktAsOf")})<=0,"",'
                 f'(NowUTC-{mkt("MktAsOf")})*24)))'),
     }
     f.update(_walk(c, exch, venue))
-    f["warnings"] = _warnings(c, exch, beta)
+    entry_max = _tier_value(c, exch, "TierMaxLev", c["walk1"])
+    f["tier_max_lev"] = (f'IF(OR({hq}="",N({c["tier_count"]})=0),"",IF(N({c["walk1"]})>N({c["tier_count"]}),"",'
+                         f'IF({entry_max}>0,{entry_max},"")))')
+    f.update(scenario_formulas(c))
+    f.update(_warnings(c, exch, checks))
     return {k: "=" + v for k, v in f.items()}
 
 
@@ -299,8 +358,22 @@ def _tier_walk_settled(c: dict[str, str], exch: str) -> str:
             f'IF(AND({liq}="none",N({cnt})>0),IF({c["tier_unit"]}="base",{_below(c, exch)}={last},TRUE),TRUE)))')
 
 
-def _warnings(c: dict[str, str], exch: str, beta: str) -> str:
-    """One text cell listing what needs attention, pieces joined by '; '.
+def _amp(*parts: str) -> str:
+    """A formula tail '&part&part…': even positions are literal texts, odd ones formulas."""
+    out = []
+    for i, part in enumerate(parts):
+        out.append('"' + part.replace('"', '""') + '"' if i % 2 == 0 else part)
+    return "&" + "&".join(out)
+
+
+def _say(code: str, tail: str = "") -> str:
+    """The text of warning ``code``: '; ' + its lead (core.position.WARNINGS) + ``tail``
+    (a formula fragment starting with &, or empty)."""
+    return f'"; {P.WARNINGS[code].lead}"' + tail
+
+
+def _pieces(c: dict[str, str], exch: str, checks: dict[str, str]) -> dict[str, str]:
+    """Each warning of core.position.WARNINGS as a formula giving its text or "".
 
     Each piece is its own IF, so nothing is looked up on a row the Market lacks (Excel's
     AND/OR evaluate every argument; IF does not).
@@ -309,65 +382,98 @@ def _warnings(c: dict[str, str], exch: str, beta: str) -> str:
     status = f"INDEX(MktStatus,{hr})"
     step_min = f"INDEX(MktMin,{hr})"
     min_cost = f"INDEX(MktMinCost,{hr})"
-    pieces = [
-        f'IF({hr}=0,"; no single Market row for "&{c["hedge_symbol"]}&" on "&{exch},"")',
-        f'IF(AND({hr}>0,{pr}=0),"; no single Market row prices "&{a},"")',
-        f'IF({c["price_source"]}="mark","; valued at the perp mark (no spot price)","")',
-        f'IF(AND({pr}<>0,{c["price"]}=""),"; no price for "&{a}&" in the Market table","")',
-        f'IF(AND({hr}<>0,{c["perp_price"]}=""),"; no perp price in the Market table","")',
-        f'IF({hr}=0,"",IF(N(INDEX(MktSize,{hr}))<=0,"; no contract size: refresh the Market table",""))',
-        f'IF(AND({c["ratio_in"]}="",{c["ratio"]}=0),"; no hedge ratio: pick a strategy or type a ratio","")',
-        (f'IF({c["ratio_in"]}="","",IF(ISNA(MATCH({c["strategy"]},PresetNames,0)),"",'
-         f'IF(OR({c["ratio_in"]}<INDEX(PresetMin,MATCH({c["strategy"]},PresetNames,0)),'
-         f'{c["ratio_in"]}>INDEX(PresetMax,MATCH({c["strategy"]},PresetNames,0))),'
-         f'"; ratio outside the "&{c["strategy"]}&" band","")))'),
-        f'IF(AND({c["beta"]}<>"",N({c["beta"]})<=0),"; beta is not a positive number: 1 used","")',
-        # A cross hedge whose Beta cell is blank (=BetaHedgeRatio with no prices on the Beta
-        # sheet) would otherwise be sized 1:1 without a word.
-        (f'IF(AND({c["price_symbol"]}<>"",{c["price_symbol"]}<>{c["hedge_symbol"]},{c["beta"]}=""),'
-         f'"; cross hedge with no beta: 1 used","")'),
-        f'IF({c["lev"]}>MaxAdvisedLeverage,"; leverage "&{c["lev"]}&"× above the advised "&MaxAdvisedLeverage&"×","")',
-        (f'IF({c["exact"]}="","",IF(AND({c["contracts"]}=0,{c["exact"]}>0),'
-         f'IF(AND(N({step_min})>0,{_rounded(c)}<{step_min}),'
-         f'"; below the market minimum of "&{step_min}&" contracts: not hedged",'
-         f'IF(N({min_cost})>0,"; order value below the market minimum of "&{min_cost}&": not hedged",'
-         f'"; rounds down to 0 contracts: not hedged")),""))'),
-        f'IF({c["liq_price"]}="at entry","; margin below maintenance: liquidated at once","")',
+    lev, rin = c["lev"], c["ratio_in"]
+    preset = f'MATCH({c["strategy"]},PresetNames,0)'
+    max_lev = _tier_value(c, exch, "TierMaxLev", c["walk1"])
+    liq_pct = f'TEXT({c["liq_distance"]},"0%")'
+    apr_pct = f'TEXT(-{c["apr"]},"0.0%")'
+    okx_like = _is_one_of(exch, margin_rules.exchanges_where(False, fee_in_maintenance=True))
+    return {
+        "qty_blank": f'IF({checks["qty_blank"]},{_say("qty_blank")},"")',
+        "qty_invalid": f'IF({checks["qty_invalid"]},{_say("qty_invalid", _amp(", got ", c["qty"]))},"")',
+        "ratio_invalid": (f'IF({checks["ratio_invalid"]},{_say("ratio_invalid")}&IF(ISNUMBER({rin}),'
+                          f'IF(AND({rin}>1,{rin}<=100),": write 0.5 or 50 % for a half hedge",""),""),"")'),
+        "leverage_invalid": f'IF({checks["leverage_invalid"]},{_say("leverage_invalid")},"")',
+        "beta_invalid": f'IF({checks["beta_invalid"]},{_say("beta_invalid")},"")',
+        "held_invalid": f'IF({checks["held_invalid"]},{_say("held_invalid")},"")',
+        "no_hedge_row": f'IF({hr}=0,{_say("no_hedge_row", _amp(" ", c["hedge_symbol"], " on ", exch))},"")',
+        "no_price_row": (f'IF({pr}<>0,"",IF(OR({c["price_symbol"]}<>"",{_cross(c)}),'
+                         f'{_say("no_price_row", _amp(" ", a, " on ", exch))}&": set its Price symbol",""))'),
+        "no_price": f'IF(AND({pr}<>0,{c["price"]}=""),{_say("no_price", _amp(" ", a))}&" in the Market table","")',
+        "no_perp_price": f'IF(AND({hr}<>0,{c["perp_price"]}=""),{_say("no_perp_price")},"")',
+        "no_contract_size": f'IF({hr}=0,"",IF(N(INDEX(MktSize,{hr}))<=0,{_say("no_contract_size")},""))',
+        # A cross hedge whose Beta cell is blank (=Beta!… with no prices on the Beta sheet)
+        # would otherwise be sized 1:1 without a word.
+        "no_beta": f'IF(AND({_cross(c)},{_beta_blank(c)}),{_say("no_beta")},"")',
+        "no_ratio": f'IF(AND({rin}="",{c["ratio"]}=0),{_say("no_ratio")},"")',
+        "below_min": (f'IF({c["contracts"]}<>"{P.BELOW_MINIMUM}","",IF(AND(N({step_min})>0,{_rounded(c)}<{step_min}),'
+                      f'{_say("below_min", _amp(" ", step_min))}&" contracts: not hedged",""))'),
+        "below_min_cost": (f'IF({c["contracts"]}<>"{P.BELOW_MINIMUM}","",IF(AND(N({step_min})>0,{_rounded(c)}<{step_min}),"",'
+                           f'{_say("below_min_cost", _amp(" ", min_cost))}&": not hedged"))'),
+        "rounds_to_zero": (f'IF(ISNUMBER({c["contracts"]}),IF(AND({c["contracts"]}=0,N({c["exact"]})>0),'
+                           f'{_say("rounds_to_zero")},""),"")'),
+        "liq_at_entry": f'IF({c["liq_price"]}="at entry",{_say("liq_at_entry")},"")',
         # the tier of the entry size caps the leverage the venue accepts (core.margin)
-        (f'IF(OR({c["hedge_qty"]}="",N({c["tier_count"]})=0),"",IF(N({c["walk1"]})>N({c["tier_count"]}),"",'
-         f'IF(AND({_tier_value(c, exch, "TierMaxLev", c["walk1"])}>0,'
-         f'{c["lev"]}>{_tier_value(c, exch, "TierMaxLev", c["walk1"])}),'
-         f'"; tier maximum leverage "&{_tier_value(c, exch, "TierMaxLev", c["walk1"])}&"× is below the "'
-         f'&{c["lev"]}&"× used: the exchange refuses it","")))'),
-        (f'IF({c["hedge_qty"]}="","",IF({_venue_terms(c, exch)["known"]},"",'
-         f'"; {margin_rules.DEFAULT_NOTE_LEAD}: "&{exch}&"\'s own is not known"))'),
+        "tier_leverage": (f'IF(OR({c["hedge_qty"]}="",N({c["tier_count"]})=0),"",IF(N({c["walk1"]})>N({c["tier_count"]}),"",'
+                          f'IF(AND({max_lev}>0,{lev}>{max_lev}),'
+                          f'{_say("tier_leverage", _amp(" ", max_lev))}&"× is below the "&{lev}&"× used: '
+                          f'the exchange refuses it","")))'),
+        "above_tiers": f'IF({c["liq_price"]}="above tiers",{_say("above_tiers")}&": no liquidation price","")',
+        "walk_unsettled": (f'IF({_tier_walk_settled(c, exch)},"",{_say("walk_unsettled")}&": '
+                           f'check the liquidation price against the Tiers sheet")'),
+        "liq_near": (f'IF(ISNUMBER({c["liq_distance"]}),IF({c["liq_distance"]}<LiqWarnDistance,'
+                     f'{_say("liq_near", _amp(" ", liq_pct))}&" above the price",""),"")'),
+        "funding_cost": (f'IF(ISNUMBER({c["apr"]}),IF(-{c["apr"]}>FundingWarnAPR,'
+                         f'{_say("funding_cost", _amp(" ", apr_pct))}&" a year",""),"")'),
+        "data_old": (f'IF(ISNUMBER({c["age"]}),IF({c["age"]}>MaxDataAgeHours,{_say("data_old")}&" "&'
+                     f'IF({c["age"]}>=48,ROUND({c["age"]}/24,0)&" days",ROUND({c["age"]},0)&" h")&" old",""),"")'),
+        # Recorded snapshot rows say so once, in the banner above the table, not per row.
+        "stale": f'IF({hr}=0,"",IF(LEFT({status},5)="stale","; "&{status},""))',
+        "ratio_band": (f'IF({rin}="","",IF({checks["ratio_invalid"]},"",IF(ISNA({preset}),"",'
+                       f'IF(OR({rin}<INDEX(PresetMin,{preset}),{rin}>INDEX(PresetMax,{preset})),'
+                       f'{_say("ratio_band", _amp(" ", c["strategy"]))}&" band",""))))'),
+        "leverage_advised": (f'IF(ISNUMBER({lev}),IF({lev}>MaxAdvisedLeverage,'
+                             f'{_say("leverage_advised", _amp(" ", "MaxAdvisedLeverage"))}&"×: "&{lev}&"× used",""),"")'),
+        "default_rule": (f'IF({c["hedge_qty"]}="","",IF({_venue_terms(c, exch)["known"]},"",'
+                         f'{_say("default_rule")}&": "&{exch}&"\'s own is not known"))'),
+        "no_fee": (f'IF(N({c["hedged"]})>0,IF(INDEX(MktFee,{hr})="",{_say("no_fee")}&": '
+                   f'fees counted as 0"&IF({okx_like},", and in the liquidation price, which the exchange\'s rule '
+                   f'counts it in",""),""),"")'),
+        "no_rate": (f'IF(N({c["hedged"]})>0,IF({c["rate"]}="",{_say("no_rate")}&": funding not counted",""),"")'),
         # A figure the Market lacks must not pass silently as a default or a zero; without
         # tier rows the first tier's rate understates a large short's maintenance.
-        (f'IF({c["hedge_qty"]}="","",IF(N({c["tier_count"]})>0,"",IF(INDEX(MktMMR,{hr})="",'
-         f'"; no MMR in the Market table: '
-         f'DefaultMMR "&TEXT(DefaultMMR,"0.00%")&" used for the liquidation price",'
-         f'"; no leverage tiers: the Market row\'s first-tier MMR used, a larger short is liquidated sooner")))'),
-        (f'IF({c["liq_price"]}="above tiers","; the short is larger than the largest leverage tier\'s cap: '
-         f'no liquidation price","")'),
-        (f'IF({_tier_walk_settled(c, exch)},"","; tier walk did not settle in {L.TIER_WALK_STEPS} steps: '
-         f'check the liquidation price against the Tiers sheet")'),
-        (f'IF(N({c["hedged"]})>0,IF(INDEX(MktFee,{hr})="","; no taker fee in the Market table: '
-         f'fees counted as 0"&IF({_is_one_of(exch, margin_rules.exchanges_where(False, fee_in_maintenance=True))},'
-         f'", and in the liquidation price, which the exchange\'s rule counts it in",""),""),"")'),
-        (f'IF(N({c["hedged"]})>0,IF({c["rate"]}="","; no funding rate in the Market table: '
-         f'funding not counted",""),"")'),
-        (f'IF(ISNUMBER({c["liq_distance"]}),IF({c["liq_distance"]}<LiqWarnDistance,'
-         f'"; liquidation only "&TEXT({c["liq_distance"]},"0%")&" above the price",""),"")'),
-        (f'IF(ISNUMBER({c["apr"]}),IF(-{c["apr"]}>FundingWarnAPR,'
-         f'"; the short pays funding at "&TEXT(-{c["apr"]},"0.0%")&" a year",""),"")'),
-        (f'IF(ISNUMBER({c["rebalance"]}),IF({c["rebalance"]}<>0,"; rebalance: "&'
-         f'IF({c["rebalance"]}>0,"short ","buy back ")&ROUND(ABS({c["rebalance"]}),6)&" more contracts",""),"")'),
-        (f'IF(ISNUMBER({c["age"]}),IF({c["age"]}>MaxDataAgeHours,"; market data "&'
-         f'IF({c["age"]}>=48,ROUND({c["age"]}/24,0)&" days",ROUND({c["age"]},0)&" h")&" old",""),"")'),
-        f'IF({hr}=0,"",IF(OR({status}="",{status}="fresh"),"","; "&{status}))',
-        f'IF({hr}=0,"",IF(N(INDEX(MktInterval,{hr}))>0,"","; funding interval assumed 8 h"))',
-    ]
-    return f'IF({a}="","",MID({"&".join(pieces)},3,1000))'
+        "no_mmr": (f'IF({c["hedge_qty"]}="","",IF(N({c["tier_count"]})>0,"",IF(INDEX(MktMMR,{hr})="",'
+                   f'{_say("no_mmr")}&": DefaultMMR "&TEXT(DefaultMMR,"0.00%")&" used for the liquidation price","")))'),
+        "no_tiers": (f'IF({c["hedge_qty"]}="","",IF(N({c["tier_count"]})>0,"",IF(INDEX(MktMMR,{hr})="","",'
+                     f'{_say("no_tiers")}&": the Market row\'s first-tier MMR used, a larger short is liquidated sooner")))'),
+        "rebalance": (f'IF(ISNUMBER({c["rebalance"]}),IF({c["rebalance"]}<>0,{_say("rebalance")}&" "&'
+                      f'IF({c["rebalance"]}>0,"short ","buy back ")&ROUND(ABS({c["rebalance"]}),6)&" more contracts",""),"")'),
+        "partial": f'IF({hr}=0,"",IF(LEFT({status},7)="partial","; "&{status},""))',
+        "interval_assumed": f'IF({hr}=0,"",IF(N(INDEX(MktInterval,{hr}))>0,"",{_say("interval_assumed")}))',
+    }
+
+
+def _warnings(c: dict[str, str], exch: str, checks: dict[str, str]) -> dict[str, str]:
+    """The Warnings cell (errors first, then risks, then notes, joined by '; '), the
+    row's severity (2 error, 1 risk, 0 otherwise) and the risk summary's flags."""
+    a = c["asset"]
+    pieces = _pieces(c, exch, checks)
+    if set(pieces) != set(P.WARNINGS):  # every warning of the row policy has its formula
+        raise AssertionError(sorted(set(P.WARNINGS) ^ set(pieces)))
+    by = {sev: "&".join(pieces[k] for k, w in P.WARNINGS.items() if w.severity == sev) or '""'
+          for sev in (P.ERROR, P.RISK, P.NOTE)}
+    out = {
+        "w_errors": f'IF({a}="","",{by[P.ERROR]})',
+        "w_risks": f'IF({a}="","",{by[P.RISK]})',
+        "w_notes": f'IF({a}="","",{by[P.NOTE]})',
+        "warnings": f'IF({a}="","",MID({c["w_errors"]}&{c["w_risks"]}&{c["w_notes"]},3,1000))',
+        "severity": f'IF({a}="","",IF({c["w_errors"]}<>"",2,IF({c["w_risks"]}<>"",1,0)))',
+        "left_out": f'IF({a}="","",IF(ISNUMBER({c["spot_value"]}),0,1))',
+    }
+    for flag, codes in P.FLAGS.items():
+        test = "&".join(pieces[k] for k in codes)
+        out[flag] = f'IF({a}="","",IF(LEN({test})>0,1,0))'
+    return out
 
 
 # ----------------------------------------------------------------------------- writing
@@ -434,13 +540,23 @@ def _validations(ws: Worksheet, first: int, last: int) -> None:
                            allow_blank=True)
     ratio.error, ratio.errorTitle = "A hedge ratio is between 0 % and 100 %.", "Hedge ratio"
     add(ratio, "ratio_in")
-    lev = DataValidation(type="decimal", operator="between", formula1="1", formula2="125",
-                         allow_blank=True)
-    lev.error, lev.errorTitle = "Leverage is between 1× and 125×.", "Leverage"
+    # Leverage from 1× to 125×, and no more than the entry tier's maximum where the Tiers
+    # sheet gives it (the exchange refuses more). A pasted value bypasses validation: the
+    # row's formulas judge it again (core.position).
+    g, m = L.pcol("leverage"), L.pcol("tier_max_lev")
+    lev = DataValidation(type="custom", allow_blank=True, formula1=(
+        f"AND(ISNUMBER({g}{first}),{g}{first}>={P.MIN_LEVERAGE:g},{g}{first}<={P.MAX_LEVERAGE:g},"
+        f"OR(N({m}{first})=0,{g}{first}<={m}{first}))"))
+    lev.error = "Leverage is from 1× to 125×, and at most the maximum of the short's leverage tier."
+    lev.errorTitle = "Leverage"
     add(lev, "leverage")
-    qty = DataValidation(type="decimal", operator="greaterThan", formula1="0", allow_blank=True)
-    qty.error, qty.errorTitle = "Quantity is a positive number of coins.", "Quantity"
+    qty = DataValidation(type="decimal", operator="greaterThanOrEqual", formula1="0", allow_blank=True)
+    qty.error, qty.errorTitle = "Quantity is a number of coins, 0 or more.", "Quantity"
     add(qty, "qty")
+    beta = DataValidation(type="custom", allow_blank=True,
+                          formula1=f"AND(ISNUMBER({L.pcol('beta')}{first}),{L.pcol('beta')}{first}>0)")
+    beta.error, beta.errorTitle = "Beta is a positive number (1 for a same-coin hedge).", "Beta"
+    add(beta, "beta")
     held = DataValidation(type="decimal", operator="greaterThanOrEqual", formula1="0",
                           allow_blank=True)
     held.error, held.errorTitle = "Held contracts is 0 or more.", "Held contracts"
@@ -467,9 +583,16 @@ def _conditional(ws: Worksheet, first: int, last: int) -> None:
     def rng(key: str) -> str:
         return f"{L.pcol(key)}{first}:{L.pcol(key)}{last}"
 
-    w = L.pcol("warnings")
+    w, sev = L.pcol("warnings"), L.pcol("severity")
+    ws.conditional_formatting.add(rng("warnings"), FormulaRule(
+        formula=[f"N(${sev}{first})>=1"], fill=S.BAD_FILL, font=S.RED_FONT, stopIfTrue=True))
     ws.conditional_formatting.add(rng("warnings"), FormulaRule(
         formula=[f'LEN(${w}{first})>0'], fill=S.WARN_FILL, font=S.WARN_FONT))
+    # a row that sizes nothing: the words in Spot value and Contracts in red
+    for key in ("spot_value", "contracts"):
+        k = L.pcol(key)
+        ws.conditional_formatting.add(rng(key), FormulaRule(
+            formula=[f"ISTEXT({k}{first})"], font=S.RED_FONT))
     d = L.pcol("liq_distance")
     ws.conditional_formatting.add(rng("liq_distance"), FormulaRule(
         formula=[f"AND(ISNUMBER({d}{first}),{d}{first}<LiqWarnDistance)"], fill=S.BAD_FILL,
@@ -486,7 +609,75 @@ def _conditional(ws: Worksheet, first: int, last: int) -> None:
         formula=[f"AND(ISNUMBER({b}{first}),{b}{first}<>0)"], fill=S.WARN_FILL))
 
 
-def write_portfolio(ws: Worksheet, holdings: Sequence[HoldingInput], subtitle: str) -> None:
+#: The risk summary's lines: the flag column it counts and its text when some / none.
+#: ``{n}`` is the count (a formula), thresholds are the settings' names.
+RISK_LINES: tuple[tuple[str, str, str], ...] = (
+    ("left_out", '{n}&" holding(s) left out of the totals and Scenarios: no price or an invalid input"',
+     '"Every holding is priced and its inputs are valid"'),
+    ("f_liq", '{n}&" short(s) within "&TEXT(LiqWarnDistance,"0%")&" of liquidation (or liquidated at once)"',
+     '"No short within "&TEXT(LiqWarnDistance,"0%")&" of liquidation"'),
+    ("f_funding", '{n}&" short(s) paying funding above "&TEXT(FundingWarnAPR,"0%")&" a year"',
+     '"No short pays funding above "&TEXT(FundingWarnAPR,"0%")&" a year"'),
+    ("f_age", '{n}&" holding(s) on market data older than "&MaxDataAgeHours&" h: refresh before trading"',
+     '"Market data of every holding is at most "&MaxDataAgeHours&" h old"'),
+    ("f_beta", '{n}&" cross hedge(s) without a beta: sized at β = 1, a guess"',
+     '"Every cross hedge has its beta"'),
+    ("f_unhedged", '{n}&" holding(s) not hedged: the order is below the market\'s minimum"',
+     '"Every hedge is at or above the market\'s minimum order"'),
+)
+
+
+def risk_summary_cells() -> dict[str, str]:
+    """Address of the count cell of each risk summary line (flag key -> 'A12') and of
+    the headline count ('headline')."""
+    r0 = L.RISK_SUMMARY_ROW
+    out = {"headline": f"A{r0}"}
+    out.update({key: f"A{r0 + 1 + i}" for i, (key, _, _) in enumerate(RISK_LINES)})
+    return out
+
+
+def _risk_summary(ws: Worksheet, first: int, last: int) -> None:
+    """The few things that need action, counted over the holdings, red when any; then the
+    banner lines that replace boilerplate every row would otherwise repeat."""
+    r0 = L.RISK_SUMMARY_ROW
+    cells = risk_summary_cells()
+
+    def col(key: str) -> str:
+        k = L.pcol(key)
+        return f"${k}${first}:${k}${last}"
+
+    ws[cells["headline"]] = f'=COUNTIF({col("severity")},">=1")'
+    ws[f"B{r0}"] = (f'=IF(A{r0}>0,"Risk summary: "&A{r0}&" holding(s) need attention (red in their Warnings)",'
+                    f'"Risk summary: nothing needs attention")')
+    ws[f"B{r0}"].font = S.HEADING_FONT
+    for i, (key, some, none) in enumerate(RISK_LINES):
+        r = r0 + 1 + i
+        ws[f"A{r}"] = f"=SUM({col(key)})"
+        ws[f"B{r}"] = f"=IF(A{r}>0,{some.format(n=f'A{r}')},{none})"
+    banner = r0 + 1 + len(RISK_LINES)
+    ws[f"B{banner}"] = ('=IF(SUMPRODUCT((LEFT(MktStatus,8)="recorded")*1)>0,"Market data: "&'
+                        'SUMPRODUCT((LEFT(MktStatus,8)="recorded")*1)&" Market row(s) are a recorded snapshot, '
+                        'not live (Market sheet, Status): refresh before trading","")')
+    ws[f"B{banner + 1}"] = (f'=IF(COUNTIF({col("price_source")},"mark")>0,COUNTIF({col("price_source")},"mark")&'
+                            f'" holding(s) valued at the perp\'s mark: the Market table has no spot price for them '
+                            f'(Price source column)","")')
+    for r in range(r0, banner + 2):
+        ws[f"A{r}"].alignment = S.CENTER
+        ws[f"A{r}"].font = S.BOLD_FONT
+        if r > r0:
+            ws[f"B{r}"].font = S.BODY_FONT
+    for r in (banner, banner + 1):
+        ws[f"B{r}"].font = S.WARN_FONT
+    span = f"A{r0}:J{banner - 1}"
+    ws.conditional_formatting.add(span, FormulaRule(formula=[f"$A{r0}>0"], fill=S.BAD_FILL,
+                                                    font=S.RED_FONT, stopIfTrue=True))
+    ws.conditional_formatting.add(span, FormulaRule(formula=[f"$A{r0}=0"], fill=S.GOOD_FILL))
+
+
+def write_portfolio(ws: Worksheet, holdings: Sequence[HoldingInput], beta_cells: Mapping[tuple[str, str], str],
+                    subtitle: str) -> None:
+    """The sheet; ``beta_cells`` maps (asset, hedge symbol), case-folded, to the formula of
+    its pair's β on the Beta sheet, for holdings whose beta comes from there."""
     S.title(ws, "Perpetual hedge — portfolio", subtitle)
     _settings(ws)
     _presets(ws)
@@ -494,6 +685,7 @@ def write_portfolio(ws: Worksheet, holdings: Sequence[HoldingInput], subtitle: s
     hr = L.PORTFOLIO_HEADER_ROW
     first, last = L.PORTFOLIO_FIRST_ROW, L.PORTFOLIO_FIRST_ROW + n_rows - 1
     total_row = last + 1
+    _risk_summary(ws, first, last)
     S.header_row(ws, hr, 1, [c.header for c in L.PORTFOLIO_COLUMNS], height=42)
     for i, col in enumerate(L.PORTFOLIO_COLUMNS):
         if col.kind == "input":
@@ -501,7 +693,7 @@ def write_portfolio(ws: Worksheet, holdings: Sequence[HoldingInput], subtitle: s
     for r in range(first, last + 1):
         formulas = row_formulas(r)
         h = holdings[r - first] if r - first < len(holdings) else None
-        values = _inputs(h) if h else {}
+        values = _inputs(h, beta_cells) if h else {}
         for i, col in enumerate(L.PORTFOLIO_COLUMNS):
             cell = ws.cell(row=r, column=i + 1)
             if col.kind == "input":
@@ -521,6 +713,11 @@ def write_portfolio(ws: Worksheet, holdings: Sequence[HoldingInput], subtitle: s
             cell.value = f"=SUBTOTAL(109,{letter}{first}:{letter}{last})"
             cell.number_format = col.number_format
             cell.font = S.BOLD_FONT
+    lo = L.pcol("left_out")
+    out_cell = ws[f"{L.pcol('warnings')}{total_row}"]
+    out_cell.value = (f'=IF(SUM({lo}{first}:{lo}{last})>0,"Totals leave out "&SUM({lo}{first}:{lo}{last})&'
+                      f'" holding(s) with no price or an invalid input","")')
+    out_cell.font = S.RED_FONT
     last_col = L.pcol(L.PORTFOLIO_COLUMNS[-1].key)
     table = Table(displayName=L.PORTFOLIO_TABLE, ref=f"A{hr}:{last_col}{total_row}",
                   totalsRowCount=1)
@@ -550,7 +747,8 @@ def write_portfolio(ws: Worksheet, holdings: Sequence[HoldingInput], subtitle: s
                  pages_wide=2, title_cols="A:A")
 
 
-def _inputs(h: HoldingInput) -> dict[str, object]:
+def _inputs(h: HoldingInput, beta_cells: Mapping[tuple[str, str], str]) -> dict[str, object]:
+    sheet_beta = beta_cells.get((h.asset.casefold(), h.hedge_symbol.casefold()), BETA_FROM_SHEET)
     return {
         "asset": h.asset,
         "qty": h.qty,
@@ -559,7 +757,7 @@ def _inputs(h: HoldingInput) -> dict[str, object]:
         "strategy": h.strategy,
         "ratio_in": h.hedge_ratio,
         "leverage": h.leverage,
-        "beta": BETA_FROM_SHEET if h.beta_from_sheet else h.beta,
+        "beta": sheet_beta if h.beta_from_sheet else h.beta,  # None: a blank cell
         "held": h.held_contracts,
         "price_symbol": h.price_symbol,
     }
