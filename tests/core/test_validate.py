@@ -147,3 +147,17 @@ def test_validators_directly():
     assert math.isfinite(v.positive("p", 1e-300))
     with pytest.raises(InvalidInput, match="price must be a finite number, got 1000"):
         v.positive("price", 10 ** 400)
+
+
+@pytest.mark.parametrize("text, expected", [("2", 2.0), ("2x", 2.0), ("2 x", 2.0), ("2×", 2.0), ("1.5X", 1.5)])
+def test_leverage_typed_as_the_tables_print_it(text, expected):
+    from perphedge.core.validate import leverage_text
+
+    assert leverage_text("leverage", text) == expected
+
+
+def test_leverage_text_refuses_words():
+    from perphedge.core.validate import leverage_text
+
+    with pytest.raises(InvalidInput, match="must be a number"):
+        leverage_text("leverage", "two x")

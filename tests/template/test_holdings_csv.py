@@ -140,3 +140,16 @@ def test_a_column_twice_and_bad_figures_are_named(tmp_path):
     with pytest.raises(HoldingsCsvError) as e:
         read_holdings_csv(write(tmp_path, "asset,qty,hedge_ratio\nBTC,1,1,5\n"))
     assert e.value.line == 2  # a decimal comma in a comma file is an extra field, not 1.5
+
+
+def test_a_ratio_of_50_gets_a_hint_and_2x_leverage_is_read(tmp_path):
+    from perphedge.template.holdings_csv import HoldingsCsvError, read_holdings_csv
+
+    ok = tmp_path / "ok.csv"
+    ok.write_text("asset,qty,hedge_ratio,leverage\nBTC,1,50%,2x\n")
+    (h,) = read_holdings_csv(ok)
+    assert h.leverage == 2.0 and h.hedge_ratio == 0.5
+    bad = tmp_path / "bad.csv"
+    bad.write_text("asset,qty,hedge_ratio\nBTC,1,50\n")
+    with pytest.raises(HoldingsCsvError, match="write 0.5 or 50 %"):
+        read_holdings_csv(bad)

@@ -21,7 +21,7 @@ from perphedge.commands.plan import InputError
 from perphedge.core.backtest import BacktestResult, HedgePolicy, Settlement, backtest
 from perphedge.core.conventions import DEFAULT_EXCHANGE, MS_PER_DAY, utc_text
 from perphedge.core.errors import InvalidInput
-from perphedge.core.validate import ratio_text
+from perphedge.core.validate import leverage_text, ratio_text
 
 COLUMNS = ("fundingTime", "fundingRate", "markPrice")
 
@@ -35,6 +35,13 @@ def _fraction(option: str, text: str) -> float:
         if e.requirement == "must be a number":
             raise InputError(f"{option} must be a number or a percentage, got {text!r}") from None
         raise InputError(f"{option} must be a finite number, got {text!r}") from None
+
+
+def _leverage(text: str) -> float:
+    try:
+        return leverage_text("--leverage", text)  # "2x", as the output prints it
+    except InvalidInput:
+        raise InputError(f"--leverage must be a number such as 2 or 2x, got {text!r}") from None
 
 
 def _day(option: str, text: str) -> datetime:
@@ -261,7 +268,7 @@ def backtest_command(asset: str, history: str, qty: str, ratio: str, leverage: s
                      "for the hedge walk")
         chosen = [Settlement(s.time_ms, s.rate, None) for s in chosen]
     try:
-        policy = HedgePolicy(hedge_ratio=_fraction("--ratio", ratio), leverage=_fraction("--leverage", leverage),
+        policy = HedgePolicy(hedge_ratio=_fraction("--ratio", ratio), leverage=_leverage(leverage),
                              band=_fraction("--band", band), contract_size=_fraction("--contract-size", contract_size),
                              amount_step=_fraction("--step", step), taker_fee=_fraction("--fee", fee),
                              mmr=_fraction("--mmr", mmr), maint_amount=_fraction("--maint-amount", maint_amount),

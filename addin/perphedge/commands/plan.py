@@ -65,7 +65,7 @@ def parse_holding_spec(spec: str) -> tuple[HoldingInput, MarketFigures]:
         qty = v.number_text("qty", parts[1])
         price = v.number_text("price", parts[2])
         ratio = v.ratio_text("hedge_ratio", parts[3])
-        leverage = v.number_text("leverage", parts[4]) if len(parts) == 5 else 1.0
+        leverage = v.leverage_text("leverage", parts[4]) if len(parts) == 5 else 1.0
         holding = HoldingInput(asset, qty, asset, strategy="Custom", hedge_ratio=ratio, leverage=leverage)
         figures = MarketFigures(price=price, **HOLDING_FIGURES)  # type: ignore[arg-type]
     except InvalidInput as e:

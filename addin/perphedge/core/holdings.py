@@ -69,7 +69,11 @@ class HoldingInput:
             raise InvalidInput("strategy", self.strategy, f"must be one of {', '.join(PRESETS)}")
         object.__setattr__(self, "strategy", names[key])
         if self.hedge_ratio is not None:
-            object.__setattr__(self, "hedge_ratio", v.fraction("hedge_ratio", self.hedge_ratio))
+            r = v.number("hedge_ratio", self.hedge_ratio)
+            if 2.0 <= r <= 100.0:  # 50 meant as 50 %: say how to write it
+                raise InvalidInput("hedge_ratio", self.hedge_ratio,
+                                   "must be between 0 and 1: write 0.5 or 50 % for a half hedge")
+            object.__setattr__(self, "hedge_ratio", v.fraction("hedge_ratio", r))
         elif PRESETS[self.strategy].default_ratio is None:
             raise InvalidInput("hedge_ratio", None, "is required with the Custom strategy")
         lev = v.positive("leverage", self.leverage)

@@ -108,6 +108,14 @@ def number_text(name: str, text: str, decimal_comma: bool = False) -> float:
     return x
 
 
+def leverage_text(name: str, text: str, decimal_comma: bool = False) -> float:
+    """A leverage typed as text: ``2``, ``2x``, ``2 x`` or ``2×`` (what the tables print)."""
+    raw = str(text).strip()
+    if raw[-1:] in ("x", "X", "×"):
+        raw = raw[:-1].strip()
+    return number_text(name, raw, decimal_comma)
+
+
 def ratio_text(name: str, text: str, decimal_comma: bool = False) -> float:
     """A ratio typed as text: a fraction (``0.5``) or a percentage (``50%``, ``50 %``,
     ``12,5 %`` with a decimal comma), returned as the fraction. The one parser of typed

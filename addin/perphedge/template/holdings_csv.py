@@ -155,7 +155,12 @@ def _row(path: str, line: int, row: dict[str, str], decimal_comma: bool) -> Hold
     if opt("hedge_ratio"):
         kwargs["hedge_ratio"] = _number(path, line, "hedge_ratio", row["hedge_ratio"], decimal_comma, ratio=True)
     kwargs["strategy"] = opt("strategy") or ("Custom" if opt("hedge_ratio") else "Tactical Defense")
-    for col in ("leverage", "beta", "held_contracts"):
+    if opt("leverage"):
+        try:
+            kwargs["leverage"] = v.leverage_text("leverage", row["leverage"], decimal_comma)
+        except InvalidInput as e:
+            raise HoldingsCsvError(path, line, "leverage", row["leverage"], e.requirement) from None
+    for col in ("beta", "held_contracts"):
         if opt(col):
             kwargs[col] = _number(path, line, col, row[col], decimal_comma)
     kwargs["price_symbol"] = opt("price_symbol")
