@@ -1,7 +1,9 @@
 """Settings of the market-data layer: defaults, user config file, environment (which wins).
 
 API keys, when a user configures any, are read here and held only in memory: they are
-left out of ``repr`` and never written anywhere.
+left out of ``repr`` and never written anywhere. A key pair is taken from the environment,
+else the user config file, else the OS keyring (service ``perphedge``, entries
+``<exchange>_api_key`` and ``<exchange>_api_secret``; the optional ``keyring`` package).
 """
 
 from __future__ import annotations
@@ -23,6 +25,14 @@ _PREFIX = "PERPHEDGE_"
 _API_BASE_SUFFIX = "_API_BASE"
 _API_KEY_SUFFIX = "_API_KEY"
 _API_SECRET_SUFFIX = "_API_SECRET"
+#: Credential variables whose values are redacted from every message, whether or not the
+#: package sends them (OKX's passphrase, an exchange's uid).
+_CREDENTIAL_VAR = re.compile(r"_API_(KEY|SECRET|PASSWORD|PASSPHRASE|UID)$")
+
+#: Exchanges whose key pair is looked up in the OS keyring when neither the environment nor
+#: the config file gives one (a keyring cannot list its entries, so the ids are named).
+KEYRING_SERVICE = APP_NAME
+KEYRING_EXCHANGES = ("binanceusdm", "binancecoinm", "binance", "bybit", "okx")
 
 
 def default_cache_dir() -> Path:
@@ -80,8 +90,10 @@ class MarketConfig:
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None,
-                 config_file: Path | None = None) -> MarketConfig:
-        """Defaults, overlaid by the user config file (TOML), overlaid by the environment."""
+                 config_file: Path | None = None, *, use_keyring: bool = True) -> MarketConfig:
+        """Defaults, overlaid by the user config file (TOML), overlaid by the environment;
+        key pairs neither gives are looked up in the OS keyring (unless ``use_keyring`` is
+        false)."""
         env = os.environ if environ is None else environ
         values: dict[str, Any] = {}
         bases: dict[str, str] = {}
@@ -108,6 +120,13 @@ class MarketConfig:
                 keys.setdefault(name[len(_PREFIX):-len(_API_KEY_SUFFIX)].lower(), ["", ""])[0] = value
             elif name.endswith(_API_SECRET_SUFFIX):
                 keys.setdefault(name[len(_PREFIX):-len(_API_SECRET_SUFFIX)].lower(), ["", ""])[1] = value
+        if use_keyring:
+            exchanges = {*KEYRING_EXCHANGES, str(values.get("default_exchange", DEFAULT_EXCHANGE)).lower()}
+            for ex in sorted(exchanges):
+                if not all(keys.get(ex, ("", ""))):
+                    pair = keyring_pair(ex)
+                    if pair is not None:
+                        keys[ex] = list(pair)
         return cls(**values, api_base=bases,
                    api_keys={ex: (k, s) for ex, (k, s) in keys.items() if k and s})
 
@@ -131,6 +150,23 @@ def _apply_file(path: Path, values: dict[str, Any], bases: dict[str, str],
         keys[ex.lower()] = [str(pair.get("key", "")), str(pair.get("secret", ""))]
 
 
+def keyring_pair(exchange: str) -> tuple[str, str] | None:
+    """The exchange's key and secret from the OS keyring, or None when either is missing,
+    the ``keyring`` package is not installed or no keyring backend answers (no keyring is
+    a normal setup, not a failure: keys are optional)."""
+    try:
+        import keyring
+        from keyring.errors import KeyringError
+    except ImportError:
+        return None
+    try:
+        key = keyring.get_password(KEYRING_SERVICE, f"{exchange}_api_key")
+        secret = keyring.get_password(KEYRING_SERVICE, f"{exchange}_api_secret")
+    except (KeyringError, RuntimeError, OSError):
+        return None
+    return (key, secret) if key and secret else None
+
+
 def _truthy(value: str | None) -> bool:
     return value is not None and value.strip().lower() in ("1", "true", "yes", "on")
 
@@ -145,15 +181,24 @@ def _float_env(name: str, value: str) -> float:
     return x
 
 
-def configured_secrets(environ: Mapping[str, str] | None = None) -> tuple[str, ...]:
-    """API keys and secrets configured for the exchanges (environment or user settings):
-    text that must never reach a cell, however an exchange's message quotes it."""
+def configured_credentials(environ: Mapping[str, str] | None = None) -> tuple[str, ...]:
+    """API keys, secrets, passphrases and uids configured for the exchanges (environment or
+    user settings), however short: text that must never reach a cell, however an exchange's
+    message quotes it. Longest first, so a secret containing another is replaced whole.
+    Keyring entries are not read here (this runs on every exchange error); the clients
+    built from them register theirs with the redaction (market/live/faults.py)."""
     env = os.environ if environ is None else environ
     found = {v for k, v in env.items()
-             if k.upper().startswith(_PREFIX) and re.search(r"_API_(KEY|SECRET)$", k.upper())}
+             if k.upper().startswith(_PREFIX) and _CREDENTIAL_VAR.search(k.upper())}
     try:
-        for pair in MarketConfig.from_env(env).api_keys.values():
+        for pair in MarketConfig.from_env(env, use_keyring=False).api_keys.values():
             found |= set(pair)
     except Exception:   # an unreadable settings file: the environment's are still known
         pass
-    return tuple(sorted((s for s in found if len(s) >= 4), key=len, reverse=True))
+    return tuple(sorted((s for s in found if s), key=len, reverse=True))
+
+
+def configured_secrets(environ: Mapping[str, str] | None = None) -> tuple[str, ...]:
+    """The configured credentials of 4 characters or more, for callers that replace plain
+    substrings (a shorter one would cut into ordinary words)."""
+    return tuple(s for s in configured_credentials(environ) if len(s) >= 4)

@@ -34,6 +34,17 @@ _MARKET_TYPES: dict[str, dict[str, Any]] = {
     "okx": {"fetchMarkets": {"types": ["spot", "swap"]}},
 }
 
+#: Options that keep market loading public where ccxt would sign requests once a key is
+#: set. Binance (all three ids): ``fetchCurrencies`` makes load_markets ask /sapi/v1/capital/
+#: config/getall and ``fetchMargins`` the /sapi margin pairs, both signed; an IP-restricted
+#: or trade-only key is refused there and, with it, every public figure. Markets, prices,
+#: funding and contract specs need neither (currency precisions come from the markets).
+_PUBLIC_LOADING: dict[str, dict[str, Any]] = {
+    "binance": {"fetchCurrencies": False, "fetchMargins": False},
+    "binanceusdm": {"fetchCurrencies": False, "fetchMargins": False},
+    "binancecoinm": {"fetchCurrencies": False, "fetchMargins": False},
+}
+
 #: Extra query of the market-loading request. Binance spot: leave out each symbol's
 #: permissionSets (account permission groups, documented as optional "for a reduced payload
 #: size"); ccxt does not read them. The spot listing is the largest market answer a refresh
@@ -113,11 +124,13 @@ class ClientPool:
         keys = self.config.api_keys.get(exchange_id)
         if keys:
             settings["apiKey"], settings["secret"] = keys
+            faults.register_credentials(keys)
         if self._transport is not None:
             settings["session"] = self._transport(exchange_id)
         client = cls(settings)
         if exchange_id in _MARKET_TYPES:
             client.options.update(_MARKET_TYPES[exchange_id])
+        client.options.update(_PUBLIC_LOADING.get(exchange_id, {}))
         base = self.config.api_base.get(exchange_id)
         if base:
             client.urls["api"] = redirect_urls(client.urls["api"], base)

@@ -11,12 +11,19 @@ many requests ("403, access too frequent": its v5 rate-limit rules say to stop a
 least 10 minutes, after which the ban lifts by itself). Where the answer says so, that 403
 is a :class:`RateLimited` with the ban as its Retry-After, so the endpoint is not asked
 again before the ban ends and the last good value is served stale meanwhile.
+
+Every message leaves here redacted (``redact``): an exchange or a proxy may quote the
+request back (URL with its ``signature=``, headers with the API key), and a message once
+made becomes a Market status, a snapshot file's note, a console line and a cell's text.
+Redacting where foreign errors enter is the one place that covers them all.
 """
 
 from __future__ import annotations
 
+import re
+import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from email.utils import parsedate_to_datetime
 from typing import Any, TypeVar
 
@@ -30,6 +37,7 @@ from perphedge.core.errors import (
     RateLimited,
     UnknownSymbol,
 )
+from perphedge.market.config import configured_credentials
 
 T = TypeVar("T")
 
@@ -54,6 +62,52 @@ IP_BAN_403: dict[str, tuple[tuple[str, ...], float]] = {
 }
 
 
+#: What stands in a message for a credential.
+REDACTED = "[redacted]"
+
+#: Credentials shorter than this are replaced only where they stand as a whole token (not
+#: inside a longer run of letters and digits): a 4-letter secret such as "test" must go,
+#: but "latest" must not become "la[redacted]". Longer ones are replaced wherever they occur.
+SHORT_SECRET_CHARS = 6
+
+#: Credentials as requests and answers spell them, whoever's they are: the exchanges' key,
+#: signature and passphrase headers, query parameters and JSON fields, in ``name: value``,
+#: ``name=value`` and quoted forms (a Python dict's repr included).
+_CREDENTIAL_FIELD = re.compile(
+    r"""(?ix)
+    ( \b (?: x-mbx-apikey | x-bapi-api-key | x-bapi-sign | ok-access-key | ok-access-sign
+          | ok-access-passphrase | api[-_]?key | api[-_]?secret | secret[-_]?key | secret
+          | signature | passphrase | password )
+      ["']? \s* [:=] \s* ["']? )
+    (?!\[redacted\]) ( [^\s"'&,;}\]]+ )
+    """)
+
+#: Credentials handed to a client in this process (keyring ones included, which the
+#: environment and config file do not show).
+_REGISTERED: set[str] = set()
+_REGISTERED_LOCK = threading.Lock()
+
+
+def register_credentials(values: Iterable[str | None]) -> None:
+    """Remember credentials a client was given, so every later message is redacted of them."""
+    with _REGISTERED_LOCK:
+        _REGISTERED.update(v for v in values if isinstance(v, str) and v)
+
+
+def redact(text: str) -> str:
+    """``text`` with every configured or registered credential, and anything written as a
+    credential field, replaced by ``[redacted]``."""
+    with _REGISTERED_LOCK:
+        known = set(_REGISTERED)
+    known.update(configured_credentials())
+    for secret in sorted(known, key=len, reverse=True):
+        if len(secret) >= SHORT_SECRET_CHARS:
+            text = text.replace(secret, REDACTED)
+        elif secret in text:
+            text = re.sub(rf"(?<![A-Za-z0-9]){re.escape(secret)}(?![A-Za-z0-9])", REDACTED, text)
+    return _CREDENTIAL_FIELD.sub(lambda m: m.group(1) + REDACTED, text)
+
+
 class Unreachable(NetworkError):
     """No HTTP answer at all (connection refused, DNS, reset): the network, not the
     exchange. The service falls back to the recorded snapshot on this one."""
@@ -64,7 +118,16 @@ def alternatives_for(exchange: str) -> tuple[str, ...]:
 
 
 def translate(error: BaseException, exchange: str) -> PerphedgeError:
-    """The package error for any exception raised while talking to ``exchange``."""
+    """The package error for any exception raised while talking to ``exchange``, its
+    message redacted of credentials."""
+    err = _translate(error, exchange)
+    clean = tuple(redact(a) if isinstance(a, str) else a for a in err.args)
+    if clean != err.args:
+        err.args = clean
+    return err
+
+
+def _translate(error: BaseException, exchange: str) -> PerphedgeError:
     if isinstance(error, PerphedgeError):
         return error
     status, retry_after, body = _http_answer(error)
@@ -130,12 +193,13 @@ def call(fn: Callable[[], T], exchange: str, *, retries: int = 2, wait_cap_s: fl
         except Exception as e:  # translated below; nothing escapes as a ccxt or Python error
             err = translate(e, exchange)
             if isinstance(err, UnknownSymbol) or not is_retryable(err) or attempt >= retries:
-                raise err from e
+                # not chained: the foreign error's text is unredacted (a traceback would print it)
+                raise err from None
             asked = getattr(err, "retry_after_s", None)
             if asked is not None and asked > wait_cap_s:
                 # asking again before the exchange allows is what turns Binance's 429 into an
                 # IP ban (418): give up now; the cache holds the failure until Retry-After
-                raise err from e
+                raise err from None
             wait = asked if asked is not None else BACKOFF_S[min(attempt, len(BACKOFF_S) - 1)]
             sleep(max(0.0, min(wait_cap_s, wait)))
             attempt += 1
@@ -179,9 +243,10 @@ def _retry_after(headers: Any) -> float | None:
 
 
 def _short(error: BaseException, limit: int = 160) -> str:
-    text = " ".join(str(error).split())
+    # redacted before it is cut: a cut through a secret would leave its first part
+    text = redact(" ".join(str(error).split()))
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
-__all__ = ["ALTERNATIVES", "Unreachable", "alternatives_for", "call", "is_retryable",
-           "translate", "MarketError"]
+__all__ = ["ALTERNATIVES", "REDACTED", "Unreachable", "alternatives_for", "call", "is_retryable",
+           "redact", "register_credentials", "translate", "MarketError"]
