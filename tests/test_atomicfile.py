@@ -121,3 +121,43 @@ def test_leftovers_are_only_this_targets_temps_and_only_old_ones(tmp_path):
     assert af.remove_leftovers(target) == [old]
     assert not old.exists()
     assert all(p.exists() for p in [young, other, target, *lookalikes])
+
+
+def test_without_following_links_a_link_or_folder_is_refused_and_nothing_written(tmp_path):
+    real = tmp_path / "real.txt"
+    real.write_bytes(b"old")
+    link = tmp_path / "link.bak"
+    link.symlink_to(real)
+    with pytest.raises(af.NotARegularFile, match=r"link\.bak is a symbolic link"):
+        af.write_bytes_atomic(link, b"new", follow_symlinks=False)
+    (tmp_path / "folder.bak").mkdir()
+    with pytest.raises(af.NotARegularFile, match="not a regular file"):
+        af.write_bytes_atomic(tmp_path / "folder.bak", b"new", follow_symlinks=False)
+    assert real.read_bytes() == b"old" and link.is_symlink()
+    assert names(tmp_path) == ["folder.bak", "link.bak", "real.txt"]
+    af.write_bytes_atomic(tmp_path / "plain.bak", b"new", follow_symlinks=False)
+    assert (tmp_path / "plain.bak").read_bytes() == b"new"
+
+
+def test_a_link_made_during_the_write_is_refused_before_the_rename(tmp_path):
+    real = tmp_path / "real.txt"
+    real.write_bytes(b"old")
+    target = tmp_path / "out.bak"
+    with pytest.raises(af.NotARegularFile):
+        with af.atomic_target(target, follow_symlinks=False) as tmp:
+            tmp.write_bytes(b"new")
+            target.symlink_to(real)
+    assert real.read_bytes() == b"old" and names(tmp_path) == ["out.bak", "real.txt"]
+
+
+def test_before_replace_can_abort_the_write(tmp_path):
+    target = tmp_path / "book.xlsx"
+    target.write_bytes(b"old")
+
+    def changed():
+        raise RuntimeError("changed meanwhile")
+
+    with pytest.raises(RuntimeError, match="changed meanwhile"):
+        with af.atomic_target(target, before_replace=changed) as tmp:
+            tmp.write_bytes(b"new")
+    assert target.read_bytes() == b"old" and names(tmp_path) == ["book.xlsx"]

@@ -13,9 +13,11 @@ Imports nothing of ours: any part of the package can use it.
 
 from __future__ import annotations
 
+import errno
 import os
 import re
 import secrets
+import stat
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -37,6 +39,27 @@ class AtomicWriteError(OSError):
 
     def __str__(self) -> str:
         return f"could not write {self.target}: {self.strerror}"
+
+
+class NotARegularFile(AtomicWriteError):
+    """The target exists but is a symbolic link or not a regular file: writing there would
+    overwrite whatever it points to, so nothing is written."""
+
+    def __init__(self, target: Path) -> None:
+        super().__init__(target, OSError(errno.ELOOP, "not a regular file"))
+
+    def __str__(self) -> str:
+        return (f"{self.target} is a symbolic link or not a regular file: nothing written; "
+                "remove it or choose another path, and run again")
+
+
+def _refuse_unless_regular(path: Path) -> None:
+    try:
+        st = os.lstat(path)
+    except FileNotFoundError:
+        return
+    if not stat.S_ISREG(st.st_mode):
+        raise NotARegularFile(path)
 
 
 def temp_name(target: str | Path) -> str:
@@ -91,7 +114,7 @@ def _mode_for(target: Path, mode: int | None) -> int:
     if mode is not None:
         return mode
     try:
-        return target.stat().st_mode & 0o7777   # replacing a file keeps its permissions
+        return os.lstat(target).st_mode & 0o7777   # replacing a file keeps its permissions
     except OSError:
         umask = os.umask(0)
         os.umask(umask)
@@ -120,7 +143,8 @@ def _fsync_dir(folder: Path) -> None:
 
 
 @contextmanager
-def atomic_target(path: str | Path, *, mode: int | None = None) -> Iterator[Path]:
+def atomic_target(path: str | Path, *, mode: int | None = None, follow_symlinks: bool = True,
+                  before_replace: Callable[[], None] | None = None) -> Iterator[Path]:
     """Yield a temporary path beside ``path``; write the new content there (by name).
 
     On leaving the block normally the temporary file is flushed to disk and renamed over
@@ -128,8 +152,20 @@ def atomic_target(path: str | Path, *, mode: int | None = None) -> Iterator[Path
     raises, or the rename fails, the temporary file is removed and ``path`` is unchanged.
     ``mode`` defaults to the replaced file's permissions, else the usual ones (umask).
     OS errors come out as :class:`AtomicWriteError` naming ``path``.
+
+    With ``follow_symlinks=False`` a ``path`` that is a symbolic link or not a regular file
+    is refused (:class:`NotARegularFile`), checked before writing and again just before the
+    rename. The rename itself replaces the folder entry and never writes through a link, so
+    a link made after the last check is replaced, not followed.
+
+    ``before_replace`` is called just before the rename; whatever it raises aborts the write
+    (e.g. the target changed since it was read).
     """
-    target = Path(os.path.realpath(path))
+    if follow_symlinks:
+        target = Path(os.path.realpath(path))
+    else:
+        target = Path(os.path.abspath(path))
+        _refuse_unless_regular(target)
     tmp = target.with_name(temp_name(target))
     try:
         fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0),
@@ -141,6 +177,10 @@ def atomic_target(path: str | Path, *, mode: int | None = None) -> Iterator[Path
         yield tmp
         _fsync_file(tmp)
         os.chmod(tmp, _mode_for(target, mode))
+        if not follow_symlinks:
+            _refuse_unless_regular(target)
+        if before_replace is not None:
+            before_replace()
         os.replace(tmp, target)
     except BaseException as e:
         try:
@@ -155,33 +195,37 @@ def atomic_target(path: str | Path, *, mode: int | None = None) -> Iterator[Path
 
 @contextmanager
 def atomic_open(path: str | Path, mode: str = "wb", *, encoding: str | None = None,
-                newline: str | None = None, file_mode: int | None = None) -> Iterator[IO]:
+                newline: str | None = None, file_mode: int | None = None,
+                follow_symlinks: bool = True) -> Iterator[IO]:
     """An open file (``"wb"`` or ``"w"``) whose content replaces ``path`` on success."""
     if mode not in ("wb", "w"):
         raise ValueError(f"mode must be 'wb' or 'w', got {mode!r}")
     if mode == "w" and encoding is None:
         encoding = "utf-8"
-    with atomic_target(path, mode=file_mode) as tmp:
+    with atomic_target(path, mode=file_mode, follow_symlinks=follow_symlinks) as tmp:
         with open(tmp, mode, encoding=encoding, newline=newline) as f:
             yield f
 
 
 def write_with(path: str | Path, writer: Callable[[IO[bytes]], None], *,
-               file_mode: int | None = None) -> Path:
+               file_mode: int | None = None, follow_symlinks: bool = True) -> Path:
     """Call ``writer(binary_file)`` and replace ``path`` with what it wrote."""
-    with atomic_open(path, "wb", file_mode=file_mode) as f:
+    with atomic_open(path, "wb", file_mode=file_mode, follow_symlinks=follow_symlinks) as f:
         writer(f)
     return Path(path)
 
 
-def write_bytes_atomic(path: str | Path, data: bytes, *, file_mode: int | None = None) -> Path:
-    with atomic_open(path, "wb", file_mode=file_mode) as f:
+def write_bytes_atomic(path: str | Path, data: bytes, *, file_mode: int | None = None,
+                       follow_symlinks: bool = True) -> Path:
+    with atomic_open(path, "wb", file_mode=file_mode, follow_symlinks=follow_symlinks) as f:
         f.write(data)
     return Path(path)
 
 
 def write_text_atomic(path: str | Path, text: str, *, encoding: str = "utf-8",
-                      newline: str | None = None, file_mode: int | None = None) -> Path:
-    with atomic_open(path, "w", encoding=encoding, newline=newline, file_mode=file_mode) as f:
+                      newline: str | None = None, file_mode: int | None = None,
+                      follow_symlinks: bool = True) -> Path:
+    with atomic_open(path, "w", encoding=encoding, newline=newline, file_mode=file_mode,
+                     follow_symlinks=follow_symlinks) as f:
         f.write(text)
     return Path(path)

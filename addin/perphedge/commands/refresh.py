@@ -13,7 +13,8 @@ from perphedge.core.errors import PerphedgeError
 @click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
 @click.option("--offline", is_flag=True,
               help="Use the embedded recorded snapshot instead of the exchanges.")
-@click.option("--no-backup", is_flag=True, help="Do not keep the previous file as FILE.bak.")
+@click.option("--no-backup", is_flag=True,
+              help="Do not keep your last version of the file as FILE.bak.")
 def refresh(file: Path, offline: bool, no_backup: bool) -> None:
     """Refresh the Market table of workbook FILE in place (everything else kept)."""
     from perphedge.files.refresh import refresh_file
@@ -29,4 +30,5 @@ def refresh(file: Path, offline: bool, no_backup: bool) -> None:
     for m in result.messages:
         click.echo(f"  stale: {m}")
     if not no_backup:
-        click.echo(f"previous version kept as {file.name}.bak")
+        # FILE.bak is not retaken from a file that is still the last refresh's own output
+        click.echo(f"your last version before refreshing is kept as {file.name}.bak")

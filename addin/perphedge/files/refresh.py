@@ -5,14 +5,15 @@ file, leftovers of a killed write, a change by another program, a backup, an ato
 
 from __future__ import annotations
 
+import hashlib
+import os
 import re
-import shutil
 from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
 
 from perphedge import ooxml
-from perphedge.atomicfile import atomic_target, remove_leftovers
+from perphedge.atomicfile import NotARegularFile, atomic_target, remove_leftovers, write_text_atomic
 from perphedge.files.table import PackageMarketTable
 from perphedge.market.source import MarketSource
 from perphedge.refresh.routine import RefreshError, RefreshResult, refresh_table
@@ -23,9 +24,20 @@ def lock_file(path: Path) -> Path:
     return path.with_name("~$" + path.name)
 
 
+def libreoffice_lock_file(path: Path) -> Path:
+    """LibreOffice's lock file for an open document: ``.~lock.`` + the name + ``#``."""
+    return path.with_name(".~lock." + path.name + "#")
+
+
 def backup_file(path: Path) -> Path:
-    """Where a refresh keeps the previous version: ``FILE.bak``."""
+    """Where a refresh keeps the user's last version: ``FILE.bak``."""
     return path.with_name(path.name + ".bak")
+
+
+def record_file(path: Path) -> Path:
+    """What the last refresh wrote (its SHA-256), so the next one can tell its own output
+    from a version the user saved: ``.FILE.perphedge-refreshed``."""
+    return path.with_name("." + path.name + ".perphedge-refreshed")
 
 
 def default_source(offline: bool) -> MarketSource:
@@ -44,24 +56,28 @@ def refresh_file(path: str | Path, *, offline: bool = False, source: MarketSourc
     """Refresh the Market table inside a workbook file, changing nothing else in it.
 
     The new file is written beside the old one, fsync'd and swapped in with
-    ``os.replace``; the previous file is kept as ``FILE.bak``. Any error leaves the file
-    as it was.
+    ``os.replace``; the file as found is kept as ``FILE.bak`` unless it is exactly what the
+    last refresh wrote (then ``FILE.bak`` keeps the user's version from before that one).
+    Any error leaves the file as it was.
     """
     path = Path(path)
     if not path.is_file():
         raise RefreshError(f"{path} does not exist")
-    if lock_file(path).exists():
-        raise RefreshError(f"{path.name} is open in Excel ({lock_file(path).name} exists); "
-                           "close it there, or use Refresh prices in Excel")
+    _refuse_if_open_elsewhere(path)
+    _refuse_if_read_only(path)
     # an earlier refresh killed mid-write left its temp file (the workbook itself is
     # intact); only this file's and its backup's, and only ones too old to be in use
-    removed = tuple(p.name for t in (path, backup_file(path)) for p in remove_leftovers(t))
-    before = path.stat()
+    removed = tuple(p.name for t in (path, backup_file(path), record_file(path))
+                    for p in remove_leftovers(t))
+    before = _identity(path)
     try:
-        pkg = ooxml.Package.read(path)
+        found = path.read_bytes()
+        pkg = ooxml.Package.read(path, data=found)
         table = PackageMarketTable(pkg)
     except ooxml.PackageError as e:
         raise RefreshError(str(e)) from e
+    if _identity(path) != before:
+        raise _changed(path)
     try:
         result = refresh_table(table, source or default_source(offline), now_ms=now_ms,
                                progress=progress)
@@ -71,18 +87,70 @@ def refresh_file(path: str | Path, *, offline: bool = False, source: MarketSourc
     except (ooxml.PackageError, ValueError, AttributeError) as e:
         # a Market sheet or workbook part not laid out as Excel writes it
         raise RefreshError(f"{path.name} could not be updated: {e}") from e
-    after = path.stat()
-    if (after.st_mtime_ns, after.st_size) != (before.st_mtime_ns, before.st_size):
-        raise RefreshError(f"{path} changed while refreshing; nothing written, try again")
+
+    def unchanged() -> None:
+        # another program may have saved the workbook while it was being refreshed: its
+        # save wins, ours is dropped (checked last thing before the rename)
+        if _identity(path) != before:
+            raise _changed(path)
+
     try:
-        if backup:
-            with atomic_target(backup_file(path)) as tmp:
-                shutil.copy2(path, tmp)
-        pkg.save(path)
+        unchanged()
+        if backup and _digest(found) != _last_written(path):
+            with atomic_target(backup_file(path), follow_symlinks=False) as tmp:
+                tmp.write_bytes(found)
+        with atomic_target(path, before_replace=unchanged) as tmp:
+            with open(tmp, "wb") as f:
+                pkg.to_bytes_into(f)
+            # recorded before the swap: if the swap fails the record names no file on
+            # disk, so the next refresh takes a backup (the safe way to be wrong)
+            write_text_atomic(record_file(path), _digest(tmp.read_bytes()) + "\n",
+                              follow_symlinks=False)
+    except NotARegularFile as e:
+        raise RefreshError(str(e)) from e
     except OSError as e:
         # e.g. Windows refuses to replace a file another program holds open
         raise RefreshError(f"could not write {path}: {e.strerror or e}") from e
     return replace(result, leftovers_removed=removed)
+
+
+def _refuse_if_open_elsewhere(path: Path) -> None:
+    # a refresh would replace the file under the program, whose next save would then
+    # overwrite the refreshed values (or the user's edits, the other way round)
+    for lock, program, instead in ((lock_file(path), "Excel", ", or use Refresh prices in Excel"),
+                                   (libreoffice_lock_file(path), "LibreOffice", "")):
+        if os.path.lexists(lock):
+            raise RefreshError(f"{path.name} is open in {program} ({lock.name} exists); "
+                               f"close it there and run again{instead}")
+
+
+def _refuse_if_read_only(path: Path) -> None:
+    # the mode bits too: root passes os.access on any file, but a file marked read-only
+    # was marked so on purpose
+    if not os.access(path, os.W_OK) or not path.stat().st_mode & 0o222:
+        raise RefreshError(f"{path} is read-only: nothing written; make it writable "
+                           "(or refresh a copy) and run again")
+
+
+def _identity(path: Path) -> tuple[int, int, int]:
+    st = path.stat()
+    return st.st_ino, st.st_size, st.st_mtime_ns
+
+
+def _changed(path: Path) -> RefreshError:
+    return RefreshError(f"{path} changed while refreshing (saved by another program?): "
+                        "nothing written, run again")
+
+
+def _digest(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def _last_written(path: Path) -> str | None:
+    try:
+        return record_file(path).read_text(encoding="utf-8").strip() or None
+    except (OSError, UnicodeDecodeError):
+        return None
 
 
 def _recalc_on_load(pkg: ooxml.Package) -> None:

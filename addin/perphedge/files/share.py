@@ -87,7 +87,8 @@ def share_file(src: str | Path, dst: str | Path, *, now: datetime | None = None)
     lost = tuple(sorted(n for n in original - set(pkg.data) - dropped))
     remove_leftovers(dst)
     try:
-        pkg.save(dst)
+        # OUT is a new file: a link or device already there is refused, never written through
+        pkg.save(dst, follow_symlinks=False)
     except OSError as e:
         raise ShareError(str(e)) from e
     return ShareResult(result[0], result[1], result[2], result[3], lost)

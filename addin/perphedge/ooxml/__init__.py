@@ -10,6 +10,7 @@ ElementTree (it would rename namespace prefixes and drop the ones ``mc:Ignorable
 
 from __future__ import annotations
 
+import io
 import posixpath
 import re
 import zipfile
@@ -122,21 +123,23 @@ class Package:
         self._sst: list[str] | None = None
 
     @classmethod
-    def read(cls, path: str | Path) -> Package:
+    def read(cls, path: str | Path, *, data: bytes | None = None) -> Package:
+        """Read the workbook at ``path``, or from ``data`` (its bytes, already read) when
+        given: a caller that must keep exactly what it read reads the file once."""
         try:
-            with zipfile.ZipFile(path) as z:
+            with zipfile.ZipFile(path if data is None else io.BytesIO(data)) as z:
                 infos = z.infolist()
                 total = sum(i.file_size for i in infos)
                 if total > MAX_UNPACKED_BYTES:   # a received file must not exhaust memory
                     raise PackageError(
                         f"{path} unpacks to {total / 2**20:.0f} MiB, more than the "
                         f"{MAX_UNPACKED_BYTES / 2**20:.0f} MiB a workbook here may hold")
-                data = {i.filename: z.read(i) for i in infos}
+                parts = {i.filename: z.read(i) for i in infos}
         except (zipfile.BadZipFile, OSError, EOFError) as e:
             raise PackageError(f"{path} is not a readable Excel workbook: {e}") from e
-        if "[Content_Types].xml" not in data:
+        if "[Content_Types].xml" not in parts:
             raise PackageError(f"{path} is not an Excel workbook: no [Content_Types].xml")
-        return cls(infos, data)
+        return cls(infos, parts)
 
     # ---- reading ---------------------------------------------------------------------
     def xml(self, part: str) -> ET.Element:
@@ -286,10 +289,11 @@ class Package:
                 zi.external_attr = info.external_attr
                 z.writestr(zi, self.data[info.filename])
 
-    def save(self, path: str | Path) -> None:
+    def save(self, path: str | Path, *, follow_symlinks: bool = True) -> None:
         """Write atomically (see :mod:`perphedge.atomicfile`): a failure leaves ``path``
-        as it was."""
-        write_with(path, self.to_bytes_into)
+        as it was. ``follow_symlinks=False`` refuses a ``path`` that is a link or not a
+        regular file."""
+        write_with(path, self.to_bytes_into, follow_symlinks=follow_symlinks)
 
 
 def _text_of(el: ET.Element) -> str:

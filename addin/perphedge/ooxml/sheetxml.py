@@ -14,6 +14,7 @@ from collections.abc import Mapping
 from datetime import datetime, timedelta
 
 from perphedge.ooxml import col_letter, split_ref
+from perphedge.ooxml.sharedformulas import Formula, orphaned_by
 
 _EPOCH = datetime(1899, 12, 30)
 #: Excel holds at most this many characters in a cell.
@@ -46,6 +47,10 @@ _esc = esc
 def cell_xml(p: str, ref: str, value: object, style: str | None) -> str:
     """One ``<c>`` element (``p`` is the main namespace prefix, e.g. ``""`` or ``"x:"``)."""
     s = f' s="{style}"' if style is not None else ""
+    if isinstance(value, Formula):
+        t = f' t="{esc(value.type)}"' if value.type else ""
+        v = f"<{p}v>{esc(value.cached)}</{p}v>" if value.cached is not None else ""
+        return f'<{p}c r="{ref}"{s}{t}><{p}f>{esc(value.text)}</{p}f>{v}</{p}c>'
     if value is None:
         return f'<{p}c r="{ref}"{s}/>'
     if isinstance(value, bool):
@@ -82,8 +87,16 @@ def set_cells(xml_bytes: bytes, values: Mapping[tuple[int, int], object],
     """Return the sheet XML with ``values[(row, col)]`` written; everything else verbatim.
 
     ``styles`` gives a style index for cells that do not exist yet (existing cells keep
-    theirs, unless ``restyle``).
+    theirs, unless ``restyle``). A value may be a :class:`Formula` (a cell's own formula).
+    Cells filled by a shared formula whose master is overwritten get their own formula
+    (see :mod:`perphedge.ooxml.sharedformulas`).
     """
+    # overwriting the master of a filled-down formula must not leave the cells it fills
+    # with none: they get their own formula, written with the rest (existing cells keep
+    # their style)
+    orphans = orphaned_by(xml_bytes, values.keys())
+    if orphans:
+        values = {**orphans, **values}
     xml = xml_bytes.decode("utf-8")
     p = _prefix(xml)
     styles = styles or {}
