@@ -183,7 +183,7 @@ def col(name):
 
 def test_refresh_writes_every_row_in_one_range_write_with_progress():
     book = FakeBook()
-    res = ribbon.refresh_active_workbook(book, Source())
+    res = ribbon.refresh_active_workbook(book, Source(), now_ms=NOW_MS)
     assert (res.rows, res.fresh) == (2, 2)
     g = book.grid
     assert g.value_writes == 1      # Spot..Status are contiguous: one write
@@ -363,7 +363,7 @@ def test_refresh_uses_only_calls_the_installed_xlwings_has():
     assert inspect.ismethod(xlwings.Book.caller)   # a classmethod taking no arguments
     inspect.signature(xlwings.Book.caller).bind()
     book = FakeBook()
-    res = ribbon.refresh_active_workbook(Checked(book, "Book"), Source())
+    res = ribbon.refresh_active_workbook(Checked(book, "Book"), Source(), now_ms=NOW_MS)
     assert res is not None and res.fresh == 2 and book.grid.value_writes == 1
     bad = FakeBook()
     bad.grid.fail_after = 3

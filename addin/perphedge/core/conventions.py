@@ -42,6 +42,25 @@ MAX_ADVISED_LEVERAGE = 2.0
 
 _UNIX_EPOCH = datetime(1970, 1, 1)
 
+#: The earliest time a market figure may carry (2015-01-01 00:00 UTC): no venue this product
+#: reads listed a perpetual swap before it, so an earlier stamp is a bad field, not old data.
+EARLIEST_MARKET_MS = 1_420_070_400_000
+#: How far an exchange's stamp may run ahead of our clock (clock skew) before it is suspect.
+MAX_CLOCK_AHEAD_MS = 5 * 60 * 1000
+#: How far ahead a "next funding" time may lie: beyond a week no venue's interval reaches.
+MAX_NEXT_FUNDING_AHEAD_MS = 7 * MS_PER_DAY
+#: The largest funding rate per interval taken as plausible. Venues cap it well inside this
+#: (Binance USDⓈ-M: ±0.75 % to ±3 % per interval depending on the market), so a larger
+#: figure is a bad answer, not a market.
+MAX_FUNDING_PER_INTERVAL = 0.05
+#: The workbook's default MaxDataAgeHours: figures stamped earlier are stale, not fresh.
+DEFAULT_MAX_DATA_AGE_HOURS = 24.0
+
+
+def plausible_stamp_ms(ms: float, now_ms: int) -> bool:
+    """An exchange's "as of" stamp within [2015-01-01, now + 5 min]."""
+    return EARLIEST_MARKET_MS <= ms <= now_ms + MAX_CLOCK_AHEAD_MS
+
 
 def utc_datetime(ms: int) -> datetime:
     """Epoch milliseconds as a naive UTC datetime (what an Excel cell holds), exact to the

@@ -2,24 +2,25 @@
 
 Used by the ribbon button (through ``perphedge.excel.xltable``) and by ``perphedge refresh
 FILE`` (through ``perphedge.files.table``). Everything is computed before anything is written; each
-contiguous run of data columns is written in a single block write. A row the source could
-not serve at all keeps its previous figures and As-of time and says so in its Status.
+contiguous run of data columns is written in a single block write. Each row's cells come
+from ``perphedge.refresh.merge``: a figure never goes back to an older value, a figure the
+answer lacks keeps its previous value, and a refresh that got nothing newer from any
+exchange raises :class:`RefreshError` before anything is written.
 """
 
 from __future__ import annotations
 
-import math
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from perphedge.core.conventions import cell_datetime
 from perphedge.core.errors import PerphedgeError
-from perphedge.core.marketdata import DataStatus, MarketRow, status_text
+from perphedge.core.marketdata import MarketRow
 from perphedge.market.config import configured_secrets
 from perphedge.market.source import MarketSource
+from perphedge.refresh.merge import SNAPSHOT_SOURCE, merge_row
 from perphedge.refresh.table import KEEP, MarketTable, as_datetime
 
 #: Header (lower case) -> MarketRow attribute, for every column a refresh writes.
@@ -57,14 +58,13 @@ def _dt_to_ms(dt: datetime | None) -> int | None:
     return None if dt is None else int(dt.replace(tzinfo=UTC).timestamp() * 1000)
 
 
-def _clean(v: Any) -> Any:
-    if isinstance(v, float) and not math.isfinite(v):
-        return None  # never a NaN or inf in a cell
-    return v
-
-
-def _has_figures(row: MarketRow) -> bool:
-    return any(getattr(row, f) is not None for f in FIGURES)
+def _failed(row: MarketRow) -> bool:
+    """An exchange was asked and did not answer: a stale live row, or the recording served
+    in its place (its reason names the failure before the recording's date)."""
+    st = row.status
+    if st.source != SNAPSHOT_SOURCE:
+        return st.stale
+    return bool(st.reason) and "; recorded snapshot" in str(st.reason)
 
 
 def _redact(text: str, secrets: Sequence[str]) -> str:
@@ -100,34 +100,35 @@ def refresh_table(table: MarketTable, source: MarketSource, *, now_ms: int | Non
     cols = sorted(i for i, h in enumerate(headers) if h in WRITTEN)
     as_of_col = headers.index("as of (utc)") if "as of (utc)" in headers else None
     old_as_of = table.column(as_of_col) if as_of_col is not None else [None] * table.row_count()
+    figure_cols = {WRITTEN[headers[c]]: c for c in cols if WRITTEN[headers[c]] in FIGURES}
+    old = {a: table.column(c) for a, c in figure_cols.items()}
 
     grid: dict[int, dict[int, Any]] = {}
     fresh = stale = kept = 0
     messages = []
-    for i, row in zip(wanted, rows):
-        values: dict[str, Any]
-        if _has_figures(row):
-            values = {a: _clean(getattr(row, a)) for a in FIGURES}
-            values["next_funding_ms"] = cell_datetime(row.next_funding_ms)
-            values["as_of"] = cell_datetime(row.status.as_of_ms)
-            values["status"] = _redact(status_text(row, now_ms), secrets)
-            if row.status.stale:
-                stale += 1
-            else:
-                fresh += 1
-        else:
-            # nothing known for this row: keep what the table holds, say since when
+    merges = [merge_row(row, {a: old[a][i] for a in figure_cols},
+                        _dt_to_ms(as_datetime(old_as_of[i])), now_ms, replace_older=not _failed(row))
+              for i, row in zip(wanted, rows)]
+    advanced = any(m.kind != "kept" and r.status.source != SNAPSHOT_SOURCE for m, r in zip(merges, rows))
+    if requests and not advanced and any(_failed(r) for r in rows):
+        # No exchange gave anything newer than the workbook holds: writing would only put
+        # older recorded figures in or restamp the rows, so the file stays as it is.
+        why = next(r.status.reason or "no answer" for r in rows if _failed(r))
+        raise RefreshError(_redact(f"nothing could be fetched ({why}); the Market table keeps "
+                                   "its values (--offline fills its empty figures from the "
+                                   "recorded snapshot)", secrets))
+    for i, row, merged in zip(wanted, rows, merges):
+        values = dict(merged.values)
+        values["status"] = _redact(merged.status, secrets)
+        if merged.kind == "kept":
             kept += 1
-            prev = as_datetime(old_as_of[i])
-            reason = f"{row.status.reason or 'no data'}; previous values kept"
-            st = DataStatus(row.status.source, _dt_to_ms(prev) or row.status.as_of_ms,
-                            stale=True, reason=reason)
-            values = {a: KEEP for a in FIGURES}
-            values["as_of"] = KEEP
-            values["status"] = _redact(st.text(now_ms), secrets)
             messages.append(_redact(f"{row.symbol} on {row.exchange}: {row.status.reason}",
                                     secrets))
-        grid[i] = {c: values[WRITTEN[headers[c]]] for c in cols}
+        elif merged.kind == "fresh":
+            fresh += 1
+        else:
+            stale += 1
+        grid[i] = {c: values.get(WRITTEN[headers[c]], KEEP) for c in cols}
 
     progress("Perpetual Hedge: writing the Market table…")
     for run in _runs(cols):
