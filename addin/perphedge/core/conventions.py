@@ -55,6 +55,8 @@ MAX_NEXT_FUNDING_AHEAD_MS = 7 * MS_PER_DAY
 MAX_FUNDING_PER_INTERVAL = 0.05
 #: The workbook's default MaxDataAgeHours: figures stamped earlier are stale, not fresh.
 DEFAULT_MAX_DATA_AGE_HOURS = 24.0
+#: The leverage a hedge may use: exchanges list 1× to 125×.
+MIN_LEVERAGE, MAX_LEVERAGE = 1.0, 125.0
 
 
 def plausible_stamp_ms(ms: float, now_ms: int) -> bool:

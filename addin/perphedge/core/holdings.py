@@ -25,7 +25,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, fields
 
 from perphedge.core import validate as v
-from perphedge.core.conventions import DEFAULT_EXCHANGE
+from perphedge.core.conventions import DEFAULT_EXCHANGE, MAX_LEVERAGE, MIN_LEVERAGE
 from perphedge.core.errors import HoldingNotPriced, InvalidInput
 from perphedge.core.margin_rules import rule_for
 from perphedge.core.marketdata import LeverageTier, MarketRow
@@ -77,8 +77,8 @@ class HoldingInput:
         elif PRESETS[self.strategy].default_ratio is None:
             raise InvalidInput("hedge_ratio", None, "is required with the Custom strategy")
         lev = v.positive("leverage", self.leverage)
-        if not 1.0 <= lev <= 125.0:
-            raise InvalidInput("leverage", self.leverage, "must be between 1 and 125")
+        if not MIN_LEVERAGE <= lev <= MAX_LEVERAGE:
+            raise InvalidInput("leverage", self.leverage, f"must be between {MIN_LEVERAGE:g} and {MAX_LEVERAGE:g}")
         object.__setattr__(self, "leverage", lev)
         if self.beta is not None:
             object.__setattr__(self, "beta", v.positive("beta", self.beta))
@@ -198,11 +198,16 @@ def _row(rows: Rows, symbol: str, exchange: str) -> MarketRow | None:
     return found[0] if len(found) == 1 else None
 
 
+def is_own_market(row: MarketRow, asset: str, exchange: str) -> bool:
+    """True when ``row`` is a market of ``asset`` on ``exchange`` (``ETH`` → ``ETH/USDT:USDT``),
+    compared as Excel's = compares: ignoring case. A blank Price symbol on a cross hedge
+    prices the asset at the one such row (core.position.price_row_of, the workbook)."""
+    return (row.symbol.casefold().startswith(asset.casefold() + "/")
+            and row.exchange.casefold() == exchange.casefold())
+
+
 def _own_market(rows: Rows, asset: str, exchange: str) -> MarketRow | None:
-    """The one Market row of ``exchange`` whose base coin is ``asset`` (the workbook's rule
-    for a blank Price symbol on a cross hedge, core.position.own_market_row)."""
-    found = [r for (s, x), r in rows.items()
-             if s.casefold().startswith(asset.casefold() + "/") and x.casefold() == exchange.casefold()]
+    found = [r for r in rows.values() if is_own_market(r, asset, exchange)]
     return found[0] if len(found) == 1 else None
 
 

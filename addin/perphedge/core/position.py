@@ -38,10 +38,16 @@ from datetime import datetime, timedelta
 
 from perphedge.core.basis import basis_pct
 from perphedge.core.contracts import contracts_for_exposure, notional_for_contracts, qty_for_contracts
-from perphedge.core.conventions import DEFAULT_EXCHANGE, DEFAULT_INTERVAL_HOURS
+from perphedge.core.conventions import (
+    DEFAULT_EXCHANGE,
+    DEFAULT_INTERVAL_HOURS,
+    DEFAULT_MAX_DATA_AGE_HOURS,
+    MAX_LEVERAGE,
+    MIN_LEVERAGE,
+)
 from perphedge.core.errors import BelowMinimum, InvalidInput
 from perphedge.core.funding import funding_apr, funding_pnl_short
-from perphedge.core.holdings import is_cross
+from perphedge.core.holdings import is_cross, is_own_market
 from perphedge.core.liquidation import (
     liquidation_distance,
     liquidation_price_short,
@@ -60,8 +66,6 @@ INVALID_INPUT = "invalid input"
 NOT_PRICED = "not priced"
 #: What the Contracts cell says when the order is below the market's minimum.
 BELOW_MINIMUM = "below minimum"
-#: Leverage the workbook accepts (exchanges list 1-125×).
-MIN_LEVERAGE, MAX_LEVERAGE = 1.0, 125.0
 #: Steps of the tier walk the workbook unrolls into helper columns.
 TIER_WALK_STEPS = 6
 
@@ -139,7 +143,7 @@ class RowSettings:
 
     horizon_days: float = 30
     default_exchange: str = DEFAULT_EXCHANGE
-    max_data_age_hours: float = 24
+    max_data_age_hours: float = DEFAULT_MAX_DATA_AGE_HOURS
     max_advised_leverage: float = 2
     liq_warn_distance: float = 0.25
     funding_warn_apr: float = 0.10
@@ -211,9 +215,7 @@ def find_row(rows: Sequence[MarketRow], symbol: str, exchange: str) -> int:
 def own_market_row(rows: Sequence[MarketRow], asset: str, exchange: str) -> int:
     """1-based position of the one Market row of ``exchange`` whose base coin is ``asset``
     (``ETH`` → ``ETH/USDT:USDT``); 0 for none or several."""
-    lead = asset + "/"
-    hits = [i for i, r in enumerate(rows)
-            if r.symbol[:len(lead)].casefold() == lead.casefold() and _same(r.exchange, exchange)]
+    hits = [i for i, r in enumerate(rows) if is_own_market(r, asset, exchange)]
     return hits[0] + 1 if len(hits) == 1 else 0
 
 

@@ -65,10 +65,6 @@ def defined_names(n_holdings: int, n_tier_rows: int = 0) -> dict[str, str]:
     return names
 
 
-def portfolio_total_row(n_holdings: int) -> int:
-    return L.PORTFOLIO_FIRST_ROW + L.portfolio_rows(n_holdings)
-
-
 def _check_inputs(holdings: Sequence[HoldingInput], market_rows: Sequence[MarketRow],
                   tier_tables: Sequence[TierTable] = ()) -> None:
     for i, h in enumerate(holdings):
