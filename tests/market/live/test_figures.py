@@ -352,6 +352,27 @@ def test_thousand_reads_cost_one_request_per_endpoint_per_ttl(tmp_path):
     assert replay.count("/fapi/v1/exchangeInfo") == 1  # markets: 24 h
 
 
+def test_warm_binance_refresh_costs_two_requests_intervals_kept_with_the_day_markets(tmp_path):
+    """DESIGN §5's floor: with the day's markets (and the funding-interval list, which
+    Binance re-sets rarely) on disk, a new process refreshing Binance perps asks only the
+    premium index (mark, index, funding) and the spot last prices."""
+    replay = binance()
+    clock = Clock()
+    pairs = [("BTC", None), ("ETH", None)]
+    replay_service(replay, tmp_path, clock).market_rows(pairs)
+    assert replay.count("/fapi/v1/fundingInfo") == 1
+    replay.log.clear()
+    clock.advance(3600)  # an hour later, a new process: nothing in memory
+    rows = replay_service(replay, tmp_path, clock).market_rows(pairs)
+    assert sorted({p for _, p, _ in replay.log}) == ["/api/v3/ticker/price", "/fapi/v1/premiumIndex"]
+    assert len(replay.log) == 2
+    assert all(r.interval_hours is not None and r.rate_per_interval is not None for r in rows)
+    replay.log.clear()
+    clock.advance(86_400)  # a day on: listings and intervals are asked again
+    replay_service(replay, tmp_path, clock).market_rows(pairs)
+    assert replay.count("/fapi/v1/fundingInfo") == 1 and replay.count("/fapi/v1/exchangeInfo") == 1
+
+
 def test_failed_refresh_serves_last_good_value_marked_stale(tmp_path):
     routes = recorded.binance_routes()
     state = {"fail": False}

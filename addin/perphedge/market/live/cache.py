@@ -21,6 +21,9 @@ from perphedge.atomicfile import remove_leftovers, write_text_atomic
 
 T = TypeVar("T")
 
+#: The document name of the loaded markets themselves.
+MARKETS_DOCUMENT = "markets"
+
 
 @dataclass(frozen=True)
 class Entry(Generic[T]):
@@ -108,7 +111,9 @@ class TTLCache:
 
 
 class MarketsDiskCache:
-    """Loaded ccxt markets per exchange (and API base), kept for ``ttl_s`` on disk.
+    """Loaded ccxt markets per exchange (and API base), kept for ``ttl_s`` on disk, and
+    beside them the answers that change as rarely as listings (``document`` names one, such
+    as Binance's funding intervals), so a new process asks neither again within the day.
 
     Written with :mod:`perphedge.atomicfile` (whole file or nothing), so a crash or a second
     process never leaves a half-written file; an unreadable file is simply ignored.
@@ -121,31 +126,38 @@ class MarketsDiskCache:
         self._clock = clock
         self._version = version
 
-    def path(self, exchange_id: str, api_base: str | None) -> Path:
+    def path(self, exchange_id: str, api_base: str | None, document: str = MARKETS_DOCUMENT) -> Path:
         suffix = ""
         if api_base:
             import hashlib
 
             suffix = "-" + hashlib.sha256(api_base.encode()).hexdigest()[:10]
-        return self.directory / "markets" / f"{exchange_id}{suffix}.json"
+        name = "" if document == MARKETS_DOCUMENT else "." + "".join(
+            ch if ch.isalnum() else "-" for ch in document)
+        return self.directory / "markets" / f"{exchange_id}{suffix}{name}.json"
 
-    def load(self, exchange_id: str, api_base: str | None) -> dict[str, Any] | None:
-        path = self.path(exchange_id, api_base)
+    def load(self, exchange_id: str, api_base: str | None,
+             document: str = MARKETS_DOCUMENT) -> dict[str, Any] | None:
+        path = self.path(exchange_id, api_base, document)
         try:
             data = json.loads(path.read_text(encoding="utf-8"))
         except (OSError, ValueError):
             return None
-        if not isinstance(data, dict) or data.get("ccxt_version") != self._version:
+        if not isinstance(data, dict) or data.get("ccxt_version") != self._version \
+                or data.get("document", MARKETS_DOCUMENT) != document:
             return None
         saved_ms = data.get("saved_at_ms")
         if not isinstance(saved_ms, int) or not 0 <= self._clock() * 1000 - saved_ms < self.ttl_s * 1000:
             return None  # expired, or stamped in our future (clock set back): reload
-        markets = data.get("markets")
-        return markets if isinstance(markets, dict) and markets else None
+        held = data.get("markets")
+        if not isinstance(held, dict) or (document == MARKETS_DOCUMENT and not held):
+            return None  # no listing is never a day's listing; an empty interval list can be
+        return held
 
-    def save(self, exchange_id: str, api_base: str | None, markets: dict[str, Any]) -> None:
-        path = self.path(exchange_id, api_base)
-        payload = {"exchange": exchange_id, "ccxt_version": self._version,
+    def save(self, exchange_id: str, api_base: str | None, markets: dict[str, Any],
+             document: str = MARKETS_DOCUMENT) -> None:
+        path = self.path(exchange_id, api_base, document)
+        payload = {"exchange": exchange_id, "document": document, "ccxt_version": self._version,
                    "saved_at_ms": int(self._clock() * 1000), "markets": markets}
         try:
             text = json.dumps(payload, default=_json_default)

@@ -175,6 +175,18 @@ class ClientPool:
             disk.save(exchange_id, base, client.markets)
             return client.markets
 
+    def day_answer(self, exchange_id: str, document: str, fetch: Callable[[], dict[str, Any]]) -> dict[str, Any]:
+        """An answer that changes as rarely as the listings: from the day-old disk cache
+        beside the markets when one is there, else fetched and saved there."""
+        disk = self._disk_cache()
+        base = self.config.api_base.get(exchange_id)
+        held = disk.load(exchange_id, base, document)
+        if held is not None:
+            return held
+        answer = fetch()
+        disk.save(exchange_id, base, answer, document)
+        return answer
+
     def _disk_cache(self) -> MarketsDiskCache:
         if self._disk is None:
             import ccxt

@@ -34,11 +34,16 @@ Fetch = Callable[[Any], Mapping[str, Any]]
 
 @dataclass(frozen=True)
 class Endpoint:
-    """One batched call: its cache key, TTL class and the call itself (given the client)."""
+    """One batched call: its cache key, TTL class and the call itself (given the client).
+
+    ``on_disk``: the answer changes as rarely as the listings, so it is kept on disk beside
+    them for the markets' TTL and a new process within the day does not ask again.
+    """
 
     name: str
     ttl: str
     fetch: Fetch
+    on_disk: bool = False
 
 
 def _binance(exchange_id: str) -> bool:
@@ -101,7 +106,8 @@ def intervals(exchange_id: str, kind: str) -> Endpoint | None:
         def fetch(c: Any) -> Mapping[str, Any]:
             rates = c.fetch_funding_intervals(None, {"subType": kind})
             return {s: parse.interval_hours_from_text(r.get("interval")) for s, r in rates.items()}
-        return Endpoint(f"fundingInfo:{kind}", FUNDING, fetch)
+        # Binance re-sets intervals rarely (and announces it): kept for the day with the markets
+        return Endpoint(f"fundingInfo:{kind}", MARKETS, fetch, on_disk=True)
     return None
 
 

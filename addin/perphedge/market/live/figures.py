@@ -269,11 +269,15 @@ class Figures:
 
     def read(self, ex: str, ep: Endpoint) -> tuple[Mapping[str, Any], Entry[Any]]:
         """The endpoint's answer (cached per TTL), and its cache entry for the status."""
-        def fetch() -> Mapping[str, Any]:
+        def ask() -> dict[str, Any]:
             with self.clients.use(ex) as client:
                 answer = self.call(ex, lambda: ep.fetch(client))
             if not isinstance(answer, Mapping):
                 raise ExchangeError(f"{ex} sent a malformed answer to {ep.name}", ex)
+            return dict(answer)
+
+        def fetch() -> Mapping[str, Any]:
+            answer = self.clients.day_answer(ex, ep.name, ask) if ep.on_disk else ask()
             held = self.cache.peek(key)
             if not answer and held is not None and held.has_value and held.value:
                 # a batched endpoint that listed markets and now lists none is broken,
