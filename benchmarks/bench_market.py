@@ -21,7 +21,8 @@ What a Market-table refresh asks Binance: the perp and spot listings and the fun
 list (intervals of adjusted symbols) — cold only: they are kept a day on disk, the spot
 listing without permission sets — then the premium index (mark, index, funding rate, next
 funding time, one answer for every perp — no perp ticker is asked, the table has no last
-price) and the spot last prices: a warm refresh of any number of Binance perps is 2 requests. The spot listing cannot be skipped honestly: ccxt maps the spot price
+price) and the spot last prices: a warm refresh of any number of Binance perps is 2 requests.
+The spot listing cannot be skipped honestly: ccxt maps the spot price
 answer's ids to symbols through it, and guessing spot ids from perp ids fails for
 markets such as 1000PEPEUSDT and loses the listing's trading status.
 

@@ -163,9 +163,10 @@ class Source:
 
         out = []
         for k, (s, e) in enumerate(requests):
+            # synthetic prices (spot, mark, index within the plausibility bounds)
             st = DataStatus(e, NOW_MS, stale=self.status_reason is not None,
                             reason=self.status_reason)
-            out.append(MarketRow(s, e, 1.0 + k, 2.0 + k, 3.0 + k, 0.0001, 8.0, None, 1.0, 0.001,
+            out.append(MarketRow(s, e, 101.0 + k, 102.0 + k, 103.0 + k, 0.0001, 8.0, None, 1.0, 0.001,
                                  0.001, False, 0.0005, None, None, st))
         return out
 
@@ -187,7 +188,7 @@ def test_refresh_writes_every_row_in_one_range_write_with_progress():
     assert (res.rows, res.fresh) == (2, 2)
     g = book.grid
     assert g.value_writes == 1      # Spot..Status are contiguous: one write
-    assert g.cells[(5, col("Mark"))] == 2.0 and g.cells[(6, col("Mark"))] == 3.0
+    assert g.cells[(5, col("Mark"))] == 102.0 and g.cells[(6, col("Mark"))] == 103.0
     assert g.cells[(5, col("Symbol"))] == "BTC/USDT:USDT"       # inputs untouched
     assert g.cells[(6, col("Status"))] == "fresh"
     assert g.cells[(5, col("Next funding (UTC)"))] is None       # absent stays empty, never 0
@@ -268,7 +269,7 @@ def test_failing_exchange_keeps_previous_values_in_the_same_single_write():
     assert g[(6, col("Funding rate"))] == "=0.0001*1"          # formula written back
     assert g[(6, col("As of (UTC)"))] == datetime(2026, 5, 28, 18, 26, 40)
     assert g[(6, col("Status"))] == "stale: HTTP 503 from bybit; previous values kept (age 2h 0m)"
-    assert g[(5, col("Mark"))] == 2.0 and g[(5, col("Status"))] == "fresh"
+    assert g[(5, col("Mark"))] == 102.0 and g[(5, col("Status"))] == "fresh"
 
 
 def test_perphedge_main_refreshes_the_calling_book_offline(monkeypatch):

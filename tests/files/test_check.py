@@ -15,7 +15,7 @@ from perphedge.files.refresh import refresh_file
 from tests.support.books import add_external_link, build_market_book, rewrite_parts
 from tests.support.fake import NOW_MS, FakeSource
 
-MARKS = {"BTC/USDT:USDT": 1.0, "ETH/USDT:USDT": 2.0, "SOL/USDT:USDT": 3.0}
+MARKS = {"BTC/USDT:USDT": 70000.5, "ETH/USDT:USDT": 2500.25, "SOL/USDT:USDT": 150.75}  # synthetic
 
 
 @pytest.fixture

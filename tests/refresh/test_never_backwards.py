@@ -88,7 +88,7 @@ def test_an_answer_older_than_the_table_is_not_written():
 
 
 def test_a_figure_missing_from_the_answer_keeps_its_value_and_says_so():
-    got = row("BTC/USDT:USDT", "binanceusdm", 1.0, mark_price=None, spot_price=91100.0,
+    got = row("BTC/USDT:USDT", "binanceusdm", 91100.5, mark_price=None, spot_price=91100.0,
               rate_per_interval=None)
     m = merge_row(got, dict(FIGS), NOW_MS - DAY_MS, NOW_MS)
     assert m.values["spot_price"] == 91100.0

@@ -85,6 +85,11 @@ class DataUnavailable(MarketError):
     without an API key. Never papered over with a made-up figure."""
 
 
+class ImplausibleFigure(DataUnavailable):
+    """The venue answered a figure outside core.plausibility's bounds: it is not used (the
+    previous value stays where there is one) and is reported as ``suspect``."""
+
+
 def _show(value: Any) -> str:
     if isinstance(value, str):
         return repr(value)

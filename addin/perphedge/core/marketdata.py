@@ -31,12 +31,21 @@ class DataStatus:
     as_of_ms: int
     stale: bool = False
     reason: str | None = None
+    #: Figures the venue answered outside the plausibility bounds (core.plausibility), each
+    #: with its reason: they were not used.
+    suspect: tuple[str, ...] = ()
 
     def age_s(self, now_ms: int) -> float:
         return max(0.0, (now_ms - self.as_of_ms) / 1000.0)
 
     def text(self, now_ms: int) -> str:
-        """``fresh`` or ``stale: <reason> (age 3m 20s)`` for a status cell."""
+        """``fresh``, ``stale: <reason> (age 3m 20s)`` or ``suspect: <reasons>; …`` for a
+        status cell."""
+        if self.suspect:
+            head = f"suspect: {'; '.join(self.suspect)}"
+            if self.stale:
+                return f"{head}; {DataStatus(self.source, self.as_of_ms, True, self.reason).text(now_ms)}"
+            return head + (f"; {self.reason}" if self.reason else "")
         if not self.stale:
             return "fresh"
         return f"stale: {self.reason or 'unknown reason'} (age {_age_text(self.age_s(now_ms))})"

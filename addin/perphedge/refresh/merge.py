@@ -15,7 +15,6 @@ from typing import Any, Literal
 from perphedge.core.conventions import (
     DEFAULT_MAX_DATA_AGE_HOURS,
     EARLIEST_MARKET_MS,
-    MAX_FUNDING_PER_INTERVAL,
     MAX_NEXT_FUNDING_AHEAD_MS,
     MS_PER_HOUR,
     cell_datetime,
@@ -23,6 +22,7 @@ from perphedge.core.conventions import (
     utc_text,
 )
 from perphedge.core.marketdata import DataStatus, MarketRow, status_text
+from perphedge.core.plausibility import figure_problems
 from perphedge.refresh.table import KEEP
 
 #: ``DataStatus.source`` of figures from the embedded recording.
@@ -81,26 +81,14 @@ def _gate_times(row: MarketRow, now_ms: int) -> tuple[MarketRow, list[str]]:
     return row, suspect
 
 
-_PRICES = ("spot_price", "mark_price", "index_price")
+_GATED = ("spot_price", "mark_price", "index_price", "rate_per_interval", "contract_size",
+          "amount_step", "min_amount")
 
 
 def _gate_figures(row: MarketRow, previous: dict[str, Any]) -> tuple[MarketRow, list[str]]:
-    """Figures outside the plausibility bounds (core.conventions) are dropped, so the
-    table's previous value stays; the reasons name each one."""
-    bad: dict[str, str] = {}
-    rate = row.rate_per_interval
-    if rate is not None and not (math.isfinite(rate) and abs(rate) <= MAX_FUNDING_PER_INTERVAL):
-        bad["rate_per_interval"] = f"funding {rate:g} per interval beyond ±{MAX_FUNDING_PER_INTERVAL:g}"
-    for a in _PRICES:
-        p = getattr(row, a)
-        if p is not None and not (math.isfinite(p) and p > 0):
-            bad[a] = f"{_names([a])} {p:g} not a positive number"
-    size, step, least = row.contract_size, row.amount_step, row.min_amount
-    if size is not None and not (math.isfinite(size) and size > 0):
-        bad["contract_size"] = f"contract size {size:g} not positive"
-    for a, v in (("amount_step", step), ("min_amount", least)):
-        if v is not None and not (math.isfinite(v) and v >= 0):
-            bad[a] = f"{_names([a])} {v:g} negative"
+    """Figures outside core.plausibility's bounds, or jumping beyond its factor from the
+    table's previous value, are dropped, so the previous value stays; the reasons name each."""
+    bad = figure_problems({a: getattr(row, a) for a in _GATED}, previous)
     if not bad:
         return row, []
     cleared: dict[str, Any] = dict.fromkeys(bad)
@@ -111,7 +99,10 @@ def merge_row(row: MarketRow, previous: dict[str, Any], previous_as_of_ms: int |
               now_ms: int, *, replace_older: bool = False) -> MergedRow:
     """:func:`merge` with the exchange's times and figures gated first (``suspect`` when one
     is not plausible) and figures stamped beyond the default data age marked stale."""
-    gated, suspect = _gate_times(row, now_ms)
+    # figures the market layer refused already (``status.suspect``) arrive absent; spot
+    # against mark and jumps against the table are judged here, where the table is known
+    gated, suspect = _gate_times(replace(row, status=replace(row.status, suspect=())), now_ms)
+    suspect = list(row.status.suspect) + suspect
     if gated.status.source != SNAPSHOT_SOURCE:
         gated, bad = _gate_figures(gated, previous)
         suspect += bad

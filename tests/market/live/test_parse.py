@@ -20,10 +20,30 @@ def test_number_refuses_what_is_not_a_finite_number():
 
 
 def test_amount_step_in_each_precision_mode():
-    assert parse.amount_step({"precision": {"amount": 3}}, parse.DECIMAL_PLACES) == 0.001
-    assert parse.amount_step({"precision": {"amount": 0.01}}, parse.TICK_SIZE) == 0.01
-    assert parse.amount_step({"precision": {"amount": None}}, parse.TICK_SIZE) == 0.0
-    assert parse.amount_step({"precision": {"amount": 4}}, parse.SIGNIFICANT_DIGITS) == 0.0
+    assert parse.amount_step({"precision": {"amount": 3}}, parse.DECIMAL_PLACES, "x") == 0.001
+    assert parse.amount_step({"precision": {"amount": 0.01}}, parse.TICK_SIZE, "x") == 0.01
+    assert parse.amount_step({"precision": {"amount": None}}, parse.TICK_SIZE, "x") == 0.0
+    assert parse.amount_step({"precision": {"amount": 4}}, parse.SIGNIFICANT_DIGITS, "x") == 0.0
+
+
+@pytest.mark.parametrize("field, value, said", [
+    (("precision", "amount"), -0.001, "amount step -0.001 negative"),
+    (("limits", "amount", "min"), -1, "min amount -1 negative"),
+    (("contractSize",), 0, "contract size 0 not positive"),
+])
+def test_a_negative_step_minimum_or_a_zero_contract_size_is_suspect_never_a_default(field, value, said):
+    # a negative lot step used to become "no rounding", a zero contract size 1: both guesses
+    from copy import deepcopy
+
+    from perphedge.core.errors import ImplausibleFigure
+
+    market = deepcopy(recorded.markets("okx")["BTC/USDT:USDT"])
+    node = market
+    for key in field[:-1]:
+        node = node[key]
+    node[field[-1]] = value
+    with pytest.raises(ImplausibleFigure, match=said):
+        parse.contract_spec(market, "okx", parse.TICK_SIZE)
 
 
 def test_contract_spec_from_recorded_okx_market():
@@ -138,7 +158,7 @@ def test_unusable_exchange_figures_are_unavailable_not_bad_input():
         parse.leverage_tiers([{"minNotional": 0, "maxNotional": 10, "maintenanceMarginRate": 2.0,
                                "maxLeverage": 10, "info": {}}], "bybit", inverse=False)
     market = {**recorded.markets("okx")["BTC/USDT:USDT"], "contractSize": -1}
-    with pytest.raises(DataUnavailable, match="unusable contract spec"):
+    with pytest.raises(DataUnavailable, match="okx sent contract size -1 not positive"):
         parse.contract_spec(market, "okx", parse.TICK_SIZE)
 
 

@@ -90,6 +90,7 @@ class ClientPool:
         self._markets_loaded_ms: dict[str, int] = {}
         self._guard = threading.Lock()
         self._disk: MarketsDiskCache | None = None
+        self._duplicates: dict[str, dict[str, str]] = {}
 
     # -- instances ---------------------------------------------------------------------
 
@@ -134,7 +135,7 @@ class ClientPool:
         base = self.config.api_base.get(exchange_id)
         if base:
             client.urls["api"] = redirect_urls(client.urls["api"], base)
-        _refuse_non_json(client)
+        _guard_answers(client, self._duplicates.setdefault(exchange_id, {}))
         return client
 
     # -- markets -------------------------------------------------------------------------
@@ -175,6 +176,11 @@ class ClientPool:
             disk.save(exchange_id, base, client.markets)
             return client.markets
 
+    def duplicated(self, exchange_id: str, market_id: str) -> str | None:
+        """The path of the exchange's last answer that listed ``market_id`` twice with
+        different figures (it was taken out of that answer), or None."""
+        return self._duplicates.get(exchange_id, {}).get(market_id)
+
     def day_answer(self, exchange_id: str, document: str, fetch: Callable[[], dict[str, Any]]) -> dict[str, Any]:
         """An answer that changes as rarely as the listings: from the day-old disk cache
         beside the markets when one is there, else fetched and saved there."""
@@ -205,9 +211,12 @@ class ClientPool:
             self._markets_loaded_ms.clear()
 
 
-def _refuse_non_json(client: Any) -> None:
-    """ccxt hands a body that is not JSON to its parsers as a plain string, which then
-    yields garbage or an obscure error; refuse it at the door as a malformed answer."""
+def _guard_answers(client: Any, duplicates: dict[str, set[str]]) -> None:
+    """At the door of every answer: a body that is not JSON is refused as malformed (ccxt
+    would hand it to its parsers as a string, which then yields garbage or an obscure
+    error), and a market listed twice with different figures in one batched answer is taken
+    out of it — ccxt would silently keep the last — and named in ``duplicates`` (market id
+    -> the answer's path) until the next answer from that path."""
     from ccxt.base.errors import BadResponse
 
     fetch = client.fetch
@@ -216,6 +225,62 @@ def _refuse_non_json(client: Any) -> None:
         answer = fetch(url, method, headers, body)
         if isinstance(answer, (str, bytes)):
             raise BadResponse(f"{client.id} {method} {url}: answer is not JSON")
+        path = url.split("?", 1)[0]
+        if not path.endswith(_ONE_ENTRY_PER_MARKET):
+            return answer
+        for market_id, where in list(duplicates.items()):
+            if where == path:
+                del duplicates[market_id]
+        for market_id in _drop_conflicting_entries(answer):
+            duplicates[market_id] = path
         return answer
 
     client.fetch = checked_fetch
+
+
+#: The batched answers that list each market once (current prices and funding), by the
+#: end of their path; histories and tier tables list a market many times by design.
+_ONE_ENTRY_PER_MARKET = (
+    "/premiumIndex", "/ticker/price", "/fundingInfo",             # Binance USDⓈ-M, COIN-M, spot
+    "/v5/market/tickers",                                         # Bybit
+    "/market/tickers", "/public/mark-price", "/public/funding-rate",  # OKX
+)
+
+#: Where batched answers list their markets, and the field naming each one: Binance (a bare
+#: list, ``symbol``), Bybit v5 (``result.list``, ``symbol``), OKX v5 (``data``, ``instId``).
+_ID_FIELDS = ("symbol", "instId")
+
+
+def _entries(answer: Any) -> list[Any] | None:
+    if isinstance(answer, list):
+        return answer
+    if isinstance(answer, dict):
+        result = answer.get("result")
+        if isinstance(result, dict) and isinstance(result.get("list"), list):
+            return result["list"]  # type: ignore[no-any-return]
+        if isinstance(answer.get("data"), list):
+            return answer["data"]  # type: ignore[no-any-return]
+    return None
+
+
+def _drop_conflicting_entries(answer: Any) -> list[str]:
+    """Remove, in place, every entry of a market listed more than once with different
+    figures; return those market ids. Identical repeats are harmless and stay."""
+    entries = _entries(answer)
+    if not entries:
+        return []
+    seen: dict[str, Any] = {}
+    conflicting: set[str] = set()
+    for item in entries:
+        if not isinstance(item, dict):
+            continue
+        market_id = next((item[f] for f in _ID_FIELDS if isinstance(item.get(f), str)), None)
+        if market_id is None:
+            continue
+        if market_id in seen and seen[market_id] != item:
+            conflicting.add(market_id)
+        seen.setdefault(market_id, item)
+    if conflicting:
+        entries[:] = [item for item in entries if not (isinstance(item, dict) and any(
+            item.get(f) in conflicting for f in _ID_FIELDS))]
+    return sorted(conflicting)

@@ -13,7 +13,7 @@ from collections.abc import Callable, Mapping, Sequence
 from typing import Any, TypeVar
 
 from perphedge.core.conventions import DEFAULT_INTERVAL_HOURS, MS_PER_DAY
-from perphedge.core.errors import DataUnavailable, ExchangeError, InvalidInput, MarketError
+from perphedge.core.errors import DataUnavailable, ExchangeError, ImplausibleFigure, InvalidInput, MarketError
 from perphedge.core.marketdata import (
     ContractSpec,
     DailyClose,
@@ -95,6 +95,8 @@ class Figures:
             raise errors[0]
         last = got[last_ep.name][0].get(sym) if last_ep.name in got else None
         marks = got[mark_ep.name][0].get(sym) if mark_ep.name in got else None
+        if last is None and marks is None:
+            raise self.absent(ex, sym, "no price")
         tick = parse.ticker(sym, ex, last, marks)
         status = self.status(ex, [entry for _, entry in got.values()], tick.timestamp_ms, errors)
         return Observed(tick, status)
@@ -135,7 +137,8 @@ class Figures:
         if mark is None and index is None:
             if errors and not entries:
                 raise errors[0]
-            raise DataUnavailable(f"{ex} sent no mark price for {sym}, nor an index price", ex)
+            raise self.absent(ex, sym, "no mark price", "nor an index price")
+        parse.checked_prices(sym, ex, mark_price=mark, index_price=index)
         tick = Ticker(sym, ex, None, mark, index, ts)
         return Observed(tick, self.status(ex, entries, ts))
 
@@ -170,7 +173,8 @@ class Figures:
         tick = raw.get(ssym) or {}
         value = parse.price(tick.get("last")) or parse.price(tick.get("price"))
         if value is None:
-            raise DataUnavailable(f"{spot_ex} sent no spot price for {ssym}", spot_ex)
+            raise self.absent(spot_ex, ssym, "no spot price", market=spot_markets.get(ssym))
+        parse.checked_prices(ssym, spot_ex, spot_price=value)
         return Observed(value, self.status(spot_ex, [entry], parse.integer(tick.get("timestamp"))))
 
     def funding(self, symbol: str, ex: str) -> Observed[FundingRate]:
@@ -179,7 +183,7 @@ class Figures:
         with self.clients.use(ex) as client:
             item = endpoints.funding_entry(ex, client, raw, sym)
         if item is None:
-            raise DataUnavailable(f"{ex} sent no funding rate for {sym}", ex)
+            raise self.absent(ex, sym, "no funding rate")
         hours, source = self._interval(ex, sym, kind, item)
         rate = parse.funding_rate(sym, ex, item, hours, source)
         return Observed(rate, self.status(ex, [entry], rate.timestamp_ms))
@@ -259,6 +263,19 @@ class Figures:
         return Observed(entry.held(), self.status(ex, [entry]))
 
     # -- plumbing ------------------------------------------------------------------------
+
+    def absent(self, ex: str, sym: str, what: str, more: str = "",
+               market: Mapping[str, Any] | None = None) -> MarketError:
+        """The error for a market an answer does not hold: suspect when the answer listed it
+        twice with different figures (taken out at the door, see ``clients``)."""
+        if market is None:
+            market = (self.markets(ex) or {}).get(sym) or {}
+        market_id = market.get("id")
+        where = self.clients.duplicated(ex, market_id) if isinstance(market_id, str) else None
+        if where is not None:
+            return ImplausibleFigure(f"{ex} listed {sym} twice with different figures in one answer "
+                                     f"({where}); neither is used", ex)
+        return DataUnavailable(f"{ex} sent {what} for {sym}" + (f", {more}" if more else ""), ex)
 
     def now_ms(self) -> int:
         return int(self._clock() * 1000)

@@ -12,7 +12,8 @@ from collections.abc import Mapping, Sequence
 from decimal import Decimal
 from typing import Any
 
-from perphedge.core.errors import DataUnavailable, InvalidInput
+from perphedge.core import plausibility
+from perphedge.core.errors import DataUnavailable, ImplausibleFigure, InvalidInput
 from perphedge.core.marketdata import ContractSpec, DailyClose, FundingPoint, FundingRate, LeverageTier, Ticker
 
 # ccxt precision modes (ccxt.base.decimal_to_precision); repeated so this module stays
@@ -44,15 +45,26 @@ def price(value: Any) -> float | None:
     return x if x is not None and x > 0 else None
 
 
-def amount_step(market: Mapping[str, Any], precision_mode: int) -> float:
+def amount_step(market: Mapping[str, Any], precision_mode: int, exchange: str) -> float:
     p = number((market.get("precision") or {}).get("amount"))
     if p is None:
         return 0.0
     if precision_mode == DECIMAL_PLACES:
         return float(f"1e-{int(p)}") if p >= 0 else 0.0
     if precision_mode == TICK_SIZE:
-        return p if p > 0 else 0.0
+        if why := plausibility.amount_problem("amount_step", p):  # never "no rounding"
+            raise ImplausibleFigure(f"{exchange} sent {why} for {market.get('symbol')}", exchange)
+        return p
     return 0.0  # significant digits do not give a step
+
+
+def checked_prices(symbol: str, exchange: str, **prices: float | None) -> None:
+    """Refuse prices of one market outside core.plausibility's bounds, or disagreeing with
+    each other beyond them (``ImplausibleFigure``, the reasons named)."""
+    bad = plausibility.figure_problems(prices)
+    if bad:
+        raise ImplausibleFigure(f"{exchange} sent {'; '.join(dict.fromkeys(bad.values()))} for {symbol}",
+                                exchange)
 
 
 def contract_spec(market: Mapping[str, Any], exchange: str, precision_mode: int) -> ContractSpec:
@@ -70,15 +82,33 @@ def _contract_spec(market: Mapping[str, Any], exchange: str, precision_mode: int
     return ContractSpec(
         symbol=market["symbol"],
         exchange=exchange,
-        contract_size=number(market.get("contractSize")) or 1.0,
-        amount_step=amount_step(market, precision_mode),
-        min_amount=max(0.0, number(limits.get("min")) or 0.0),
+        contract_size=_contract_size(market, exchange),
+        amount_step=amount_step(market, precision_mode, exchange),
+        min_amount=_min_amount(market, exchange, limits),
         inverse=bool(market.get("inverse")),
         settle=str(settle),
         maker_fee=number(market.get("maker")),
         taker_fee=number(market.get("taker")),
         min_cost=_min_cost(market),
     )
+
+
+def _contract_size(market: Mapping[str, Any], exchange: str) -> float:
+    size = number(market.get("contractSize"))
+    if size is None:
+        return 1.0  # ccxt leaves it out where a contract is one unit of the base
+    if why := plausibility.contract_size_problem(size):
+        raise ImplausibleFigure(f"{exchange} sent {why} for {market.get('symbol')}", exchange)
+    return size
+
+
+def _min_amount(market: Mapping[str, Any], exchange: str, limits: Mapping[str, Any]) -> float:
+    least = number(limits.get("min"))
+    if least is None:
+        return 0.0
+    if why := plausibility.amount_problem("min_amount", least):
+        raise ImplausibleFigure(f"{exchange} sent {why} for {market.get('symbol')}", exchange)
+    return least
 
 
 def _min_cost(market: Mapping[str, Any]) -> float | None:
@@ -104,6 +134,9 @@ def ticker(symbol: str, exchange: str, last: Mapping[str, Any] | None,
     ts = integer(last.get("timestamp")) or integer(marks.get("timestamp"))
     if last_price is None and mark is None and index is None:
         raise DataUnavailable(f"{exchange} sent no price for {symbol}", exchange)
+    checked_prices(symbol, exchange, mark_price=mark, index_price=index)
+    if last_price is not None and (why := plausibility.price_problem("last_price", last_price)):
+        raise ImplausibleFigure(f"{exchange} sent {why} for {symbol}", exchange)
     return Ticker(symbol, exchange, last_price, mark, index, ts)
 
 
@@ -117,9 +150,14 @@ def interval_hours_from_text(text: Any) -> float | None:
 
 def funding_rate(symbol: str, exchange: str, entry: Mapping[str, Any], interval_hours: float,
                  interval_source: str) -> FundingRate:
-    rate = number(entry.get("fundingRate"))
+    raw = entry.get("fundingRate")
+    rate = number(raw)
+    if rate is None and isinstance(raw, (int, float)) and not isinstance(raw, bool):
+        rate = float(raw)  # inf or NaN: the gate below names it
     if rate is None:
         raise DataUnavailable(f"{exchange} sent no funding rate for {symbol}", exchange)
+    if why := plausibility.funding_problem(rate):
+        raise ImplausibleFigure(f"{exchange} sent {why} for {symbol}", exchange)
     return FundingRate(
         symbol=symbol,
         exchange=exchange,

@@ -9,7 +9,7 @@ from functools import partial
 from typing import Any, TypeVar
 
 from perphedge.core.conventions import DEFAULT_INTERVAL_HOURS
-from perphedge.core.errors import DataUnavailable, InvalidInput, MarketError
+from perphedge.core.errors import DataUnavailable, ImplausibleFigure, InvalidInput, MarketError
 from perphedge.core.marketdata import DataStatus, MarketRow, Observed
 from perphedge.market import symbols
 from perphedge.market.live import batch, endpoints, faults
@@ -148,11 +148,15 @@ class MarketRows:
         fig = self.figures
         sym, market, kind = resolved
         notes: list[str] = []
+        suspect: list[str] = []
         stale_parts: list[DataStatus] = []
 
         def attempt(fn: Callable[[], Observed[T]]) -> T | None:
             try:
                 got = fn()
+            except ImplausibleFigure as e:  # not used: the table's previous value stays
+                suspect.append(reason(e))
+                return None
             except MarketError as e:
                 notes.append(reason(e))
                 return None
@@ -199,7 +203,7 @@ class MarketRows:
             taker_fee=spec.taker_fee if spec is not None else None,
             mmr=first.mmr if first is not None else None,
             maint_amount=first.maint_amount if first is not None else None,
-            status=DataStatus(ex, int(as_of), stale, "; ".join(notes) or None),
+            status=DataStatus(ex, int(as_of), stale, "; ".join(notes) or None, tuple(suspect)),
             min_cost=spec.min_cost if spec is not None else None,
         )
 
