@@ -211,7 +211,7 @@ class ClientPool:
             self._markets_loaded_ms.clear()
 
 
-def _guard_answers(client: Any, duplicates: dict[str, set[str]]) -> None:
+def _guard_answers(client: Any, duplicates: dict[str, str]) -> None:
     """At the door of every answer: a body that is not JSON is refused as malformed (ccxt
     would hand it to its parsers as a string, which then yields garbage or an obscure
     error), and a market listed twice with different figures in one batched answer is taken
@@ -257,9 +257,9 @@ def _entries(answer: Any) -> list[Any] | None:
     if isinstance(answer, dict):
         result = answer.get("result")
         if isinstance(result, dict) and isinstance(result.get("list"), list):
-            return result["list"]  # type: ignore[no-any-return]
+            return result["list"]
         if isinstance(answer.get("data"), list):
-            return answer["data"]  # type: ignore[no-any-return]
+            return answer["data"]
     return None
 
 
