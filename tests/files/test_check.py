@@ -188,3 +188,33 @@ def test_scripts_of_the_users_own_are_not_reported(clean):
     (clean.parent / "my_hedge_notes_2026.py").write_text("print('mine')\n")
     (clean.parent / "data").mkdir()                    # a plain folder, not a package
     assert kinds(clean) == []
+
+
+@pytest.mark.parametrize("status, reported", [
+    ("suspect: binanceusdm sent funding 0.5 per interval beyond ±0.05 for BTC/USDT:USDT", True),
+    ("stale: HTTP 451 from binanceusdm; previous values kept (age 2h 0m)", True),
+    ("partial: funding interval assumed 8 h", True),
+    ("fresh", False),
+    ("recorded snapshot of 2026-03-20 00:00 UTC", False),   # its age is judged by the As-of
+])
+def test_a_market_row_whose_status_needs_attention_is_reported_with_its_words(clean, status, reported):
+    def set_status(wb):
+        ws = wb["Market"]
+        col = [c.value for c in ws[4]].index("Status") + 1
+        ws.cell(5, col, status)
+    edit(clean, set_status)
+    found = [f for f in ck.check_file(clean, now_ms=NOW_MS) if f.kind == "market-status"]
+    assert [(f.where, f.detail) for f in found] == ([("Market row 5 (BTC/USDT:USDT)", status)] if reported else [])
+
+
+def test_market_data_dated_in_the_future_is_reported_not_taken_as_fresh(clean):
+    from datetime import datetime
+
+    def ahead(wb):
+        ws = wb["Market"]
+        col = [c.value for c in ws[4]].index("As of (UTC)") + 1
+        ws.cell(6, col, datetime(2036, 1, 1))
+    edit(clean, ahead)
+    found = ck.check_file(clean, now_ms=NOW_MS)
+    assert [(f.kind, f.where) for f in found] == [("stale-market", "Market row 6 (ETH/USDT:USDT)")]
+    assert "dated in the future" in found[0].detail

@@ -353,24 +353,6 @@ def test_a_folder_that_cannot_be_written_gives_a_clear_error(tmp_path, monkeypat
     assert [p.name for p in tmp_path.iterdir() if p.name.endswith(".tmp")] == []
 
 
-def test_configured_secrets_never_reach_a_cell(tmp_path, monkeypatch):
-    """An exchange error that quotes the request (key and signature included) is written
-    with the configured key and secret blanked out."""
-    key, secret = "FAKEKEY-77aa01", "FAKESECRET-9c3e55d0"
-    monkeypatch.setenv("PERPHEDGE_BYBIT_API_KEY", key)
-    monkeypatch.setenv("PERPHEDGE_BYBIT_API_SECRET", secret)
-    book = build_market_book(tmp_path / "hedge.xlsx")
-    reason = f"HTTP 401 GET /v5/position?api_key={key}&secret={secret}"
-    res = rf.refresh_file(book, source=FakeSource(MARKS, failing={"bybit"}, reason=reason),
-                          now_ms=NOW_MS, backup=False)
-    status = market_values(book)[1]["Status"]
-    assert "api_key=***&secret=***" in status
-    with zipfile.ZipFile(book) as z:
-        for name in z.namelist():
-            assert key.encode() not in z.read(name) and secret.encode() not in z.read(name)
-    assert key not in " ".join(res.messages) and secret not in " ".join(res.messages)
-
-
 def test_exchange_text_longer_than_a_cell_holds_is_cut_to_fit(tmp_path):
     from perphedge.ooxml.sheetxml import MAX_CELL_TEXT
 
@@ -398,21 +380,6 @@ def test_a_market_sheet_not_laid_out_as_excel_writes_it_is_a_clear_error(tmp_pat
         rf.refresh_file(book, source=FakeSource(MARKS), now_ms=NOW_MS)
     assert book.read_bytes() == before
     assert not (tmp_path / "hedge.xlsx.bak").exists()
-
-
-def test_a_failed_fetch_never_repeats_a_configured_secret(tmp_path, monkeypatch):
-    from perphedge.core.errors import NetworkError
-
-    monkeypatch.setenv("PERPHEDGE_BINANCEUSDM_API_SECRET", "FAKESECRET-0f0f0f0f")
-
-    class Leaky:
-        def market_rows(self, requests):
-            raise NetworkError("GET /fapi?signature=x&secret=FAKESECRET-0f0f0f0f timed out",
-                               "binanceusdm")
-    book = build_market_book(tmp_path / "hedge.xlsx")
-    with pytest.raises(rf.RefreshError) as info:
-        rf.refresh_file(book, source=Leaky(), now_ms=NOW_MS)
-    assert "FAKESECRET" not in str(info.value) and "secret=***" in str(info.value)
 
 
 def test_refresh_leaves_the_tiers_table_as_built(tmp_path):

@@ -31,7 +31,7 @@ def share(src: Path, dst: Path) -> None:
     if res.not_carried:
         click.echo("not carried over into the copy (send them separately if they matter): "
                    + ", ".join(res.not_carried))
-    left = [f for f in ck.check_file(dst) if f.kind not in ("stale-market", "leftover-temp")]
+    left = [f for f in ck.check_file(dst) if f.kind not in (*ck.MARKET_DATA_KINDS, "leftover-temp")]
     for f in left:
         click.echo(f"still needs attention: {f.kind} {f.where}: {f.detail}")
     if left:

@@ -34,6 +34,9 @@ class DataStatus:
     #: Figures the venue answered outside the plausibility bounds (core.plausibility), each
     #: with its reason: they were not used.
     suspect: tuple[str, ...] = ()
+    #: Recorded data served because the live fetch failed (the reason says why), as opposed
+    #: to recorded data asked for (offline).
+    in_place_of_live: bool = False
 
     def age_s(self, now_ms: int) -> float:
         return max(0.0, (now_ms - self.as_of_ms) / 1000.0)
@@ -196,6 +199,19 @@ class MarketRow:
     status: DataStatus
     #: The market's minimum order value in quote currency (ccxt ``limits.cost.min``).
     min_cost: float | None = None
+
+
+#: The words a Status cell starts with (DESIGN §3), and those that need the user's attention.
+STATUS_WORDS = ("fresh", "partial", "stale", "recorded", "suspect")
+ATTENTION_WORDS = ("partial", "stale", "suspect")
+
+
+def status_word(text: object) -> str | None:
+    """The status word a Status cell starts with, or None for anything else."""
+    if not isinstance(text, str):
+        return None
+    head = text.strip().split(":", 1)[0].split(" ", 1)[0].lower()
+    return head if head in STATUS_WORDS else None
 
 
 def status_text(row: MarketRow, now_ms: int) -> str:

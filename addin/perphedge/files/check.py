@@ -16,7 +16,8 @@ from pathlib import Path
 
 from perphedge import ooxml
 from perphedge.atomicfile import LEFTOVER_AGE_S, leftover_temps
-from perphedge.core.conventions import ERROR_PREFIX
+from perphedge.core.conventions import DEFAULT_MAX_DATA_AGE_HOURS, ERROR_PREFIX, MAX_CLOCK_AHEAD_MS
+from perphedge.core.marketdata import ATTENTION_WORDS, status_word
 from perphedge.files.table import PackageMarketTable
 from perphedge.refresh.table import as_datetime
 
@@ -28,14 +29,18 @@ SHADOW_NAMES = ("perphedge.py", "perphedge", "xlwings.py", "xlwings")
 MACRO_CT = ("macroEnabled", "vbaProject", "macrosheet")
 #: Defined names Excel runs as macros when the workbook opens or closes (Excel 4 macros).
 AUTO_NAMES = re.compile(r"^(_xlnm\.)?auto_(open|close|activate|deactivate)", re.I)
-DEFAULT_MAX_AGE_HOURS = 24.0
 _STR = re.compile(r'"(?:[^"]|"")*"')
+
+
+#: Findings about the market data's age and status: a copy carries them (it is what the
+#: sender has), so they do not stop ``share``; every other kind does.
+MARKET_DATA_KINDS = ("stale-market", "market-status")
 
 
 @dataclass(frozen=True)
 class Finding:
     kind: str        # addin-formula, external-link, config-sheet, config-file, macros,
-                     # stale-market, error-cell, unreadable, leftover-temp
+                     # stale-market, market-status, error-cell, unreadable, leftover-temp
     where: str
     detail: str
 
@@ -250,20 +255,30 @@ def _market_age(pkg: ooxml.Package, max_age_hours: float | None, now_ms: int) ->
     headers = [h.strip().lower() for h in table.headers()]
     if "as of (utc)" not in headers or "symbol" not in headers:
         return []
-    limit = max_age_hours or _max_age_from_workbook(pkg) or DEFAULT_MAX_AGE_HOURS
+    limit = max_age_hours or _max_age_from_workbook(pkg) or DEFAULT_MAX_DATA_AGE_HOURS
     symbols = table.column(headers.index("symbol"))
+    statuses = table.column(headers.index("status")) if "status" in headers else [None] * len(symbols)
     out = []
     for i, (sym, as_of) in enumerate(zip(symbols, table.column(headers.index("as of (utc)")))):
         if not (isinstance(sym, str) and sym.strip()):
             continue
         dt = as_datetime(as_of)
         where = f"{table.ref.sheet.name} row {table.first_row + i} ({sym})"
+        status = statuses[i] if i < len(statuses) else None
+        if status_word(status) in ATTENTION_WORDS:
+            # the refresh's own word for the row: what was missing, kept or refused, and why
+            text = str(status).strip()
+            out.append(Finding("market-status", where, text if len(text) <= 300 else text[:299] + "…"))
         if dt is None:
             out.append(Finding("stale-market", where, "no market data yet: run Refresh prices"))
             continue
 
         age_h = (now_ms - dt.replace(tzinfo=UTC).timestamp() * 1000) / 3_600_000
-        if age_h > limit:
+        if age_h * 3_600_000 < -MAX_CLOCK_AHEAD_MS:
+            out.append(Finding("stale-market", where,
+                               f"market data as of {dt:%Y-%m-%d %H:%M} UTC is dated in the future: its age "
+                               "cannot be known (a wrong clock, or a cell typed over)"))
+        elif age_h > limit:
             out.append(Finding("stale-market", where,
                                f"market data as of {dt:%Y-%m-%d %H:%M} UTC is {age_h:.1f} h old "
                                f"(limit {limit:g} h)"))

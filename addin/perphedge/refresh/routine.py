@@ -11,14 +11,13 @@ exchange raises :class:`RefreshError` before anything is written.
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
 from perphedge.core.errors import PerphedgeError
 from perphedge.core.marketdata import MarketRow
-from perphedge.market.config import configured_secrets
 from perphedge.market.source import MarketSource
 from perphedge.refresh.merge import SNAPSHOT_SOURCE, merge_row
 from perphedge.refresh.table import KEEP, MarketTable, as_datetime
@@ -62,22 +61,14 @@ def _failed(row: MarketRow) -> bool:
     """An exchange was asked and did not answer: a stale live row, or the recording served
     in its place (its reason names the failure before the recording's date)."""
     st = row.status
-    if st.source != SNAPSHOT_SOURCE:
-        return st.stale
-    return bool(st.reason) and "; recorded snapshot" in str(st.reason)
-
-
-def _redact(text: str, secrets: Sequence[str]) -> str:
-    for s in secrets:
-        text = text.replace(s, "***")
-    return text
+    return st.in_place_of_live if st.source == SNAPSHOT_SOURCE else st.stale
 
 
 def refresh_table(table: MarketTable, source: MarketSource, *, now_ms: int | None = None,
-                  progress: Callable[[str], None] = lambda _m: None,
-                  secrets: Sequence[str] | None = None) -> RefreshResult:
+                  progress: Callable[[str], None] = lambda _m: None) -> RefreshResult:
+    # Exchange texts arrive redacted of every configured key (market.live.faults, where
+    # they enter the package): nothing here adds one.
     now_ms = int(time.time() * 1000) if now_ms is None else now_ms
-    secrets = configured_secrets() if secrets is None else secrets
     headers = [h.strip().lower() for h in table.headers()]
     for needed in ("symbol", "exchange"):
         if needed not in headers:
@@ -93,7 +84,7 @@ def refresh_table(table: MarketTable, source: MarketSource, *, now_ms: int | Non
     try:
         rows = source.market_rows(requests) if requests else []
     except PerphedgeError as e:
-        raise RefreshError(_redact(f"market data could not be fetched: {e}", secrets)) from e
+        raise RefreshError(f"market data could not be fetched: {e}") from e
     if len(rows) != len(requests):
         raise RefreshError(f"market data came back for {len(rows)} of {len(requests)} rows")
 
@@ -114,16 +105,15 @@ def refresh_table(table: MarketTable, source: MarketSource, *, now_ms: int | Non
         # No exchange gave anything newer than the workbook holds: writing would only put
         # older recorded figures in or restamp the rows, so the file stays as it is.
         why = next(r.status.reason or "no answer" for r in rows if _failed(r))
-        raise RefreshError(_redact(f"nothing could be fetched ({why}); the Market table keeps "
-                                   "its values (--offline fills its empty figures from the "
-                                   "recorded snapshot)", secrets))
+        raise RefreshError(f"nothing could be fetched ({why}); the Market table keeps "
+                           "its values (--offline fills its empty figures from the "
+                           "recorded snapshot)")
     for i, row, merged in zip(wanted, rows, merges):
         values = dict(merged.values)
-        values["status"] = _redact(merged.status, secrets)
+        values["status"] = merged.status
         if merged.kind == "kept":
             kept += 1
-            messages.append(_redact(f"{row.symbol} on {row.exchange}: {row.status.reason}",
-                                    secrets))
+            messages.append(f"{row.symbol} on {row.exchange}: {row.status.reason}")
         elif merged.kind == "fresh":
             fresh += 1
         else:

@@ -133,3 +133,35 @@ def test_public_data_needs_no_signed_request_with_a_key_set(tmp_path):
         assert spot.value > 0 and not funding.status.stale
         assert fx.signed == []
         assert svc.clients.client("binanceusdm").apiKey == KEY  # the key is set, just unused
+
+
+def test_no_file_a_command_writes_nor_anything_it_prints_carries_a_key(tmp_path, monkeypatch, capsys):
+    """``new`` (live), ``refresh``, ``check`` and ``share`` against a proxy that quotes the key
+    in its answers to the public requests: every part of every file written and every line
+    printed is searched."""
+    import zipfile
+
+    from perphedge.market import config as market_config
+
+    with GuardedExchange(recorded.binance_routes(), echo=True, leak=f"key on file {KEY}",
+                         leak_paths=("/fapi/v1/premiumIndex", "/api/v3/ticker"), lifetime_s=120) as fx:
+        config = MarketConfig(cache_dir=tmp_path / "cache", api_base={ex: fx.base_url for ex in BINANCE},
+                              api_keys={ex: (KEY, SECRET) for ex in BINANCE})
+        monkeypatch.setattr(market_config.MarketConfig, "from_env", classmethod(lambda cls, *a, **k: config))
+        book, copy = tmp_path / "hedge.xlsx", tmp_path / "to-send.xlsx"
+        codes = [main(["new", str(book)]), main(["refresh", str(book)]),
+                 main(["check", str(book)]), main(["share", str(book), str(copy)])]
+        assert any(KEY in b for b in fx.bodies)  # the proxy did quote the key
+    out, err = capsys.readouterr()
+    assert _clean(out + err), (out + err)[:2000]
+    assert codes[0] == 0, err
+    written = [p for p in tmp_path.rglob("*") if p.is_file() and "cache" not in p.parts]
+    assert book in written and copy in written
+    for path in written:
+        data = path.read_bytes()
+        parts = [data]
+        if zipfile.is_zipfile(path):
+            with zipfile.ZipFile(path) as z:
+                parts = [z.read(n) for n in z.namelist()]
+        for part in parts:
+            assert not any(m.encode() in part for m in MARKERS), path

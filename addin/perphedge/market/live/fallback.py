@@ -72,5 +72,5 @@ def fallback_status(recorded: DataStatus, error: BaseException) -> DataStatus:
     and which recording answered (the snapshot's own reason names its date)."""
     what = recorded.reason if recorded.reason and "recorded snapshot" in recorded.reason \
         else f"recorded snapshot of {utc_text(recorded.as_of_ms)}"
-    return replace(recorded, stale=True, reason=f"{error}; {what}")
+    return replace(recorded, stale=True, reason=f"{error}; {what}", in_place_of_live=True)
 
