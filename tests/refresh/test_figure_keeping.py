@@ -13,7 +13,7 @@ from tests.support.books import build_market_book
 KEPT = ("Mark", "Funding rate", "Next funding (UTC)")
 
 
-@pytest.mark.parametrize("kind", ["500", "429", "403", "malformed"])
+@pytest.mark.parametrize("kind", ["500", "429", "403", "403-geo", "malformed"])
 def test_premium_index_failing_keeps_its_figures(tmp_path, kind):
     from tests.market import recorded
     from tests.market.fakeexchange import FakeExchange

@@ -1,6 +1,7 @@
 """Property: any sequence of refreshes, with random figures failing, random clock offsets of
 the exchange's stamp and the recording answering now and then, never moves a row's as-of
-backwards and never calls a row fresh when one of its figures failed or was gated."""
+backwards, never writes a figure outside the plausibility bounds, and never calls a row fresh
+when one of its figures failed or was gated."""
 
 from __future__ import annotations
 
@@ -22,8 +23,12 @@ STEP = st.fixed_dictionaries({
     "advance_ms": st.integers(0, 2 * MS_PER_DAY),
     "offset_ms": OFFSETS_MS,
     "failed": st.sets(st.sampled_from(FIGURES)),
+    "absurd": st.sets(st.sampled_from(FIGURES)),
     "recorded": st.booleans(),
 })
+#: A value outside core.plausibility's bounds for each figure (synthetic).
+ABSURD = {"spot_price": 1e300, "mark_price": 1e-300, "index_price": -5.0, "rate_per_interval": 0.5,
+          "contract_size": 0.0}
 
 
 def _ms(dt: datetime | None) -> int | None:
@@ -43,7 +48,9 @@ def test_as_of_never_goes_backwards_and_failures_are_never_fresh(steps):
         # as the service does: a figure it could not get is named in the row's reason
         reason = ("binanceusdm unreachable; recorded snapshot of x" if s["recorded"]
                   else ", ".join(sorted(s["failed"])) + " unavailable" if s["failed"] else None)
-        figs = {f: (None if f in s["failed"] else 100.0 + now % 1000) for f in FIGURES}
+        absurd = set() if s["recorded"] else s["absurd"] - s["failed"]   # recordings are not gated
+        figs = {f: (None if f in s["failed"] else ABSURD[f] if f in absurd else 100.0 + now % 1000)
+                for f in FIGURES}
         answer = row("BTC/USDT:USDT", "binanceusdm", 1.0, status=DataStatus(
             source, stamp, stale=s["recorded"], reason=reason), **figs)
         before_ms = _ms(as_of)
@@ -53,6 +60,10 @@ def test_as_of_never_goes_backwards_and_failures_are_never_fresh(steps):
             assert not merged.status.startswith("fresh"), merged.status
         if gated or s["recorded"]:
             assert merged.kind != "fresh" and not merged.status.startswith(("fresh", "partial"))
+        if absurd:            # refused, kept, and said: never fresh
+            assert merged.status.startswith("suspect: ") and merged.kind != "fresh", merged.status
+            # the previous value stays (KEEP), or the cell stays empty when it held none
+            assert all(merged.values[f] is KEEP or merged.values[f] is None for f in absurd)
         for f in FIGURES:
             if merged.values[f] is not KEEP:
                 cells[f] = merged.values[f]
