@@ -114,6 +114,8 @@ def test_an_absurd_mark_over_http_keeps_the_previous_mark_as_suspect(tmp_path, m
     assert btc["Mark"] == before[0]["Mark"] and btc["Status"].startswith("suspect: "), btc["Status"]
     assert said in btc["Status"]
     assert eth["Status"] == before[1]["Status"] and res.fresh == 1      # the other row is refreshed
+    # the summary counts the Status words the table shows (ETH has no tiers without a key)
+    assert res.summary() == "2 market rows: 1 partial, 1 suspect; 0 kept previous values"
 
 
 def test_a_mark_1000_times_the_previous_is_refused_and_the_agreeing_spot_is_written(tmp_path):

@@ -17,7 +17,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from perphedge.core.errors import PerphedgeError
-from perphedge.core.marketdata import MarketRow
+from perphedge.core.marketdata import STATUS_WORDS, MarketRow, status_word
 from perphedge.market.source import MarketSource
 from perphedge.refresh.merge import SNAPSHOT_SOURCE, merge_row
 from perphedge.refresh.table import KEEP, MarketTable, as_datetime
@@ -47,10 +47,15 @@ class RefreshResult:
     kept: int        # nothing new: previous values kept, marked stale
     messages: tuple[str, ...]
     leftovers_removed: tuple[str, ...] = ()   # temp files of an earlier, unfinished write
+    #: rows by the status word their Status starts with (core.marketdata.STATUS_WORDS)
+    words: tuple[tuple[str, int], ...] = ()
 
     def summary(self) -> str:
-        return (f"{self.rows} market rows: {self.fresh} fresh, {self.stale} stale, "
-                f"{self.kept} kept previous values")
+        """``3 market rows: 1 fresh, 1 partial, 1 suspect; 1 kept previous values`` — the
+        Status words the Market table shows, counted."""
+        counted = ", ".join(f"{n} {w}" for w, n in self.words if n) or \
+            f"{self.fresh} fresh, {self.stale} stale"
+        return f"{self.rows} market rows: {counted}; {self.kept} kept previous values"
 
 
 def _dt_to_ms(dt: datetime | None) -> int | None:
@@ -125,7 +130,9 @@ def refresh_table(table: MarketTable, source: MarketSource, *, now_ms: int | Non
         block = [[grid[i][c] if i in grid else KEEP for c in run]
                  for i in range(table.row_count())]
         table.write_block(run[0], block)
-    return RefreshResult(len(requests), fresh, stale, kept, tuple(messages))
+    said = [status_word(merged.status) or "stale" for merged in merges]
+    words = tuple((w, said.count(w)) for w in STATUS_WORDS)
+    return RefreshResult(len(requests), fresh, stale, kept, tuple(messages), words=words)
 
 
 def _runs(cols: list[int]) -> list[list[int]]:
