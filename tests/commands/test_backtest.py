@@ -1,4 +1,5 @@
-"""``perphedge backtest`` on the recorded BTC settlements, offline (--history DIR)."""
+"""``perphedge backtest`` on the recorded BTC settlements (--history DIR, --offline) and live
+through ccxt against a local exchange serving the recorded export."""
 
 from __future__ import annotations
 
@@ -97,8 +98,76 @@ def test_bad_input_is_one_line_exit_2(capsys, tmp_path):
     assert code == 2 and "expected the header fundingTime,fundingRate,markPrice" in err
 
 
-def test_history_is_required_and_said_so_in_help(capsys):
-    code, _, err = run(capsys, "backtest", "--asset", "BTC")
-    assert code == 2 and "--history" in err
+def test_offline_reads_the_shipped_recordings_which_are_the_recorded_files(capsys, monkeypatch):
+    monkeypatch.delenv("PERPHEDGE_OFFLINE", raising=False)   # the global flag below sets it
+    import gzip
+    import hashlib
+    from importlib import resources
+
+    # each shipped file decompresses to the source file the fixtures README's checksum names
+    sha256 = {"BTC": "04bec19fca3f756a287c94cbfb3f85ef43769d37e3662c44356eb75c559e5cb4",
+              "ETH": "069b97bd1767769e933cbe3546bceb814bb1ccbc056fe75b2204abbef7bbf81d",
+              "BNB": "b4271d5c5f91f04e251f7e7f851e5d7fc7f35e62c78d6d6afe24434d794a1fd4"}
+    for asset, digest in sha256.items():
+        shipped = resources.files("perphedge") / "data" / "history" / f"{asset}USDT_funding.csv.gz"
+        assert hashlib.sha256(gzip.decompress(shipped.read_bytes())).hexdigest() == digest, asset
+    assert gzip.decompress((resources.files("perphedge") / "data" / "history" / "BTCUSDT_funding.csv.gz")
+                           .read_bytes()) == (FULL / "BTCUSDT_funding.csv").read_bytes()
+    args = ["--asset", "BTC", "--qty", "2", "--fee", "0", "--from", "2024-01-01", "--to", "2024-10-31", "--json"]
+    code, out, err = run(capsys, "backtest", "--offline", *args)
+    assert code == 0, err
+    data = json.loads(out)
+    assert data["source"] == "the recorded BTCUSDT_funding.csv"
+    window = recorded("2024-01-01", "2024-11-01")
+    assert abs(data["funding_total"] - sum(r * m for _, r, m in window)) < 1e-6
+    code, out, _ = run(capsys, "--offline", "backtest", *args)     # the global flag too
+    assert code == 0 and json.loads(out)["funding_total"] == data["funding_total"]
+
+
+def test_offline_names_what_is_recorded(capsys):
+    code, _, err = run(capsys, "backtest", "--offline", "--asset", "DOGE")
+    assert code == 2 and "no recorded funding history for DOGE (recorded: BNB, BTC, ETH" in err
+
+
+def test_live_reads_the_exchanges_funding_history_with_its_marks(capsys, tmp_path, monkeypatch):
+    """Through ccxt against a local Binance whose /fapi/v1/fundingRate serves the recorded
+    export (2025-12-20 to 2026-03-20, Binance's own fields, markPrice included)."""
+    from perphedge.market import config as market_config
+    from tests.market import recorded as rec
+    from tests.market.fakeexchange import FakeExchange
+
+    with FakeExchange(rec.binance_routes(), lifetime_s=60) as fx:
+        config = market_config.MarketConfig(cache_dir=tmp_path / "cache",
+                                            api_base={"binanceusdm": fx.base_url, "binance": fx.base_url})
+        monkeypatch.setattr(market_config.MarketConfig, "from_env", classmethod(lambda cls, *a, **k: config))
+        code, out, err = run(capsys, "backtest", "--asset", "BTC", "--qty", "2", "--fee", "0",
+                             "--from", "2026-01-01", "--to", "2026-03-19", "--json")
+        asked = [r for r in fx.log if r.path == "/fapi/v1/fundingRate"]
+    assert code == 0, err
+    data = json.loads(out)
+    assert data["source"] == "binanceusdm's funding history of BTC" and asked
+    window = recorded("2026-01-01", "2026-03-20")
+    assert data["settlements"] == len(window) and data["price_figures_reason"] is None
+    assert abs(data["funding_total"] - sum(r * m for _, r, m in window)) < 1e-6
+
+
+def test_live_beyond_what_the_exchange_serves_is_a_clear_error(capsys, tmp_path, monkeypatch):
+    from perphedge.market import config as market_config
+
+    config = market_config.MarketConfig(cache_dir=tmp_path / "cache")   # not offline; asks nothing
+    monkeypatch.setattr(market_config.MarketConfig, "from_env", classmethod(lambda cls, *a, **k: config))
+    code, _, err = run(capsys, "backtest", "--asset", "BTC", "--from", "2019-01-01")
+    assert code == 2 and "live histories go back 1000 days at most (--offline reads" in err
+
+
+def test_help_names_the_three_sources(capsys):
     code, out, _ = run(capsys, "backtest", "--help")
-    assert code == 0 and "offline" in out and "--history DIR" in out
+    assert code == 0 and "--offline" in out and "--history DIR" in out
+
+
+def test_the_package_data_stays_within_its_stated_budget():
+    from importlib import resources
+
+    data = resources.files("perphedge") / "data"
+    files = [p for p in data.iterdir() if p.is_file()] + list((data / "history").iterdir())
+    assert sum(len(p.read_bytes()) for p in files) <= 1_000_000     # README: a 1 MB budget

@@ -1,16 +1,21 @@
-"""``perphedge backtest``: walk a hedge policy over recorded funding settlements, offline.
+"""``perphedge backtest``: walk a hedge policy over funding settlements.
 
-This first step reads only recorded files, from a folder the user names (``--history DIR``
-holding ``<SYM>USDT_funding.csv`` with Binance's ``fundingTime,fundingRate,markPrice``
-columns); the embedded package data does not hold the long histories yet. The math is
-:mod:`perphedge.core.backtest`.
+The settlements come from the exchange (live, through the market service: its funding
+history, paginated and cached, with the mark price at each settlement where the exchange
+gives it), from the recorded histories shipped with the package (``--offline``: Binance BTC,
+ETH and BNB to 2026-10-03), or from a folder of recorded files (``--history DIR``). The math
+is :mod:`perphedge.core.backtest`.
 """
 
 from __future__ import annotations
 
 import csv
+import io
 import json
+import math
+import time
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -20,7 +25,7 @@ import click
 from perphedge.commands.plan import InputError
 from perphedge.core.backtest import BacktestResult, HedgePolicy, Settlement, backtest
 from perphedge.core.conventions import DEFAULT_EXCHANGE, MS_PER_DAY, utc_text
-from perphedge.core.errors import InvalidInput
+from perphedge.core.errors import DataUnavailable, InvalidInput, PerphedgeError
 from perphedge.core.validate import leverage_text, ratio_text
 
 COLUMNS = ("fundingTime", "fundingRate", "markPrice")
@@ -71,12 +76,17 @@ def history_file(history: str, asset: str) -> Path:
 def read_settlements(path: Path) -> list[Settlement]:
     """Settlements of a recorded ``fundingTime,fundingRate,markPrice`` CSV (empty mark: None)."""
     try:
-        with path.open(newline="", encoding="utf-8") as f:
-            rows = list(csv.reader(f))
+        text = path.read_text(encoding="utf-8")
     except OSError as e:
         raise InputError(f"{path}: cannot read the file ({e.strerror or e})") from None
     except UnicodeDecodeError:
         raise InputError(f"{path}: not a UTF-8 text file") from None
+    return settlements_of(text, str(path))
+
+
+def settlements_of(text: str, path: str) -> list[Settlement]:
+    """The settlements of one such CSV's text; ``path`` names it in errors."""
+    rows = list(csv.reader(io.StringIO(text, newline="")))
     if not rows or tuple(c.strip() for c in rows[0]) != COLUMNS:
         raise InputError(f"{path} line 1: expected the header {','.join(COLUMNS)}")
     out = []
@@ -98,7 +108,7 @@ def read_settlements(path: Path) -> list[Settlement]:
 
 
 def window(settlements: Sequence[Settlement], start: datetime | None, end: datetime | None,
-           path: Path) -> list[Settlement]:
+           source: str) -> list[Settlement]:
     """The settlements from ``start`` (00:00 UTC) through the whole of day ``end``; a window
     the data does not cover is an error naming the span it holds."""
     first, last = settlements[0].time_ms, settlements[-1].time_ms
@@ -106,7 +116,7 @@ def window(settlements: Sequence[Settlement], start: datetime | None, end: datet
     last_day = datetime.fromtimestamp(last // 1000, UTC).replace(hour=0, minute=0, second=0)
     s = start or first_day
     e = end or last_day
-    span = f"{path.name} holds {utc_text(first)} to {utc_text(last)}"
+    span = f"{source} holds {utc_text(first)} to {utc_text(last)}"
     if e < s:
         raise InputError(f"--to {e:%Y-%m-%d} is before --from {s:%Y-%m-%d}")
     if s < first_day or e > last_day:
@@ -131,10 +141,10 @@ def _pct(x: float | None, signed: bool = True) -> str:
     return f"{x * 100:+.2f}%" if signed else f"{x * 100:.2f}%"
 
 
-def result_as_dict(asset: str, path: Path, result: BacktestResult, notes: Sequence[str]) -> dict[str, Any]:
+def result_as_dict(asset: str, source: str, result: BacktestResult, notes: Sequence[str]) -> dict[str, Any]:
     p = result.policy
     return {
-        "asset": asset, "file": str(path), "qty": result.qty,
+        "asset": asset, "source": source, "qty": result.qty,
         "policy": {"hedge_ratio": p.hedge_ratio, "leverage": p.leverage, "band": p.band,
                    "contract_size": p.contract_size, "amount_step": p.amount_step,
                    "taker_fee": p.taker_fee, "mmr": p.mmr, "maint_amount": p.maint_amount,
@@ -223,14 +233,68 @@ def format_result(asset: str, result: BacktestResult) -> str:
     return "\n".join(lines)
 
 
+# ---- where the settlements come from --------------------------------------------------
+
+@dataclass(frozen=True)
+class History:
+    """Settlements, what they are (named in messages and the JSON), and notes on them."""
+
+    settlements: list[Settlement]
+    source: str
+    notes: tuple[str, ...] = ()
+
+
+#: Days a live backtest asks when no --from is given.
+DEFAULT_LIVE_DAYS = 365
+
+
+def recorded(asset: str) -> History:
+    from perphedge.market.snapshot.histories import recorded_history
+
+    try:
+        rec = recorded_history(asset)
+    except DataUnavailable as e:
+        raise InputError(f"--asset {asset}: {e}") from None
+    return History(settlements_of(rec.text, rec.name), f"the recorded {rec.name}")
+
+
+def live(asset: str, exchange: str, start: datetime | None, now_ms: int) -> History:
+    """The exchange's funding history from ``start`` (default: the last 365 days) to now."""
+    from perphedge.market.config import MarketConfig
+    from perphedge.market.live.service import MAX_HISTORY_DAYS, MarketService
+
+    days = DEFAULT_LIVE_DAYS if start is None else math.ceil((now_ms - _ms(start)) / MS_PER_DAY) + 1
+    if days > MAX_HISTORY_DAYS:
+        raise InputError(f"--from {start:%Y-%m-%d}: live histories go back {MAX_HISTORY_DAYS} days at most "
+                         f"(--offline reads the recorded ones, which start in 2019)")
+    if days < 1:
+        raise InputError(f"--from {start:%Y-%m-%d} is in the future")
+    svc = MarketService(MarketConfig.from_env())
+    try:
+        got = svc.funding_history(asset, days, exchange)
+    except InvalidInput as e:
+        raise InputError(str(e)) from None
+    except PerphedgeError as e:
+        raise click.ClickException(f"no funding history from {exchange}: {e} (--offline reads the "
+                                   "recorded histories)") from None
+    points = got.value
+    if not points:
+        raise click.ClickException(f"{exchange} sent no funding settlement for {asset} in the last {days} days")
+    notes = (f"{got.status.text(now_ms)}",) if got.status.stale else ()
+    where = f"{exchange}'s funding history of {asset.upper()}"
+    return History([Settlement(p.time_ms, p.rate_per_interval, p.mark_price) for p in points], where, notes)
+
+
 # ---- the command ---------------------------------------------------------------------
 
 @click.command("backtest")
-@click.option("--asset", required=True, help="The coin, e.g. BTC: reads <ASSET>USDT_funding.csv.")
-@click.option("--history", "history", required=True, metavar="DIR",
+@click.option("--asset", required=True, help="The coin, e.g. BTC (its USDT perp).")
+@click.option("--history", "history", metavar="DIR",
               help="Folder of recorded <SYM>USDT_funding.csv files (Binance USDⓈ-M "
-                   "fundingTime,fundingRate,markPrice). Required: this first step reads recorded "
-                   "files only, offline, and the embedded package data does not hold long histories yet.")
+                   "fundingTime,fundingRate,markPrice) to read instead of the exchange.")
+@click.option("--offline", is_flag=True,
+              help="The recorded histories shipped with perphedge: Binance BTC, ETH, BNB, "
+                   "2019 to 2026-10-03 (mark prices from 2023-10-31).")
 @click.option("--qty", default="1", show_default=True, help="Spot quantity held, in base units.")
 @click.option("--ratio", default="50%", show_default=True, help="Hedge ratio, a fraction or a percentage.")
 @click.option("--leverage", default="1", show_default=True,
@@ -242,20 +306,32 @@ def format_result(asset: str, result: BacktestResult) -> str:
 @click.option("--step", default="0", show_default=True, help="Amount step in contracts (0: no rounding).")
 @click.option("--mmr", default="0.005", show_default=True, help="Maintenance margin rate of the tier.")
 @click.option("--maint-amount", default="0", show_default=True, help="Maintenance amount of the tier (quote).")
-@click.option("--exchange", default=DEFAULT_EXCHANGE, show_default=True, help="Venue whose liquidation rule applies.")
+@click.option("--exchange", default=DEFAULT_EXCHANGE, show_default=True,
+              help="Venue asked for the history (live) and whose liquidation rule applies.")
 @click.option("--from", "start", metavar="YYYY-MM-DD", help="First day (UTC); default: the data's first.")
 @click.option("--to", "end", metavar="YYYY-MM-DD", help="Last day (UTC), included; default: the data's last.")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON instead of a table.")
-def backtest_command(asset: str, history: str, qty: str, ratio: str, leverage: str, band: str, fee: str,
-                     contract_size: str, step: str, mmr: str, maint_amount: str, exchange: str,
-                     start: str | None, end: str | None, as_json: bool) -> None:
-    """Walk a short-perp hedge over recorded funding settlements: funding at each mark,
-    fees, rebalances, liquidations, hedged vs unhedged equity, per-year table. A window
-    before the recorded marks gives the funding per unit of notional only, and says so."""
-    path = history_file(history, asset.strip())
-    settlements = read_settlements(path)
-    chosen = window(settlements, _day("--from", start) if start else None, _day("--to", end) if end else None, path)
-    notes = []
+def backtest_command(asset: str, history: str | None, offline: bool, qty: str, ratio: str, leverage: str,
+                     band: str, fee: str, contract_size: str, step: str, mmr: str, maint_amount: str,
+                     exchange: str, start: str | None, end: str | None, as_json: bool) -> None:
+    """Walk a short-perp hedge over funding settlements (live, recorded with --offline, or
+    files with --history): funding at each mark, fees, rebalances, liquidations, hedged vs
+    unhedged equity, per-year table. A window before the marks gives the funding per unit of
+    notional only, and says so."""
+    from perphedge.market.config import MarketConfig
+
+    first = _day("--from", start) if start else None
+    last = _day("--to", end) if end else None
+    if history:
+        path = history_file(history, asset.strip())
+        got = History(read_settlements(path), path.name)
+    elif offline or MarketConfig.from_env().offline:
+        got = recorded(asset)
+    else:
+        got = live(asset.strip(), exchange, first, int(time.time() * 1000))
+    settlements = got.settlements
+    chosen = window(settlements, first, last, got.source)
+    notes = list(got.notes)
     marked = [s for s in chosen if s.mark is not None]
     if marked and len(marked) != len(chosen):
         first_mark = next(s.time_ms for s in settlements if s.mark is not None)
@@ -263,7 +339,7 @@ def backtest_command(asset: str, history: str, qty: str, ratio: str, leverage: s
         day = first_mark // MS_PER_DAY
         if any(s.mark is None and s.time_ms // MS_PER_DAY == day for s in settlements):
             day += 1
-        notes.append(f"{path.name} has mark prices from {utc_text(first_mark)} only: this window gives the "
+        notes.append(f"{got.source} has mark prices from {utc_text(first_mark)} only: this window gives the "
                      f"funding per unit of notional alone; --from {utc_text(day * MS_PER_DAY)[:10]} or later "
                      "for the hedge walk")
         chosen = [Settlement(s.time_ms, s.rate, None) for s in chosen]
@@ -278,7 +354,7 @@ def backtest_command(asset: str, history: str, qty: str, ratio: str, leverage: s
         raise InputError(str(e)) from None
     name = asset.strip().upper()
     if as_json:
-        click.echo(json.dumps(result_as_dict(name, path, result, notes), indent=2, allow_nan=False))
+        click.echo(json.dumps(result_as_dict(name, got.source, result, notes), indent=2, allow_nan=False))
         return
     for note in notes:
         click.echo(note)

@@ -89,10 +89,12 @@ class FundingRate:
 
 @dataclass(frozen=True)
 class FundingPoint:
-    """One funding settlement: the rate that applied for the interval ending at time_ms."""
+    """One funding settlement: the rate that applied for the interval ending at time_ms, and
+    the mark price it settled at where the exchange gives it (Binance's ``markPrice``)."""
 
     time_ms: int
     rate_per_interval: float
+    mark_price: float | None = None
 
 
 @dataclass(frozen=True)

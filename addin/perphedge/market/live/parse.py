@@ -183,7 +183,11 @@ def funding_points(rows: Sequence[Mapping[str, Any]], since_ms: int, until_ms: i
         t, r = integer(row.get("timestamp")), number(row.get("fundingRate"))
         if t is None or r is None or not since_ms <= t <= until_ms:
             continue
-        points[t] = FundingPoint(t, r)
+        info = row.get("info")
+        # ccxt keeps no mark in its unified history; Binance's answer has it (``markPrice``,
+        # "" for settlements before Binance recorded it)
+        mark = price(info.get("markPrice")) if isinstance(info, Mapping) else None
+        points[t] = FundingPoint(t, r, mark)
     return tuple(points[t] for t in sorted(points))
 
 
