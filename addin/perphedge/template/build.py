@@ -29,6 +29,7 @@ from perphedge.template import layout as L
 from perphedge.template.beta_sheet import RESULT_ROWS, BetaSeries, beta_cell, write_beta
 from perphedge.template.funding_sheet import write_funding
 from perphedge.template.guide_sheet import write_guide
+from perphedge.template.history_sheet import HISTORY_SHEET, blocks_for, write_history
 from perphedge.template.market_sheet import write_market
 from perphedge.template.portfolio import write_portfolio
 from perphedge.template.scenarios_sheet import write_scenarios
@@ -116,6 +117,10 @@ def make_workbook(holdings: Sequence[HoldingInput], market_rows: Sequence[Market
     write_funding(sheets[L.FUNDING], funding_history, note)
     write_beta(sheets[L.BETA], beta_series)
     write_guide(sheets[L.GUIDE])
+    history_blocks = blocks_for(holdings, market_rows, funding_history)
+    if history_blocks:  # only where the settlements carry their marks (a book without: no sheet)
+        write_history(wb.create_sheet(HISTORY_SHEET), history_blocks,
+                      "Inputs start as the Portfolio holding's; settlements as on the Funding sheet. " + note)
     for name, ref in defined_names(len(holdings), n_tier_rows).items():
         wb.defined_names[name] = DefinedName(name, attr_text=ref)
     wb.calculation.fullCalcOnLoad = True

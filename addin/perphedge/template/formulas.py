@@ -14,9 +14,9 @@ from openpyxl.formula.tokenizer import Token, Tokenizer
 #: Excel built-ins the workbook uses (all in Excel 2010+ and LibreOffice Calc 7).
 EXCEL_BUILTINS: frozenset[str] = frozenset({
     "ABS", "AND", "CORREL", "COUNT", "COUNTIF", "FIND", "IF", "IFERROR", "INDEX", "ISERROR",
-    "ISNA", "ISNUMBER", "ISTEXT", "LEFT", "LEN", "LN", "MATCH", "MAX", "MEDIAN", "MID", "MIN",
+    "ISNA", "ISNUMBER", "ISTEXT", "LEFT", "LEN", "LN", "MATCH", "MAX", "MEDIAN", "MID", "MIN", "NA",
     "N", "NOT", "NOW", "OR", "ROUND", "ROUNDDOWN", "ROW", "RSQ", "SLOPE", "SUBTOTAL", "SUM",
-    "SUMPRODUCT", "TEXT",
+    "SUMPRODUCT", "TEXT", "YEAR",
 })
 
 _STRING = re.compile(r'"(?:[^"]|"")*"')

@@ -151,7 +151,12 @@ class SnapshotSource:
         """Settlements in the ``days`` before the snapshot's own last one (not before today):
         the window (last − days, last], so 1 day of 8-hourly funding is 3 settlements."""
         points, status = self._history(symbol, exchange, "funding_history", "funding history", days)
-        return Observed(tuple(FundingPoint(t, r) for t, r in points), status)
+        marks_at = self._marks_at(symbol, exchange)   # the mark each settlement settled at, where recorded
+        return Observed(tuple(FundingPoint(t, r, marks_at.get(t)) for t, r in points), status)
+
+    def _marks_at(self, symbol: str, exchange: str | None) -> dict[int, float]:
+        recorded = self._market(symbol, exchange).figure("mark_history")
+        return {int(t): float(m) for t, m in recorded.values["points"]} if recorded is not None else {}
 
     def daily_closes(self, symbol: str, days: float = 90,
                      exchange: str | None = None) -> Observed[tuple[DailyClose, ...]]:
