@@ -340,7 +340,8 @@ def test_an_excel4_macro_sheet_is_reported_and_not_shared(tmp_path):
             'office/2006/relationships/xlMacrosheet" Target="macrosheets/sheet1.xml"/>'
             "</Relationships>").encode()
         wbx = parts["xl/workbook.xml"].decode()
-        wbx = wbx.replace("</sheets>", '<sheet name="Macro1" sheetId="9" state="hidden" '
+        wbx = wbx.replace("</sheets>", '<sheet xmlns:r="http://schemas.openxmlformats.org/'
+                          'officeDocument/2006/relationships" name="Macro1" sheetId="9" state="hidden" '
                           'r:id="rIdM1"/></sheets>')
         wbx = wbx.replace("</definedNames>", '<definedName name="_xlnm.Auto_Open" hidden="1">'
                           "Macro1!$A$1</definedName></definedNames>")

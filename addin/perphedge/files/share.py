@@ -438,8 +438,8 @@ def _stamp_sheet(pkg: ooxml.Package, wb: str, text: str, style: str | None) -> N
     sheets = _elements(xml, "sheet")
     ids = [int(attr(m.group(0), "sheetId") or 0) for m in sheets]
     p = _prefix(xml, "workbook")
-    rp = re.search(rf'xmlns:(\w+)="{re.escape(ooxml.NS_REL)}"', xml)
-    r_attr = f'{rp.group(1)}:id="{rid}"' if rp else f'xmlns:r="{ooxml.NS_REL}" r:id="{rid}"'
+    # declared on the element itself: a root without xmlns:r must not make it unbound
+    r_attr = f'xmlns:r="{ooxml.NS_REL}" r:id="{rid}"'
     el = f'<{p}sheet name="{esc(name)}" sheetId="{max(ids + [0]) + 1}" {r_attr}/>'
     at = re.search(rf"<{p}sheets\b[^>]*>", xml).end()
     xml = xml[:at] + el + xml[at:]
