@@ -700,7 +700,8 @@ class CopyBuilder:
                 root.remove(el)
                 if name == "externalReferences":   # each link's part is reported as dropped
                     self.built.links_removed += len(el)
-                elif isinstance(el.tag, str) and name not in ("fileSharing", "extLst", "AlternateContent"):
+                elif isinstance(el.tag, str) and name not in ("fileSharing", "extLst", "AlternateContent",
+                                                                 "revisionPtr"):
                     self.built.add("element", "workbook", f"<{name}> is not carried into a shared copy")
         style_rels: list[tuple[str, str, str, bool]] = []   # first: the stamp needs its style
         for r in rels.values():
