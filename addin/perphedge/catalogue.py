@@ -14,6 +14,58 @@ from typing import Any
 
 from perphedge.core.conventions import DEFAULT_EXCHANGE, DEFAULT_INTERVAL_HOURS, ERROR_PREFIX
 
+#: Excel built-ins the template's formulas use (all in Excel 2010+ and LibreOffice Calc 7).
+EXCEL_BUILTINS: frozenset[str] = frozenset({
+    "ABS", "AND", "CORREL", "COUNT", "COUNTIF", "FIND", "IF", "IFERROR", "INDEX", "ISERROR",
+    "ISNA", "ISNUMBER", "ISTEXT", "LEFT", "LEN", "LN", "MATCH", "MAX", "MEDIAN", "MID", "MIN",
+    "N", "NA", "NOT", "NOW", "OR", "ROUND", "ROUNDDOWN", "ROW", "RSQ", "SLOPE", "SUBTOTAL", "SUM",
+    "SUMPRODUCT", "TEXT", "YEAR",
+})
+
+#: Excel built-ins a formula in a shared copy may call: ones that compute from the
+#: workbook's own cells only. Left out on purpose: anything that reaches outside the file
+#: or runs code (WEBSERVICE, FILTERXML, RTD, CALL, REGISTER, REGISTER.ID, EXEC, DDE
+#: forms, INDIRECT, which can build a link to another workbook at run time, IMAGE, which
+#: fetches a URL, INFO), and HYPERLINK, allowed only to a web or mail address (see
+#: ``perphedge.files.allowlist``).
+SHAREABLE_BUILTINS: frozenset[str] = EXCEL_BUILTINS | frozenset({
+    # maths and trigonometry
+    "ACOS", "ACOSH", "AGGREGATE", "ASIN", "ASINH", "ATAN", "ATAN2", "ATANH", "CEILING",
+    "CEILING.MATH", "COMBIN", "COS", "COSH", "DEGREES", "EVEN", "EXP", "FACT", "FLOOR",
+    "FLOOR.MATH", "GCD", "INT", "LCM", "LOG", "LOG10", "MOD", "MROUND", "ODD", "PI", "POWER",
+    "PRODUCT", "QUOTIENT", "RADIANS", "RAND", "RANDBETWEEN", "ROUNDUP", "SIGN", "SIN", "SINH",
+    "SQRT", "SUMIF", "SUMIFS", "SUMSQ", "TAN", "TANH", "TRUNC", "MMULT", "SEQUENCE",
+    "RANDARRAY", "SUMX2MY2", "SUMX2PY2", "SUMXMY2",
+    # statistics
+    "AVERAGE", "AVERAGEA", "AVERAGEIF", "AVERAGEIFS", "COUNTA", "COUNTBLANK", "COUNTIFS",
+    "COVAR", "COVARIANCE.P", "COVARIANCE.S", "FORECAST", "FORECAST.LINEAR", "GEOMEAN",
+    "INTERCEPT", "KURT", "LARGE", "MAXA", "MAXIFS", "MINA", "MINIFS", "MODE", "MODE.SNGL",
+    "NORM.DIST", "NORM.INV", "NORM.S.DIST", "NORM.S.INV", "NORMDIST", "NORMINV", "NORMSDIST",
+    "NORMSINV", "PEARSON", "PERCENTILE", "PERCENTILE.EXC", "PERCENTILE.INC", "PERCENTRANK",
+    "QUARTILE", "QUARTILE.INC", "RANK", "RANK.AVG", "RANK.EQ", "SKEW", "SMALL", "STDEV",
+    "STDEV.P", "STDEV.S", "STDEVA", "STDEVP", "STEYX", "T.DIST", "T.INV", "VAR", "VAR.P",
+    "VAR.S", "VARP", "LINEST", "TREND", "GROWTH",
+    # logic
+    "FALSE", "IFNA", "IFS", "SWITCH", "TRUE", "XOR", "LET", "LAMBDA",
+    # lookup and reference inside the workbook
+    "ADDRESS", "CHOOSE", "COLUMN", "COLUMNS", "HLOOKUP", "LOOKUP", "OFFSET", "ROWS",
+    "TRANSPOSE", "VLOOKUP", "XLOOKUP", "XMATCH", "FILTER", "SORT", "SORTBY", "UNIQUE",
+    # information
+    "ISBLANK", "ISERR", "ISEVEN", "ISLOGICAL", "ISNONTEXT", "ISODD", "ISREF", "NA", "TYPE",
+    "ERROR.TYPE", "ISFORMULA",
+    # text
+    "CHAR", "CLEAN", "CODE", "CONCAT", "CONCATENATE", "DOLLAR", "EXACT", "FIXED", "LOWER",
+    "PROPER", "REPLACE", "REPT", "RIGHT", "SEARCH", "SUBSTITUTE", "T", "TEXTJOIN", "TRIM",
+    "UPPER", "VALUE", "NUMBERVALUE", "UNICHAR", "UNICODE", "TEXTBEFORE", "TEXTAFTER",
+    # date and time
+    "DATE", "DATEDIF", "DATEVALUE", "DAY", "DAYS", "EDATE", "EOMONTH", "HOUR", "ISOWEEKNUM",
+    "MINUTE", "MONTH", "NETWORKDAYS", "SECOND", "TIME", "TIMEVALUE", "TODAY", "WEEKDAY",
+    "WEEKNUM", "WORKDAY", "YEAR", "YEARFRAC",
+    # financial
+    "FV", "IPMT", "IRR", "NPER", "NPV", "PMT", "PPMT", "PV", "RATE", "XIRR", "XNPV", "EFFECT",
+    "NOMINAL",
+})
+
 #: Category under which Excel's function wizard lists the functions.
 CATEGORY = "Perpetual Hedge"
 

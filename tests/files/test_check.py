@@ -159,10 +159,10 @@ def test_a_sheet_that_cannot_be_read_is_a_finding_not_a_crash(clean):
 
 
 def test_a_workbook_that_unpacks_too_large_is_refused_unread(clean, monkeypatch):
-    from perphedge import ooxml
     from perphedge.files.share import ShareError, share_file
+    from perphedge.ooxml import zipread
 
-    monkeypatch.setattr(ooxml, "MAX_UNPACKED_BYTES", 10_000)
+    monkeypatch.setattr(zipread, "MAX_UNPACKED_BYTES", 10_000)
     found = ck.check_file(clean, now_ms=NOW_MS)
     assert [f.kind for f in found] == ["unreadable"] and "more than the" in found[0].detail
     before = clean.read_bytes()

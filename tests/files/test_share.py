@@ -1,5 +1,6 @@
 """A shared copy has values instead of add-in formulas, no settings or links, a visible
-as-of stamp, and passes check."""
+as-of stamp, and passes check; it is built from the allow-list, so what it keeps is said
+part by part below."""
 
 from __future__ import annotations
 
@@ -59,10 +60,15 @@ def test_share_makes_a_clean_copy(tmp_path):
         assert not [n for n in z.namelist() if "externalLink" in n]
     assert wb["Portfolio"]["B2"].value.startswith("=INDEX(")   # native formulas stay
     assert "myaddin.conf" not in wb.sheetnames
-    assert wb["Market"]["A3"].value == ("Shared copy made 2026-05-28 21:00 UTC — market data "
-                                        "as of 2026-05-28 20:26 UTC. Values only: no live "
-                                        "prices, no add-in needed.")
-    assert wb["Market"]["A3"].font.b and wb["Market"]["A3"].font.color.rgb == "FFC00000"
+    stamp = wb["Shared copy"]["A1"]
+    assert wb.sheetnames[0] == "Shared copy" and stamp.value == (
+        "Shared copy made 2026-05-28 21:00 UTC — market data as of 2026-05-28 20:26 UTC. "
+        "Values only: no live prices, no add-in needed.")
+    assert stamp.font.b and stamp.font.color.rgb == "FFC00000"
+    # the Market sheet's values are the original's
+    original = openpyxl.load_workbook(src)["Market"]
+    assert [[c.value for c in r] for r in wb["Market"].iter_rows()] == \
+        [[c.value for c in r] for r in original.iter_rows()]
 
 
 def test_share_refuses_macro_output_and_same_file(tmp_path):
@@ -77,8 +83,10 @@ def test_share_command(tmp_path, capsys):
     src = hazardous(tmp_path)
     assert main(["share", str(src), str(tmp_path / "out.xlsx")]) == 0
     out = capsys.readouterr().out
-    assert "2 formulas (add-in functions, external links) replaced" in out
-    assert "not carried over" not in out
+    assert "wrote" in out and "2 formulas replaced by their values" in out
+    assert "left out: config-sheet myaddin.conf" in out
+    assert "left out: external-link xl/externalLinks/externalLink1.xml" in out
+    assert "no saved value" not in out
 
 
 def test_no_configured_secret_in_any_part_of_written_files(tmp_path, monkeypatch):
@@ -106,24 +114,24 @@ def test_no_configured_secret_in_any_part_of_written_files(tmp_path, monkeypatch
         assert key not in path.read_text() and secret not in path.read_text()
 
 
-def test_share_says_what_it_could_not_carry_over(tmp_path):
+def test_a_picture_is_carried_and_nothing_is_left_out_of_a_plain_book(tmp_path):
     from tests.support.books import add_picture
 
     src = build_market_book(tmp_path / "in.xlsx", extra=False)
     refresh_file(src, source=FakeSource(MARKS), now_ms=NOW_MS, backup=False)
     rewrite_parts(src, lambda parts: add_picture(parts, "xl/worksheets/sheet1.xml", b"\x89PNG"))
     res = share_file(src, tmp_path / "out.xlsx")
-    assert res.not_carried == ()
+    assert res.left_out == ()
     with zipfile.ZipFile(tmp_path / "out.xlsx") as z:
         assert z.read("xl/media/image1.png") == b"\x89PNG"
     clean = build_market_book(tmp_path / "plain.xlsx")
-    assert share_file(clean, tmp_path / "plain_out.xlsx").not_carried == ()
+    assert share_file(clean, tmp_path / "plain_out.xlsx").left_out == ()
 
 
 def test_share_the_demo_workbook(demo_path, tmp_path):
     out = tmp_path / "demo_shared.xlsx"
     res = share_file(demo_path, out)
-    assert res.not_carried == () and res.formulas_replaced == 0
+    assert res.left_out == () and res.formulas_replaced == 0
     wb = openpyxl.load_workbook(out)
     assert wb.sheetnames[0] == "Shared copy"    # the Market sheet's top rows are all in use
     assert wb.active.title == "Shared copy"
@@ -131,13 +139,31 @@ def test_share_the_demo_workbook(demo_path, tmp_path):
     assert "market data as of 2026-03-20 00:00 UTC" in wb["Shared copy"]["A1"].value
     before, after = zip_members(demo_path), zip_members(out)
     assert set(before) <= set(after)
-    for name in before:
-        if name in ("[Content_Types].xml", "xl/workbook.xml", "xl/_rels/workbook.xml.rels",
-                    "xl/styles.xml"):
-            continue
-        # a sheet that was the selected tab is no longer; nothing else differs
-        assert after[name] == before[name].replace(b' tabSelected="1"', b""), name
+    for name in before:   # parts the copy has no reason to change stay byte for byte
+        if name.startswith(("xl/theme/", "xl/tables/", "xl/charts/", "xl/media/")):
+            assert after[name] == before[name], name
+    assert_same_values(demo_path, out)
     assert [f.kind for f in ck.check_file(out, max_age_hours=1e9)] == []
+
+
+def assert_same_values(src, out, *, skip=()):
+    """Every cell of every sheet of ``src`` (but ``skip``) has the same value and formula
+    in ``out``."""
+    a, b = openpyxl.load_workbook(src), openpyxl.load_workbook(out)
+    for ws in a.worksheets:
+        if ws.title in skip:
+            continue
+        got = {c.coordinate: _shown(c.value) for r in b[ws.title].iter_rows() for c in r
+               if c.value is not None}
+        want = {c.coordinate: _shown(c.value) for r in ws.iter_rows() for c in r
+                if c.value is not None}
+        assert got == want, ws.title
+
+
+def _shown(value):
+    from openpyxl.worksheet.formula import ArrayFormula
+
+    return ("array", value.ref, value.text) if isinstance(value, ArrayFormula) else value
 
 
 def test_share_of_a_macro_workbook_has_no_macros(tmp_path):
@@ -150,7 +176,8 @@ def test_share_of_a_macro_workbook_has_no_macros(tmp_path):
     shutil.copyfile(Path(xlwings.__file__).parent / "quickstart.xlsm", src)
     assert "macros" in {f.kind for f in ck.check_file(src)}
     out = tmp_path / "book.xlsx"
-    share_file(src, out)
+    res = share_file(src, out)
+    assert res.sheets_removed == ("_xlwings.conf",)
     with zipfile.ZipFile(out) as z:
         assert not [n for n in z.namelist() if "vbaProject" in n]
         assert b"macroEnabled" not in z.read("[Content_Types].xml")
@@ -158,14 +185,9 @@ def test_share_of_a_macro_workbook_has_no_macros(tmp_path):
         assert b"spreadsheetml.sheet.main+xml" in z.read("[Content_Types].xml")
         copy = {n: z.read(n) for n in z.namelist()}
     original = zip_members(src)
-    for name in ("xl/sharedStrings.xml", "xl/theme/theme1.xml", "docProps/app.xml",
-                 "docProps/core.xml"):
-        assert copy[name] == original[name], name
-    # its sheet differs only in no longer being the selected tab (the stamp sheet is)
-    assert copy["xl/worksheets/sheet1.xml"] == original["xl/worksheets/sheet1.xml"].replace(
-        b' tabSelected="1"', b"")
+    assert copy["xl/theme/theme1.xml"] == original["xl/theme/theme1.xml"]
+    assert_same_values(src, out, skip=res.sheets_removed)
     assert "macros" not in {f.kind for f in ck.check_file(out)}
-    openpyxl.load_workbook(out)
 
 
 
@@ -229,7 +251,7 @@ def zip_members(path):
         return {n: z.read(n) for n in z.namelist()}
 
 
-def test_share_changes_only_what_it_must_and_keeps_every_other_member(tmp_path):
+def test_share_keeps_the_allow_list_and_lists_everything_else(tmp_path):
     src = rich_book(tmp_path)
     before = zip_members(src)
     assert "xl/worksheets/sheet2.xml" in before     # myaddin.conf
@@ -238,27 +260,30 @@ def test_share_changes_only_what_it_must_and_keeps_every_other_member(tmp_path):
     after = zip_members(out)
 
     assert res.sheets_removed == ("myaddin.conf", "xlwings.conf") and res.links_removed == 1
-    assert res.formulas_replaced == len(ADDIN_CELLS) + 1 and res.not_carried == ()
+    # the add-in cells, the link, and =Table9[1] (no such table: outside the workbook)
+    assert res.formulas_replaced == len(ADDIN_CELLS) + 2
+    assert res.no_value == ("Portfolio!J2", "Portfolio!D3")
+    left = {(r.kind, r.where) for r in res.left_out}
+    assert {("config-sheet", "myaddin.conf"), ("config-sheet", "xlwings.conf"),
+            ("name", "name Interp"), ("external-link", "name LinkedPrice"),
+            ("name", "name myaddin.conf!Local"),
+            ("external-link", "xl/externalLinks/externalLink1.xml")} <= left
     gone = {n for n in before if n not in after}
     assert gone == {"xl/worksheets/sheet2.xml", "xl/worksheets/sheet5.xml",
                     "xl/externalLinks/externalLink1.xml",
-                    "xl/externalLinks/_rels/externalLink1.xml.rels"}
-    changed = {n for n in before if n in after and before[n] != after[n]}
-    assert changed == {"[Content_Types].xml", "xl/workbook.xml", "xl/_rels/workbook.xml.rels",
-                       "xl/worksheets/sheet1.xml",       # formulas -> values
-                       "xl/worksheets/_rels/sheet1.xml.rels",   # + its notes
-                       "xl/worksheets/sheet3.xml",       # Market: the stamp
-                       "xl/styles.xml"}                  # the stamp's bold red
-    added = set(after) - set(before)
-    assert added == {"xl/comments1.xml", "xl/drawings/vmlDrawing1.vml"}
-    # the picture, the chart, the other sheet's note, the table ... byte for byte
-    for name in set(before) - gone - changed:
+                    "xl/externalLinks/_rels/externalLink1.xml.rels",
+                    # the notes, written again with the author anonymised
+                    "xl/comments/comment1.xml", "xl/drawings/commentsDrawing1.vml"}
+    # byte for byte: what the copy has no reason to change
+    for name in ("xl/media/image1.png", "xl/theme/theme1.xml", "xl/charts/chart1.xml"):
         assert after[name] == before[name], name
-    assert after["xl/media/image1.png"] == b"\x89PNG fake picture bytes"
+    for name in before:
+        if name.startswith("xl/tables/"):
+            assert after[name] == before[name], name
 
     wb = openpyxl.load_workbook(out)
-    assert wb.sheetnames == ["Portfolio", "Market", "Notes"]
-    assert wb.active.title == "Notes"                     # activeTab followed the removal
+    assert wb.sheetnames == ["Shared copy", "Portfolio", "Market", "Notes"]
+    assert wb.active.title == "Shared copy"
     ws = wb["Portfolio"]
     for ref, (_, want) in ADDIN_CELLS.items():
         assert ws[ref].value == want, ref
@@ -268,11 +293,12 @@ def test_share_changes_only_what_it_must_and_keeps_every_other_member(tmp_path):
     assert "=HEDGE_SCENARIOS(B2)" in ws["I2"].comment.text and ws["I3"].value == 20
     assert "No calculated value was saved" in ws["J2"].comment.text
     assert ws["J2"].comment.text.startswith("Was =HEDGE_PNL(B2) — ")
-    assert ws["D2"].value == 7 and "external link" in ws["D2"].comment.text
+    assert ws["D2"].value == 7 and "another workbook" in ws["D2"].comment.text
     assert ws["K2"].value == '="HEDGE_SIZE(1)"&A2' and ws["K2"].comment is None
-    assert ws["D3"].value == "=Table9[1]"                 # not a link: left alone
+    assert ws["D3"].value is None and "Table9" in ws["D3"].comment.text
     assert ws["B2"].value.startswith("=INDEX(")
-    assert wb["Notes"]["A1"].comment.text == "kept as is"
+    note = wb["Notes"]["A1"].comment
+    assert note.text == "kept as is" and note.author == "Author"
     names = set(wb.defined_names)
     assert "HorizonDays" in names and not names & {"Interp", "LinkedPrice"}
     assert wb["Notes"].print_area == "'Notes'!$A$1:$B$2"  # localSheetId renumbered
@@ -300,7 +326,7 @@ def test_shared_copy_opens_in_libreoffice_with_values_and_notes(tmp_path):
     assert ws["G2"].value is True and ws["F2"].value == '=HYPERLINK("http://x","y")'
     assert ws["B2"].value == MARKS["BTC/USDT:USDT"]      # native formulas recalculate
     assert "=HEDGE_SIZE(B2,0.5)" in openpyxl.load_workbook(back)["Portfolio"]["E2"].comment.text
-    assert values.sheetnames == ["Portfolio", "Market", "Notes"]
+    assert values.sheetnames == ["Shared copy", "Portfolio", "Market", "Notes"]
 
 
 def test_notes_join_existing_notes_on_the_same_sheet(tmp_path):
@@ -340,7 +366,8 @@ def test_an_excel4_macro_sheet_is_reported_and_not_shared(tmp_path):
             'office/2006/relationships/xlMacrosheet" Target="macrosheets/sheet1.xml"/>'
             "</Relationships>").encode()
         wbx = parts["xl/workbook.xml"].decode()
-        wbx = wbx.replace("</sheets>", '<sheet name="Macro1" sheetId="9" state="hidden" '
+        wbx = wbx.replace("</sheets>", '<sheet xmlns:r="http://schemas.openxmlformats.org/'
+                          'officeDocument/2006/relationships" name="Macro1" sheetId="9" state="hidden" '
                           'r:id="rIdM1"/></sheets>')
         wbx = wbx.replace("</definedNames>", '<definedName name="_xlnm.Auto_Open" hidden="1">'
                           "Macro1!$A$1</definedName></definedNames>")
@@ -359,7 +386,7 @@ def test_an_excel4_macro_sheet_is_reported_and_not_shared(tmp_path):
     assert b"Auto_Open" not in copy["xl/workbook.xml"] and b"Macro1" not in copy["xl/workbook.xml"]
     assert b"macrosheet" not in copy["[Content_Types].xml"]
     assert "macros" not in {f.kind for f in ck.check_file(out)}
-    assert openpyxl.load_workbook(out).sheetnames == ["Portfolio", "Market"]
+    assert openpyxl.load_workbook(out).sheetnames == ["Shared copy", "Portfolio", "Market"]
 
 def test_a_defined_name_calling_the_addin_is_reported_and_resolved(tmp_path):
     from openpyxl.workbook.defined_name import DefinedName
@@ -373,7 +400,7 @@ def test_a_defined_name_calling_the_addin_is_reported_and_resolved(tmp_path):
     rewrite_parts(book, lambda parts: set_cached_value(
         parts, "xl/worksheets/sheet1.xml", "HedgeHalf*2", "3"))
     found = {(f.kind, f.where) for f in ck.check_file(book, now_ms=NOW_MS, max_age_hours=1e9)}
-    assert found == {("addin-formula", "name HEDGEHALF"), ("addin-formula", "Portfolio!E2")}
+    assert found == {("addin-formula", "name HedgeHalf"), ("addin-formula", "Portfolio!E2")}
     out = tmp_path / "out.xlsx"
     assert share_file(book, out).formulas_replaced == 1
     copy = openpyxl.load_workbook(out)
@@ -420,5 +447,7 @@ def test_a_workbook_with_a_chart_sheet_is_shared_with_it(tmp_path):
     assert share_file(book, out).formulas_replaced == 1
     before, after = zip_members(book), zip_members(out)
     sheets = [n for n in before if n.startswith("xl/chartsheets/") and n.endswith(".xml")]
-    assert sheets and all(after[n] == before[n] for n in sheets)
+    charts = [n for n in before if n.startswith("xl/charts/")]
+    assert sheets and all(n in after for n in sheets)
+    assert charts and all(after[n] == before[n] for n in charts)   # the chart byte for byte
     assert "Marks chart" in openpyxl.load_workbook(out).sheetnames

@@ -89,8 +89,10 @@ def rewrite_parts(path: Path, fn) -> Path:
 def set_cached_value(parts: dict, sheet_part: str, formula: str, value: str) -> None:
     """Give a formula cell the saved value Excel would have stored with it."""
     s = parts[sheet_part]
-    old = f"<f>{formula}</f><v />".encode()
-    assert old in s, "formula cell not found"
+    # openpyxl writes the empty value as <v /> (ElementTree) or <v/> (lxml installed)
+    old = next((f"<f>{formula}</f>{v}".encode() for v in ("<v />", "<v/>", "<v></v>")
+                if f"<f>{formula}</f>{v}".encode() in s), None)
+    assert old is not None, "formula cell not found"
     parts[sheet_part] = s.replace(old, f"<f>{formula}</f><v>{value}</v>".encode())
 
 
@@ -113,7 +115,7 @@ def add_external_link(parts: dict, target: str = "file:///C:/other/prices.xlsx")
         'Target="externalLinks/externalLink1.xml"/></Relationships>').encode()
     wbx = parts["xl/workbook.xml"].decode()
     wbx = wbx.replace("</sheets>", '</sheets><externalReferences><externalReference '
-                      'r:id="rIdX1"/></externalReferences>', 1)
+                      f'xmlns:r="{ns_r}" r:id="rIdX1"/></externalReferences>', 1)
     parts["xl/workbook.xml"] = wbx.encode()
     ct = parts["[Content_Types].xml"].decode()
     parts["[Content_Types].xml"] = ct.replace(

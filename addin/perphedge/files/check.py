@@ -8,7 +8,6 @@ folder must not choose what Python runs), macros, old market data and error cell
 
 from __future__ import annotations
 
-import re
 import time
 from dataclasses import asdict, dataclass
 from datetime import UTC
@@ -16,21 +15,13 @@ from pathlib import Path
 
 from perphedge import ooxml
 from perphedge.atomicfile import LEFTOVER_AGE_S, leftover_temps
-from perphedge.core.conventions import DEFAULT_MAX_DATA_AGE_HOURS, ERROR_PREFIX, MAX_CLOCK_AHEAD_MS
+from perphedge.core.conventions import DEFAULT_MAX_DATA_AGE_HOURS, MAX_CLOCK_AHEAD_MS
 from perphedge.core.marketdata import ATTENTION_WORDS, status_word
+from perphedge.files.allowlist import CONFIG_NAMES
+from perphedge.files.copybuild import CopyBuilder
 from perphedge.files.table import PackageMarketTable
+from perphedge.ooxml.formulas import FormulaUnreadable, analyse
 from perphedge.refresh.table import as_datetime
-
-#: The template's settings sheet/file names (PROJECT_NAME "myaddin") and xlwings' own.
-CONFIG_NAMES = ("myaddin.conf", "xlwings.conf")
-#: Python beside a workbook that could stand in for ours if the workbook folder is put on
-#: sys.path (a workbook settings sheet can switch that on).
-SHADOW_NAMES = ("perphedge.py", "perphedge", "xlwings.py", "xlwings")
-MACRO_CT = ("macroEnabled", "vbaProject", "macrosheet")
-#: Defined names Excel runs as macros when the workbook opens or closes (Excel 4 macros).
-AUTO_NAMES = re.compile(r"^(_xlnm\.)?auto_(open|close|activate|deactivate)", re.I)
-_STR = re.compile(r'"(?:[^"]|"")*"')
-
 
 #: Findings about the market data's age and status: a copy carries them (it is what the
 #: sender has), so they do not stop ``share``; every other kind does.
@@ -52,43 +43,14 @@ def addin_functions() -> frozenset[str]:
 
 
 def calls_addin(formula: str, names: frozenset[str]) -> list[str]:
-    """Add-in function names a formula calls (text in quotes ignored)."""
-    bare = _STR.sub('""', formula)
-    found = []
-    for m in re.finditer(r"([A-Za-z_][A-Za-z0-9_.]*)\s*\(", bare):
-        name = m.group(1).rsplit("!", 1)[-1].rsplit(".", 1)[-1].upper()
-        if name in names and name not in found:
-            found.append(name)
-    return found
-
-
-def uses_names(formula: str, defined: frozenset[str] | set[str]) -> list[str]:
-    """Defined names (from ``defined``, upper case) a formula refers to, text in quotes
-    ignored; ``Name(`` (a function) and ``Table[...]`` do not count."""
-    if not defined:
+    """Add-in function names a formula calls (read by the formula tokenizer: text in
+    quotes is text). A formula that cannot be read calls nothing we can name."""
+    try:
+        called = analyse(formula).functions
+    except FormulaUnreadable:
         return []
-    bare = _STR.sub('""', formula)
-    found = []
-    for m in re.finditer(r"(?<![\w.!\[\]'])([A-Za-z_\\][\w.]*)(?![\w.(\[!])", bare):
-        name = m.group(1).upper()
-        if name in defined and name not in found:
-            found.append(name)
-    return found
-
-
-def addin_names(pkg: ooxml.Package, names: frozenset[str]) -> dict[str, list[str]]:
-    """Workbook-level defined names whose formula calls the add-in: NAME -> functions."""
-    out = {}
-    for key, text in pkg.defined_names().items():
-        called = calls_addin(text, names)
-        if called and "[" not in key:
-            out[key.upper()] = called
-    return out
-
-
-def is_config_sheet(name: str) -> bool:
-    n = name.strip().lower().lstrip("_")
-    return n in CONFIG_NAMES or n.endswith(".py")
+    return list(dict.fromkeys(n.removeprefix("_XLUDF.") for n in called
+                              if n.removeprefix("_XLUDF.") in names))
 
 
 def check_file(path: str | Path, *, max_age_hours: float | None = None,
@@ -107,79 +69,67 @@ def check_file(path: str | Path, *, max_age_hours: float | None = None,
         out.append(Finding("config-file", str(cand),
                            f"Python code beside the workbook could be imported in place of "
                            f"{module} if the workbook's folder is put on the Python path"))
+    out += _linked_backup(path)
     out += _leftovers(path)
     try:
         pkg = ooxml.Package.read(path)
-        sheets = pkg.sheets()
+        built = CopyBuilder(pkg, None).build()
     except ooxml.PackageError as e:
         return out + [Finding("unreadable", str(path), str(e))]
+    except (ValueError, IndexError, KeyError) as e:
+        return out + [Finding("unreadable", str(path), f"a part cannot be read: {e}")]
+    except MemoryError:
+        return out + [Finding("unreadable", str(path), "too large to read in the memory available")]
 
-    ct = pkg.data.get("[Content_Types].xml", b"").decode("utf-8", "replace")
-    vba_parts = [n for n in pkg.data if n.lower().endswith("vbaproject.bin")]
-    xlm = [s.name for s in sheets if "macrosheet" in s.part.lower()]
-    auto = [k for k in pkg.defined_names() if AUTO_NAMES.match(k)]
-    if vba_parts or xlm or auto or path.suffix.lower() in (".xlsm", ".xlam", ".xltm") or \
-            any(m in ct for m in MACRO_CT):
-        what = ", ".join(vba_parts + [f"macro sheet {n}" for n in xlm] +
-                         [f"name {n}" for n in auto]) or path.name
-        out.append(Finding("macros", what,
-                           "the workbook carries macros (VBA or Excel 4 macro sheets); open "
-                           "it only if you trust the sender, share it as .xlsx"))
-    for s in sheets:
-        if is_config_sheet(s.name):
-            out.append(Finding("config-sheet", s.name,
-                               "this sheet configures the add-in (interpreter, Python path, "
-                               "modules) for whoever opens the workbook"))
-    ext = [n for n in pkg.data if n.startswith("xl/externalLinks/") and n.endswith(".xml")]
-    for n in ext:
-        targets = [r.target for r in pkg.relationships(n) if r.external]
-        out.append(Finding("external-link", n,
-                           f"links to {', '.join(targets) or 'another workbook'}"))
-
-    names = addin_functions()
-    via = addin_names(pkg, names)
-    for key, called in via.items():
-        out.append(Finding("addin-formula", f"name {key}",
-                           f"the defined name calls {', '.join(called)}: shows #NAME? "
-                           "without the add-in"))
-    try:
-        out += _cells(pkg, sheets, names, via)
-    except (ooxml.PackageError, ValueError, IndexError) as e:
-        return out + [Finding("unreadable", str(path), f"a sheet cannot be read: {e}")]
+    if path.suffix.lower() in (".xlsm", ".xlam", ".xltm") and \
+            not any(r.kind == "macros" for r in built.removals):
+        out.append(Finding("macros", path.name,
+                           "the workbook is of a macro-enabled type; open it only if you trust "
+                           "the sender, share it as .xlsx"))
+    for r in built.removals:
+        if r.kind == "no-value":   # said by the formula's own finding
+            continue
+        detail = r.detail
+        if r.kind == "macros":
+            detail = (f"{detail}: the workbook carries macros (VBA or Excel 4 macro sheets); "
+                      "open it only if you trust the sender, share it as .xlsx")
+        elif r.kind == "external-link" and r.where.startswith("xl/externalLinks/"):
+            targets = [x.target for x in pkg.relationships(r.where) if x.external]
+            detail = f"links to {', '.join(targets) or 'another workbook'}"
+        elif r.kind == "addin-formula" and not r.where.startswith("name "):
+            detail = f"{detail}: shows #NAME? without the add-in"
+        out.append(Finding(r.kind, r.where, detail))
+    for where, value in built.error_cells:
+        out.append(Finding("error-cell", where, value))
     out += _market_age(pkg, max_age_hours, now_ms)
     return out
 
 
-def _cells(pkg: ooxml.Package, sheets, names: frozenset[str],
-           via: dict[str, list[str]]) -> list[Finding]:
-    out = []
-    for s in sheets:
-        if "macrosheet" in s.part.lower():
-            continue
-        groups: dict[str, str] = {}   # shared-formula group -> the formula its first cell holds
-        for c in pkg.cells(s.part):
-            formula = c.formula
-            if c.shared is not None:
-                if formula:
-                    groups[c.shared] = formula
-                else:
-                    formula = groups.get(c.shared, "")
-            if formula:
-                called = calls_addin(formula, names) + [
-                    f"{n} (through the name)" for n in uses_names(formula, set(via))]
-                if called:
-                    out.append(Finding("addin-formula", f"{s.name}!{c.ref}",
-                                       f"calls {', '.join(called)}: shows #NAME? without "
-                                       f"the add-in (={formula})"))
-            if c.type == "e" or (isinstance(c.value, str) and c.value.startswith(ERROR_PREFIX)):
-                out.append(Finding("error-cell", f"{s.name}!{c.ref}", str(c.value)))
-    return out
+def _module_name(entry: Path) -> str | None:
+    """The module ``entry`` would be imported as from its folder: ``json.py``,
+    ``json.pyc``, ``json.cpython-311-x86_64-linux-gnu.so``, ``json.pyd``, a package or a
+    namespace folder ``json/``; None for anything Python does not import."""
+    import importlib.machinery
+
+    if entry.is_dir():
+        return entry.name if entry.name.isidentifier() else None
+    suffixes = sorted(set(importlib.machinery.all_suffixes()) | {".pyc", ".pyd", ".so"},
+                      key=len, reverse=True)
+    for suffix in suffixes:
+        if entry.name.endswith(suffix) and len(entry.name) > len(suffix):
+            stem = entry.name[: -len(suffix)]
+            # an extension module's tag: json.cpython-311-x86_64-linux-gnu.so -> json
+            stem = stem.split(".", 1)[0]
+            return stem if stem.isidentifier() else None
+    return None
 
 
 def _shadowing_code(folder: Path) -> list[tuple[Path, str]]:
-    """Modules (``X.py``, a package folder ``X/``) in ``folder`` named like one the add-in
-    or the libraries it loads could import: ours, xlwings', or any installed or standard
-    module (looked up without this folder on the path, and without importing anything)."""
+    """Code in ``folder`` that Python could import in place of a module the add-in or the
+    libraries it loads use (ours, xlwings', any installed or standard module, by every
+    importable suffix, packages and namespace folders), plus what Python runs by itself
+    when the folder is on its path: ``sitecustomize``/``usercustomize`` and ``.pth``
+    files. Looked up without this folder on the path, and without importing anything."""
     import importlib.machinery
     import sys
 
@@ -191,24 +141,30 @@ def _shadowing_code(folder: Path) -> list[tuple[Path, str]]:
     path = [p for p in sys.path if Path(p or ".").resolve() != here]
     out = []
     for e in entries:
-        if e.suffix == ".py" and e.is_file():
-            name = e.stem
-        elif e.is_dir() and (e / "__init__.py").is_file():
-            name = e.name
-        elif e.name in SHADOW_NAMES:
-            name = e.name.removesuffix(".py")
-        else:
+        if e.suffix == ".pth" and e.is_file():
+            out.append((e, "nothing: Python runs the lines of a .pth file in a site folder "
+                           "when it starts"))
             continue
-        if not name.isidentifier():
+        name = _module_name(e)
+        if name is None:
             continue
-        if name in ("perphedge", "xlwings"):
+        if name in ("sitecustomize", "usercustomize"):
+            out.append((e, f"nothing: Python runs {name} by itself when it starts"))
+        elif name in ("perphedge", "xlwings"):
             out.append((e, f"the add-in's own package {name}"))
-            continue
-        found = name in sys.builtin_module_names or \
-            importlib.machinery.PathFinder.find_spec(name, path) is not None
-        if found:
+        elif name in sys.builtin_module_names or \
+                importlib.machinery.PathFinder.find_spec(name, path) is not None:
             out.append((e, f"the module {name} that Python would otherwise load"))
     return out
+
+
+def _linked_backup(path: Path) -> list[Finding]:
+    bak = path.with_name(path.name + ".bak")
+    if bak.is_symlink():
+        return [Finding("config-file", str(bak),
+                        "the workbook's backup is a symbolic link: a refresh refuses to write "
+                        f"through it; it points to {bak.readlink()}")]
+    return []
 
 
 def _leftovers(path: Path) -> list[Finding]:

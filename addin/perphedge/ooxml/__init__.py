@@ -3,24 +3,34 @@ changing only the parts we mean to change.
 
 Re-saving a workbook through openpyxl drops what openpyxl does not model (shapes, images
 without Pillow, slicers, sparklines, x14 extensions, ...). A headless refresh must keep all
-of that, so it edits the Market sheet's XML as text and copies every other member of the
-zip byte for byte. Reading uses ElementTree; writing never re-serialises a part through
-ElementTree (it would rename namespace prefixes and drop the ones ``mc:Ignorable`` needs).
+of that, so it edits the Market sheet's XML and copies every other member of the zip byte
+for byte.
+
+A received file is not trusted: :mod:`.zipread` checks what the file is, its member names
+and sizes before anything is inflated; parts are inflated only when asked for (the
+compressed file is what stays in memory), parsed by :mod:`.xmlparse` (lxml, entities and
+network off), and cells are streamed, so memory follows one part, not the workbook.
 """
 
 from __future__ import annotations
 
-import io
 import posixpath
 import re
 import zipfile
-from collections.abc import Iterator
+from collections.abc import Iterator, MutableMapping
 from dataclasses import dataclass
 from pathlib import Path
-from xml.etree import ElementTree as ET
+
+from lxml import etree
 
 from perphedge.atomicfile import write_with
-from perphedge.core.errors import PerphedgeError
+from perphedge.ooxml import zipread
+from perphedge.ooxml.errors import PackageError, StrictOpenXml
+from perphedge.ooxml.xmlparse import iterparse, parse
+from perphedge.ooxml.zipread import MAX_PART_BYTES, MAX_UNPACKED_BYTES
+
+__all__ = ["MAX_PART_BYTES", "MAX_UNPACKED_BYTES", "PackageError", "Package", "Cell",
+           "Relationship", "SheetRef", "TableRef", "StrictOpenXml"]
 
 NS_MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
 NS_REL = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
@@ -34,13 +44,12 @@ REL_EXTERNAL_LINK = NS_REL + "/externalLink"
 REL_UI = "http://schemas.microsoft.com/office/2006/relationships/ui/extensibility"
 REL_UI_2010 = "http://schemas.microsoft.com/office/2007/relationships/ui/extensibility"
 
+#: Strict Open XML (ISO 29500 strict) names the workbook relationship in this namespace.
+NS_STRICT_REL = "http://purl.oclc.org/ooxml/officeDocument/relationships"
+
 _M = f"{{{NS_MAIN}}}"
-#: Reading holds every part in memory; zipfile never unpacks more than a member declares.
-MAX_UNPACKED_BYTES = 1 << 30
-
-
-class PackageError(PerphedgeError):
-    """The file is not a workbook we can read (not a zip, a part missing, bad XML)."""
+#: Parts smaller than this are kept once inflated (they are read again and again).
+_CACHE_BYTES = 4 << 20
 
 
 @dataclass(frozen=True)
@@ -114,41 +123,112 @@ def range_bounds(ref: str) -> tuple[int, int, int, int]:
     return r1, c1, r2, c2
 
 
-class Package:
-    """An OOXML zip held in memory: members in their original order and metadata."""
+class Parts(MutableMapping[str, bytes]):
+    """Part name -> bytes, inflated from the package's zip when asked for. Parts written
+    (or small ones read) are held; large ones are inflated again on each read."""
 
-    def __init__(self, infos: list[zipfile.ZipInfo], data: dict[str, bytes]) -> None:
+    def __init__(self, z: zipfile.ZipFile | None, infos: list[zipfile.ZipInfo], name: str,
+                 held: dict[str, bytes] | None = None) -> None:
+        self._zip = z
+        self._name = name
+        self._infos = {i.filename: i for i in infos}
+        self._held: dict[str, bytes] = dict(held or {})
+        self._gone: set[str] = set()
+        self._order = [i.filename for i in infos if i.filename not in self._held] + \
+            list(self._held)
+
+    def __getitem__(self, part: str) -> bytes:
+        if part in self._held:
+            return self._held[part]
+        if part in self._gone or part not in self._infos or self._zip is None:
+            raise KeyError(part)
+        data = zipread.read_member(self._zip, self._infos[part], self._name)
+        if len(data) <= _CACHE_BYTES:
+            self._held[part] = data
+        return data
+
+    def stream(self, part: str):
+        """The part as a stream, never held whole (for worksheets)."""
+        import io
+
+        if part in self._held:
+            return io.BytesIO(self._held[part])
+        if part in self._gone or part not in self._infos or self._zip is None:
+            raise KeyError(part)
+        return zipread.open_member(self._zip, self._infos[part], self._name)
+
+    def size(self, part: str) -> int:
+        if part in self._held:
+            return len(self._held[part])
+        return self._infos[part].file_size
+
+    def __setitem__(self, part: str, data: bytes) -> None:
+        if part not in self:
+            self._order.append(part)
+        self._gone.discard(part)
+        self._held[part] = data
+
+    def __delitem__(self, part: str) -> None:
+        if part not in self:
+            raise KeyError(part)
+        self._held.pop(part, None)
+        self._gone.add(part)
+        self._order.remove(part)
+
+    def __contains__(self, part: object) -> bool:
+        return isinstance(part, str) and part not in self._gone and (
+            part in self._held or part in self._infos)
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(list(self._order))
+
+    def __len__(self) -> int:
+        return len(self._order)
+
+
+class Package:
+    """An OOXML zip: members in their original order and metadata, parts inflated on
+    demand (see :class:`Parts`)."""
+
+    def __init__(self, infos: list[zipfile.ZipInfo], data: dict[str, bytes] | Parts) -> None:
         self.infos = infos
-        self.data = data
+        self.data: MutableMapping[str, bytes] = data if isinstance(data, Parts) else \
+            Parts(None, [], "workbook", data)
         self._sst: list[str] | None = None
 
     @classmethod
     def read(cls, path: str | Path, *, data: bytes | None = None) -> Package:
         """Read the workbook at ``path``, or from ``data`` (its bytes, already read) when
         given: a caller that must keep exactly what it read reads the file once."""
-        try:
-            with zipfile.ZipFile(path if data is None else io.BytesIO(data)) as z:
-                infos = z.infolist()
-                total = sum(i.file_size for i in infos)
-                if total > MAX_UNPACKED_BYTES:   # a received file must not exhaust memory
-                    raise PackageError(
-                        f"{path} unpacks to {total / 2**20:.0f} MiB, more than the "
-                        f"{MAX_UNPACKED_BYTES / 2**20:.0f} MiB a workbook here may hold")
-                parts = {i.filename: z.read(i) for i in infos}
-        except (zipfile.BadZipFile, OSError, EOFError) as e:
-            raise PackageError(f"{path} is not a readable Excel workbook: {e}") from e
-        if "[Content_Types].xml" not in parts:
+        if data is None:
+            try:
+                data = Path(path).read_bytes()
+            except OSError as e:
+                raise PackageError(f"{path} cannot be read: {e.strerror or e}") from e
+            except MemoryError:
+                raise PackageError(f"{path} is too large to read") from None
+        z, infos = zipread.open_zip(data, str(path))
+        names = {i.filename for i in infos}
+        if "[Content_Types].xml" not in names:
             raise PackageError(f"{path} is not an Excel workbook: no [Content_Types].xml")
-        return cls(infos, parts)
+        return cls(infos, Parts(z, infos, str(path)))
+
+    def stream(self, part: str):
+        """The part as a byte stream (worksheets are read this way, never whole)."""
+        if isinstance(self.data, Parts):
+            try:
+                return self.data.stream(part)
+            except KeyError:
+                raise PackageError(f"part {part} is missing") from None
+        raise PackageError(f"part {part} is missing")
 
     # ---- reading ---------------------------------------------------------------------
-    def xml(self, part: str) -> ET.Element:
+    def xml(self, part: str) -> etree._Element:
         try:
-            return ET.fromstring(self.data[part])
+            data = self.data[part]
         except KeyError:
             raise PackageError(f"part {part} is missing") from None
-        except ET.ParseError as e:
-            raise PackageError(f"part {part} is not well-formed XML: {e}") from e
+        return parse(data, part)
 
     def has(self, part: str) -> bool:
         return part in self.data
@@ -161,6 +241,8 @@ class Package:
         base = "" if part is None else posixpath.dirname(part)
         out = []
         for r in self.xml(rp):
+            if not isinstance(r.tag, str):   # comments, processing instructions
+                continue
             external = r.get("TargetMode") == "External"
             target = r.get("Target", "")
             if not external:
@@ -170,9 +252,14 @@ class Package:
         return out
 
     def workbook_part(self) -> str:
-        for r in self.relationships(None):
+        rels = self.relationships(None)
+        for r in rels:
             if r.type == REL_OFFICE_DOCUMENT:
                 return r.target
+        if any(r.type.startswith(NS_STRICT_REL) for r in rels):
+            raise StrictOpenXml(
+                "the workbook is saved as Strict Open XML, which this program does not read: "
+                "open it in Excel and save it as an ordinary Excel Workbook (.xlsx)")
         raise PackageError("no workbook part in the package")
 
     def sheets(self) -> list[SheetRef]:
@@ -205,39 +292,51 @@ class Package:
         return self._sst
 
     def cells(self, sheet_part: str) -> Iterator[Cell]:
-        sst = None
-        for c in self.xml(sheet_part).iter(_M + "c"):
-            ref = c.get("r")
-            if not ref:
-                continue
-            row, col = split_ref(ref)
-            t = c.get("t", "n")
-            f = c.find(_M + "f")
-            v = c.find(_M + "v")
-            raw = v.text if v is not None else None
-            value: object = None
-            if t == "s" and raw is not None:
-                sst = sst if sst is not None else self.shared_strings()
-                value = sst[int(raw)] if int(raw) < len(sst) else None
-            elif t == "inlineStr":
-                is_ = c.find(_M + "is")
-                value = _text_of(is_) if is_ is not None else None
-            elif t == "b" and raw is not None:
-                value = raw.strip() in ("1", "true")
-            elif t in ("str", "e", "d"):
-                value = raw
-            elif raw is not None:
-                try:
-                    value = float(raw)
-                except ValueError:
+        """The sheet's cells in document order, streamed: one ``<c>`` at a time is held."""
+        sst: list[str] | None = None
+        with self.stream(sheet_part) as f:
+            for _, c in iterparse(f, sheet_part, tag=_M + "c"):
+                ref = c.get("r")
+                if not ref:
+                    c.clear(keep_tail=False)
+                    continue
+                row, col = split_ref(ref)
+                t = c.get("t", "n")
+                f_el = c.find(_M + "f")
+                v = c.find(_M + "v")
+                raw = v.text if v is not None else None
+                value: object = None
+                if t == "s" and raw is not None:
+                    sst = sst if sst is not None else self.shared_strings()
+                    try:
+                        i = int(raw)
+                    except ValueError:
+                        raise ValueError(f"cell {ref} of {sheet_part} names shared string "
+                                         f"{raw!r}, not a number") from None
+                    value = sst[i] if 0 <= i < len(sst) else None
+                elif t == "inlineStr":
+                    is_ = c.find(_M + "is")
+                    value = _text_of(is_) if is_ is not None else None
+                elif t == "b" and raw is not None:
+                    value = raw.strip() in ("1", "true")
+                elif t in ("str", "e", "d"):
                     value = raw
-            formula = None
-            shared = None
-            if f is not None:
-                formula = f.text or ""
-                if f.get("t") == "shared":
-                    shared = f.get("si")
-            yield Cell(ref, row, col, t, value, formula, c.get("s"), shared)
+                elif raw is not None:
+                    try:
+                        value = float(raw)
+                    except ValueError:
+                        value = raw
+                formula = None
+                shared = None
+                if f_el is not None:
+                    formula = f_el.text or ""
+                    if f_el.get("t") == "shared":
+                        shared = f_el.get("si")
+                style = c.get("s")
+                c.clear(keep_tail=False)
+                # the row keeps finished cells as children unless they are dropped
+                _drop_done(c)
+                yield Cell(ref, row, col, t, value, formula, style, shared)
 
     def tables(self) -> list[TableRef]:
         out = []
@@ -296,7 +395,19 @@ class Package:
         write_with(path, self.to_bytes_into, follow_symlinks=follow_symlinks)
 
 
-def _text_of(el: ET.Element) -> str:
+def _drop_done(el: etree._Element) -> None:
+    """Remove the elements before ``el`` and before its parent (cells and rows already
+    streamed), so a streamed sheet holds one row, not all of them."""
+    while el is not None:
+        parent = el.getparent()
+        if parent is None:
+            return
+        while el.getprevious() is not None:
+            del parent[0]
+        el = parent
+
+
+def _text_of(el: etree._Element) -> str:
     # Rich text: the visible text is every <t> outside phonetic runs (<rPh>).
     parts = []
     for child in el:

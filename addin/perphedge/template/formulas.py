@@ -11,13 +11,9 @@ import re
 
 from openpyxl.formula.tokenizer import Token, Tokenizer
 
-#: Excel built-ins the workbook uses (all in Excel 2010+ and LibreOffice Calc 7).
-EXCEL_BUILTINS: frozenset[str] = frozenset({
-    "ABS", "AND", "CORREL", "COUNT", "COUNTIF", "FIND", "IF", "IFERROR", "INDEX", "ISERROR",
-    "ISNA", "ISNUMBER", "ISTEXT", "LEFT", "LEN", "LN", "MATCH", "MAX", "MEDIAN", "MID", "MIN", "NA",
-    "N", "NOT", "NOW", "OR", "ROUND", "ROUNDDOWN", "ROW", "RSQ", "SLOPE", "SUBTOTAL", "SUM",
-    "SUMPRODUCT", "TEXT", "YEAR",
-})
+from perphedge.catalogue import EXCEL_BUILTINS
+
+__all__ = ["EXCEL_BUILTINS", "functions_called"]
 
 _STRING = re.compile(r'"(?:[^"]|"")*"')
 
