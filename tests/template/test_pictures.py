@@ -20,7 +20,7 @@ def _size(png):
 
 def test_pictures_are_rendered(tmp_path):
     require_libreoffice()
-    portfolio, scenarios, chart = make_pictures(tmp_path, dpi=60)
+    portfolio, scenarios, chart, history = make_pictures(tmp_path, dpi=60)
     w, h = _size(portfolio)
     assert w > 2 * h  # the whole Portfolio sheet, wide
     sw, _ = _size(scenarios)
@@ -28,3 +28,6 @@ def test_pictures_are_rendered(tmp_path):
     cw, ch = _size(chart)
     # Cropped to the chart: 19 cm × 10.5 cm at 60 dpi, plus a small margin.
     assert abs(cw - 19 / 2.54 * 60) < 20 and abs(ch - 10.5 / 2.54 * 60) < 20
+    hw, hh = _size(history)
+    # the top of the History sheet: 420 pt high, as wide as its settlement table
+    assert abs(hh - 420 / 72 * 60) < 3 and hw > 2 * hh

@@ -58,7 +58,7 @@ def blocks(history: History) -> list[tuple[tuple[str, str], list[FundingPoint], 
     return out
 
 
-def _serial(dt: datetime) -> float:
+def excel_serial(dt: datetime) -> float:
     """Excel serial day number of a naive UTC datetime (chart axis bounds)."""
     delta = dt - datetime(1899, 12, 30)
     return round(delta.days + delta.seconds / 86400, 6)
@@ -162,8 +162,8 @@ def write_funding(ws: Worksheet, history: History, subtitle: str) -> None:
             chart.series.append(series)
         first_t = min(utc_datetime(p[1][0].time_ms) for p in parts)
         last_t = max(utc_datetime(p[1][-1].time_ms) for p in parts)
-        chart.x_axis.scaling.min = _serial(first_t)
-        chart.x_axis.scaling.max = _serial(last_t)
+        chart.x_axis.scaling.min = excel_serial(first_t)
+        chart.x_axis.scaling.max = excel_serial(last_t)
         chart.x_axis.tickLblPos = chart.y_axis.tickLblPos = "low"
         chart.x_axis.crosses = chart.y_axis.crosses = "min"
         chart.x_axis.delete = False

@@ -20,7 +20,7 @@ import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
-from openpyxl.chart import LineChart, Reference
+from openpyxl.chart import Reference, ScatterChart, Series
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
@@ -31,6 +31,7 @@ from perphedge.core.margin_rules import rule_for
 from perphedge.core.marketdata import FundingPoint, MarketRow
 from perphedge.core.position import RowSettings, preset_ratio
 from perphedge.template import styles as S
+from perphedge.template.funding_sheet import excel_serial
 
 #: The sheet's name (added to a workbook only where a block has marks).
 HISTORY_SHEET = "History"
@@ -207,7 +208,11 @@ def _years(times_ms: Sequence[int]) -> list[int]:
 
 #: Number formats by column: money in the quote currency, rates as %, sizes in base units.
 _MONEY, _RATE, _SIZE = "#,##0.00;[Red]-#,##0.00", "0.0000%", "0.000####"
-_FORMATS = {"Time (UTC)": "yyyy-mm-dd hh:mm", "Rate": _RATE, "Mark": _MONEY, "Loss": _MONEY,
+#: Logical columns: Excel shows a logical as TRUE/FALSE whatever the format; LibreOffice
+#: stores it as 1/0 and may show the number unless the format says how.
+_LOGICAL = '"TRUE";"TRUE";"FALSE"'
+_FORMATS = {"Time (UTC)": "yyyy-mm-dd hh:mm", "Rate": _RATE, "Liquidated": _LOGICAL, "Trade": _LOGICAL,
+            "Mark": _MONEY, "Loss": _MONEY,
             "Hedge P&L": _MONEY, "Funding": _MONEY, "Contracts": _SIZE, "Fee": _MONEY, "Entry": _MONEY,
             "Margin": _MONEY, "Liq. price": _MONEY, "P&L since open": _MONEY, "Hedge net": _MONEY,
             "Hedged equity": _MONEY, "Unhedged equity": _MONEY, "Funding to date": _MONEY,
@@ -268,17 +273,40 @@ def _write_block(ws: Worksheet, block: HistoryBlock, b: BlockCells) -> None:
             ws.cell(r, 1 + COLUMNS.index(name), formula)
         for name, fmt in _FORMATS.items():
             ws.cell(r, 1 + COLUMNS.index(name)).number_format = fmt
-    _chart(ws, b)
+    _chart(ws, b, block.settlements[0].time_ms, block.settlements[-1].time_ms)
 
 
-def _chart(ws: Worksheet, b: BlockCells) -> None:
-    chart = LineChart()
-    chart.title = "Hedged vs unhedged equity"
-    chart.height, chart.width = 5.5, 18
-    chart.y_axis.number_format = "#,##0"
-    chart.x_axis.number_format = "yyyy-mm-dd"
-    for name in ("Hedged equity", "Unhedged equity"):
-        col = 1 + COLUMNS.index(name)
-        chart.add_data(Reference(ws, min_col=col, min_row=b.header_row, max_row=b.last_row), titles_from_data=True)
-    chart.set_categories(Reference(ws, min_col=1, min_row=b.first_row, max_row=b.last_row))
-    ws.add_chart(chart, f"{get_column_letter(CHART_COL)}{b.top}")
+#: The charts beside a block: title, the columns drawn, width (cm), the column it starts in.
+#: Both fit above the settlement table (columns H to S, about 2.4 cm each).
+_CHARTS = (("Hedged vs unhedged equity", ("Hedged equity", "Unhedged equity"), 16, CHART_COL),
+           ("Cumulative funding (+ received)", ("Funding to date",), 11.5, CHART_COL + 7))
+#: Line colours by column: the hedged path blue, the unhedged red, as on the Scenarios chart.
+_COLOURS = {"Hedged equity": "1F77B4", "Unhedged equity": "D62728", "Funding to date": "2CA02C"}
+
+
+def _chart(ws: Worksheet, b: BlockCells, first_ms: int, last_ms: int) -> None:
+    # A scatter chart on a date value axis: the engine spaces the date labels itself (a line
+    # chart's category axis labels every settlement, and they overprint each other).
+    times = Reference(ws, min_col=1, min_row=b.first_row, max_row=b.last_row)
+    for title, columns, width_cm, col in _CHARTS:
+        chart = ScatterChart()
+        chart.title = title
+        chart.height, chart.width = 5.5, width_cm
+        chart.y_axis.number_format = "#,##0"
+        chart.x_axis.number_format = "yyyy-mm"
+        chart.x_axis.title = "settlement time (UTC)"
+        # the axis spans the settlements, not the engine's round numbers around them
+        chart.x_axis.scaling.min = excel_serial(utc_datetime(first_ms))
+        chart.x_axis.scaling.max = excel_serial(utc_datetime(last_ms))
+        for name in columns:
+            ref = Reference(ws, min_col=1 + COLUMNS.index(name), min_row=b.header_row, max_row=b.last_row)
+            series = Series(ref, times, title_from_data=True)
+            series.marker.symbol = "none"
+            series.graphicalProperties.line.solidFill = _COLOURS[name]
+            series.graphicalProperties.line.width = 15_000   # EMU: about 1.2 pt
+            series.smooth = False
+            chart.series.append(series)
+        if len(columns) == 1:
+            chart.legend = None
+        ws.add_chart(chart, f"{get_column_letter(col)}{b.top}")
+
