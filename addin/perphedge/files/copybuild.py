@@ -98,7 +98,9 @@ class Built:
 
 
 def _local(el: etree._Element) -> str:
-    return etree.QName(el).localname if isinstance(el.tag, str) else ""
+    # called for every element of every part: string slicing, not a QName object per call
+    tag = el.tag
+    return tag[tag.rfind("}") + 1:] if isinstance(tag, str) else ""
 
 
 def _detached(el: etree._Element) -> etree._Element:
@@ -329,9 +331,11 @@ class CopyBuilder:
             data_ctx = None
             source = stack.enter_context(pkg.stream(s.part))
             for ev, el in iterparse(source, s.part, events=("start", "end")):
-                name = _local(el)
                 if ev == "start":
                     depth += 1
+                    if depth > 2:   # inside a row: the row is handled whole at its end
+                        continue
+                    name = _local(el)
                     if depth == 1 and xf is not None:
                         stack.enter_context(xf.element(el.tag, dict(el.attrib), nsmap=el.nsmap))
                     elif depth == 2 and name == "sheetData" and xf is not None:
@@ -339,6 +343,9 @@ class CopyBuilder:
                         data_ctx.__enter__()
                     continue
                 depth -= 1
+                if depth > 2:
+                    continue
+                name = _local(el)
                 if depth == 2 and name == "row":
                     self._row(el, s, masters, cache, notes)
                     if xf is not None:
