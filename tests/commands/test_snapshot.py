@@ -52,9 +52,15 @@ def test_show_reports_a_bad_file_without_a_traceback(capsys, tmp_path):
     assert code == 1 and "none.json" in err and "Traceback" not in err + out
 
 
-def test_show_reports_no_match(capsys):
+def test_show_reports_no_match_as_bad_input_with_what_the_snapshot_holds(capsys):
     code, _, err = run(capsys, "snapshot", "show", "--exchange", "kraken")
-    assert code == 1 and "no market in the snapshot matches" in err
+    assert code == 2
+    assert "no market in the snapshot matches --exchange kraken; exchanges in it: " in err
+    assert "binanceusdm" in err and "okx" in err and "snapshot show lists every market" in err
+    code, _, err = run(capsys, "snapshot", "show", "--exchange", "okx", "--symbol", "NOSUCHCOIN")
+    assert code == 2 and "matches --exchange okx --symbol NOSUCHCOIN;" in err
+    # The words the user typed, never a Python repr of them.
+    assert "'" not in err and "None" not in err
 
 
 # ----------------------------------------------------------------------------- build

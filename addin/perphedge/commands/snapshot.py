@@ -47,8 +47,7 @@ def show(path: str | None, exchange: str | None, symbol: str | None) -> None:
               if (exchange is None or m.exchange == exchange.strip().lower())
               and (symbol is None or symbol.strip().upper() in (m.base, m.symbol.upper()))]
     if not chosen:
-        raise click.ClickException("no market in the snapshot matches "
-                                   f"exchange={exchange!r} symbol={symbol!r}")
+        raise _no_match(snap, exchange, symbol)
     for m in sorted(chosen, key=lambda m: (m.exchange, m.symbol)):
         out.append(f"{m.exchange} {m.symbol} ({m.type})")
         for kind, f in m.figures.items():
@@ -70,6 +69,18 @@ def show(path: str | None, exchange: str | None, symbol: str | None) -> None:
         out.append(f"  {s.get('file') or '-'}: {s.get('what')} {where} "
                    f"[{s.get('licence') or 'n/a'}]".rstrip())
     click.echo("\n".join(out))
+
+
+def _no_match(snap: Any, exchange: str | None, symbol: str | None) -> click.ClickException:
+    """A filter that matches nothing is bad input (exit 2): say what was asked, in the words
+    typed, and what the snapshot does hold, so the next try can match."""
+    from perphedge.commands.plan import InputError
+
+    asked = " ".join(f"{flag} {value.strip()}" for flag, value in
+                     (("--exchange", exchange), ("--symbol", symbol)) if value is not None)
+    exchanges = sorted({m.exchange for m in snap.markets.values()})
+    held = f"exchanges in it: {', '.join(exchanges)} (without a filter, snapshot show lists every market)"
+    return InputError(f"no market in the snapshot matches {asked}; {held}")
 
 
 def _summary(kind: str, v: Any) -> str:

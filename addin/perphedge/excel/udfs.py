@@ -64,9 +64,11 @@ def _excel(func: F) -> F:
     # Tables are plain lists of rows: Excel's native dynamic arrays spill them. (xlwings'
     # expand="table" is its emulation for Excel versions without dynamic arrays, and its
     # documentation warns against it where they exist.)
-    # Live functions are not run by the function wizard while the user types (each
-    # keystroke would be a market-data read).
-    return xw.func(category=catalogue.CATEGORY, call_in_wizard=not spec.live)(wrapped)
+    # call_in_wizard stays True for every function, live ones included: with False xlwings
+    # writes an early `Exit Function` into the VBA for whenever Excel's toolbar is disabled,
+    # which it also is while a workbook opens, so a live cell would keep a silent 0 (not
+    # volatile, nothing recalculates it) until the user forces a full recalculation.
+    return xw.func(category=catalogue.CATEGORY, call_in_wizard=True)(wrapped)
 
 
 _DEFAULT_SHOCKS = _scenarios.DEFAULT_SHOCKS

@@ -1,0 +1,149 @@
+"""An exchange position and its reconciliation with the Portfolio's plan, stated once.
+
+Units and signs as :mod:`perphedge.core.conventions`: ``contracts`` is signed (a short is
+negative), ``contract_size`` base units per contract (linear) or USD per contract (inverse),
+prices quote per base, ``isolated_margin`` in the settle currency.
+
+Reconciliation, per hedge market (exchange, symbol):
+
+- **Held** is the short contracts open there (a long counts against the hedge).
+- **Contracts to trade** = target − held: positive means sell more, negative buy back.
+- **Status**: ``matched`` when the gap is under one amount step, else ``under-hedged`` or
+  ``over-hedged``; ``not in Portfolio`` for a position no holding plans; ``no position`` for a
+  planned hedge with nothing open.
+- **Liquidation**: perphedge's isolated-short price (``core.liquidation`` with the venue's rule)
+  beside the exchange's, flagged when they differ by more than :data:`LIQUIDATION_TOLERANCE`
+  (a difference means a wrong tier, mode or rule). Cross-margin and hedge-mode positions are
+  labelled and the isolated formula is not applied: a cross position's liquidation depends on
+  the whole account's equity, which no single row holds.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from perphedge.core.contracts import qty_for_contracts
+from perphedge.core.errors import InvalidInput
+from perphedge.core.liquidation import liquidation_price_short, rule_for_exchange
+from perphedge.core.margin_rules.rule import NeverLiquidated
+
+#: Relative gap between the exchange's and perphedge's liquidation price above which the row
+#: is flagged: 0.5 % of the exchange's price, wider than rounding of a published price.
+LIQUIDATION_TOLERANCE = 0.005
+
+ISOLATED, CROSS = "isolated", "cross"
+MATCHED, UNDER, OVER = "matched", "under-hedged", "over-hedged"
+UNKNOWN, NO_POSITION = "not in Portfolio", "no position"
+
+
+@dataclass(frozen=True)
+class Position:
+    """One open position as the exchange reports it."""
+
+    exchange: str
+    symbol: str
+    contracts: float
+    contract_size: float
+    inverse: bool
+    margin_mode: str
+    hedge_mode: bool
+    entry_price: float | None = None
+    mark_price: float | None = None
+    isolated_margin: float | None = None
+    leverage: float | None = None
+    unrealized_pnl: float | None = None
+    liquidation_price: float | None = None
+
+
+@dataclass(frozen=True)
+class PlannedHedge:
+    """What the Portfolio plans on one hedge market: short contracts at a ratio, and the tier
+    the liquidation walk uses."""
+
+    exchange: str
+    symbol: str
+    target_contracts: float
+    target_ratio: float
+    amount_step: float
+    mmr: float
+    maint_amount: float = 0.0
+
+
+@dataclass(frozen=True)
+class Reconciled:
+    exchange: str
+    symbol: str
+    status: str
+    held_contracts: float
+    target_contracts: float | None
+    contracts_to_trade: float | None
+    actual_ratio: float | None
+    margin_label: str
+    exchange_liquidation_price: float | None
+    perphedge_liquidation_price: float | None
+    liquidation_flag: str | None
+
+
+def _margin_label(p: Position) -> str:
+    mode = p.margin_mode.lower()
+    if mode not in (ISOLATED, CROSS):
+        raise InvalidInput("margin_mode", p.margin_mode, "must be 'isolated' or 'cross'")
+    return f"{mode}, hedge mode" if p.hedge_mode else mode
+
+
+def perphedge_liquidation(p: Position, plan: PlannedHedge) -> float | None:
+    """perphedge's liquidation price of an isolated one-way short; None where the isolated
+    formula does not apply (cross, hedge mode, a long) or an input is missing."""
+    if (p.margin_mode.lower() != ISOLATED or p.hedge_mode or p.contracts >= 0
+            or p.entry_price is None or p.isolated_margin is None):
+        return None
+    qty = qty_for_contracts(-p.contracts, p.entry_price, p.contract_size, p.inverse)
+    try:
+        return liquidation_price_short(p.entry_price, qty, p.isolated_margin, plan.mmr,
+                                       plan.maint_amount, p.inverse,
+                                       rule=rule_for_exchange(p.exchange, p.inverse))
+    except NeverLiquidated:
+        return None
+
+
+def _flag(exchange_liq: float | None, ours: float | None) -> str | None:
+    if exchange_liq is None or ours is None:
+        return None
+    gap = abs(ours - exchange_liq) / exchange_liq
+    if gap <= LIQUIDATION_TOLERANCE:
+        return None
+    return (f"liquidation differs by {gap:.2%} (over {LIQUIDATION_TOLERANCE:.1%}): "
+            "check the tier, margin mode and venue rule")
+
+
+def reconcile(positions: Sequence[Position], plans: Sequence[PlannedHedge]) -> list[Reconciled]:
+    """One row per planned hedge (in plan order), then one per position no plan knows."""
+    by_market: dict[tuple[str, str], list[Position]] = {}
+    for p in positions:
+        by_market.setdefault((p.exchange, p.symbol), []).append(p)
+    rows: list[Reconciled] = []
+    for plan in plans:
+        found = by_market.pop((plan.exchange, plan.symbol), [])
+        held = -sum(p.contracts for p in found)
+        gap = plan.target_contracts - held
+        if not found:
+            status = NO_POSITION
+        elif abs(gap) < plan.amount_step:
+            status = MATCHED
+        else:
+            status = UNDER if gap > 0 else OVER
+        ratio = (plan.target_ratio * held / plan.target_contracts
+                 if plan.target_contracts > 0 else None)
+        one = found[0] if len(found) == 1 else None
+        ex_liq = one.liquidation_price if one else None
+        ours = perphedge_liquidation(one, plan) if one else None
+        label = " + ".join(_margin_label(p) for p in found) if found else ""
+        rows.append(Reconciled(plan.exchange, plan.symbol, status, held, plan.target_contracts,
+                               gap, ratio, label, ex_liq, ours, _flag(ex_liq, ours)))
+    for (exchange, symbol), found in by_market.items():
+        rows.append(Reconciled(exchange, symbol, UNKNOWN, -sum(p.contracts for p in found),
+                               None, None, None, " + ".join(_margin_label(p) for p in found),
+                               found[0].liquidation_price if len(found) == 1 else None,
+                               None, None))
+    return rows

@@ -1,0 +1,87 @@
+"""Reconciliation of exchange positions with the plan. Numbers are synthetic inputs to the
+formulas; expected values are hand calculations stated beside them."""
+
+from __future__ import annotations
+
+import pytest
+
+from perphedge.core.positions import (
+    CROSS,
+    ISOLATED,
+    MATCHED,
+    NO_POSITION,
+    OVER,
+    UNDER,
+    UNKNOWN,
+    PlannedHedge,
+    Position,
+    reconcile,
+)
+
+EX = "binanceusdm"
+
+
+def _pos(symbol: str, contracts: float, mode: str = ISOLATED, *, hedge_mode: bool = False,
+         inverse: bool = False, entry: float = 100.0, margin: float | None = 10.0,
+         liq: float | None = None, exchange: str = EX, size: float = 1.0) -> Position:
+    return Position(exchange, symbol, contracts, size, inverse, mode, hedge_mode,
+                    entry_price=entry, mark_price=entry, isolated_margin=margin,
+                    liquidation_price=liq)
+
+
+def _plan(symbol: str, target: float, exchange: str = EX) -> PlannedHedge:
+    return PlannedHedge(exchange, symbol, target, 0.5, 0.001, 0.005)
+
+
+def test_matched_under_over_unknown_and_missing() -> None:
+    positions = [_pos("A/USDT:USDT", -2.0), _pos("B/USDT:USDT", -1.0),
+                 _pos("C/USDT:USDT", -3.0), _pos("Z/USDT:USDT", -5.0)]
+    plans = [_plan("A/USDT:USDT", 2.0), _plan("B/USDT:USDT", 2.0),
+             _plan("C/USDT:USDT", 2.0), _plan("D/USDT:USDT", 4.0)]
+    rows = {r.symbol: r for r in reconcile(positions, plans)}
+    assert rows["A/USDT:USDT"].status == MATCHED
+    assert rows["A/USDT:USDT"].contracts_to_trade == 0.0
+    b = rows["B/USDT:USDT"]
+    # 1 of 2 planned contracts held: half the 50 % target ratio; sell 1 more.
+    assert (b.status, b.contracts_to_trade, b.actual_ratio) == (UNDER, 1.0, 0.25)
+    c = rows["C/USDT:USDT"]
+    assert (c.status, c.contracts_to_trade, c.actual_ratio) == (OVER, -1.0, 0.75)
+    d = rows["D/USDT:USDT"]
+    assert (d.status, d.held_contracts, d.contracts_to_trade) == (NO_POSITION, 0.0, 4.0)
+    z = rows["Z/USDT:USDT"]
+    assert (z.status, z.held_contracts, z.target_contracts) == (UNKNOWN, 5.0, None)
+
+
+def test_isolated_liquidation_hand_calculation_and_flag() -> None:
+    # Binance USD-M isolated short: LP = (margin + cum + entry*qty) / (qty*(1 + mmr))
+    # = (10 + 0 + 100*1) / (1*1.005) = 109.4527...
+    expected = 110.0 / 1.005
+    row, = reconcile([_pos("A/USDT:USDT", -1.0, liq=expected)], [_plan("A/USDT:USDT", 1.0)])
+    assert row.perphedge_liquidation_price == pytest.approx(expected, rel=1e-12)
+    assert row.liquidation_flag is None
+    # An exchange price 1 % away from ours is beyond the 0.5 % tolerance: flagged.
+    row, = reconcile([_pos("A/USDT:USDT", -1.0, liq=expected * 1.01)], [_plan("A/USDT:USDT", 1.0)])
+    assert row.liquidation_flag is not None and "tier" in row.liquidation_flag
+
+
+def test_inverse_position_counts_contracts_and_uses_coin_margin() -> None:
+    # 10 contracts of 100 USD at entry 50 000: 1 000 USD = 0.02 BTC; margin 0.01 BTC (2x).
+    # Coin equity of an inverse short at P: margin + 1000/P - 1000/entry; maintenance
+    # mmr * 1000/P. Zero at P = 1000*(1 - mmr) / (1000/entry - margin)
+    # = 1000*0.995 / (0.02 - 0.01) = 99 500.
+    pos = _pos("BTC/USD:BTC", -10.0, inverse=True, entry=50_000.0, margin=0.01, size=100.0,
+               exchange="binancecoinm")
+    row, = reconcile([pos], [_plan("BTC/USD:BTC", 10.0, exchange="binancecoinm")])
+    assert row.status == MATCHED
+    assert row.held_contracts == 10.0
+    assert row.perphedge_liquidation_price == pytest.approx(99_500.0, rel=1e-9)
+
+
+def test_cross_and_hedge_mode_are_labelled_not_computed() -> None:
+    rows = reconcile([_pos("A/USDT:USDT", -1.0, CROSS, liq=150.0),
+                      _pos("B/USDT:USDT", -1.0, hedge_mode=True, liq=150.0)],
+                     [_plan("A/USDT:USDT", 1.0), _plan("B/USDT:USDT", 1.0)])
+    assert [r.margin_label for r in rows] == ["cross", "isolated, hedge mode"]
+    assert all(r.perphedge_liquidation_price is None and r.liquidation_flag is None
+               for r in rows)
+    assert rows[0].exchange_liquidation_price == 150.0
