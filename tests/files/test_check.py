@@ -101,6 +101,16 @@ def test_error_cells(clean):
     assert [(f.kind, f.where, f.detail) for f in found] == [("error-cell", "Portfolio!E2", "#N/A")]
 
 
+def test_a_cell_showing_a_functions_error_text_is_an_error_cell(clean):
+    # what a function of ours returns for bad input is text (core.conventions.ERROR_PREFIX),
+    # saved as a shared string; a user's own note starting differently is not an error
+    text = "#HEDGE! hedge_ratio must be between 0 and 1, got 1.5"
+    edit(clean, lambda wb: (wb["Portfolio"].__setitem__("E2", text),
+                            wb["Portfolio"].__setitem__("E3", "see #HEDGE! notes")))
+    found = ck.check_file(clean, now_ms=NOW_MS)
+    assert [(f.kind, f.where, f.detail) for f in found] == [("error-cell", "Portfolio!E2", text)]
+
+
 def test_command_exit_codes_and_json(clean, capsys):
     assert main(["check", str(clean), "--max-age-hours", "1000000"]) == 0
     edit(clean, lambda wb: wb["Portfolio"].__setitem__("C2", "=FUNDING_APR(0.0001)"))

@@ -391,9 +391,12 @@ class CopyBuilder:
                 old_index = v.text or ""
                 v.text = str(self._string(old_index))
                 shown = "".join(self.sst_old[int(old_index)].itertext()) if self.sst_old else ""
+            elif t == "inlineStr":
+                inline = c.find(M + "is")
+                shown = "".join(inline.itertext()) if inline is not None else ""
             # an error value, or the text a function of ours returns for an error
-            if v is not None and (t == "e" or (t in ("s", "str", "inlineStr")
-                                               and shown.startswith(ERROR_PREFIX))):
+            if (t == "e" and v is not None) or (t in ("s", "str", "inlineStr")
+                                                and shown.startswith(ERROR_PREFIX)):
                 self.built.error_cells.append((f"{s.name}!{c.get('r', '')}", shown))
             f = c.find(M + "f")
             if f is None:
