@@ -125,12 +125,20 @@ def test_charts_present(demo_path):
     with zipfile.ZipFile(demo_path) as z:
         charts = sorted(n for n in z.namelist() if n.startswith("xl/charts/chart"))
         xml = {n: z.read(n).decode() for n in charts}
-    kinds = sorted("scatterChart" for x in xml.values() if "<scatterChart>" in x)
-    assert kinds == ["scatterChart", "scatterChart"]
-    line = next(x for x in xml.values() if "Scenarios" in x)
+    def on(sheet):
+        return [x for x in xml.values() if f"'{sheet}'!$" in x]
+
+    assert all("<scatterChart>" in x for x in xml.values())
+    [line] = on("Scenarios")
     assert line.count("<ser>") == 2 and "'Scenarios'!$G$" in line and "'Scenarios'!$H$" in line
-    scatter = next(x for x in xml.values() if "Funding" in x)
+    [scatter] = on("Funding")
     assert scatter.count("<ser>") == 2  # BTC and ETH perps
+    # History: per hedge market, equity (hedged, unhedged) and cumulative funding
+    blocks = sum(1 for c in wb["History"]["A"] if isinstance(c.value, str) and c.value.endswith(" on binanceusdm"))
+    history = on("History")
+    assert blocks >= 1 and len(history) == 2 * blocks
+    assert sorted(x.count("<ser>") for x in history) == [1] * blocks + [2] * blocks
+    assert len(xml) == 2 + 2 * blocks
     assert wb["Scenarios"] is not None
 
 
