@@ -18,16 +18,19 @@ import re
 from dataclasses import dataclass
 
 from perphedge.catalogue import SHAREABLE_BUILTINS, function_names
-from perphedge.ooxml import NS_REL
+from perphedge.ooxml import (
+    NS_PKG_REL,
+    NS_REL,
+    REL_SHARED_STRINGS,
+    REL_TABLE,
+    REL_WORKSHEET,
+)
 from perphedge.ooxml.formulas import FormulaUnreadable, analyse
 
-_PKG = "http://schemas.openxmlformats.org/package/2006/relationships"
-REL_WORKSHEET = NS_REL + "/worksheet"
+_PKG = NS_PKG_REL
 REL_CHARTSHEET = NS_REL + "/chartsheet"
 REL_STYLES = NS_REL + "/styles"
 REL_THEME = NS_REL + "/theme"
-REL_SHARED_STRINGS = NS_REL + "/sharedStrings"
-REL_TABLE = NS_REL + "/table"
 REL_DRAWING = NS_REL + "/drawing"
 REL_IMAGE = NS_REL + "/image"
 REL_CHART = NS_REL + "/chart"
@@ -36,7 +39,6 @@ REL_VML = NS_REL + "/vmlDrawing"
 REL_HYPERLINK = NS_REL + "/hyperlink"
 REL_CORE = _PKG + "/metadata/core-properties"
 REL_APP = NS_REL + "/extended-properties"
-REL_OFFICE_DOCUMENT = NS_REL + "/officeDocument"
 REL_CHART_STYLE = "http://schemas.microsoft.com/office/2011/relationships/chartStyle"
 REL_CHART_COLORS = "http://schemas.microsoft.com/office/2011/relationships/chartColorStyle"
 

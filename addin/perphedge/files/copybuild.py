@@ -871,7 +871,7 @@ class CopyBuilder:
         for part, root, ct in (("docProps/core.xml", core, CT_CORE), ("docProps/app.xml", app, CT_APP)):
             self.out.put(part, etree.tostring(root, xml_declaration=True, encoding="UTF-8",
                                               standalone=True), ct)
-        self._rels(None, [("rId1", al.REL_OFFICE_DOCUMENT, self.wb, False),
+        self._rels(None, [("rId1", ooxml.REL_OFFICE_DOCUMENT, self.wb, False),
                           ("rId2", al.REL_CORE, "docProps/core.xml", False),
                           ("rId3", al.REL_APP, "docProps/app.xml", False)])
 
