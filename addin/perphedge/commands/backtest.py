@@ -9,8 +9,6 @@ is :mod:`perphedge.core.backtest`.
 
 from __future__ import annotations
 
-import csv
-import io
 import json
 import math
 import time
@@ -25,11 +23,8 @@ import click
 from perphedge.commands.plan import InputError
 from perphedge.core.backtest import BacktestResult, HedgePolicy, Settlement, backtest
 from perphedge.core.conventions import DEFAULT_EXCHANGE, MS_PER_DAY, utc_text
-from perphedge.core.errors import DataUnavailable, InvalidInput, PerphedgeError
+from perphedge.core.errors import DataUnavailable, InvalidInput, PerphedgeError, UnreadableFile
 from perphedge.core.validate import leverage_text, ratio_text
-
-COLUMNS = ("fundingTime", "fundingRate", "markPrice")
-
 
 # ---- input ---------------------------------------------------------------------------
 
@@ -85,26 +80,13 @@ def read_settlements(path: Path) -> list[Settlement]:
 
 
 def settlements_of(text: str, path: str) -> list[Settlement]:
-    """The settlements of one such CSV's text; ``path`` names it in errors."""
-    rows = list(csv.reader(io.StringIO(text, newline="")))
-    if not rows or tuple(c.strip() for c in rows[0]) != COLUMNS:
-        raise InputError(f"{path} line 1: expected the header {','.join(COLUMNS)}")
-    out = []
-    for number, row in enumerate(rows[1:], start=2):
-        if not any(cell.strip() for cell in row):
-            continue
-        if len(row) != 3:
-            raise InputError(f"{path} line {number}: {len(row)} cells but 3 columns")
-        try:
-            t = int(row[0])
-            rate = float(row[1])
-            mark = float(row[2]) if row[2].strip() else None
-        except ValueError:
-            raise InputError(f"{path} line {number}: not a number in {','.join(row)!r}") from None
-        out.append(Settlement(t, rate, mark))
-    if not out:
-        raise InputError(f"{path}: no settlements in the file")
-    return out
+    """The settlements of one such CSV's text; ``path`` names it in errors (exit 2)."""
+    from perphedge.market.snapshot.histories import parse_settlements
+
+    try:
+        return parse_settlements(text, path)
+    except UnreadableFile as e:
+        raise InputError(str(e)) from None
 
 
 def window(settlements: Sequence[Settlement], start: datetime | None, end: datetime | None,

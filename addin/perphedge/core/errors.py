@@ -38,6 +38,11 @@ class HoldingNotPriced(PerphedgeError, ValueError):
         super().__init__(f"{holding}: {missing}")
 
 
+class UnreadableFile(PerphedgeError, ValueError):
+    """A file's text is not laid out as its format says; the message names the file and
+    the line."""
+
+
 class MarketError(PerphedgeError):
     """Market data could not be had. ``exchange`` names where it was asked for."""
 

@@ -5,6 +5,14 @@ from __future__ import annotations
 
 from openpyxl.worksheet.worksheet import Worksheet
 
+from perphedge.core.backtest import HedgePolicy, Settlement, backtest
+from perphedge.core.conventions import utc_text
+from perphedge.market.snapshot.histories import (
+    RECORDED_EXCHANGE,
+    parse_settlements,
+    recorded_assets,
+    recorded_history,
+)
 from perphedge.template import layout as L
 from perphedge.template import styles as S
 
@@ -82,6 +90,23 @@ ASSUMPTIONS: tuple[str, ...] = (
 )
 
 
+def measured_funding() -> list[tuple[str, str, str]]:
+    """(asset, text, span) per recorded history: the funding a short received per calendar year, as
+    a fraction of its notional (the sum of the year's rates, ``core.backtest``), then one line
+    The recorded span is named beside (its first and last years are partial)."""
+    out = []
+    for asset in recorded_assets():
+        rec = recorded_history(asset)
+        points = parse_settlements(rec.text, rec.name)
+        # the rates alone: a funding-only walk gives the year table without the marks
+        result = backtest(HedgePolicy(hedge_ratio=1.0), 1.0,
+                          [Settlement(p.time_ms, p.rate) for p in points])
+        cells = [f"{y.year}: {y.sum_rates:+.1%}" for y in result.by_year]
+        out.append((asset, " · ".join(cells),
+                    f"recorded {utc_text(points[0].time_ms)[:10]} to {utc_text(points[-1].time_ms)[:10]}"))
+    return out
+
+
 def write_guide(ws: Worksheet) -> None:
     S.title(ws, "Guide — hedging spot crypto with short perpetuals",
             "Read top to bottom once; afterwards use it as the checklist. Yellow cells are inputs everywhere.")
@@ -118,6 +143,12 @@ def write_guide(ws: Worksheet) -> None:
     line("Risk", "What can go wrong", "Where this workbook measures it", bold=True)
     for name, what, where in RISKS:
         line(name, what, where)
+    heading(f"Measured: funding a short received per calendar year ({RECORDED_EXCHANGE}, recorded)")
+    line(None, "Sum of the year's funding rates = what a short received as a fraction of its notional (+ received, "
+               "− paid); the first and last years are partial. Read it before believing that a rising market makes "
+               "a short hedge pay: positive funding, the usual state when prices rise, pays the short.")
+    for asset, text, span in measured_funding():
+        line(asset, text, span)
     heading("Signs and units")
     for text in CONVENTIONS:
         line(None, text)
