@@ -63,6 +63,8 @@ _SHEET_CHILDREN = (
     ("tableParts", True), ("extLst", False))
 _ORDER = {n: i for i, (n, _) in enumerate(_SHEET_CHILDREN)}
 _SHEET_KEEP = {n for n, k in _SHEET_CHILDREN if k}
+#: The elements a worksheet is streamed by (see CopyBuilder._sheet_stream).
+_SHEET_EVENT_TAGS = tuple(M + n for n in ("worksheet", "row", *_ORDER))
 _WORKBOOK_KEEP = {"fileVersion", "workbookPr", "workbookProtection", "bookViews", "sheets",
                   "definedNames", "calcPr"}
 _CHARTSHEET_KEEP = {"sheetPr", "sheetViews", "sheetProtection", "pageMargins", "pageSetup",
@@ -327,34 +329,42 @@ class CopyBuilder:
         try:
             if xf is not None:
                 xf.write_declaration(standalone=True)
-            depth = 0
             data_ctx = None
+            root = None
             source = stack.enter_context(pkg.stream(s.part))
-            for ev, el in iterparse(source, s.part, events=("start", "end")):
+            # Events only for the worksheet, its known children and rows: a row's cells are
+            # built by lxml without a Python event each (most of the time on a large sheet).
+            # Anything else at the top is swept up, and reported, when the worksheet ends.
+            for ev, el in iterparse(source, s.part, tag=_SHEET_EVENT_TAGS, events=("start", "end")):
                 if ev == "start":
-                    depth += 1
-                    if depth > 2:   # inside a row: the row is handled whole at its end
-                        continue
-                    name = _local(el)
-                    if depth == 1 and xf is not None:
-                        stack.enter_context(xf.element(el.tag, dict(el.attrib), nsmap=el.nsmap))
-                    elif depth == 2 and name == "sheetData" and xf is not None:
+                    if root is None:
+                        if el.getparent() is not None or el.tag != M + "worksheet":
+                            raise CopyError(f"part {s.part} is not a worksheet")
+                        root = el
+                        if xf is not None:
+                            stack.enter_context(xf.element(el.tag, dict(el.attrib), nsmap=el.nsmap))
+                    elif el.tag == M + "sheetData" and el.getparent() is root and xf is not None:
                         data_ctx = xf.element(el.tag, dict(el.attrib))
                         data_ctx.__enter__()
                     continue
-                depth -= 1
-                if depth > 2:
-                    continue
-                name = _local(el)
-                if depth == 2 and name == "row":
+                parent = el.getparent()
+                if el is root:
+                    for left in list(root):   # top-level elements outside the known children
+                        self._sheet_child(left, s, rels, new_rels, tables)
+                        root.remove(left)
+                    if notes and not legacy_written:
+                        self._legacy(xf, el, new_rels)
+                        legacy_written = True
+                elif el.tag == M + "row":
+                    if parent is None or parent.tag != M + "sheetData" or parent.getparent() is not root:
+                        continue   # not a row of the sheet's data: left to its own top-level element
                     self._row(el, s, masters, cache, notes)
                     if xf is not None:
                         xf.write(_detached(el))
                     el.clear(keep_tail=False)
-                    parent = el.getparent()
-                    if parent is not None:
-                        parent.remove(el)
-                elif depth == 1:
+                    parent.remove(el)
+                elif parent is root:
+                    name = _local(el)
                     if name == "sheetData":
                         if data_ctx is not None:
                             data_ctx.__exit__(None, None, None)
@@ -365,13 +375,7 @@ class CopyBuilder:
                         keep = self._sheet_child(el, s, rels, new_rels, tables)
                         if keep is not None and xf is not None:
                             xf.write(_detached(keep))
-                    parent = el.getparent()
-                    if parent is not None:
-                        parent.remove(el)
-                elif depth == 0:
-                    if notes and not legacy_written:
-                        self._legacy(xf, el, new_rels)
-                        legacy_written = True
+                    parent.remove(el)
         except BaseException:
             try:   # the writer's own complaint about the unfinished part must not hide why
                 stack.close()
