@@ -203,7 +203,8 @@ def _target(b: BlockCells) -> str:
 
 
 def _years(times_ms: Sequence[int]) -> list[int]:
-    return sorted({time.gmtime(t // 1000).tm_year for t in times_ms})[:MAX_YEARS]
+    """Every UTC year of the settlements (the caller says so when not all of them fit)."""
+    return sorted({time.gmtime(t // 1000).tm_year for t in times_ms})
 
 
 #: Number formats by column: money in the quote currency, rates as %, sizes in base units.
@@ -251,11 +252,15 @@ def _write_block(ws: Worksheet, block: HistoryBlock, b: BlockCells) -> None:
     ws.cell(b.input_row(INPUTS[-1]), 1, INPUTS[-1]).font = S.LABEL_FONT
     ws.cell(b.input_row(INPUTS[-1]), 2, _target(b))
     # the yearly funding table, beside the inputs
-    for j, text in enumerate(("Year", "Funding", "Sum of rates")):
+    years = _years([s.time_ms for s in block.settlements])
+    # the table fits beside the inputs: a longer path shows its latest years, and says so
+    shown = years[-MAX_YEARS:]
+    first_heading = "Year" if shown == years else f"Year (latest {len(shown)} of {len(years)})"
+    for j, text in enumerate((first_heading, "Funding", "Sum of rates")):
         ws.cell(b.top + 1, YEARS_COL + j, text).font = S.BOLD_FONT
     t_col, f_col, r_col = b.col("Time (UTC)"), b.col("Funding"), b.col("Rate")
     times = f"${t_col}${b.first_row}:${t_col}${b.last_row}"
-    for i, year in enumerate(_years([s.time_ms for s in block.settlements])):
+    for i, year in enumerate(shown):
         r = b.top + 2 + i
         ws.cell(r, YEARS_COL, year)
         inside = f"(YEAR({times})={get_column_letter(YEARS_COL)}{r})"
