@@ -8,10 +8,12 @@ from pathlib import Path
 
 import openpyxl
 import pytest
+from lxml import etree
 
 from perphedge.cli import main
 from perphedge.files import check as ck
 from perphedge.files.refresh import refresh_file
+from perphedge.ooxml import NS_MAIN
 from tests.support.books import add_external_link, build_market_book, rewrite_parts
 from tests.support.fake import NOW_MS, FakeSource
 
@@ -109,6 +111,33 @@ def test_a_cell_showing_a_functions_error_text_is_an_error_cell(clean):
                             wb["Portfolio"].__setitem__("E3", "see #HEDGE! notes")))
     found = ck.check_file(clean, now_ms=NOW_MS)
     assert [(f.kind, f.where, f.detail) for f in found] == [("error-cell", "Portfolio!E2", text)]
+
+
+def test_an_error_text_is_seen_however_the_cell_holds_it(clean):
+    # inline text in one run, split over rich-text runs, and a formula's text result; texts
+    # that only contain the prefix, or start like it, are not errors
+    text = "#HEDGE! leverage must be at least 1, got 0"
+    runs = "".join(f"<r><t>{piece}</t></r>"
+                   for piece in ("#HE", "DGE! leverage", " must be at least 1, got 0"))
+    cells = [f'<is><t>{text}</t></is>', f"<is>{runs}</is>", None, "<is><t>#HEDGE</t></is>",
+             "<is><r><t>see </t></r><r><t>#HEDGE! notes</t></r></is>"]
+
+    def add(parts):
+        root = etree.fromstring(parts["xl/worksheets/sheet1.xml"])
+        data = root.find(f"{{{NS_MAIN}}}sheetData")
+        for i, inline in enumerate(cells):
+            r = 91 + i
+            c = (f'<c r="A{r}" t="inlineStr">{inline}</c>' if inline else
+                 f'<c r="A{r}" t="str"><f>"{text}"</f><v>{text}</v></c>')
+            data.append(etree.fromstring(f'<row xmlns="{NS_MAIN}" r="{r}">{c}</row>'))
+        parts["xl/worksheets/sheet1.xml"] = etree.tostring(root, xml_declaration=True,
+                                                           encoding="UTF-8", standalone=True)
+
+    rewrite_parts(clean, add)
+    found = ck.check_file(clean, now_ms=NOW_MS)
+    assert [(f.kind, f.where, f.detail) for f in found] == [
+        ("error-cell", "Portfolio!A91", text), ("error-cell", "Portfolio!A92", text),
+        ("error-cell", "Portfolio!A93", text)]
 
 
 def test_command_exit_codes_and_json(clean, capsys):

@@ -65,6 +65,7 @@ _ORDER = {n: i for i, (n, _) in enumerate(_SHEET_CHILDREN)}
 _SHEET_KEEP = {n for n, k in _SHEET_CHILDREN if k}
 #: The elements a worksheet is streamed by (see CopyBuilder._sheet_stream).
 _SHEET_EVENT_TAGS = tuple(M + n for n in ("worksheet", "row", *_ORDER))
+_C, _V, _F, _IS, _T = M + "c", M + "v", M + "f", M + "is", M + "t"
 _WORKBOOK_KEEP = {"fileVersion", "workbookPr", "workbookProtection", "bookViews", "sheets",
                   "definedNames", "calcPr"}
 _CHARTSHEET_KEEP = {"sheetPr", "sheetViews", "sheetProtection", "pageMargins", "pageSetup",
@@ -105,23 +106,35 @@ def _local(el: etree._Element) -> str:
     return tag[tag.rfind("}") + 1:] if isinstance(tag, str) else ""
 
 
+def _inline_head(c: etree._Element) -> str:
+    """An inline-string cell's text, as far as telling an error text of ours needs: the
+    whole text when it may be one (runs can split it), else just its first run — reading
+    every run of every text cell would cost more than the rest of a large sheet's check."""
+    inline = c[0] if len(c) == 1 else c.find(_IS)
+    if inline is None or inline.tag != _IS:
+        return ""
+    head = inline[0] if len(inline) else None
+    first = (head.text or "") if head is not None and head.tag == _T else ""
+    if ERROR_PREFIX.startswith(first[:len(ERROR_PREFIX)]):
+        return "".join(inline.itertext())
+    return first
+
+
 def _detached(el: etree._Element) -> etree._Element:
-    """``el`` on its own, declaring only the namespaces its subtree uses (lxml's writer
-    would otherwise repeat every declaration in scope on each row it writes)."""
-    used: dict[str | None, str] = {}
-    for e in el.iter():
-        if not isinstance(e.tag, str):
-            continue
-        ns = etree.QName(e).namespace
-        if ns:
-            used[e.prefix] = ns
-        for a in e.attrib:
-            ans = etree.QName(a).namespace
-            if ans:
-                p = next((p for p, u in e.nsmap.items() if u == ans and p), None)
-                if p:
-                    used[p] = ans
-    new = etree.Element(el.tag, attrib=dict(el.attrib), nsmap=used)
+    """``el`` on its own, declaring only its own namespace and those of its own attributes:
+    lxml's writer would otherwise repeat every declaration in scope on each row it writes.
+    A descendant in another namespace keeps its prefix, declared where it stands (lxml
+    does that when the children move); checking every descendant here would cost more
+    than the rest of a large sheet's copy."""
+    tag = el.tag
+    used: dict[str | None, str] = {el.prefix: tag[1:tag.index("}")]} if tag[0] == "{" else {}
+    for a in el.attrib:
+        if a[0] == "{":
+            ans = a[1:a.index("}")]
+            p = next((p for p, u in el.nsmap.items() if u == ans and p), None)
+            if p:
+                used[p] = ans
+    new = etree.Element(tag, attrib=dict(el.attrib), nsmap=used)
     new.text = el.text
     new.extend(list(el))
     return new
@@ -205,6 +218,8 @@ class CopyBuilder:
         self.stamp = stamp
         self.sst_old: list[etree._Element] | None = None
         self.sst_map: dict[int, int] = {}
+        self._sst_seen: dict[str, tuple[str, str | None]] = {}
+        self._sst_error_text: dict[int, str] = {}
 
     # ------------------------------------------------------------------ the whole copy
     def build(self) -> Built:
@@ -385,66 +400,73 @@ class CopyBuilder:
         stack.close()
 
     def _row(self, row: etree._Element, s: _Sheet, masters, cache, notes: dict[str, str]) -> None:
+        # A plain number costs one attribute look-up: most cells of a large sheet are that.
         for c in row:
-            if _local(c) != "c":
+            t = c.get("t")
+            if t is None or t == "n" or t == "b" or c.tag != _C:
                 continue
-            t = c.get("t", "n")
-            v = c.find(M + "v")
-            shown = v.text or "" if v is not None else ""
-            if t == "s" and v is not None:
-                old_index = v.text or ""
-                v.text = str(self._string(old_index))
-                shown = "".join(self.sst_old[int(old_index)].itertext()) if self.sst_old else ""
-            elif t == "inlineStr":
-                inline = c.find(M + "is")
-                shown = "".join(inline.itertext()) if inline is not None else ""
+            v = c.find(_V) if t != "inlineStr" else None
+            if t == "s":
+                if v is not None:
+                    v.text, error = self._string(v.text or "")
+                    if error is not None:
+                        self.built.error_cells.append((f"{s.name}!{c.get('r', '')}", error))
+                continue
+            if t == "inlineStr":
+                shown = _inline_head(c)
+            else:
+                shown = (v.text or "") if v is not None else ""
             # an error value, or the text a function of ours returns for an error
-            if (t == "e" and v is not None) or (t in ("s", "str", "inlineStr")
+            if (t == "e" and v is not None) or (t in ("str", "inlineStr")
                                                 and shown.startswith(ERROR_PREFIX)):
                 self.built.error_cells.append((f"{s.name}!{c.get('r', '')}", shown))
-            f = c.find(M + "f")
-            if f is None:
-                continue
-            text = f.text or ""
-            ref = c.get("r", "")
-            if f.get("t") == "shared":
-                si = f.get("si", "")
-                if f.get("ref") and text.strip():
-                    masters[si] = (ref, text)
-                elif si not in masters:   # its first cell comes later in the sheet
-                    masters.update(self._masters_of())
-                if si in masters:
-                    origin, master = masters[si]
-                    verdict = self._verdict(master, s.name, cache)
-                    if not verdict.allowed and not text and origin != ref:
-                        try:
-                            text = translate(master, origin, ref)
-                        except Exception:   # openpyxl's translator gives up: say the master's
-                            text = master
-                    elif not text:
+        for f in list(row.iter(_F)):   # found in C: only the formulas (listed: cells change)
+            c = f.getparent()
+            if c is not None and c.tag == _C and c.getparent() is row and c.find(_F) is f:
+                self._formula(c, f, s, masters, cache, notes)
+
+    def _formula(self, c: etree._Element, f: etree._Element, s: _Sheet, masters, cache,
+                 notes: dict[str, str]) -> None:
+        t = c.get("t", "n")
+        v = c.find(_V)
+        text = f.text or ""
+        ref = c.get("r", "")
+        if f.get("t") == "shared":
+            si = f.get("si", "")
+            if f.get("ref") and text.strip():
+                masters[si] = (ref, text)
+            elif si not in masters:   # its first cell comes later in the sheet
+                masters.update(self._masters_of())
+            if si in masters:
+                origin, master = masters[si]
+                verdict = self._verdict(master, s.name, cache)
+                if not verdict.allowed and not text and origin != ref:
+                    try:
+                        text = translate(master, origin, ref)
+                    except Exception:   # openpyxl's translator gives up: say the master's
                         text = master
-                else:
-                    verdict = self._verdict(text, s.name, cache)
-            elif f.get("t") == "dataTable":
-                continue
+                elif not text:
+                    text = master
             else:
                 verdict = self._verdict(text, s.name, cache)
-            if verdict.allowed:
-                continue
-            self._to_value(c, f, v, t)
-            shown = text.replace("_xludf.", "").replace("_xlfn.", "")
-            what = "; ".join(verdict.reasons)
-            note = f"Was ={shown} — replaced by its last calculated value for sharing ({what})."
-            where = f"{s.name}!{ref}"
-            if v is None or (not (v.text or "") and t != "str"):
-                note += " No calculated value was saved with the workbook."
-                self.built.add("no-value", where, f"={shown} has no saved value: the copy's "
-                               "cell is empty (the formula is in its note)")
-            self.built.add(verdict.kind, where, f"{what} (={shown})")
-            self.built.formulas_replaced += 1
-            if verdict.kind == "external-link":
-                pass
-            notes[ref] = (notes[ref] + "\n" + note) if ref in notes else note
+        elif f.get("t") == "dataTable":
+            return
+        else:
+            verdict = self._verdict(text, s.name, cache)
+        if verdict.allowed:
+            return
+        self._to_value(c, f, v, t)
+        shown = text.replace("_xludf.", "").replace("_xlfn.", "")
+        what = "; ".join(verdict.reasons)
+        note = f"Was ={shown} — replaced by its last calculated value for sharing ({what})."
+        where = f"{s.name}!{ref}"
+        if v is None or (not (v.text or "") and t != "str"):
+            note += " No calculated value was saved with the workbook."
+            self.built.add("no-value", where, f"={shown} has no saved value: the copy's "
+                           "cell is empty (the formula is in its note)")
+        self.built.add(verdict.kind, where, f"{what} (={shown})")
+        self.built.formulas_replaced += 1
+        notes[ref] = (notes[ref] + "\n" + note) if ref in notes else note
 
     def _to_value(self, c, f, v, t: str) -> None:
         c.remove(f)
@@ -464,16 +486,25 @@ class CopyBuilder:
             tt.text = text
             tt.set("{http://www.w3.org/XML/1998/namespace}space", "preserve")
 
-    def _string(self, raw: str) -> int:
+    def _string(self, raw: str) -> tuple[str, str | None]:
+        """The copy's index (as cell text) of the shared string a cell names as ``raw``,
+        and that string if it is an error text of ours (else None)."""
+        hit = self._sst_seen.get(raw)
+        if hit is not None:
+            return hit
         if self.sst_old is None:
             self.sst_old = self._load_sst()
+            self._sst_error_text = {i: text for i, si in enumerate(self.sst_old)
+                                    if (text := "".join(si.itertext())).startswith(ERROR_PREFIX)}
         try:
             old = int(raw)
         except ValueError:
             raise CopyError(f"a cell names shared string {raw!r}, not a number") from None
         if not 0 <= old < len(self.sst_old):
             raise CopyError(f"a cell names shared string {old}, which the workbook does not have")
-        return self.sst_map.setdefault(old, len(self.sst_map))
+        hit = (str(self.sst_map.setdefault(old, len(self.sst_map))), self._sst_error_text.get(old))
+        self._sst_seen[raw] = hit
+        return hit
 
     def _load_sst(self) -> list[etree._Element]:
         part = next((r.target for r in self.pkg.relationships(self.wb)
