@@ -14,12 +14,13 @@ import pytest
 
 from perphedge.cli import main
 
-HISTORY = Path(__file__).resolve().parents[1] / "fixtures" / "history" / "BTspaceC__crypto-swing-backtest"
+HISTORY = Path(__file__).resolve().parents[1] / "fixtures" / "history" / "BTspaceC__crypto-swing-backtest" / "full"
 
 
 def _marks(name: str) -> dict[int, float]:
     with open(HISTORY / name, newline="") as f:
-        return {int(r["fundingTime"]) // 60_000: float(r["markPrice"]) for r in csv.DictReader(f)}
+        return {int(r["fundingTime"]) // 60_000: float(r["markPrice"]) for r in csv.DictReader(f)
+                if r["markPrice"]}
 
 
 def _floor_step(x: float, step: float) -> float:
@@ -47,7 +48,7 @@ def test_demo_writes_the_workbook(demo_json):
 def test_demo_says_the_data_is_recorded_and_dated_not_live(demo_json):
     _, data = demo_json
     notes = " ".join(data["notes"])
-    assert "recorded snapshot of 2026-03-20 00:00 UTC" in notes
+    assert "recorded snapshot of 2026-10-03 08:00 UTC" in notes
     assert "not live" in notes
 
 
@@ -55,7 +56,7 @@ def test_demo_plan_matches_a_hand_calculation_from_the_recorded_marks(demo_json)
     _, data = demo_json
     btc_marks, eth_marks = _marks("BTCUSDT_funding.csv"), _marks("ETHUSDT_funding.csv")
     btc, eth = btc_marks[max(btc_marks)], eth_marks[max(eth_marks)]
-    assert (btc, eth) == (69895.06080435, 2136.68)
+    assert (btc, eth) == (84520.75468841, 2680.34097674)   # 2026-10-03 08:00 UTC
     lines = data["lines"]
 
     # BTC: 2.5 held, Tactical Defense (50 %), 2x, step 0.001 (Binance BTCUSDT).
@@ -66,8 +67,8 @@ def test_demo_plan_matches_a_hand_calculation_from_the_recorded_marks(demo_json)
     assert b["price"] == btc and b["notional"] == pytest.approx(notional, rel=1e-12)
     assert b["contracts"] == pytest.approx(1.25, abs=1e-12)
     assert b["margin"] == pytest.approx(margin, rel=1e-12)
-    # The recorded Binance brackets put the 87,368.83 short in tier 2 (0.5 %, amount
-    # 50,000 × (0.5 % − 0.4 %) = 50), which still holds its size at the price (130,451):
+    # The recorded Binance brackets put the 105,650.94 short in tier 2 (0.5 %, amount
+    # 50,000 × (0.5 % − 0.4 %) = 50), which still holds its size at the price (157,738):
     # the plan walks the tiers as the workbook does.
     assert b["liq_price"] == pytest.approx((margin + 50 + contracts * btc) / (contracts * 1.005), rel=1e-12)
 
@@ -94,6 +95,6 @@ def test_demo_plan_matches_a_hand_calculation_from_the_recorded_marks(demo_json)
 def test_demo_table_output(tmp_path, capsys):
     assert main(["demo", "--out", str(tmp_path / "d.xlsx")]) == 0
     out = capsys.readouterr().out
-    assert "recorded snapshot of 2026-03-20" in out and "not live" in out
+    assert "recorded snapshot of 2026-10-03" in out and "not live" in out
     btc_line = next(line for line in out.splitlines() if line.startswith("BTC "))
-    assert "1.25" in btc_line and "104,360.79" in btc_line  # (43,684.41 + 50 + 87,368.83) / 1.25625
+    assert "1.25" in btc_line and "126,190.18" in btc_line  # (52,825.47 + 50 + 105,650.94) / 1.25625

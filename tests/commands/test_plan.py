@@ -207,10 +207,10 @@ def test_csv_exchange_picks_the_venues_liquidation_rule(capsys, tmp_path):
 
 # ---- one holdings CSV for plan and new ---------------------------------------------------
 # Market figures below come from the embedded recorded snapshot (Binance USDⓈ-M marks of
-# 2026-03-20 00:00 UTC: BTC 69,895.06080435, ETH 2,136.68; steps 0.001); quantities are
+# 2026-10-03 08:00 UTC: BTC 84,520.75468841, ETH 2,680.34097674; steps 0.001); quantities are
 # illustrative inputs.
 
-BTC_MARK, ETH_MARK = 69_895.06080435, 2136.68
+BTC_MARK, ETH_MARK = 84_520.75468841, 2680.34097674
 
 
 def offline_plan(capsys, monkeypatch, *args):
@@ -227,13 +227,14 @@ def test_a_new_portfolio_csv_is_planned_from_the_recorded_snapshot(capsys, monke
                  "ETH,8,BTC/USDT:USDT,binanceusdm,70 %,1,1.21,ETH/USDT:USDT\n")
     data = json.loads(offline_plan(capsys, monkeypatch, "--csv", str(f), "--json"))
     btc, eth = data["lines"]
-    assert "recorded snapshot of 2026-03-20 00:00 UTC" in " ".join(data["notes"])
+    assert "recorded snapshot of 2026-10-03 08:00 UTC" in " ".join(data["notes"])
     # 1.5 BTC x 50 % = 0.75 BTC = 0.75 contracts, at the recorded mark (no spot recorded).
     assert (btc["price"], btc["hedge_price"], btc["contracts"]) == (BTC_MARK, BTC_MARK, 0.75)
     assert btc["amount_step"] == 0.001 and btc["warnings"][0] == "valued at the perp mark (no spot price)"
-    # 8 ETH x 2,136.68 x 70 % x 1.21 = 14,478.14368 of BTC perp at 69,895.06...: 0.20714... -> 0.207.
+    # 8 ETH x 2,680.34097674 x 70 % x 1.21 = 18,161.99045839024 of BTC perp at 84,520.75...:
+    # 0.21488... -> 0.214.
     assert (eth["price"], eth["hedge_price"], eth["beta"]) == (ETH_MARK, BTC_MARK, 1.21)
-    assert eth["notional"] == pytest.approx(14_478.14368, rel=1e-12) and eth["contracts"] == 0.207
+    assert eth["notional"] == pytest.approx(18_161.99045839024, rel=1e-12) and eth["contracts"] == 0.214
 
 
 def test_semicolon_csv_with_decimal_commas(capsys, tmp_path):

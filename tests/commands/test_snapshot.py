@@ -31,8 +31,8 @@ def test_show_lists_markets_figures_dates_sources_and_absences(capsys):
     assert code == 0
     assert "NOT live" in out
     assert "binanceusdm BTC/USDT:USDT (swap)" in out and "okx SUSHI/USDT:USDT (swap)" in out
-    assert "as of 2026-03-20 00:00 UTC" in out and "as of 2025-07-29 11:39 UTC" in out
-    assert "271 points, 2025-12-20 00:00 UTC to 2026-03-20 00:00 UTC" in out
+    assert "as of 2026-10-03 08:00 UTC" in out and "as of 2025-07-29 11:39 UTC" in out
+    assert "271 points, 2026-07-05 08:00 UTC to 2026-10-03 08:00 UTC" in out
     assert "absent: last price, index price, spot price" in out
     assert "  leverage_tiers   10 tiers" in out
     assert "not dated (undated: options.leverageBrackets carries no recording date)" in out
@@ -78,7 +78,7 @@ def test_build_check_passes_on_the_embedded_file_and_fails_on_a_changed_one(caps
     code, out, _ = run(capsys, "snapshot", "build", "--fixtures", str(FIXTURES), "--check")
     assert code == 0 and "up to date" in out
     changed = tmp_path / "changed.json"
-    changed.write_text(EMBEDDED_PATH.read_text().replace("69895.06080435", "69895.0"))
+    changed.write_text(EMBEDDED_PATH.read_text().replace("84520.75468841", "84520.0"))
     before = changed.read_bytes()
     code, _, err = run(capsys, "snapshot", "build", "--fixtures", str(FIXTURES), "--out",
                        str(changed), "--check")

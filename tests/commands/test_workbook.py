@@ -57,13 +57,14 @@ def test_new_offline_fills_the_tiers_sheet_from_the_recorded_brackets(tmp_path, 
         assert "no leverage tiers" not in w and "no MMR in the Market table" not in w
     assert "no MMR in the Market table" in warnings[2]  # Bybit: no tiers, no MMR recorded
     assert [pf[f"{L.pcol('tier_count')}{r + i}"].value for i in range(3)] == [10, 10, 0]
-    # BTC: 1.5 × 69,895.06080435 × 50 % = 52,421.30 → 0.75 contracts, tier 2 ([50,000,
-    # 250,000): 0.5 %, amount 50); 2× margin 26,210.65; LP = (26,210.65 + 50 + 52,421.30)
-    # / (0.75 × 1.005) = 104,387.32, still in tier 2 at that price (78,290.49).
-    mark = 69895.06080435
+    # BTC: 1.5 × 84,520.75468841 (2026-10-03 08:00 UTC mark) × 50 % = 63,390.57 → 0.75
+    # contracts, tier 2 ([50,000, 250,000): 0.5 %, amount 50); 2× margin 31,695.28; LP =
+    # (31,695.28 + 50 + 63,390.57) / (0.75 × 1.005) = 126,216.72, still in tier 2 at that
+    # price (94,662.54).
+    mark = 84520.75468841
     lp = (0.75 * mark / 2 + 50 + 0.75 * mark) / (0.75 * 1.005)
     assert pf[f"{L.pcol('liq_price')}{r}"].value == pytest.approx(lp, rel=1e-12)
-    assert pf[f"{L.pcol('liq_price')}{r}"].value == pytest.approx(104_387.32, abs=0.005)
+    assert pf[f"{L.pcol('liq_price')}{r}"].value == pytest.approx(126_216.72, abs=0.005)
     assert pf[f"{L.pcol('tier')}{r}"].value == 2
 
 
@@ -138,7 +139,7 @@ def test_new_without_network_builds_from_the_recorded_snapshot_and_says_so(tmp_p
     wb = openpyxl.load_workbook(out)
     market = wb["Market"]
     values = [c.value for row in market.iter_rows() for c in row if isinstance(c.value, str)]
-    assert any("recorded snapshot of 2026-03-20" in v for v in values)
+    assert any("recorded snapshot of 2026-10-03" in v for v in values)
 
 
 def test_new_reads_a_plan_csv_and_says_which_market_columns_it_did_not_use(tmp_path, capsys):

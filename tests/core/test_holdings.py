@@ -92,11 +92,11 @@ def test_demo_plan_prices_a_cross_hedge_without_a_btc_mark_as_the_workbook_does(
     with pytest.raises(HoldingNotPriced, match="BTC/USDT:USDT"):
         plan_holdings(replace(demo_build, market_rows=no_mark))
     # A synthetic BTC spot and no mark: the BTC short (of the BTC and of the ETH holding) is
-    # priced at that spot; ETH stays at its recorded mark 2,136.68.
+    # priced at that spot; ETH stays at its recorded mark 2,680.34097674 (2026-10-03 08:00 UTC).
     spot_only = tuple(replace(r, mark_price=None, index_price=None, spot_price=70_000.0) if r.symbol == BTC
                       else r for r in demo_build.market_rows)
     btc, _, cross = plan_holdings(replace(demo_build, market_rows=spot_only))
-    assert cross.asset == "ETH" and cross.hedge_price == 70_000.0 and cross.price == 2136.68
+    assert cross.asset == "ETH" and cross.hedge_price == 70_000.0 and cross.price == 2680.34097674
     assert btc.price == btc.hedge_price == 70_000.0
 
 

@@ -18,7 +18,7 @@ from perphedge.files import refresh as rf
 from perphedge.ooxml import Package
 from perphedge.refresh.routine import WRITTEN
 from perphedge.template.layout import MARKET_FIRST_ROW, MARKET_HEADERS
-from tests.support.fake import NOW_MS, FakeSource
+from tests.support.fake import AFTER_SNAPSHOT_MS, FakeSource
 
 BTC, ETH = "BTC/USDT:USDT", "ETH/USDT:USDT"
 MARKS = {BTC: 71234.5, ETH: 2345.75}     # synthetic inputs, distinct from the snapshot
@@ -65,7 +65,9 @@ def written(sheet, cell, headers):
 def check_refresh(book, headers):
     before = members(book)
     cells_before = all_values(book, skip=lambda s, c: written(s, c, headers))
-    res = rf.refresh_file(book, source=FakeSource(MARKS), now_ms=NOW_MS)
+    # answers newer than the demo's recorded figures: a refresh never writes older ones
+    res = rf.refresh_file(book, source=FakeSource(MARKS, now_ms=AFTER_SNAPSHOT_MS),
+                          now_ms=AFTER_SNAPSHOT_MS)
     assert (res.rows, res.fresh) == (2, 2)
     after = members(book)
     part = market_part(book)
@@ -128,7 +130,7 @@ def test_a_picture_openpyxl_would_drop_survives_the_refresh(demo_path, tmp_path)
     with zipfile.ZipFile(tmp_path / "resaved.xlsx") as z:
         assert "xl/media/image1.png" not in z.namelist()      # what re-saving would do
     before = members(book)
-    rf.refresh_file(book, source=FakeSource(MARKS), now_ms=NOW_MS)
+    rf.refresh_file(book, source=FakeSource(MARKS, now_ms=AFTER_SNAPSHOT_MS), now_ms=AFTER_SNAPSHOT_MS)
     after = members(book)
     assert after["xl/media/image1.png"] == png
     assert {k for k in before if before[k] != after[k]} <= {market_part(book), "xl/workbook.xml"}

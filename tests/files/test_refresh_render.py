@@ -40,11 +40,12 @@ def test_refreshed_demo_as_libreoffice_shows_it(demo_path, tmp_path):
     portfolio, market = (subprocess.run(["pdftotext", "-layout", "-f", str(p), "-l", str(p),
                                          str(pdf), "-"], capture_output=True, text=True,
                                         check=True).stdout for p in (1, 2))
-    # BTC mark recorded 2026-03-20 by Binance USDⓈ-M: 69895.06080435 (embedded snapshot)
-    assert "$69,895.06" in market     # shown to 2 or 4 decimals by the price format
-    assert "recorded snapshot of 2026-03-20 00:00 UTC" in market
-    # 2.5 BTC × 69,895.0608 = 174,737.65 -> the Portfolio's Spot value, recalculated
-    assert "$174,738" in portfolio
+    # BTC mark recorded 2026-10-03 08:00 UTC by Binance USDⓈ-M: 84520.75468841 (embedded
+    # snapshot)
+    assert "$84,520.75" in market     # shown to 2 or 4 decimals by the price format
+    assert "recorded snapshot of 2026-10-03 08:00 UTC" in market
+    # 2.5 BTC × 84,520.7547 = 211,301.89 -> the Portfolio's Spot value, recalculated
+    assert "$211,302" in portfolio
     png = lo.pdf_page_to_png(pdf, 2, tmp_path / "after_refresh.png", dpi=110)
     assert png.stat().st_size > 5_000
     if os.environ.get("PERPHEDGE_WRITE_RENDER") == "1":

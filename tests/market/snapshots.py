@@ -14,16 +14,23 @@ from perphedge.market.snapshot.source import SnapshotSource
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
 BTSPACEC = FIXTURES / "history" / "BTspaceC__crypto-swing-backtest"
-MIT_FILES = re.compile(r"^(ccxt/|history/BTspaceC__crypto-swing-backtest/)")
+#: The snapshot's inputs: ccxt's MIT recordings and BTspaceC's whole MIT exports (the
+#: trimmed 2a copies beside them serve the local exchange of the market tests only).
+MIT_FILES = re.compile(r"^(ccxt/|history/BTspaceC__crypto-swing-backtest/full/)")
 
 
 def shipped() -> dict:
     return json.loads(EMBEDDED_PATH.read_text(encoding="utf-8"))
 
 
+#: The snapshot's window: the last 90 days of the whole exports, 2026-07-05 08:00 UTC to
+#: their last settlement, 2026-10-03 08:00 UTC (271 settlements, Binance's stamps).
+WINDOW_FIRST_MS = 1_783_238_400_000
+
+
 def csv_rows(coin: str) -> list[dict[str, str]]:
-    with (BTSPACEC / f"{coin}USDT_funding.csv").open(newline="") as fh:
-        return list(csv.DictReader(fh))
+    with (BTSPACEC / "full" / f"{coin}USDT_funding.csv").open(newline="") as fh:
+        return [r for r in csv.DictReader(fh) if int(r["fundingTime"]) >= WINDOW_FIRST_MS - 1000]
 
 
 def fixture_json(rel: str):

@@ -11,24 +11,27 @@ import openpyxl
 
 from perphedge.template import layout as L
 
-FIXTURES = Path(__file__).resolve().parents[1] / "fixtures/history/BTspaceC__crypto-swing-backtest"
+FIXTURES = Path(__file__).resolve().parents[1] / "fixtures/history/BTspaceC__crypto-swing-backtest/full"
+#: 2026-07-05 08:00 UTC: the first settlement of the embedded snapshot's 90-day window
+WINDOW_FIRST_MS = 1_783_238_400_000
 
 
 def test_demo_summary(demo_build):
     s = demo_build
     assert [h.asset for h in s.holdings] == ["BTC", "ETH", "ETH"]
     assert s.holdings[2].hedge_symbol == "BTC/USDT:USDT" and s.holdings[2].beta_from_sheet
-    assert s.recorded_at == "2026-03-20 00:00 UTC"
+    assert s.recorded_at == "2026-10-03 08:00 UTC"
     assert "not live" in s.notes[0] and "illustrative" in s.notes[0]
     assert 0.0 < s.beta.r_squared < 1.0 and s.beta.n_returns == 269
 
 
 def test_demo_beta_equals_an_independent_regression(demo_build):
-    """Same window (the 270 settlements after 2025-12-20 00:00), computed here with numpy
+    """Same window (the 270 settlements after 2026-07-05 08:00 UTC), computed here with numpy
     straight from the recorded CSVs."""
     def marks(name):
         with open(FIXTURES / name) as fh:
-            return [float(r["markPrice"]) for r in csv.DictReader(fh)][1:]
+            return [float(r["markPrice"]) for r in csv.DictReader(fh)
+                    if int(r["fundingTime"]) > WINDOW_FIRST_MS + 1000]
     eth, btc = np.log(marks("ETHUSDT_funding.csv")), np.log(marks("BTCUSDT_funding.csv"))
     ra, rh = np.diff(eth), np.diff(btc)
     c = np.cov(ra, rh, ddof=1)
@@ -38,7 +41,7 @@ def test_demo_beta_equals_an_independent_regression(demo_build):
 def test_demo_values_are_labelled_recorded(demo_path):
     wb = openpyxl.load_workbook(demo_path)
     for name in ("Portfolio", "Market", "Funding"):
-        assert "recorded snapshot of 2026-03-20" in wb[name]["A2"].value
+        assert "recorded snapshot of 2026-10-03" in wb[name]["A2"].value
         assert "not live" in wb[name]["A2"].value
     assert "live" not in wb["Beta"]["A2"].value.replace("not live", "")
     port = wb["Portfolio"]

@@ -118,20 +118,21 @@ def _tiers_of_demo(demo_build):
 
 
 def test_demo_hand_checked_btc_row(recalc, demo_path):
-    """BTC: 2.5 × $69,895.06080435 (recorded mark, no spot recorded), Tactical Defense 50 %
-    → $87,368.83 notional → 1.25 contracts exactly at the 0.001 step; 2× → margin
-    $43,684.41. The recorded Binance brackets put $87,368.83 in tier 2 ([50,000, 250,000):
-    0.5 %, amount 50,000 × (0.5 % − 0.4 %) = 50): LP = (43,684.41 + 50 + 1.25 × 69,895.06)
-    / (1.25 × 1.005) = 104,360.79, whose size 1.25 × 104,360.79 = 130,450.98 is still in
-    tier 2. (Without tiers it was DefaultMMR 0.5 % and no amount: 104,320.99.)"""
+    """BTC: 2.5 × $84,520.75468841 (recorded mark of 2026-10-03 08:00 UTC, no spot recorded),
+    Tactical Defense 50 % → $105,650.94 notional → 1.25 contracts exactly at the 0.001 step;
+    2× → margin $52,825.47. The recorded Binance brackets put $105,650.94 in tier 2
+    ([50,000, 250,000): 0.5 %, amount 50,000 × (0.5 % − 0.4 %) = 50): LP = (52,825.47 + 50 +
+    1.25 × 84,520.75) / (1.25 × 1.005) = 126,190.18, whose size 1.25 × 126,190.18 =
+    157,737.73 is still in tier 2. (Without tiers it was DefaultMMR 0.5 % and no amount:
+    126,150.38.)"""
     ws = recalc(demo_path)["Portfolio"]
     r = L.PORTFOLIO_FIRST_ROW
-    mark = 69895.06080435
+    mark = 84520.75468841
     assert ws[f"{L.pcol('contracts')}{r}"].value == pytest.approx(1.25, rel=1e-12)
     assert ws[f"{L.pcol('margin')}{r}"].value == pytest.approx(1.25 * mark / 2, rel=1e-12)
     lp = (1.25 * mark / 2 + 50 + 1.25 * mark) / (1.25 * 1.005)
     assert ws[f"{L.pcol('liq_price')}{r}"].value == pytest.approx(lp, rel=1e-12)
-    assert ws[f"{L.pcol('liq_price')}{r}"].value == pytest.approx(104_360.79, abs=0.005)
+    assert ws[f"{L.pcol('liq_price')}{r}"].value == pytest.approx(126_190.18, abs=0.005)
     assert (ws[f"{L.pcol('tier')}{r}"].value, ws[f"{L.pcol('mmr')}{r}"].value,
             ws[f"{L.pcol('maint')}{r}"].value) == (2, 0.005, 50)
     assert "leverage tiers" not in ws[f"{L.pcol('warnings')}{r}"].value

@@ -80,13 +80,14 @@ def test_unreachable_fallback_says_why_and_which_recording(tmp_path):
     assert got.status.source == "snapshot" and got.status.stale
     why, recording = got.status.reason.split("; ", 1)
     assert why.startswith("binanceusdm unreachable")
-    # the embedded snapshot's Binance funding was recorded 2026-03-20 (its README and file)
-    assert recording.startswith("recorded snapshot of 2026-03-20")
+    # the embedded snapshot's Binance funding ends with the 2026-10-03 08:00 UTC settlement
+    # (its README and file)
+    assert recording.startswith("recorded snapshot of 2026-10-03 08:00 UTC")
     rows = svc.market_rows([("BTC", None), ("ETH", None)])
     for row in rows:
         assert row.status.source == "snapshot" and row.status.stale
         assert row.status.reason.startswith("binanceusdm unreachable")
-        assert "; recorded snapshot of 2026-03-20" in row.status.reason
+        assert "; recorded snapshot of 2026-10-03" in row.status.reason
 
 
 def test_network_gone_with_markets_on_disk_gives_snapshot_rows(tmp_path):

@@ -101,7 +101,7 @@ def _trace_specs(doc: dict) -> set:
 def _trace_binance_history(doc: dict) -> set:
     traced = set()
     markets = {(m["exchange"], m["symbol"]): m for m in doc["markets"]}
-    for coin in ("BTC", "ETH"):
+    for coin in ("BTC", "ETH", "BNB"):
         rows = csv_rows(coin)
         figs = markets[("binanceusdm", f"{coin}/USDT:USDT")]["figures"]
         times = [int(r["fundingTime"]) for r in rows]
@@ -111,7 +111,8 @@ def _trace_binance_history(doc: dict) -> set:
                                                  for r in rows]
         midnight = [[int(r["fundingTime"]), float(r["markPrice"])] for r in rows
                     if datetime.fromtimestamp(int(r["fundingTime"]) / 1000, UTC).hour == 0]
-        assert figs["daily_closes"]["points"] == midnight and len(midnight) == 91
+        # the window runs 08:00 to 08:00: the midnights 2026-07-06 to 2026-10-03
+        assert figs["daily_closes"]["points"] == midnight and len(midnight) == 90
         last = rows[-1]
         funding, ticker = figs["funding"], figs["ticker"]
         assert funding["rate_per_interval"] == float(last["fundingRate"])

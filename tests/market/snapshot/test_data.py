@@ -17,8 +17,9 @@ def test_snapshot_says_it_is_recorded_and_dated():
     snap = load_snapshot()
     assert snap.figures[("okx", "BTC/USDT")]["ticker"].as_of_ms == 1710328243709
     last = int(csv_rows("BTC")[-1]["fundingTime"])
-    assert snap.recorded_at_ms == last  # 2026-03-20 00:00 UTC settlement, the newest figure
-    assert "NOT live" in snap.description and "2026-03-20" in snap.description
+    assert snap.recorded_at_ms == last  # 2026-10-03 08:00 UTC settlement, the newest figure
+    assert "NOT live" in snap.description
+    assert "2026-07-05 08:00 UTC to 2026-10-03 08:00 UTC" in snap.description
     assert snap.figure("binanceusdm", "BTC/USDT:USDT", "ticker").source.startswith(
         "BTspaceC/crypto-swing-backtest data/BTCUSDT_funding.csv")
 

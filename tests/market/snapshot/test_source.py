@@ -36,8 +36,8 @@ def test_ticker_is_the_mark_price_at_the_last_settlement(source):
     assert isinstance(obs, Observed) and isinstance(obs.value, Ticker)
     assert obs.value.mark_price == float(last["markPrice"])
     assert obs.value.last_price is None and obs.value.index_price is None
-    snapshot_status_is(obs.status, int(last["fundingTime"]), "2026-03-20 00:00 UTC")
-    assert obs.status.text(obs.status.as_of_ms).startswith("stale: recorded snapshot of 2026-03-20")
+    snapshot_status_is(obs.status, int(last["fundingTime"]), "2026-10-03 08:00 UTC")
+    assert obs.status.text(obs.status.as_of_ms).startswith("stale: recorded snapshot of 2026-10-03")
 
 
 def test_mark_index_is_the_recorded_mark_price_without_a_last_price(source):
@@ -45,7 +45,7 @@ def test_mark_index_is_the_recorded_mark_price_without_a_last_price(source):
     obs = source.mark_index("BTC")
     assert (obs.value.last_price, obs.value.mark_price, obs.value.index_price) == \
         (None, float(last["markPrice"]), None)
-    snapshot_status_is(obs.status, int(last["fundingTime"]), "2026-03-20 00:00 UTC")
+    snapshot_status_is(obs.status, int(last["fundingTime"]), "2026-10-03 08:00 UTC")
     # Bybit's recorded answer (2024-11-04) carries both, as ccxt parsed it
     parsed = response("bybit", "fetchFundingRate", "fetchFundingRate")["parsedResponse"]
     bybit = source.mark_index("BTC", "bybit")
@@ -61,7 +61,7 @@ def test_funding_rate_is_the_last_settled_rate(source):
     assert obs.value.mark_price == float(last["markPrice"])
     assert (obs.value.interval_hours, obs.value.interval_source) == (8.0, "history")
     assert obs.value.symbol == "ETH/USDT:USDT" and obs.value.exchange == "binanceusdm"
-    snapshot_status_is(obs.status, int(last["fundingTime"]), "2026-03-20 00:00 UTC")
+    snapshot_status_is(obs.status, int(last["fundingTime"]), "2026-10-03 08:00 UTC")
 
 
 def test_bybit_funding_keeps_its_own_date(source):
@@ -113,7 +113,8 @@ def test_funding_history_refuses_bad_days(source, bad):
 
 def test_daily_closes_are_midnight_mark_prices_and_say_so(source):
     obs = source.daily_closes("ETH", 400)
-    assert len(obs.value) == 91 and all(isinstance(c, DailyClose) for c in obs.value)
+    # the 08:00-to-08:00 window holds the midnights 2026-07-06 to 2026-10-03
+    assert len(obs.value) == 90 and all(isinstance(c, DailyClose) for c in obs.value)
     assert all(datetime.fromtimestamp(c.time_ms / 1000, UTC).hour == 0 for c in obs.value)
     assert "mark price at the 00:00 UTC funding settlement" in obs.status.reason
     assert len(source.daily_closes("ETH", 2).value) == 2
@@ -227,7 +228,7 @@ def test_absent_figures_raise_data_unavailable(source):
 
 def test_status_is_of_the_newest_price_data(source):
     snapshot_status_is(source.status("BTC"), int(csv_rows("BTC")[-1]["fundingTime"]),
-                     "2026-03-20 00:00 UTC")
+                     "2026-10-03 08:00 UTC")
     spec_only = source.status("ADA", "okx")
     assert spec_only.stale and "recording date not stated" in spec_only.reason
 
@@ -242,7 +243,7 @@ def test_market_rows_one_bad_symbol_never_costs_the_others(source):
     assert btc.rate_per_interval == float(last["fundingRate"]) and btc.interval_hours == 8.0
     assert (btc.contract_size, btc.amount_step, btc.min_amount, btc.inverse) == (1.0, 0.001, 0.001, False)
     assert btc.mmr is None and btc.maint_amount is None
-    snapshot_status_is(btc.status, int(last["fundingTime"]), "2026-03-20 00:00 UTC")
+    snapshot_status_is(btc.status, int(last["fundingTime"]), "2026-10-03 08:00 UTC")
     for row in (bad, bad_exchange):
         assert row.status.stale and row.mark_price is None and row.contract_size is None
     assert "not in the recorded snapshot" in bad.status.reason

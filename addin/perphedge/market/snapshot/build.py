@@ -30,6 +30,12 @@ FORMAT_VERSION = 1
 CCXT_REPO = "ccxt/ccxt"
 BTSPACEC_REPO = "BTspaceC/crypto-swing-backtest"
 BTSPACEC_COMMIT = "31deb66a043d6fe6edcdadcb346d8d085fac9885"
+_BTSPACEC_DIR = "history/BTspaceC__crypto-swing-backtest/full"
+#: The snapshot carries the last 90 days of settlements of each recorded funding export
+#: (the long histories ship whole beside it, for backtests: market.snapshot.histories).
+SNAPSHOT_WINDOW_MS = 90 * 86_400_000
+#: Binance stamps a settlement up to a few milliseconds late (e.g. ...00:00:00.001).
+_STAMP_SLACK_MS = 60_000
 
 
 @dataclass(frozen=True)
@@ -61,12 +67,11 @@ SOURCE_FILES: tuple[SourceFile, ...] = (
     SourceFile("ccxt/responses/okx.json", CCXT_REPO, "ts/src/test/static/response/okx.json",
                "f42156b76cb504f331e5354c0fbec6bb5e884c7c", "MIT",
                "recorded OKX HTTP responses (ccxt static tests)"),
-    SourceFile("history/BTspaceC__crypto-swing-backtest/BTCUSDT_funding.csv", BTSPACEC_REPO,
-               "data/BTCUSDT_funding.csv", BTSPACEC_COMMIT, "MIT",
-               "Binance USDT-M /fapi/v1/fundingRate export (fundingTime, fundingRate, markPrice)"),
-    SourceFile("history/BTspaceC__crypto-swing-backtest/ETHUSDT_funding.csv", BTSPACEC_REPO,
-               "data/ETHUSDT_funding.csv", BTSPACEC_COMMIT, "MIT",
-               "Binance USDT-M /fapi/v1/fundingRate export (fundingTime, fundingRate, markPrice)"),
+    *(SourceFile(f"{_BTSPACEC_DIR}/{coin}USDT_funding.csv", BTSPACEC_REPO,
+                 f"data/{coin}USDT_funding.csv", BTSPACEC_COMMIT, "MIT",
+                 "Binance USDT-M /fapi/v1/fundingRate export (fundingTime, fundingRate, "
+                 "markPrice), whole file")
+      for coin in ("BTC", "ETH", "BNB")),
 )
 
 #: ccxt exchange id of the Binance perps by margin type; the ccxt Binance markets file
@@ -74,7 +79,14 @@ SOURCE_FILES: tuple[SourceFile, ...] = (
 _BINANCE_PERP_VENUE = {False: "binanceusdm", True: "binancecoinm"}
 
 #: The three settle-currency families perps come in; spot and dated markets are left out.
-_BTSPACEC_SERIES = {"BTC/USDT:USDT": "BTCUSDT_funding.csv", "ETH/USDT:USDT": "ETHUSDT_funding.csv"}
+_BTSPACEC_SERIES = {"BTC/USDT:USDT": "BTCUSDT_funding.csv", "ETH/USDT:USDT": "ETHUSDT_funding.csv",
+                    "BNB/USDT:USDT": "BNBUSDT_funding.csv"}
+#: ccxt's recorded Binance markets have no BNB perp. Its identity is what the export's file
+#: name says: BNBUSDT, the id Binance's USDT-M API (/fapi, USDT-settled linear perpetuals
+#: only) gives the BNB/USDT:USDT perp. No contract spec or tiers are recorded for it.
+_IDENTITY_ONLY = {"BNB/USDT:USDT": {"symbol": "BNB/USDT:USDT", "id": "BNBUSDT", "base": "BNB",
+                                    "quote": "USDT", "settle": "USDT", "type": "swap",
+                                    "linear": True, "inverse": False}}
 
 NOTES: dict[str, str] = {
     "leverage_tiers": (
@@ -86,10 +98,10 @@ NOTES: dict[str, str] = {
     "spot_price": (
         "Spot prices are recorded only for binance BTC/USDT, ETH/USDT (2025-07-29) and okx "
         "BTC/USDT (2024-03-13), under the spot exchange that served them; no spot, index or "
-        "last price exists for the perps' 2026-03-20 mark prices."),
+        "last price exists for the perps' mark prices at their last funding settlement."),
     "daily_closes": (
         "No daily klines are recorded for shipping. daily_closes are the Binance USDT-M mark "
-        "prices at the 00:00 UTC funding settlements (BTC, ETH), time_ms being that settlement."),
+        "prices at the 00:00 UTC funding settlements (BTC, ETH, BNB), time_ms being that settlement."),
     "contract_spec": (
         "ccxt's markets files do not state when they were recorded; as_of_ms is the newest "
         "listing time found inside the file, so the recording is no older than that."),
@@ -97,13 +109,14 @@ NOTES: dict[str, str] = {
 }
 
 DESCRIPTION = (
-    "Recorded historical market data, NOT live. Binance USDT-M BTC and ETH perps: funding rates "
-    "and mark prices at every 8-hourly settlement 2025-12-20 00:00 to 2026-03-20 00:00 UTC. "
-    "Contract specs of Binance, Bybit and OKX perps from ccxt's recorded markets (undated). "
-    "Quotes recorded by ccxt, each with its own date: Binance spot BTC/ETH (2025-07-29), "
-    "Bybit BTC perp price and funding (2024-11-04), Bybit LTC perp funding settlements "
-    "(2024-03-14 to 2024-03-20), OKX spot BTC (2024-03-13). Binance leverage brackets (undated) "
-    "of the BTC, ETH, LTC, ADA USDT-M perps and the BTC COIN-M perp; no other leverage tiers.")
+    "Recorded historical market data, NOT live. Binance USDT-M BTC, ETH and BNB perps: funding "
+    "rates and mark prices at every 8-hourly settlement {span} (no contract spec recorded for "
+    "BNB). Contract specs of Binance, Bybit and OKX perps from ccxt's recorded markets "
+    "(undated). Quotes recorded by ccxt, each with its own date: Binance spot BTC/ETH "
+    "(2025-07-29), Bybit BTC perp price and funding (2024-11-04), Bybit LTC perp funding "
+    "settlements (2024-03-14 to 2024-03-20), OKX spot BTC (2024-03-13). Binance leverage "
+    "brackets (undated) of the BTC, ETH, LTC, ADA USDT-M perps and the BTC COIN-M perp; no "
+    "other leverage tiers.")
 
 
 # ----------------------------------------------------------------------------- helpers
@@ -200,17 +213,22 @@ def _add_specs(book: _Book, root: Path, exchange: str, rel: str) -> dict[str, An
     return markets
 
 
-def _add_btspacec(book: _Book, root: Path, binance_markets: dict[str, Any]) -> None:
+def _add_btspacec(book: _Book, root: Path, binance_markets: dict[str, Any]) -> str:
+    """Adds the exports' last settlements; returns their span (one for all coins)."""
+    spans = set()
     for symbol, name in _BTSPACEC_SERIES.items():
-        rel = f"history/BTspaceC__crypto-swing-backtest/{name}"
+        rel = f"{_BTSPACEC_DIR}/{name}"
         with (root / rel).open(newline="", encoding="utf-8") as fh:
-            rows = sorted(csv.DictReader(fh), key=lambda r: int(r["fundingTime"]))
+            whole = sorted(csv.DictReader(fh), key=lambda r: int(r["fundingTime"]))
+        first_ms = int(whole[-1]["fundingTime"]) - SNAPSHOT_WINDOW_MS - _STAMP_SLACK_MS
+        rows = [r for r in whole if int(r["fundingTime"]) >= first_ms]
         times = [int(r["fundingTime"]) for r in rows]
         rates = [[int(r["fundingTime"]), _num(r["fundingRate"])] for r in rows]
         marks = [[int(r["fundingTime"]), _num(r["markPrice"])] for r in rows]
         last_t, last_rate, last_mark = times[-1], rates[-1][1], marks[-1][1]
-        m = binance_markets[symbol]
+        m = binance_markets.get(symbol) or _IDENTITY_ONLY[symbol]
         span = f"{utc_text(times[0])} to {utc_text(last_t)}"
+        spans.add(span)
         book.add("binanceusdm", m, "funding_history", {
             "as_of_ms": last_t, "source": _source_text(rel, f"fundingRate, {span}"), "file": rel,
             "points": rates})
@@ -234,6 +252,9 @@ def _add_btspacec(book: _Book, root: Path, binance_markets: dict[str, Any]) -> N
             "note": "mark price at a funding settlement; last and index prices not recorded",
             "last_price": None, "mark_price": last_mark, "index_price": None,
             "timestamp_ms": last_t})
+    if len(spans) != 1:
+        raise ValueError(f"the funding exports cover different windows: {sorted(spans)}")
+    return spans.pop()
 
 
 def _entry(responses: dict[str, Any], method: str, description: str) -> dict[str, Any]:
@@ -367,7 +388,7 @@ def build_snapshot(fixtures: str | Path) -> dict[str, Any]:
     binance = _add_specs(book, root, "binance", "ccxt/markets/binance.json")
     bybit = _add_specs(book, root, "bybit", "ccxt/markets/bybit.json")
     okx = _add_specs(book, root, "okx", "ccxt/markets/okx.json")
-    _add_btspacec(book, root, binance)
+    span = _add_btspacec(book, root, binance)
     _add_binance_spot(book, root, binance)
     _add_binance_brackets(book, root, binance)
     _add_bybit(book, root, bybit)
@@ -378,7 +399,7 @@ def build_snapshot(fixtures: str | Path) -> dict[str, Any]:
                       if kind not in ("contract_spec", "leverage_tiers"))
     return {
         "format": FORMAT_VERSION,
-        "description": DESCRIPTION,
+        "description": DESCRIPTION.format(span=span),
         "recorded_at_ms": recorded_at,
         "recorded_at": f"newest recorded figure: {utc_text(recorded_at)}",
         "live": False,
