@@ -165,3 +165,29 @@ def test_macos_interpreter_path_with_a_space_is_refused_before_anything_is_writt
     assert installer.interpreter_problem("mac", "/Users/ann/Library/perphedge/venv/bin/python") is None
     # Windows quotes the interpreter itself ("C:\Users\Ann Lee\...\python.exe" works there)
     assert installer.interpreter_problem("win", r"C:\Users\Ann Lee\venv\Scripts\python.exe") is None
+
+
+def test_dry_run_without_excel_lists_what_each_system_would_get_and_succeeds(home, capsys,
+                                                                             monkeypatch):
+    monkeypatch.setattr(sys, "platform", "linux")
+    before = tree(home)
+    assert run("addin", "install", "--dry-run") == 0
+    out = capsys.readouterr().out
+    assert tree(home) == before
+    assert r"%APPDATA%\Microsoft\Excel\XLSTART\perphedge.xlam" in out
+    assert ("~/Library/Group Containers/UBF8T346G9.Office/User Content.localized/"
+            "Startup.localized/Excel/perphedge.xlam") in out
+    assert "Interpreter_Win = " in out and "Interpreter_Mac = " in out
+    assert "RunPython script: ~/Library/Application Scripts/com.microsoft.Excel/" in out
+
+
+def test_a_folder_the_system_refuses_is_a_message_not_a_traceback(home, capsys, monkeypatch):
+    # what macOS answers when the Terminal may not write into Office's group container
+    def refuse(*a, **k):
+        raise PermissionError(1, "Operation not permitted", str(home / "X"))
+
+    monkeypatch.setattr(installer, "_mkdirs", refuse)
+    assert run("addin", "install", "--target", str(home / "X"), "--platform", "mac") == 1
+    err = capsys.readouterr().err
+    assert f"could not write {home / 'X'}: Operation not permitted" in err
+    assert "Traceback" not in err and "Privacy & Security" in err

@@ -13,8 +13,13 @@ def test_windows_scripts_have_crlf_line_endings_and_call_addin_install():
         raw = (INSTALLER / name).read_bytes()
         assert raw.count(b"\n") == raw.count(b"\r\n"), name   # cmd.exe needs CRLF
     text = (INSTALLER / "install-windows.cmd").read_text()
-    assert "addin install --replace --ribbon \"%REPO%\\addin\\ribbon\\customUI.xml\"" in text
+    # the interpreter itself runs the command: no perphedge.exe launcher for Smart App
+    # Control to block; the ribbon XML comes from the installed package
+    assert '"%PERPHEDGE_VENV%\\Scripts\\python.exe" -m perphedge.cli addin install --replace %*' in text
+    assert "perphedge.exe" not in text and "--ribbon" not in text
     assert "sys.version_info < (3, 11)" in text
+    assert "WindowsApps" in text            # the Microsoft Store's Python is refused
+    assert "isascii()" in text              # an accented user name moves the environment
 
 
 def test_macos_scripts_are_executable_valid_sh_and_call_addin_install():
@@ -24,11 +29,18 @@ def test_macos_scripts_are_executable_valid_sh_and_call_addin_install():
         assert path.read_text().startswith("#!/bin/sh\n")
         subprocess.run(["sh", "-n", str(path)], check=True)
     text = (INSTALLER / "install-macos.command").read_text()
-    assert 'addin install --replace --ribbon "$REPO/addin/ribbon/customUI.xml"' in text
+    assert '"$VENV/bin/python" -m perphedge.cli addin install --replace "$@"' in text
+    assert "bin/perphedge" not in text and "--ribbon" not in text
+    # python.org's build before Homebrew's; never Apple's /usr/bin/python3 by default
+    assert text.index("Python.framework") < text.index("/opt/homebrew/bin/python3")
+    assert "/usr/bin/python3" not in text.replace("/usr/bin/python3 is", "")
 
 
-def test_the_ribbon_path_the_scripts_pass_exists_relative_to_the_installer_folder():
-    assert (INSTALLER.parent / "addin" / "ribbon" / "customUI.xml").is_file()
+def test_the_end_of_install_text_on_macos_names_no_windows_step():
+    text = (INSTALLER / "install-macos.command").read_text()
+    tail = text[text.index('echo "Done.'):]
+    for windows_only in ("Import Functions", "trust", "Trust", "VBA"):
+        assert windows_only not in tail
 
 
 def test_macos_script_stops_with_a_message_when_python_is_too_old(tmp_path):

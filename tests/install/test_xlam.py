@@ -12,7 +12,7 @@ from oletools.olevba import VBA_Parser
 from perphedge.install import xlam
 
 REPO = Path(__file__).resolve().parents[2]
-RIBBON = REPO / "addin" / "ribbon" / "customUI.xml"
+RIBBON = REPO / "addin" / "perphedge" / "data" / "customUI.xml"
 # Office accepts either type for the 2006 customUI schema; the template uses the 2007 one
 UI_RELS = ("http://schemas.microsoft.com/office/2006/relationships/ui/extensibility",
            "http://schemas.microsoft.com/office/2007/relationships/ui/extensibility")

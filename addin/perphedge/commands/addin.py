@@ -19,6 +19,13 @@ def _plan(target, config_dir, platform):
 
 
 def _fail(e: Exception) -> None:
+    if isinstance(e, OSError):
+        # e.g. macOS refusing Terminal access to Office's folder, or a file Excel holds open
+        what = f" {e.filename}" if e.filename else ""
+        raise click.ClickException(
+            f"could not write{what}: {e.strerror or e}. If Excel is running, quit it and run "
+            "this again; on macOS, allow the Terminal to access data from other apps "
+            "(System Settings -> Privacy & Security -> App Management / Files and Folders).")
     raise click.ClickException(str(e))
 
 
@@ -31,7 +38,7 @@ def addin() -> None:
 @click.option("--out", "out_dir", type=click.Path(file_okay=False, path_type=Path),
               default=Path("."), show_default=True, help="Folder to write perphedge.xlam to.")
 @click.option("--ribbon", type=click.Path(exists=True, dir_okay=False, path_type=Path),
-              help="Ribbon XML (default: addin/ribbon/customUI.xml of this checkout).")
+              help="Ribbon XML (default: the one shipped in the package).")
 @click.option("--interpreter", default=sys.executable, show_default="this Python",
               help="Python the add-in runs, pinned in its settings sheet.")
 def build(out_dir: Path, ribbon: Path | None, interpreter: str) -> None:
@@ -43,7 +50,7 @@ def build(out_dir: Path, ribbon: Path | None, interpreter: str) -> None:
     try:
         path = xlam.build_addin(out_dir, ribbon=ribbon,
                                 settings=tuple((k, interpreter) for k in keys))
-    except PerphedgeError as e:
+    except (PerphedgeError, OSError) as e:
         _fail(e)
     click.echo(f"built {path} (xlwings {xlam.installed_xlwings_version()}, "
                f"UDF module {xlam.UDF_MODULE}, interpreter {interpreter})")
@@ -67,15 +74,19 @@ def _common(f):
 @click.option("--replace", is_flag=True,
               help="Uninstall an earlier perphedge install there first (upgrade).")
 @click.option("--ribbon", type=click.Path(exists=True, dir_okay=False, path_type=Path),
-              help="Ribbon XML (default: addin/ribbon/customUI.xml of this checkout).")
+              help="Ribbon XML (default: the one shipped in the package).")
 def install_cmd(target, config_dir, platform, dry_run, replace, ribbon) -> None:
     """Build the add-in into Excel's start-up folder, with this Python as interpreter."""
-    from perphedge.install import installer
+    from perphedge.install import installer, locations
 
     try:
         lines = installer.install(_plan(target, config_dir, platform), ribbon=ribbon,
                                   dry_run=dry_run, replace=replace)
-    except PerphedgeError as e:
+    except locations.NoExcelHere as e:
+        if not dry_run or target is not None:
+            _fail(e)
+        lines = installer.describe_elsewhere()
+    except (PerphedgeError, OSError) as e:
         _fail(e)
     click.echo("\n".join(lines))
     if not dry_run:
@@ -91,7 +102,7 @@ def status_cmd(target, config_dir, platform) -> None:
 
     try:
         st = installer.status(_plan(target, config_dir, platform))
-    except PerphedgeError as e:
+    except (PerphedgeError, OSError) as e:
         _fail(e)
     click.echo("\n".join(st.lines))
     if st.problems:
@@ -107,6 +118,6 @@ def uninstall_cmd(target, config_dir, platform, dry_run) -> None:
 
     try:
         lines = installer.uninstall(_plan(target, config_dir, platform), dry_run=dry_run)
-    except PerphedgeError as e:
+    except (PerphedgeError, OSError) as e:
         _fail(e)
     click.echo("\n".join(lines))

@@ -55,14 +55,15 @@ class Plan:
     interpreter: str
     settings: tuple[tuple[str, str], ...]
 
-    def describe(self) -> list[str]:
+    def describe(self, *, with_manifest: bool = True) -> list[str]:
         lines = [f"add-in:           {self.addin}",
                  f"interpreter:      {self.interpreter}"]
         lines += [f"setting:          {k} = {v}" for k, v in self.settings]
-        lines.append(f"settings file:    {self.config_file or '(none on this platform)'}")
+        lines.append(f"settings file:    {self.config_file or '(none: the settings sheet inside the add-in holds them)'}")
         if self.applescript:
             lines.append(f"RunPython script: {self.applescript[1]}")
-        lines.append(f"manifest:         {self.manifest}")
+        if with_manifest:
+            lines.append(f"manifest:         {self.manifest}")
         return lines
 
 
@@ -102,6 +103,26 @@ def make_plan(*, target: str | Path | None = None, config_dir: str | Path | None
     key = hashlib.sha256(str(target_dir.resolve()).encode()).hexdigest()[:12]
     return Plan(platform, target_dir, target_dir / xlam.ADDIN_NAME, config_file, applescript,
                 state_dir() / f"addin-{key}.json", interpreter, settings)
+
+
+#: Where an install would write on each system, shown by a dry run where Excel is not
+#: available: the folders as the user knows them, not as this machine would spell them.
+_ELSEWHERE = (("win", "on Windows", {"APPDATA": "%APPDATA%"}, Path("%USERPROFILE%"),
+               r"%LOCALAPPDATA%\perphedge\venv\Scripts\python.exe"),
+              ("mac", "on macOS", {}, Path("~"), "~/Library/perphedge/venv/bin/python"))
+
+
+def describe_elsewhere() -> list[str]:
+    """A dry run on a system without Excel: what an install writes on Windows and macOS."""
+    lines = ["dry run: nothing written; Excel is not available on this system. "
+             "'perphedge addin install' would write:"]
+    for platform, label, environ, home, interpreter in _ELSEWHERE:
+        plan = make_plan(platform=platform, environ=environ, home=home, interpreter=interpreter)
+        lines.append(f"{label}:")
+        for line in plan.describe(with_manifest=False):
+            lines.append("  " + (line.replace("/", "\\") if platform == "win" else line))
+    lines.append("Here, 'perphedge addin build' writes the add-in into a folder of your choice.")
+    return lines
 
 
 def _sha(path: Path) -> str:
