@@ -59,7 +59,8 @@ class Plan:
         lines = [f"add-in:           {self.addin}",
                  f"interpreter:      {self.interpreter}"]
         lines += [f"setting:          {k} = {v}" for k, v in self.settings]
-        lines.append(f"settings file:    {self.config_file or '(none: the settings sheet inside the add-in holds them)'}")
+        none = "(none: the settings sheet inside the add-in holds them)"
+        lines.append(f"settings file:    {self.config_file or none}")
         if self.applescript:
             lines.append(f"RunPython script: {self.applescript[1]}")
         if with_manifest:
