@@ -68,6 +68,19 @@ def _common(f):
     return f
 
 
+def _declarations(plan) -> tuple[str | None, list[str]]:
+    """The functions' .bas module for a Windows install, from xlwings' own generator."""
+    if plan.platform != "win":
+        return None, []
+    from perphedge.excel.declarations import declarations_bas
+    from perphedge.install import xlam
+
+    try:
+        return declarations_bas(xlam.UDF_MODULE, xlam.ADDIN_NAME), []
+    except ImportError as e:
+        return None, [f"functions module: not written ({e}); xlwings generates it on Windows only"]
+
+
 @addin.command("install")
 @_common
 @click.option("--dry-run", is_flag=True, help="Only say what would be written.")
@@ -80,8 +93,10 @@ def install_cmd(target, config_dir, platform, dry_run, replace, ribbon) -> None:
     from perphedge.install import installer, locations
 
     try:
-        lines = installer.install(_plan(target, config_dir, platform), ribbon=ribbon,
-                                  dry_run=dry_run, replace=replace)
+        plan = _plan(target, config_dir, platform)
+        declarations, notes = _declarations(plan)
+        lines = installer.install(plan, ribbon=ribbon, dry_run=dry_run, replace=replace,
+                                  declarations=declarations) + notes
     except locations.NoExcelHere as e:
         if not dry_run or target is not None:
             _fail(e)
@@ -90,8 +105,7 @@ def install_cmd(target, config_dir, platform, dry_run, replace, ribbon) -> None:
         _fail(e)
     click.echo("\n".join(lines))
     if not dry_run:
-        click.echo("Next, in Excel: see 'Using it in Excel' in the README (trust settings, "
-                   "Import Functions).")
+        click.echo("Next: start Excel; installer/README.md says what you should see.")
 
 
 @addin.command("status")

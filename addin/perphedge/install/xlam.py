@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from xml.etree import ElementTree as ET
 
-from perphedge import ooxml
+from perphedge import catalogue, ooxml
 from perphedge.core.errors import PerphedgeError
 from perphedge.install import vba
 from perphedge.ooxml.sheetxml import cell_xml
@@ -72,6 +72,7 @@ class AddinInfo:
     ribbon_xml: bytes | None
     ribbon_actions: tuple[str, ...]
     ribbon_callbacks: tuple[str, ...]   # Module.Sub with the IRibbonControl signature
+    functions: tuple[str, ...] = ()     # the catalogue's functions its VBA declares
 
 
 def installed_xlwings_version() -> str:
@@ -241,4 +242,6 @@ def inspect_addin(path: str | Path) -> AddinInfo:
         path=path, xlwings_version=vba.xlwings_version(modules), project_name=project,
         settings_sheet=sheet, settings=settings, ribbon_xml=ribbon,
         ribbon_actions=ribbon_actions(ribbon) if ribbon else (),
-        ribbon_callbacks=tuple(p.qualified for p in procs if p.is_ribbon_callback))
+        ribbon_callbacks=tuple(p.qualified for p in procs if p.is_ribbon_callback),
+        functions=tuple(sorted({p.name.upper() for p in procs if p.kind == "Function"}
+                               & catalogue.function_names())))
