@@ -35,6 +35,7 @@ echo "Creating the Python environment in $VENV ..."
 "$PY" -m venv "$VENV"
 "$VENV/bin/python" -m pip install --upgrade pip
 "$VENV/bin/python" -m pip install "$REPO"
+"$VENV/bin/python" -m perphedge.cli addin doctor || true
 "$VENV/bin/python" -m perphedge.cli addin install --replace "$@"
 "$VENV/bin/python" -m perphedge.cli addin status "$@" || true
 echo

@@ -26,6 +26,7 @@ echo Creating the Python environment in %PERPHEDGE_VENV% ...
 %PY% -m venv "%PERPHEDGE_VENV%" || goto fail
 "%PERPHEDGE_VENV%\Scripts\python.exe" -m pip install --upgrade pip || goto fail
 "%PERPHEDGE_VENV%\Scripts\python.exe" -m pip install "%REPO%" || goto fail
+"%PERPHEDGE_VENV%\Scripts\python.exe" -m perphedge.cli addin doctor
 "%PERPHEDGE_VENV%\Scripts\python.exe" -m perphedge.cli addin install --replace %* || goto fail
 "%PERPHEDGE_VENV%\Scripts\python.exe" -m perphedge.cli addin status || goto fail
 echo.

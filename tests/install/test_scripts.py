@@ -17,6 +17,7 @@ def test_windows_scripts_have_crlf_line_endings_and_call_addin_install():
     # Control to block; the ribbon XML comes from the installed package
     assert '"%PERPHEDGE_VENV%\\Scripts\\python.exe" -m perphedge.cli addin install --replace %*' in text
     assert "perphedge.exe" not in text and "--ribbon" not in text
+    assert text.index("-m perphedge.cli addin doctor") < text.index("-m perphedge.cli addin install --replace")
     assert "sys.version_info < (3, 11)" in text
     assert "WindowsApps" in text            # the Microsoft Store's Python is refused
     assert "isascii()" in text              # an accented user name moves the environment

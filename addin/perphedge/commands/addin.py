@@ -1,4 +1,4 @@
-"""``perphedge addin build|install|status|uninstall``."""
+"""``perphedge addin build|install|status|uninstall|doctor``."""
 
 from __future__ import annotations
 
@@ -68,6 +68,20 @@ def _common(f):
     return f
 
 
+def _preflight(plan) -> None:
+    """On the system the add-in is for, the doctor's problems stop the install before
+    anything is written (and so does a running Excel on Windows, which holds the add-in)."""
+    from perphedge.install import doctor, locations
+
+    if plan.platform != locations.current_platform():
+        return
+    found = doctor.findings(doctor.gather(plan.interpreter, plan.target, plan.platform))
+    blocking = [f for f in found if f.severity == "problem"
+                or (f.check == "excel-running" and plan.platform == "win")]
+    if blocking:
+        raise click.ClickException("not installed:\n" + "\n".join(doctor.report(blocking)))
+
+
 def _declarations(plan) -> tuple[str | None, list[str]]:
     """The functions' .bas module for a Windows install, from xlwings' own generator."""
     if plan.platform != "win":
@@ -94,6 +108,8 @@ def install_cmd(target, config_dir, platform, dry_run, replace, ribbon) -> None:
 
     try:
         plan = _plan(target, config_dir, platform)
+        if not dry_run:
+            _preflight(plan)
         declarations, notes = _declarations(plan)
         lines = installer.install(plan, ribbon=ribbon, dry_run=dry_run, replace=replace,
                                   declarations=declarations) + notes
@@ -135,3 +151,20 @@ def uninstall_cmd(target, config_dir, platform, dry_run) -> None:
     except (PerphedgeError, OSError) as e:
         _fail(e)
     click.echo("\n".join(lines))
+
+
+@addin.command("doctor")
+@_common
+def doctor_cmd(target, config_dir, platform) -> None:
+    """Check this system for what would stop the add-in working, and say what to do."""
+    from perphedge.install import doctor, locations
+
+    try:
+        plan = _plan(target, config_dir, platform)
+        folder, on = plan.target, plan.platform
+    except locations.NoExcelHere:
+        folder, on = Path("."), "other"
+    found = doctor.findings(doctor.gather(sys.executable, folder, on))
+    click.echo("\n".join(doctor.report(found)))
+    if any(f.severity == "problem" for f in found):
+        raise click.ClickException(f"{sum(f.severity == 'problem' for f in found)} problem(s); see above")
