@@ -82,6 +82,18 @@ def _preflight(plan) -> None:
         raise click.ClickException("not installed:\n" + "\n".join(doctor.report(blocking)))
 
 
+def _importer(plan):
+    """On Windows itself: put the functions into the add-in with a hidden Excel."""
+    from perphedge.install import locations
+
+    if plan.platform != "win" or locations.current_platform() != "win":
+        return None
+    from perphedge.excel.declarations import import_into
+    from perphedge.install import excelimport, xlam
+
+    return lambda built: excelimport.import_functions(built, lambda wb: import_into(wb, xlam.UDF_MODULE))
+
+
 def _declarations(plan) -> tuple[str | None, list[str]]:
     """The functions' .bas module for a Windows install, from xlwings' own generator."""
     if plan.platform != "win":
@@ -112,7 +124,8 @@ def install_cmd(target, config_dir, platform, dry_run, replace, ribbon) -> None:
             _preflight(plan)
         declarations, notes = _declarations(plan)
         lines = installer.install(plan, ribbon=ribbon, dry_run=dry_run, replace=replace,
-                                  declarations=declarations) + notes
+                                  declarations=declarations,
+                                  import_functions=_importer(plan)) + notes
     except locations.NoExcelHere as e:
         if not dry_run or target is not None:
             _fail(e)

@@ -189,7 +189,15 @@ def install(plan: Plan, *, ribbon: str | Path | None = None, dry_run: bool = Fal
     with tempfile.TemporaryDirectory() as tmp:
         built = xlam.build_addin(tmp, settings=plan.settings, ribbon=ribbon)
         if import_functions is not None:
-            done += import_functions(built)
+            try:
+                done += import_functions(built)
+            except PerphedgeError as e:
+                # the add-in still works (the button, the workbook formulas); the
+                # functions wait for a manual import, which status keeps pointing at
+                done.append(f"functions:        not imported: {e}")
+                if plan.declarations is not None and declarations is not None:
+                    done.append(f"  import {plan.declarations} by hand: in Excel press Alt+F11, select "
+                                "perphedge.xlam on the left, File -> Import File..., then Ctrl+S")
         _mkdirs(plan.target, dirs)
         shutil.copyfile(built, plan.addin)
     manifest["files"].append({"path": str(plan.addin), "sha256": _sha(plan.addin)})
