@@ -193,3 +193,21 @@ def test_a_folder_the_system_refuses_is_a_message_not_a_traceback(home, capsys, 
     err = capsys.readouterr().err
     assert f"could not write {home / 'X'}: Operation not permitted" in err
     assert "Traceback" not in err and "Privacy & Security" in err
+
+
+def test_status_runs_the_pinned_interpreter_as_the_function_server_would(home, capsys, tmp_path):
+    # a "Python" that starts but cannot import the package: status says so and fails
+    broken = tmp_path / "python"
+    broken.write_text("#!/bin/sh\necho \"ModuleNotFoundError: No module named 'perphedge'\" >&2\nexit 1\n")
+    broken.chmod(0o755)
+    args = ["--target", str(home / "X"), "--platform", "mac"]
+    plan = installer.make_plan(target=home / "X", platform="mac", interpreter=str(broken))
+    installer.install(plan)
+    assert run("addin", "status", *args) == 1
+    out = capsys.readouterr().out
+    assert "self-test:      failed" in out and "No module named 'perphedge'" in out
+    installer.uninstall(plan)
+    installer.install(installer.make_plan(target=home / "X", platform="mac"))
+    capsys.readouterr()
+    assert run("addin", "status", *args) == 0
+    assert "self-test:      ok" in capsys.readouterr().out

@@ -57,9 +57,18 @@ def test_macos_script_stops_with_a_message_when_python_is_too_old(tmp_path):
 
 def test_installer_readme_names_the_excel_only_steps():
     text = (INSTALLER / "README.md").read_text()
-    for step in ("Trust access to the VBA project object model",
-                 "perphedge.xlam!ImportPythonUDFsToAddin", "Grant Access", "addin status"):
-        assert step in text
+    flat = " ".join(text.split())
+    for step in ("MyAddin (perphedge.xlam)", "File → Import File", "Grant Access",
+                 "Privacy & Security → Automation", "Open Anyway", "addin status", "addin doctor",
+                 "Block all Office applications from creating child processes"):
+        assert step in flat
+    # each step of both walks says what the user should see
+    for system in ("## Windows", "## macOS"):
+        walk = text.split(system, 1)[1].split("\n## ", 1)[0]
+        steps = walk.split("\n3. ", 1)[1].split("\n\n**", 1)[0].split("\n4. ")
+        steps = [steps[0], *steps[1].split("\n5. ")]
+        assert len(steps) == 3 and all("should see" in " ".join(s.split()) for s in steps), system
+    assert "ImportPythonUDFsToAddin" not in text      # the install imports the functions itself
 
 
 def test_macos_scripts_default_to_one_environment_path_without_spaces():

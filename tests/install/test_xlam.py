@@ -181,3 +181,13 @@ def test_addin_build_command_pins_the_interpreter(tmp_path, capsys):
                  "--interpreter", r"C:\Python311\python.exe"]) == 0
     assert xlam.inspect_addin(tmp_path / "b" / "perphedge.xlam").settings["Interpreter_Win"] == \
         r"C:\Python311\python.exe"
+
+
+def test_the_ribbon_offers_no_recalculation_that_looks_like_a_refresh(built):
+    # Calculate Now beside Refresh prices would read as "fetch again"; it fetches nothing
+    # (the live functions are not volatile), so the tab does not offer it
+    with zipfile.ZipFile(built) as z:
+        ui = ET.fromstring(z.read("customUI/customUI.xml"))
+    builtins = {el.get("idMso") for el in ui.iter() if el.get("idMso")}
+    assert builtins.isdisjoint({"CalculateNow", "CalculateSheet", "CalculateFull"})
+    assert "NameManager" in builtins

@@ -22,7 +22,7 @@ from pathlib import Path
 
 from perphedge import catalogue
 from perphedge.core.errors import PerphedgeError
-from perphedge.install import locations, userconf, xlam
+from perphedge.install import doctor, locations, userconf, xlam
 
 
 class InstallError(PerphedgeError):
@@ -294,8 +294,15 @@ def status(plan: Plan) -> Status:
             st.problems.append(f"{key} {value!r} does not exist")
         elif key == "Interpreter_Mac" and interpreter_problem("mac", str(value)):
             st.problems.append(str(interpreter_problem("mac", str(value))))
-        elif str(value) != plan.interpreter:
-            st.lines.append(f"  (this command runs {plan.interpreter})")
+        else:
+            if str(value) != plan.interpreter:
+                st.lines.append(f"  (this command runs {plan.interpreter})")
+            # the add-in's own Python, started the way its function server starts it
+            failed = doctor.run_import_line(str(value))
+            st.lines.append(f"  self-test:      {'ok' if failed is None else 'failed'} "
+                            f"(imports {xlam.UDF_MODULE} from a neutral folder)")
+            if failed is not None:
+                st.problems.append(f"{value} cannot import {xlam.UDF_MODULE}: {failed}")
     st.lines.append(f"Excel functions:  {len(info.functions)} of {len(catalogue.function_names())} "
                     "declared in the add-in's VBA")
     missing = sorted(catalogue.function_names() - set(info.functions))
