@@ -211,3 +211,22 @@ def test_status_runs_the_pinned_interpreter_as_the_function_server_would(home, c
     capsys.readouterr()
     assert run("addin", "status", *args) == 0
     assert "self-test:      ok" in capsys.readouterr().out
+
+
+def test_status_on_windows_looks_for_the_dll_where_the_addins_vba_loads_it(home, capsys, monkeypatch,
+                                                                           tmp_path):
+    import xlwings
+
+    # a venv's Scripts\python.exe (here a wrapper that runs this Python), its root above
+    venv = tmp_path / "venv"
+    (venv / "Scripts").mkdir(parents=True)
+    exe = venv / "Scripts" / "python.exe"
+    exe.write_text(f'#!/bin/sh\nexec "{sys.executable}" "$@"\n')
+    exe.chmod(0o755)
+    monkeypatch.setattr(locations, "current_platform", lambda *a: "win")
+    plan = installer.make_plan(target=home / "X", platform="win", interpreter=str(exe))
+    installer.install(plan)
+    dll = f"xlwings64-{xlwings.__version__}.dll"
+    assert any(f"{dll} is in neither" in p for p in installer.status(plan).problems)   # ARM64 wheel
+    (venv / dll).write_bytes(b"MZ")                      # where pip puts it in a venv
+    assert not any(dll in p for p in installer.status(plan).problems)

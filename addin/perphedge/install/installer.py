@@ -303,6 +303,15 @@ def status(plan: Plan) -> Status:
                             f"(imports {xlam.UDF_MODULE} from a neutral folder)")
             if failed is not None:
                 st.problems.append(f"{value} cannot import {xlam.UDF_MODULE}: {failed}")
+            if key == "Interpreter_Win" and locations.current_platform() == "win":
+                # the VBA loads the DLL from the interpreter's folder or the one above; the
+                # wheels for ARM64 and 32-bit Python carry none, and Python imports fine
+                dll = doctor.dll_name(info.xlwings_version)
+                exe = Path(str(value))
+                if not any((d / dll).is_file() for d in (exe.parent, exe.parent.parent)):
+                    st.problems.append(f"{dll} is in neither {exe.parent} nor {exe.parent.parent}: every "
+                                       f"function would say 'Could not load {dll}' (run "
+                                       "'addin doctor' for why)")
     st.lines.append(f"Excel functions:  {len(info.functions)} of {len(catalogue.function_names())} "
                     "declared in the add-in's VBA")
     missing = sorted(catalogue.function_names() - set(info.functions))
