@@ -20,7 +20,11 @@ rem copy that Excel never sees.
 rem xlwings loads its DLL and starts Python through ANSI-only calls: the environment's path
 rem must be plain ASCII, which a user name with accents makes %LOCALAPPDATA% not be.
 if not defined PERPHEDGE_VENV set "PERPHEDGE_VENV=%LOCALAPPDATA%\perphedge\venv"
-%PY% -c "import os, sys; sys.exit(not os.environ['PERPHEDGE_VENV'].isascii())" || set "PERPHEDGE_VENV=%SystemDrive%\perphedge\venv"
+%PY% -c "import os, sys; sys.exit(not os.environ['PERPHEDGE_VENV'].isascii())" || (
+  echo The environment's folder has letters outside ASCII, which xlwings cannot start Python from:
+  echo the environment goes to %SystemDrive%\perphedge\venv instead.
+  set "PERPHEDGE_VENV=%SystemDrive%\perphedge\venv"
+)
 
 echo Creating the Python environment in %PERPHEDGE_VENV% ...
 %PY% -m venv "%PERPHEDGE_VENV%" || goto fail

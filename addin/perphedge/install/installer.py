@@ -17,7 +17,7 @@ import re
 import shutil
 import sys
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from perphedge import catalogue
@@ -127,6 +127,8 @@ def describe_elsewhere() -> list[str]:
              "'perphedge addin install' would write:"]
     for platform, label, environ, home, interpreter in _ELSEWHERE:
         plan = make_plan(platform=platform, environ=environ, home=home, interpreter=interpreter)
+        if plan.declarations is not None:   # in that system's user data folder, not this one's
+            plan = replace(plan, declarations=Path("%LOCALAPPDATA%/perphedge") / plan.declarations.name)
         lines.append(f"{label}:")
         for line in plan.describe(with_manifest=False):
             lines.append("  " + (line.replace("/", "\\") if platform == "win" else line))
