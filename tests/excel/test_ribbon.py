@@ -489,7 +489,8 @@ def test_apple_events_denied_goes_to_the_log_and_a_notification(tmp_path):
     book.app = DeniedApp()
     notes = Notes()
     before = dict(book.grid.cells)
-    assert ribbon.refresh_active_workbook(book, Source(), host=_host(tmp_path, notes=notes)) is None
+    assert ribbon.refresh_active_workbook(Checked(book, "Book"), Source(),
+                                          host=_host(tmp_path, notes=notes)) is None
     assert book.grid.cells == before
     [(message, _)] = notes.sent
     assert "-1743" in message and "log" in message
@@ -504,7 +505,7 @@ def test_a_second_click_while_one_refresh_runs_changes_nothing_and_says_so(tmp_p
     book = FakeBook()
     before = dict(book.grid.cells)
     with refreshlock.held(host.lock_file):          # the first refresh, still running
-        assert ribbon.refresh_active_workbook(book, Source(), host=host) is None
+        assert ribbon.refresh_active_workbook(Checked(book, "Book"), Source(), host=host) is None
     assert book.grid.cells == before and book.grid.value_writes == 0
     [(prompt, _, _)] = book.app.alerts
     assert "another Refresh prices is still running" in prompt
