@@ -27,6 +27,7 @@ class Grid:
         self.fail_after: int | None = None   # cells written before a write fails
         self.formula_reads = 0
         self.fail_formula_read: int | None = None   # the formula read (1-based) that fails
+        self.formula2_cells: list[tuple[int, int]] = []   # cells written through Formula2
 
 
 class FakeRange:
@@ -71,18 +72,21 @@ class FakeRange:
                 n += 1
 
     @property
-    def formula(self):
+    def formula2(self):
         self.grid.formula_reads += 1
         if self.grid.formula_reads == self.grid.fail_formula_read:
             raise RuntimeError("Excel is busy")
         return tuple(tuple(self._formula(self.grid.cells.get(rc)) for rc in row)
                      for row in self._coords())
 
-    @formula.setter
-    def formula(self, block):
+    @formula2.setter
+    def formula2(self, block):
+        if isinstance(block, str):      # one formula for the range, as xlwings takes it
+            block = [[block] * self.shape[1]] * self.shape[0]
         for row, vals in zip(self._coords(), block):
             for rc, v in zip(row, vals):
                 self.grid.cells[rc] = v
+                self.grid.formula2_cells.append(rc)
 
     @staticmethod
     def _read(v):
@@ -267,6 +271,8 @@ def test_failing_exchange_keeps_previous_values_in_the_same_single_write():
     g = book.grid.cells
     assert g[(6, col("Mark"))] == 60.0                        # previous value kept
     assert g[(6, col("Funding rate"))] == "=0.0001*1"          # formula written back
+    # ... through Formula2 (Formula, or a value write, would make a spilling one not spill)
+    assert book.grid.formula2_cells == [(6, col("Funding rate"))]
     assert g[(6, col("As of (UTC)"))] == datetime(2026, 5, 28, 18, 26, 40)
     assert g[(6, col("Status"))] == "stale: HTTP 503 from bybit; previous values kept (age 2h 0m)"
     assert g[(5, col("Mark"))] == 102.0 and g[(5, col("Status"))] == "fresh"
@@ -415,3 +421,195 @@ def test_a_failing_read_before_the_second_write_puts_the_first_back():
     assert book.grid.value_writes == 1
     after = {k: v for k, v in book.grid.cells.items() if v not in (None, "")}
     assert after == {k: v for k, v in before.items() if v not in (None, "")}
+
+
+# -- the button from outside: finding the workbook, one refresh at a time, failing loudly --
+
+RETURNS.update({("Apps", "active"): "App", ("App", "books"): "Books", ("Books", "active"): "Book"})
+
+
+class Notes:
+    """Stands in for the system notification: records (message, title)."""
+
+    def __init__(self):
+        self.sent = []
+
+    def __call__(self, message, title):
+        self.sent.append((message, title))
+
+
+def _host(tmp_path, find_book=None, notes=None):
+    return ribbon.Host(find_book or (lambda: pytest.fail("the book was given")),
+                       tmp_path / "logs" / "refresh.log", tmp_path / "logs" / "refresh.lock",
+                       notes or Notes())
+
+
+class AppleEventsDenied(Exception):
+    """What appscript raises when macOS refuses Python the automation of Excel (-1743)."""
+
+    def __init__(self):
+        super().__init__("Command failed: OSERROR: -1743 MESSAGE: The user has declined permission.")
+
+
+class DeniedApp(FakeApp):
+    @property
+    def status_bar(self):
+        raise AppleEventsDenied()
+
+    @status_bar.setter
+    def status_bar(self, v):
+        raise AppleEventsDenied()
+
+    def alert(self, *a, **k):
+        raise AppleEventsDenied()
+
+
+def test_the_status_bar_says_it_runs_before_anything_else():
+    book = FakeBook()
+    book.sheets = [FakeSheet([])]            # fails at the first look at the workbook
+    assert ribbon.refresh_active_workbook(book, Source()) is None
+    assert book.app.status_history[0] == ribbon.STARTING
+    assert book.app.status_bar is False
+
+
+def test_a_book_caller_failure_is_a_message_not_a_traceback(tmp_path):
+    def caller():
+        raise Exception("Book.caller() must not be called directly.")   # xlwings' own text
+
+    notes = Notes()
+    assert ribbon.refresh_active_workbook(source=Source(), host=_host(tmp_path, caller, notes)) is None
+    [(message, title)] = notes.sent
+    assert "Book.caller() must not be called directly" in message and title == "Perpetual Hedge"
+    assert str(tmp_path / "logs" / "refresh.log") in message
+    assert "Book.caller() must not be called directly" in (tmp_path / "logs" / "refresh.log").read_text()
+
+
+def test_apple_events_denied_goes_to_the_log_and_a_notification(tmp_path):
+    book = FakeBook()
+    book.app = DeniedApp()
+    notes = Notes()
+    before = dict(book.grid.cells)
+    assert ribbon.refresh_active_workbook(Checked(book, "Book"), Source(),
+                                          host=_host(tmp_path, notes=notes)) is None
+    assert book.grid.cells == before
+    [(message, _)] = notes.sent
+    assert "-1743" in message and "log" in message
+    logged = (tmp_path / "logs" / "refresh.log").read_text()
+    assert "-1743" in logged and "Excel could not show the message" in logged
+
+
+def test_a_second_click_while_one_refresh_runs_changes_nothing_and_says_so(tmp_path):
+    from perphedge.excel import refreshlock
+
+    host = _host(tmp_path)
+    book = FakeBook()
+    before = dict(book.grid.cells)
+    with refreshlock.held(host.lock_file):          # the first refresh, still running
+        assert ribbon.refresh_active_workbook(Checked(book, "Book"), Source(), host=host) is None
+    assert book.grid.cells == before and book.grid.value_writes == 0
+    [(prompt, _, _)] = book.app.alerts
+    assert "another Refresh prices is still running" in prompt
+    # once it has finished, the next click refreshes
+    assert ribbon.refresh_active_workbook(book, Source(), host=host, now_ms=NOW_MS).fresh == 2
+
+
+def test_the_lock_is_held_across_processes_and_released_when_its_process_ends(tmp_path):
+    import subprocess
+    import sys
+    import textwrap
+
+    from perphedge.excel import refreshlock
+
+    lock = tmp_path / "refresh.lock"
+    code = textwrap.dedent(f"""
+        import sys
+        from pathlib import Path
+        from perphedge.excel import refreshlock
+        with refreshlock.held(Path({str(lock)!r})):
+            print("held", flush=True)
+            sys.stdin.readline()
+    """)
+    p = subprocess.Popen([sys.executable, "-c", code], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                         text=True)
+    try:
+        assert p.stdout.readline().strip() == "held"
+        with pytest.raises(refreshlock.RefreshBusy), refreshlock.held(lock):
+            pass
+    finally:
+        p.kill()      # ends without releasing: the system drops the lock with the process
+        p.wait(timeout=30)
+    with refreshlock.held(lock):
+        pass
+
+
+class FakeBooks:
+    def __init__(self, active):
+        self.active = active
+
+
+class FakeXlApp(FakeApp):
+    def __init__(self, active):
+        super().__init__()
+        self.books = FakeBooks(active)
+
+
+class FakeApps:
+    def __init__(self, active):
+        self.active = active
+
+
+class NamedBook(FakeBook):
+    def __init__(self, name):
+        super().__init__()
+        self.name = name
+
+
+def _xw_with(active_book, caller_error="Couldn't find workbook"):
+    """A stand-in for the xlwings module: Book.caller fails, apps.active is checked
+    against the installed xlwings' classes."""
+    import types
+
+    def caller():
+        raise Exception(caller_error)
+
+    app = FakeXlApp(active_book)
+    active_book.app = app
+    return types.SimpleNamespace(Book=types.SimpleNamespace(caller=caller),
+                                 apps=Checked(FakeApps(app), "Apps"))
+
+
+@pytest.mark.parametrize("arrived", [
+    "Couverture caf\u00c3\u00a9.xlsx",          # UTF-8 bytes read as Latin-1
+    "Couverture caf\u221a\u00a9.xlsx",          # UTF-8 bytes read as Mac Roman
+    "Couverture cafe\u0301.xlsx",               # decomposed (NFD), as macOS spells file names
+    "COUVERTURE CAFÉ.XLSX",                     # Book.caller lower-cases; Excel ignores case
+])
+def test_an_accented_workbook_name_that_arrives_garbled_finds_the_active_workbook(arrived):
+    from perphedge.excel.caller import calling_book
+
+    book = NamedBook("Couverture café.xlsx")
+    found = calling_book(_xw_with(book), ["-c", f'--wb="{arrived}"', "--from_xl=1"])
+    assert found.name == "Couverture café.xlsx"
+
+
+def test_another_active_workbook_is_never_refreshed_in_its_place(tmp_path):
+    from perphedge.excel.caller import CallerNotFound, calling_book
+
+    other = NamedBook("Budget.xlsx")
+    with pytest.raises(CallerNotFound, match="is not the active workbook 'Budget.xlsx'"):
+        calling_book(_xw_with(other), ['--wb="Couverture caf\u00c3\u00a9.xlsx"'])
+    notes = Notes()
+    host = _host(tmp_path, lambda: calling_book(_xw_with(other), ['--wb="Couverture café.xlsx"']), notes)
+    assert ribbon.refresh_active_workbook(source=Source(), host=host) is None
+    assert other.grid.value_writes == 0
+    assert len(notes.sent) == 1 and "click the button again" in notes.sent[0][0]
+
+
+def test_the_system_notification_passes_the_text_as_an_argument(monkeypatch):
+    calls = []
+    monkeypatch.setattr(ribbon.sys, "platform", "darwin")
+    monkeypatch.setattr(ribbon.subprocess, "run", lambda argv, **k: calls.append(argv))
+    ribbon.notify('failed: "quoted" & $(rm -rf ~)', "Perpetual Hedge")
+    [argv] = calls
+    assert argv[0] == "osascript" and argv[-2:] == ['failed: "quoted" & $(rm -rf ~)', "Perpetual Hedge"]
+    assert not any("rm -rf" in a for a in argv[:-2])

@@ -55,9 +55,11 @@ def test_install_status_uninstall_round_trip(home, capsys):
     assert conf == {"Conda Env": "base", "UDF Modules": "perphedge.excel.udfs",
                     "Show Console": "#FALSE#", "Interpreter_Win": sys.executable}
     capsys.readouterr()
-    assert run("addin", "status", *args) == 0
+    # installed on a system without Excel, the add-in's VBA declares no function yet
+    assert run("addin", "status", *args) == 1
     out = capsys.readouterr().out
-    assert "status: ok" in out and str(addin) in out
+    assert str(addin) in out and "the add-in does not declare BASIS" in out
+    assert "reinstall on Windows with Excel closed" in out
     # a second install refuses instead of silently overwriting; --replace upgrades
     assert run("addin", "install", *args) != 0
     installed = tree(home)
@@ -165,3 +167,66 @@ def test_macos_interpreter_path_with_a_space_is_refused_before_anything_is_writt
     assert installer.interpreter_problem("mac", "/Users/ann/Library/perphedge/venv/bin/python") is None
     # Windows quotes the interpreter itself ("C:\Users\Ann Lee\...\python.exe" works there)
     assert installer.interpreter_problem("win", r"C:\Users\Ann Lee\venv\Scripts\python.exe") is None
+
+
+def test_dry_run_without_excel_lists_what_each_system_would_get_and_succeeds(home, capsys,
+                                                                             monkeypatch):
+    monkeypatch.setattr(sys, "platform", "linux")
+    before = tree(home)
+    assert run("addin", "install", "--dry-run") == 0
+    out = capsys.readouterr().out
+    assert tree(home) == before
+    assert r"%APPDATA%\Microsoft\Excel\XLSTART\perphedge.xlam" in out
+    assert ("~/Library/Group Containers/UBF8T346G9.Office/User Content.localized/"
+            "Startup.localized/Excel/perphedge.xlam") in out
+    assert "Interpreter_Win = " in out and "Interpreter_Mac = " in out
+    assert "RunPython script: ~/Library/Application Scripts/com.microsoft.Excel/" in out
+
+
+def test_a_folder_the_system_refuses_is_a_message_not_a_traceback(home, capsys, monkeypatch):
+    # what macOS answers when the Terminal may not write into Office's group container
+    def refuse(*a, **k):
+        raise PermissionError(1, "Operation not permitted", str(home / "X"))
+
+    monkeypatch.setattr(installer, "_mkdirs", refuse)
+    assert run("addin", "install", "--target", str(home / "X"), "--platform", "mac") == 1
+    err = capsys.readouterr().err
+    assert f"could not write {home / 'X'}: Operation not permitted" in err
+    assert "Traceback" not in err and "Privacy & Security" in err
+
+
+def test_status_runs_the_pinned_interpreter_as_the_function_server_would(home, capsys, tmp_path):
+    # a "Python" that starts but cannot import the package: status says so and fails
+    broken = tmp_path / "python"
+    broken.write_text("#!/bin/sh\necho \"ModuleNotFoundError: No module named 'perphedge'\" >&2\nexit 1\n")
+    broken.chmod(0o755)
+    args = ["--target", str(home / "X"), "--platform", "mac"]
+    plan = installer.make_plan(target=home / "X", platform="mac", interpreter=str(broken))
+    installer.install(plan)
+    assert run("addin", "status", *args) == 1
+    out = capsys.readouterr().out
+    assert "self-test:      failed" in out and "No module named 'perphedge'" in out
+    installer.uninstall(plan)
+    installer.install(installer.make_plan(target=home / "X", platform="mac"))
+    capsys.readouterr()
+    assert run("addin", "status", *args) == 0
+    assert "self-test:      ok" in capsys.readouterr().out
+
+
+def test_status_on_windows_looks_for_the_dll_where_the_addins_vba_loads_it(home, capsys, monkeypatch,
+                                                                           tmp_path):
+    import xlwings
+
+    # a venv's Scripts\python.exe (here a wrapper that runs this Python), its root above
+    venv = tmp_path / "venv"
+    (venv / "Scripts").mkdir(parents=True)
+    exe = venv / "Scripts" / "python.exe"
+    exe.write_text(f'#!/bin/sh\nexec "{sys.executable}" "$@"\n')
+    exe.chmod(0o755)
+    monkeypatch.setattr(locations, "current_platform", lambda *a: "win")
+    plan = installer.make_plan(target=home / "X", platform="win", interpreter=str(exe))
+    installer.install(plan)
+    dll = f"xlwings64-{xlwings.__version__}.dll"
+    assert any(f"{dll} is in neither" in p for p in installer.status(plan).problems)   # ARM64 wheel
+    (venv / dll).write_bytes(b"MZ")                      # where pip puts it in a venv
+    assert not any(dll in p for p in installer.status(plan).problems)

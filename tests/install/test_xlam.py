@@ -12,7 +12,7 @@ from oletools.olevba import VBA_Parser
 from perphedge.install import xlam
 
 REPO = Path(__file__).resolve().parents[2]
-RIBBON = REPO / "addin" / "ribbon" / "customUI.xml"
+RIBBON = REPO / "addin" / "perphedge" / "data" / "customUI.xml"
 # Office accepts either type for the 2006 customUI schema; the template uses the 2007 one
 UI_RELS = ("http://schemas.microsoft.com/office/2006/relationships/ui/extensibility",
            "http://schemas.microsoft.com/office/2007/relationships/ui/extensibility")
@@ -181,3 +181,13 @@ def test_addin_build_command_pins_the_interpreter(tmp_path, capsys):
                  "--interpreter", r"C:\Python311\python.exe"]) == 0
     assert xlam.inspect_addin(tmp_path / "b" / "perphedge.xlam").settings["Interpreter_Win"] == \
         r"C:\Python311\python.exe"
+
+
+def test_the_ribbon_offers_no_recalculation_that_looks_like_a_refresh(built):
+    # Calculate Now beside Refresh prices would read as "fetch again"; it fetches nothing
+    # (the live functions are not volatile), so the tab does not offer it
+    with zipfile.ZipFile(built) as z:
+        ui = ET.fromstring(z.read("customUI/customUI.xml"))
+    builtins = {el.get("idMso") for el in ui.iter() if el.get("idMso")}
+    assert builtins.isdisjoint({"CalculateNow", "CalculateSheet", "CalculateFull"})
+    assert "NameManager" in builtins

@@ -224,12 +224,14 @@ def REBALANCE(spot_qty, price, target_ratio, short_contracts, contract_size=1.0,
 
 
 def _market(symbol: Any, exchange: Any) -> tuple[Any, str, str | None]:
-    """The process-wide market service and the cleaned symbol and exchange."""
+    """The process-wide market service (built with the cell's short timeout and no
+    retries, see ``excel.cellbudget``) and the cleaned symbol and exchange."""
     sym = cv.text("symbol", symbol)
     ex = cv.text("exchange", exchange, None)
+    from perphedge.excel.cellbudget import cell_market_config
     from perphedge.market.live.service import get_service  # ccxt stays out until needed
 
-    return get_service(), sym, ex
+    return get_service(cell_market_config), sym, ex
 
 
 def _present(value: float | None, what: str, symbol: str, exchange: str) -> float:

@@ -1,7 +1,10 @@
 """The Market table in a running Excel, through xlwings (the thin layer of the refresh).
 
 Reads the table body once; writes each block with ONE range assignment. Cells the refresh
-leaves alone are written back as they were (their formula when they hold one), and if a
+leaves alone are written back as they were (their formula when they hold one, read and put
+back through ``Formula2``: ``Formula`` speaks pre-dynamic-array Excel, so a spilling
+formula read through it comes back with an implicit-intersection ``@`` that stops it
+spilling), and if a
 write fails every block this table wrote is put back, so a refresh never leaves the table
 half new and half old.
 """
@@ -72,14 +75,16 @@ class XlwingsMarketTable:
     def _write(self, first_col: int, block: Sequence[Sequence[Any]]) -> None:
         width = len(block[0])
         target = self.body[:, first_col:first_col + width]
-        old_formulas = [list(r) for r in _2d(target.formula)]
+        old_formulas = [list(r) for r in _2d(target.formula2)]
         values = self._all()
-        out = []
+        out, kept_formulas = [], []
         for i, row in enumerate(block):
             line = []
             for j, v in enumerate(row):
                 if v is KEEP:
                     f = old_formulas[i][j]
+                    if isinstance(f, str) and f.startswith("="):
+                        kept_formulas.append((i, j, f))
                     v = f if isinstance(f, str) and f.startswith("=") else _kept(
                         values[i][first_col + j], f)
                     if isinstance(v, str) and not v.startswith("="):
@@ -90,6 +95,10 @@ class XlwingsMarketTable:
             out.append(line)
         self._undo.append((target, old_formulas))
         target.value = out
+        # A value write reads "=..." as a pre-dynamic-array formula; a kept formula goes
+        # back through Formula2 as it was read, so a spilling one still spills.
+        for i, j, f in kept_formulas:
+            target[i:i + 1, j:j + 1].formula2 = f
         self._values = None
 
     def _put_back(self) -> None:
@@ -97,7 +106,7 @@ class XlwingsMarketTable:
         not hide the write's own error, which is what the user needs to see."""
         for target, old_formulas in reversed(self._undo):
             try:
-                target.formula = old_formulas
+                target.formula2 = old_formulas
             except Exception:  # noqa: BLE001 - see above
                 pass
         self._undo.clear()

@@ -16,12 +16,13 @@ import os
 import re
 import shutil
 import sys
-from collections.abc import Mapping
-from dataclasses import dataclass, field
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
+from perphedge import catalogue
 from perphedge.core.errors import PerphedgeError
-from perphedge.install import locations, userconf, xlam
+from perphedge.install import doctor, locations, userconf, xlam
 
 
 class InstallError(PerphedgeError):
@@ -54,15 +55,22 @@ class Plan:
     manifest: Path
     interpreter: str
     settings: tuple[tuple[str, str], ...]
+    #: Windows: the functions' declarations module (.bas) for a manual VBE File -> Import.
+    #: Kept with the manifest, not in the start-up folder, where Excel opens every file.
+    declarations: Path | None = None
 
-    def describe(self) -> list[str]:
+    def describe(self, *, with_manifest: bool = True) -> list[str]:
         lines = [f"add-in:           {self.addin}",
                  f"interpreter:      {self.interpreter}"]
         lines += [f"setting:          {k} = {v}" for k, v in self.settings]
-        lines.append(f"settings file:    {self.config_file or '(none on this platform)'}")
+        none = "(none: the settings sheet inside the add-in holds them)"
+        lines.append(f"settings file:    {self.config_file or none}")
         if self.applescript:
             lines.append(f"RunPython script: {self.applescript[1]}")
-        lines.append(f"manifest:         {self.manifest}")
+        if self.declarations:
+            lines.append(f"functions module: {self.declarations}")
+        if with_manifest:
+            lines.append(f"manifest:         {self.manifest}")
         return lines
 
 
@@ -100,8 +108,32 @@ def make_plan(*, target: str | Path | None = None, config_dir: str | Path | None
         name = f"xlwings-{xlwings.__version__}.applescript"
         applescript = (Path(xlwings.__file__).parent / name, home / locations.MAC_SCRIPTS / name)
     key = hashlib.sha256(str(target_dir.resolve()).encode()).hexdigest()[:12]
+    state = state_dir()
     return Plan(platform, target_dir, target_dir / xlam.ADDIN_NAME, config_file, applescript,
-                state_dir() / f"addin-{key}.json", interpreter, settings)
+                state / f"addin-{key}.json", interpreter, settings,
+                state / f"addin-{key}-functions.bas" if platform == "win" else None)
+
+
+#: Where an install would write on each system, shown by a dry run where Excel is not
+#: available: the folders as the user knows them, not as this machine would spell them.
+_ELSEWHERE = (("win", "on Windows", {"APPDATA": "%APPDATA%"}, Path("%USERPROFILE%"),
+               r"%LOCALAPPDATA%\perphedge\venv\Scripts\python.exe"),
+              ("mac", "on macOS", {}, Path("~"), "~/Library/perphedge/venv/bin/python"))
+
+
+def describe_elsewhere() -> list[str]:
+    """A dry run on a system without Excel: what an install writes on Windows and macOS."""
+    lines = ["dry run: nothing written; Excel is not available on this system. "
+             "'perphedge addin install' would write:"]
+    for platform, label, environ, home, interpreter in _ELSEWHERE:
+        plan = make_plan(platform=platform, environ=environ, home=home, interpreter=interpreter)
+        if plan.declarations is not None:   # in that system's user data folder, not this one's
+            plan = replace(plan, declarations=Path("%LOCALAPPDATA%/perphedge") / plan.declarations.name)
+        lines.append(f"{label}:")
+        for line in plan.describe(with_manifest=False):
+            lines.append("  " + (line.replace("/", "\\") if platform == "win" else line))
+    lines.append("Here, 'perphedge addin build' writes the add-in into a folder of your choice.")
+    return lines
 
 
 def _sha(path: Path) -> str:
@@ -120,10 +152,15 @@ def _mkdirs(path: Path, created: list[str]) -> None:
 
 
 def install(plan: Plan, *, ribbon: str | Path | None = None, dry_run: bool = False,
-            replace: bool = False) -> list[str]:
+            replace: bool = False, declarations: str | None = None,
+            import_functions: Callable[[Path], list[str]] | None = None) -> list[str]:
     """Carry out the plan (or, with dry_run, only say what would be done).
 
     ``replace``: an earlier perphedge install there is uninstalled first (an upgrade).
+    ``declarations``: the text of the functions' ``.bas`` module (Windows), written to
+    ``plan.declarations``. ``import_functions(addin)``: puts the functions into the freshly
+    built add-in before it is copied into place and returns what it did (see
+    :mod:`perphedge.install.excelimport`).
     """
     pre: list[str] = []
     problem = interpreter_problem(plan.platform, plan.interpreter)
@@ -150,11 +187,29 @@ def install(plan: Plan, *, ribbon: str | Path | None = None, dry_run: bool = Fal
     dirs: list[str] = []
     manifest: dict = {"platform": plan.platform, "target": str(plan.target), "files": [],
                       "dirs": dirs, "config": None}
+    done: list[str] = []
     with tempfile.TemporaryDirectory() as tmp:
         built = xlam.build_addin(tmp, settings=plan.settings, ribbon=ribbon)
+        if import_functions is not None:
+            try:
+                done += import_functions(built)
+            except PerphedgeError as e:
+                # the add-in still works (the button, the workbook formulas); the
+                # functions wait for a manual import, which status keeps pointing at
+                done.append(f"functions:        not imported: {e}")
+                if plan.declarations is not None and declarations is not None:
+                    done.append(f"  import {plan.declarations} by hand: in Excel press Alt+F11, select "
+                                "perphedge.xlam on the left, File -> Import File..., then Ctrl+S")
         _mkdirs(plan.target, dirs)
         shutil.copyfile(built, plan.addin)
     manifest["files"].append({"path": str(plan.addin), "sha256": _sha(plan.addin)})
+    if plan.declarations is not None and declarations is not None:
+        _mkdirs(plan.declarations.parent, manifest.setdefault("state_dirs", []))
+        # the VBA editor reads a .bas as ANSI text with CRLF lines; the declarations are
+        # names and module paths only, so anything else is a defect to stop at
+        plan.declarations.write_bytes(declarations.replace("\r\n", "\n").replace("\n", "\r\n")
+                                      .encode("ascii"))
+        manifest["files"].append({"path": str(plan.declarations), "sha256": _sha(plan.declarations)})
 
     if plan.config_file is not None:
         existed = plan.config_file.is_file()
@@ -173,7 +228,7 @@ def install(plan: Plan, *, ribbon: str | Path | None = None, dry_run: bool = Fal
             manifest["files"].append({"path": str(dst), "sha256": _sha(dst)})
     _mkdirs(plan.manifest.parent, manifest.setdefault("state_dirs", []))
     plan.manifest.write_text(json.dumps(manifest, indent=2), encoding="utf-8")
-    return pre + ["installed:"] + lines
+    return pre + ["installed:"] + lines + done
 
 
 def uninstall(plan: Plan, *, dry_run: bool = False) -> list[str]:
@@ -241,8 +296,37 @@ def status(plan: Plan) -> Status:
             st.problems.append(f"{key} {value!r} does not exist")
         elif key == "Interpreter_Mac" and interpreter_problem("mac", str(value)):
             st.problems.append(str(interpreter_problem("mac", str(value))))
-        elif str(value) != plan.interpreter:
-            st.lines.append(f"  (this command runs {plan.interpreter})")
+        else:
+            if str(value) != plan.interpreter:
+                st.lines.append(f"  (this command runs {plan.interpreter})")
+            # the add-in's own Python, started the way its function server starts it
+            failed = doctor.run_import_line(str(value))
+            st.lines.append(f"  self-test:      {'ok' if failed is None else 'failed'} "
+                            f"(imports {xlam.UDF_MODULE} from a neutral folder)")
+            if failed is not None:
+                st.problems.append(f"{value} cannot import {xlam.UDF_MODULE}: {failed}")
+            if key == "Interpreter_Win" and locations.current_platform() == "win":
+                # the VBA loads the DLL from the interpreter's folder or the one above; the
+                # wheels for ARM64 and 32-bit Python carry none, and Python imports fine
+                dll = doctor.dll_name(info.xlwings_version)
+                exe = Path(str(value))
+                if not any((d / dll).is_file() for d in (exe.parent, exe.parent.parent)):
+                    st.problems.append(f"{dll} is in neither {exe.parent} nor {exe.parent.parent}: every "
+                                       f"function would say 'Could not load {dll}' (run "
+                                       "'addin doctor' for why)")
+    st.lines.append(f"Excel functions:  {len(info.functions)} of {len(catalogue.function_names())} "
+                    "declared in the add-in's VBA")
+    missing = sorted(catalogue.function_names() - set(info.functions))
+    if missing and plan.platform == "win":
+        how = (f"import {plan.declarations} in the VBA editor (Alt+F11, select perphedge.xlam, "
+               "File -> Import File, then Ctrl+S), or reinstall with Excel closed"
+               if plan.declarations and plan.declarations.is_file()
+               else "reinstall on Windows with Excel closed")
+        st.problems.append(f"the add-in does not declare {', '.join(missing)}: these functions show "
+                           f"#NAME? in Excel; {how}")
+    elif missing:
+        st.lines.append("  (the Excel functions are a Windows feature of xlwings; on macOS the "
+                        "workbook's own formulas and Refresh prices work)")
     udf = info.settings.get("UDF Modules")
     st.lines.append(f"UDF Modules:      {udf}")
     if udf != xlam.UDF_MODULE:
@@ -256,7 +340,7 @@ def status(plan: Plan) -> Status:
             elif _sha(p) != f["sha256"]:
                 # Excel rewrites the add-in when functions are imported into it and saved
                 st.lines.append(f"note: {p.name} changed since install (expected after "
-                                "Import Functions)")
+                                "importing the functions in Excel)")
         st.lines.append(f"manifest:         {plan.manifest}")
     else:
         st.problems.append(f"no install manifest at {plan.manifest}: not installed by perphedge")

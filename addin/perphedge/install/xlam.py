@@ -1,7 +1,7 @@
 """Build ``perphedge.xlam`` from the installed xlwings' ribbon add-in template.
 
 The template's VBA is copied unchanged (so it matches the installed xlwings exactly); we
-only swap in our ribbon (``addin/ribbon/customUI.xml``) and enable the add-in's own
+only swap in our ribbon (``perphedge/data/customUI.xml``, shipped inside the package) and enable the add-in's own
 settings sheet with the settings perphedge needs. Its ribbon callback
 ``RibbonMyAddin.RunMain`` runs ``import <file name>; <file name>.main()``, hence the file
 name ``perphedge.xlam`` and ``perphedge.main()``.
@@ -14,13 +14,14 @@ from dataclasses import dataclass
 from pathlib import Path
 from xml.etree import ElementTree as ET
 
-from perphedge import ooxml
+from perphedge import catalogue, ooxml
 from perphedge.core.errors import PerphedgeError
 from perphedge.install import vba
 from perphedge.ooxml.sheetxml import cell_xml
 
 ADDIN_NAME = "perphedge.xlam"
 TEMPLATE_NAME = "quickstart_addin_ribbon.xlam"
+RIBBON_NAME = "customUI.xml"
 UDF_MODULE = "perphedge.excel.udfs"
 NS_CUSTOMUI = ("http://schemas.microsoft.com/office/2006/01/customui",
                "http://schemas.microsoft.com/office/2009/07/customui")
@@ -71,6 +72,7 @@ class AddinInfo:
     ribbon_xml: bytes | None
     ribbon_actions: tuple[str, ...]
     ribbon_callbacks: tuple[str, ...]   # Module.Sub with the IRibbonControl signature
+    functions: tuple[str, ...] = ()     # the catalogue's functions its VBA declares
 
 
 def installed_xlwings_version() -> str:
@@ -89,11 +91,14 @@ def template_path() -> Path:
 
 
 def default_ribbon_path() -> Path:
-    """``addin/ribbon/customUI.xml`` of the checkout the package runs from."""
-    path = Path(__file__).resolve().parents[2] / "ribbon" / "customUI.xml"
+    """The ribbon XML shipped inside the package (``perphedge/data/customUI.xml``), so an
+    installed environment builds the add-in without a checkout."""
+    from importlib import resources
+
+    path = Path(str(resources.files("perphedge").joinpath("data", RIBBON_NAME)))
     if not path.is_file():
-        raise BuildError(
-            f"ribbon source not found at {path}; pass --ribbon PATH/TO/addin/ribbon/customUI.xml")
+        raise BuildError(f"the package's ribbon XML is missing at {path}: reinstall perphedge, "
+                         "or pass --ribbon PATH/TO/customUI.xml")
     return path
 
 
@@ -237,4 +242,6 @@ def inspect_addin(path: str | Path) -> AddinInfo:
         path=path, xlwings_version=vba.xlwings_version(modules), project_name=project,
         settings_sheet=sheet, settings=settings, ribbon_xml=ribbon,
         ribbon_actions=ribbon_actions(ribbon) if ribbon else (),
-        ribbon_callbacks=tuple(p.qualified for p in procs if p.is_ribbon_callback))
+        ribbon_callbacks=tuple(p.qualified for p in procs if p.is_ribbon_callback),
+        functions=tuple(sorted({p.name.upper() for p in procs if p.kind == "Function"}
+                               & catalogue.function_names())))

@@ -146,12 +146,15 @@ _service: MarketService | None = None
 _service_lock = threading.Lock()
 
 
-def get_service() -> MarketService:
-    """The process-wide service (Excel functions and the ribbon share its caches)."""
+def get_service(config: Callable[[], MarketConfig] | None = None) -> MarketService:
+    """The process-wide service (Excel functions and the ribbon share its caches).
+
+    ``config`` gives the settings it is built with on first use (default: environment and
+    config file); the Excel functions pass theirs (a short timeout, no retries)."""
     global _service
     with _service_lock:
         if _service is None:
-            _service = MarketService()
+            _service = MarketService(config() if config is not None else None)
         return _service
 
 
