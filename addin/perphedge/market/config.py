@@ -20,7 +20,7 @@ from types import MappingProxyType
 from typing import Any
 
 from perphedge.core.conventions import DEFAULT_EXCHANGE
-from perphedge.core.errors import InvalidInput
+from perphedge.core.errors import InvalidInput, PerphedgeError
 
 APP_NAME = "perphedge"
 _PREFIX = "PERPHEDGE_"
@@ -193,6 +193,57 @@ def keyring_password(exchange: str) -> str | None:
         return keyring.get_password(KEYRING_SERVICE, f"{exchange}_api_password") or None
     except (KeyringError, RuntimeError, OSError):
         return None
+
+
+class KeyringUnavailable(PerphedgeError):
+    """No OS keyring to store a key in (the package, or a backend, is missing)."""
+
+    def __init__(self, why: str) -> None:
+        super().__init__(f"no OS keyring available ({why}): set PERPHEDGE_<EXCHANGE>_API_KEY and "
+                         "PERPHEDGE_<EXCHANGE>_API_SECRET in the environment instead")
+
+
+_ENTRIES = ("api_key", "api_secret", "api_password")
+
+
+def store_in_keyring(exchange: str, key: str, secret: str, password: str | None = None) -> None:
+    """Store the exchange's key pair (and passphrase) in the OS keyring, where ``from_env``
+    finds it; a passphrase not given removes one stored before."""
+    keyring, errors = _keyring_module()
+    values = dict(zip(_ENTRIES, (key, secret, password)))
+    try:
+        for entry, value in values.items():
+            name = f"{exchange}_{entry}"
+            if value:
+                keyring.set_password(KEYRING_SERVICE, name, value)
+            elif keyring.get_password(KEYRING_SERVICE, name) is not None:
+                keyring.delete_password(KEYRING_SERVICE, name)
+    except (errors.KeyringError, RuntimeError, OSError) as e:
+        raise KeyringUnavailable(type(e).__name__) from None
+
+
+def clear_keyring(exchange: str) -> bool:
+    """Remove the exchange's entries from the OS keyring; whether there were any."""
+    keyring, errors = _keyring_module()
+    found = False
+    try:
+        for entry in _ENTRIES:
+            name = f"{exchange}_{entry}"
+            if keyring.get_password(KEYRING_SERVICE, name) is not None:
+                keyring.delete_password(KEYRING_SERVICE, name)
+                found = True
+    except (errors.KeyringError, RuntimeError, OSError) as e:
+        raise KeyringUnavailable(type(e).__name__) from None
+    return found
+
+
+def _keyring_module() -> tuple[Any, Any]:
+    try:
+        import keyring
+        import keyring.errors
+    except ImportError:
+        raise KeyringUnavailable("the keyring package is not installed") from None
+    return keyring, keyring.errors
 
 
 ENVIRONMENT, CONFIG_FILE, KEYRING = "environment", "config file", "keyring"

@@ -77,10 +77,11 @@ BINANCE_SPOT_ACCOUNT_SYNTHETIC = {
                  {"asset": "USDT", "free": "100.00000000", "locked": "0.00000000"}],
     "permissions": ["SPOT"]}
 
-#: Binance's documented example answer of GET /sapi/v1/account/apiRestrictions (its API
-#: docs, "Get API Key Permission"): a key with futures trading and internal transfers on.
+#: Binance's documented example answer of GET /sapi/v1/account/apiRestrictions
+#: (developers.binance.com/docs/wallet/account/api-key-permission): no IP restriction,
+#: portfolio-margin trading and internal transfers on, withdrawals off.
 BINANCE_API_RESTRICTIONS_EXAMPLE = {
-    "ipRestrict": False, "createTime": 1698645219000, "enableReading": True,
+    "ipRestrict": False, "createTime": 1623840271000, "enableReading": True,
     "enableWithdrawals": False, "enableInternalTransfer": True, "enableMargin": False,
     "enableFutures": False, "permitsUniversalTransfer": True, "enableVanillaOptions": False,
     "enableFixApiTrade": False, "enableFixReadOnly": True, "enableSpotAndMarginTrading": False,
