@@ -248,6 +248,44 @@ def test_binance_key_permissions_warn_about_a_trading_key(tmp_path):
     assert key_warning(KeyPermissions("binanceusdm", True, False, False, True)) is None
 
 
+#: Bybit's GET /v5/user/query-api in its documented format
+#: (bybit-exchange.github.io/docs/v5/user/apikey-info). SYNTHETIC values: a read-only key
+#: bound to one address, and a read-and-write one that may withdraw, bound to none.
+BYBIT_READ_ONLY_KEY = {"retCode": 0, "retMsg": "", "result": {
+    "id": "1", "note": "perphedge", "apiKey": "[not shown]", "readOnly": 1, "secret": "",
+    "permissions": {"ContractTrade": [], "Spot": [], "Wallet": [], "Options": [], "Derivatives": []},
+    "ips": ["203.0.113.7"], "type": 1, "unified": 0, "uta": 1}, "retExtInfo": {}, "time": 1700000000000}
+BYBIT_TRADING_KEY = {**BYBIT_READ_ONLY_KEY, "result": {
+    **BYBIT_READ_ONLY_KEY["result"], "readOnly": 0, "ips": ["*"],
+    "permissions": {"ContractTrade": ["Order", "Position"], "Wallet": ["AccountTransfer", "Withdraw"]}}}
+
+#: OKX's GET /api/v5/account/config in its documented format; SYNTHETIC values (``perm``
+#: and ``ip`` are the fields read).
+OKX_CONFIG_TRADE_NO_IP = {"code": "0", "msg": "", "data": [
+    {"uid": "1", "mainUid": "1", "acctLv": "2", "posMode": "long_short_mode", "autoLoan": False,
+     "perm": "read_only,trade", "ip": "", "label": "perphedge"}]}
+
+
+@pytest.mark.parametrize(("body", "expected"), [
+    (BYBIT_READ_ONLY_KEY, KeyPermissions("bybit", True, False, False, True)),
+    (BYBIT_TRADING_KEY, KeyPermissions("bybit", True, True, True, False)),
+])
+def test_bybit_key_permissions(body, expected, tmp_path):
+    routes = bybit_account_routes()
+    routes["/v5/user/query-api"] = lambda q: (200, body)
+    got = _account(Replay(routes), tmp_path, "bybit", _ts(2024, 3, 20)).key_permissions("bybit")
+    assert got == expected
+    assert (key_warning(got) is None) == (body is BYBIT_READ_ONLY_KEY)
+
+
+def test_okx_key_permissions(tmp_path):
+    routes = okx_account_routes()
+    routes["/api/v5/account/config"] = lambda q: (200, OKX_CONFIG_TRADE_NO_IP)
+    got = _account(Replay(routes), tmp_path, "okx", _ts(2024, 4, 6)).key_permissions("okx")
+    assert got == KeyPermissions("okx", True, True, False, False)
+    assert "okx API key can trade and be used from any IP address" in (key_warning(got) or "")
+
+
 # -- the exchange's liquidation price beside perphedge's ---------------------------------------
 
 def test_recorded_cross_liquidation_explained_by_the_wallet_balance(tmp_path):

@@ -265,17 +265,13 @@ class Account:
     # -- key permissions -------------------------------------------------------------------
 
     def key_permissions(self, ex: str) -> KeyPermissions | None:
-        """What the venue reports the key may do; None where it reports nothing ccxt reads
-        (Binance reports it: GET /sapi/v1/account/apiRestrictions)."""
-        if not ex.startswith("binance"):
+        """What the venue reports the key may do; None for a venue whose report perphedge
+        does not read (see :data:`PERMISSION_REPORTS`)."""
+        report = next((r for prefix, r in PERMISSION_REPORTS.items() if ex.startswith(prefix)), None)
+        if report is None:
             return None
-        raw = self._signed(ex, "apiRestrictions", lambda c: c.sapi_get_account_apirestrictions())
-        trade = [raw.get(k) for k in ("enableSpotAndMarginTrading", "enableFutures", "enableMargin",
-                                      "enableVanillaOptions", "enablePortfolioMarginTrading")]
-        return KeyPermissions(
-            ex, _flag(raw.get("enableReading")),
-            any(_flag(t) for t in trade) if any(t is not None for t in trade) else None,
-            _flag(raw.get("enableWithdrawals")), _flag(raw.get("ipRestrict")))
+        call, read = report
+        return read(ex, self._signed(ex, "keyPermissions", call))
 
     # -- the one signed-call seam ----------------------------------------------------------
 
@@ -285,7 +281,7 @@ class Account:
             raise NoKey(f"{ex}: no API key configured; set a read-only one with "
                         f"`perphedge keys set {ex}` or PERPHEDGE_{ex.upper()}_API_KEY and "
                         f"PERPHEDGE_{ex.upper()}_API_SECRET", ex)
-        if method != "apiRestrictions" and not self.clients.client(ex).has.get(method):
+        if method != "keyPermissions" and not self.clients.client(ex).has.get(method):
             raise _unsupported(ex)
 
     def _signed(self, ex: str, method: str, fn: Callable[[Any], T]) -> T:
@@ -311,6 +307,60 @@ def _history_page(sym: str, since: int, params: dict[str, Any]) -> Callable[[Any
 
 def _flag(value: Any) -> bool | None:
     return value if isinstance(value, bool) else None
+
+
+def _binance_permissions(ex: str, raw: Mapping[str, Any]) -> KeyPermissions:
+    """GET /sapi/v1/account/apiRestrictions (developers.binance.com/docs/wallet/account/
+    api-key-permission): booleans per permission, ``ipRestrict``."""
+    trade = [raw.get(k) for k in ("enableSpotAndMarginTrading", "enableFutures", "enableMargin",
+                                  "enableVanillaOptions", "enablePortfolioMarginTrading")]
+    return KeyPermissions(
+        ex, _flag(raw.get("enableReading")),
+        any(_flag(t) for t in trade) if any(t is not None for t in trade) else None,
+        _flag(raw.get("enableWithdrawals")), _flag(raw.get("ipRestrict")))
+
+
+def _bybit_permissions(ex: str, raw: Mapping[str, Any]) -> KeyPermissions:
+    """GET /v5/user/query-api (bybit-exchange.github.io/docs/v5/user/apikey-info):
+    ``readOnly`` 0 read and write, 1 read only; ``permissions.Wallet`` lists ``Withdraw``
+    when the key may withdraw; ``ips`` the addresses bound ("*" for any)."""
+    got = raw.get("result")
+    result: Mapping[str, Any] = got if isinstance(got, Mapping) else {}
+    read_only = parse.integer(result.get("readOnly"))
+    held = result.get("permissions")
+    perms: Mapping[str, Any] = held if isinstance(held, Mapping) else {}
+    wallet = perms.get("Wallet") if isinstance(perms.get("Wallet"), list) else None
+    ips = result.get("ips") if isinstance(result.get("ips"), list) else None
+    return KeyPermissions(
+        ex, True if read_only in (0, 1) else None,
+        {0: True, 1: False}.get(read_only) if read_only is not None else None,
+        "Withdraw" in wallet if wallet is not None else None,
+        (bool(ips) and "*" not in ips) if ips is not None else None)
+
+
+def _okx_permissions(ex: str, raw: Mapping[str, Any]) -> KeyPermissions:
+    """GET /api/v5/account/config (OKX v5 docs, "Get account configuration"): ``perm``
+    lists ``read_only``, ``trade``, ``withdraw``; ``ip`` the bound addresses, "" for none."""
+    data = raw.get("data") if isinstance(raw.get("data"), list) else []
+    first: Mapping[str, Any] = data[0] if data and isinstance(data[0], Mapping) else {}
+    perm = first.get("perm")
+    granted = {p.strip() for p in perm.split(",")} if isinstance(perm, str) else None
+    ip = first.get("ip")
+    return KeyPermissions(
+        ex, "read_only" in granted if granted is not None else None,
+        "trade" in granted if granted is not None else None,
+        "withdraw" in granted if granted is not None else None,
+        bool(ip.strip()) if isinstance(ip, str) else None)
+
+
+#: Where each venue reports what a key may do, and how its answer reads, by exchange-id
+#: prefix (ccxt's implicit methods: no unified one exists).
+PERMISSION_REPORTS: dict[str, tuple[Callable[[Any], Any],
+                                    Callable[[str, Mapping[str, Any]], KeyPermissions]]] = {
+    "binance": (lambda c: c.sapi_get_account_apirestrictions(), _binance_permissions),
+    "bybit": (lambda c: c.private_get_v5_user_query_api(), _bybit_permissions),
+    "okx": (lambda c: c.private_get_account_config(), _okx_permissions),
+}
 
 
 def position_of(raw: Mapping[str, Any], ex: str, markets: Mapping[str, Any]) -> Position | None:
