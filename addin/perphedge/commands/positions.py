@@ -70,6 +70,8 @@ def _coin(account: Any, ex: str, sym: str) -> str:
 
 def gather(account: Any, exchanges: Sequence[str], portfolio: str | None, days: int) -> dict[str, Any]:
     """Everything the command shows, as plain data."""
+    from perphedge.market.live.clients import spot_exchange_for
+
     default = account.config.default_exchange
     plans, notes = _plans(account, portfolio, default) if portfolio else ([], [])
     wanted = list(dict.fromkeys([e.strip().lower() for e in exchanges] or
@@ -78,16 +80,18 @@ def gather(account: Any, exchanges: Sequence[str], portfolio: str | None, days: 
     balances: list[dict[str, Any]] = []
     funding: list[dict[str, Any]] = []
     warnings: list[str] = []
+    # Binance's USDⓈ-M and COIN-M ids share one spot wallet: it is read (and shown) once,
+    # for the coins hedged on either
+    wallets: dict[str, tuple[str, list[str]]] = {}
     for ex in wanted:
         held = account.positions(ex)
         positions.extend(held)
-        coins = [_coin(account, ex, p.symbol) for p in held] + [
-            _coin(account, ex, p.symbol) for p in plans if p.exchange == ex]
-        if coins:
-            balances.extend(asdict(b) for b in account.spot_balances(ex, coins))
-        for p in held:
-            paid = account.funding_paid(ex, p.symbol, days)
-            funding.append({"exchange": ex, "symbol": p.symbol, "days": days,
+        coins = wallets.setdefault(spot_exchange_for(ex), (ex, []))[1]
+        coins += [_coin(account, ex, p.symbol) for p in held]
+        coins += [_coin(account, ex, p.symbol) for p in plans if p.exchange == ex]
+        for sym in dict.fromkeys(p.symbol for p in held):  # hedge mode: a long and a short
+            paid = account.funding_paid(ex, sym, days)
+            funding.append({"exchange": ex, "symbol": sym, "days": days,
                             "settlements": len(paid.payments), "total_settle": paid.total_settle,
                             "truncated": paid.truncated,
                             "payments": [asdict(x) for x in paid.payments]})
@@ -95,6 +99,9 @@ def gather(account: Any, exchanges: Sequence[str], portfolio: str | None, days: 
         warning = key_warning(perms) if perms is not None else None
         if warning:
             warnings.append(warning)
+    for ex, coins in wallets.values():
+        if coins:
+            balances.extend(asdict(b) for b in account.spot_balances(ex, coins))
     rows: list[Reconciled] = reconcile(positions, [p for p in plans if p.exchange in wanted]) if plans else []
     return {"exchanges": wanted, "positions": [asdict(p) for p in positions],
             "reconciliation": [asdict(r) for r in rows], "spot_balances": balances,

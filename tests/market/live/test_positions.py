@@ -114,10 +114,18 @@ def _bybit_executions(query: Mapping[str, str]) -> tuple[int, Any]:
     return 200, {**body, "result": {**body["result"], "list": rows, "nextPageCursor": ""}}
 
 
+def _bybit_positions(query: Mapping[str, str]) -> tuple[int, Any]:
+    """The recorded USDT-settled linear answer for that query; the account holds nothing
+    else (an empty list in Bybit's envelope for the USDC-settled and inverse categories)."""
+    if query.get("category") == "linear" and query.get("settleCoin") == "USDT":
+        return 200, _body("bybit", "fetchPositions", "Fetch linear position")
+    return 200, recorded.bybit_envelope(query.get("category", ""), [], nextPageCursor="")
+
+
 def bybit_account_routes() -> dict[str, Any]:
     routes = recorded.bybit_routes()
     routes.update({
-        "/v5/position/list": lambda q: (200, _body("bybit", "fetchPositions", "Fetch linear position")),
+        "/v5/position/list": _bybit_positions,
         "/v5/execution/list": _bybit_executions,
     })
     return routes
@@ -188,6 +196,9 @@ def test_bybit_position_replayed_margin_mode_not_reported(tmp_path):
     # ccxt gives Bybit's marginMode as None (Bybit retired tradeMode): labelled, not assumed
     assert parsed["marginMode"] is None and pos.margin_mode == MODE_NOT_REPORTED
     assert pos.contracts == 1.2
+    # every category asked, so an inverse or USDC-settled hedge is not missed
+    asked = [(q.get("category"), q.get("settleCoin")) for _, p, q in replay.log if p == "/v5/position/list"]
+    assert asked == [("linear", "USDT"), ("linear", "USDC"), ("inverse", None)]
 
 
 def test_okx_position_replayed_hedge_mode_recognised(tmp_path):

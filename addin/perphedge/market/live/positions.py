@@ -148,6 +148,15 @@ _SPOT_BALANCE_PARAMS: dict[str, dict[str, Any]] = {
     "bybit": {"type": "spot"}, "okx": {"type": "spot"},
 }
 
+#: The queries that together list every open perp position, per venue. Bybit's position list
+#: answers one category (and, for linear, one settle coin) per request: without these ccxt
+#: asks only USDT-settled linear positions, and an inverse or USDC hedge would read as
+#: "no position". Binance's ids are one margin family each; OKX lists all derivatives.
+_POSITION_QUERIES: dict[str, tuple[dict[str, Any], ...]] = {
+    "bybit": ({"subType": "linear", "settleCoin": "USDT"}, {"subType": "linear", "settleCoin": "USDC"},
+              {"subType": "inverse"}),
+}
+
 #: Bybit's execution list answers at most this window per request (its v5 docs: 7 days);
 #: 4 days of hourly settlements (96) fit one page of 100.
 _BYBIT_WINDOW_MS = 4 * MS_PER_DAY
@@ -188,9 +197,14 @@ class Account:
         """Every open position on the exchange (zero-size entries dropped)."""
         self._ready(ex, "fetchPositions")
         markets = self.clients.markets(ex)
-        raw = self._signed(ex, "fetchPositions", lambda c: c.fetch_positions())
-        out = [position_of(p, ex, markets) for p in raw]
-        return tuple(p for p in out if p is not None)
+        out: dict[tuple[str, int], Position] = {}
+        for query in _POSITION_QUERIES.get(ex, ({},)):
+            raw = self._signed(ex, "fetchPositions", _positions_page(dict(query)))
+            for entry in raw:
+                p = position_of(entry, ex, markets)
+                if p is not None:  # one per market and side, whichever query found it
+                    out.setdefault((p.symbol, 1 if p.contracts > 0 else -1), p)
+        return tuple(out.values())
 
     # -- spot balances ---------------------------------------------------------------------
 
@@ -297,6 +311,12 @@ class Account:
         # retried as public reads are (429, network); the message leaves redacted
         return faults.call(guarded, ex, retries=self.config.retries,
                            wait_cap_s=self.config.retry_wait_cap_s, sleep=self._sleep)
+
+
+def _positions_page(params: dict[str, Any]) -> Callable[[Any], list[Mapping[str, Any]]]:
+    def fetch(client: Any) -> list[Mapping[str, Any]]:
+        return list(client.fetch_positions(None, params))
+    return fetch
 
 
 def _history_page(sym: str, since: int, params: dict[str, Any]) -> Callable[[Any], list[Mapping[str, Any]]]:
