@@ -10,7 +10,8 @@ from perphedge.core.conventions import ERROR_PREFIX
 from perphedge.excel import udfs
 from perphedge.market.config import MarketConfig
 from perphedge.market.live.service import MarketService, reset_service
-from tests.market.helpers import Clock, replay_service
+from tests.market.guarded import GuardedExchange
+from tests.market.helpers import Clock, Sleeps, replay_service
 from tests.market.live import test_positions as live
 from tests.market.replay import Replay
 
@@ -95,3 +96,21 @@ def test_offline_and_keyless_cells_say_why(tmp_path):
     finally:
         reset_service(None)
     assert isinstance(keyless, str) and "no API key configured" in keyless and "perphedge keys set" in keyless
+
+
+def test_an_echoing_gateway_leaves_no_key_in_any_cell(tmp_path):
+    """Every signed request answered 401 with its headers (the API key) quoted back."""
+    with GuardedExchange(live.binance_account_routes(), echo=True, leak=f"key on file {live.KEY}",
+                         lifetime_s=60) as fx:
+        config = MarketConfig(cache_dir=tmp_path, api_base={"binanceusdm": fx.base_url},
+                              api_keys={"binanceusdm": (live.KEY, live.SECRET)})
+        svc = MarketService(config, clock=Clock(live._ts(2024, 7, 28, 12)), sleep=Sleeps())
+        svc.clients.client("binanceusdm").options["leverageBrackets"] = live.BRACKETS
+        reset_service(svc)
+        try:
+            cells = [udfs.POSITION("BTC", "binanceusdm"), udfs.FUNDING_PAID("BTC", 7, "binanceusdm")]
+        finally:
+            reset_service(None)
+        assert any(live.KEY in b for b in fx.bodies)  # the gateway did quote the key
+    assert all(isinstance(c, str) and c.startswith(ERROR_PREFIX) for c in cells), cells
+    assert all(live._clean(c) for c in cells) and "rejected the API key" in cells[0]

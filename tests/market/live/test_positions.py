@@ -357,7 +357,7 @@ def _local_account(fx: FakeExchange, tmp_path: Path, sleeps: Sleeps | None = Non
 
 @pytest.mark.parametrize(("kind", "error", "words"), [
     ("401-key", KeyRejected, ("rejected the API key", "perphedge keys set binanceusdm")),
-    ("401-perm", KeyNotPermitted, ("permission", "IP address")),
+    ("401-perm", KeyNotPermitted, ("-2015", "wrong key", "IP address", "permission", "keys set")),
     ("403", KeyNotPermitted, ("permission", "allow-list")),
     ("-1021", ClockOutOfWindow, ("clock", "receive window", "time synchronisation")),
 ])

@@ -78,6 +78,14 @@ def _not_permitted(ex: str) -> PerphedgeError:
         "allow-list", ex)
 
 
+def _binance_2015(ex: str) -> PerphedgeError:
+    # Binance's one code for three causes: "Invalid API-key, IP, or permissions for action"
+    return KeyNotPermitted(
+        f"{ex} refused the API key (Binance -2015: a wrong key, this machine's IP address not "
+        "in the key's trusted IPs, or no permission to read futures): check the key with "
+        f"`perphedge keys set {ex}`, its Enable Reading permission and its IP allow-list", ex)
+
+
 def _unsupported(ex: str) -> PerphedgeError:
     return DataUnavailable(f"{ex} does not provide account reads through ccxt (fetchPositions, "
                            "fetchBalance or fetchFundingHistory); use binanceusdm, bybit or okx",
@@ -121,7 +129,7 @@ def account_error(error: BaseException, ex: str) -> PerphedgeError:
             # Binance answers a key without the permission or from an IP off its allow-list
             # with -2015 under HTTP 401 ("Invalid API-key, IP, or permissions for action")
             if make is _rejected and '"code":-2015' in flat:
-                return _not_permitted(ex)
+                return _binance_2015(ex)
             return make(ex)
     if status == 401:
         return _rejected(ex)
