@@ -107,3 +107,12 @@ def test_key_warning_for_any_power_beyond_reading() -> None:
     assert withdraw is not None and "can withdraw:" in withdraw and "perphedge keys set bybit" in withdraw
     open_ip = key_warning(KeyPermissions("bybit", True, True, False, False))
     assert open_ip is not None and "trade and be used from any IP address" in open_ip
+
+
+def test_with_no_amount_step_an_equal_count_is_matched_not_over_hedged() -> None:
+    plan = PlannedHedge(EX, "A/USDT:USDT", 0.3, 0.5, 0.0, 0.005)
+    # 0.1 + 0.2 contracts held in two fills: 0.30000000000000004, the plan's 0.3
+    row, = reconcile([_pos("A/USDT:USDT", -(0.1 + 0.2))], [plan])
+    assert row.status == MATCHED
+    row, = reconcile([_pos("A/USDT:USDT", -0.31)], [plan])
+    assert row.status == OVER

@@ -28,6 +28,7 @@ Key permissions: a key that can trade or withdraw, or is not IP-restricted, gets
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -190,7 +191,9 @@ def reconcile(positions: Sequence[Position], plans: Sequence[PlannedHedge]) -> l
         gap = plan.target_contracts - held
         if not found:
             status = NO_POSITION
-        elif abs(gap) < plan.amount_step:
+        elif abs(gap) < plan.amount_step or math.isclose(held, plan.target_contracts,
+                                                         rel_tol=1e-9, abs_tol=1e-12):
+            # within one step; with no step known (0), equal up to float rounding
             status = MATCHED
         else:
             status = UNDER if gap > 0 else OVER
