@@ -36,6 +36,13 @@ DESIGN_SIGNATURES = [
     "MARKET_STATUS(symbol, [exchange])",
 ]
 
+#: The account functions DESIGN §9 names (``POSITION()``, ``FUNDING_PAID()``), with the
+#: arguments the positions issue gives them, after the §4 catalogue.
+ACCOUNT_SIGNATURES = [
+    "POSITION(symbol, [exchange])",
+    "FUNDING_PAID(symbol, [days=7], [exchange])",
+]
+
 #: Optional arguments added since DESIGN §4 was written, always after the design's own, so
 #: every call written to the design still means the same (the exchange-exact rules: a
 #: venue's liquidation rule and the taker fee it counts).
@@ -57,21 +64,21 @@ def _design_part(f) -> str:
 
 
 LIVE = {"SPOT_PRICE", "MARK_PRICE", "INDEX_PRICE", "FUNDING_RATE", "FUNDING_INTERVAL",
-        "FUNDING_HISTORY", "CONTRACT_SPEC", "MARKET_STATUS"}
+        "FUNDING_HISTORY", "CONTRACT_SPEC", "MARKET_STATUS", "POSITION", "FUNDING_PAID"}
 TABLES = {"HEDGE_PNL", "HEDGE_SCENARIOS", "HEDGE_BETA", "FUNDING_HISTORY", "CONTRACT_SPEC",
-          "MARKET_STATUS"}
+          "MARKET_STATUS", "POSITION"}
 
 DESIGN_MD = Path("/work/shared/DESIGN.md")
 
 
 def test_signatures_are_the_design_catalogue_in_order():
-    assert [_design_part(f) for f in FUNCTIONS] == DESIGN_SIGNATURES
+    assert [_design_part(f) for f in FUNCTIONS] == DESIGN_SIGNATURES + ACCOUNT_SIGNATURES
 
 
 def test_function_names_are_the_catalogue():
-    expected = {s.split("(")[0] for s in DESIGN_SIGNATURES}
+    expected = {s.split("(")[0] for s in DESIGN_SIGNATURES + ACCOUNT_SIGNATURES}
     assert function_names() == frozenset(expected)
-    assert len(FUNCTIONS) == len(expected) == 19
+    assert len(FUNCTIONS) == len(expected) == 21
 
 
 @pytest.mark.skipif(not DESIGN_MD.exists(), reason="design page not beside this checkout")
@@ -79,7 +86,10 @@ def test_signatures_match_the_design_page_itself():
     text = DESIGN_MD.read_text(encoding="utf-8")
     section = text[text.index("## 4."):text.index("## 5.")]
     found = re.findall(r"`([A-Z_]+\([^`]*\))`", section)
-    assert sorted(found) == sorted(_design_part(f) for f in FUNCTIONS)
+    account = {a.split("(")[0] for a in ACCOUNT_SIGNATURES}
+    assert sorted(found) == sorted(_design_part(f) for f in FUNCTIONS if f.name not in account)
+    positions = text[text.index("## 9."):]
+    assert all(f"`{name}()`" in positions for name in account)
 
 
 def test_live_and_table_flags():
@@ -129,7 +139,7 @@ def test_spec_lookup_is_case_insensitive_and_strict():
 
 def test_catalogue_lines_one_per_function():
     lines = catalogue.catalogue_lines()
-    assert len(lines) == 19
+    assert len(lines) == 21
     assert lines[0] == "HEDGE_SIZE(spot_value, hedge_ratio) — Hedge notional: spot_value times " \
                        "hedge_ratio."
     assert all("\n" not in line for line in lines)

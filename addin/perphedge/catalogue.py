@@ -331,6 +331,26 @@ FUNCTIONS: tuple[FunctionSpec, ...] = (
         live=True, table=True,
         columns=("source", "as of (UTC)", "status"),
     ),
+    FunctionSpec(
+        "POSITION", (_SYMBOL, _EXCHANGE),
+        "Your open position (read-only API key): contracts (short < 0), side, entry, mark, "
+        "margin mode, liquidation.",
+        "1×11 row per position: contracts (short negative), side, entry, mark, notional, margin "
+        "mode, isolated margin, leverage, unrealised P&L, exchange's liquidation price, status",
+        live=True, table=True,
+        columns=("contracts", "side", "entry", "mark", "notional", "margin mode",
+                 "isolated margin", "leverage", "unrealised P&L", "liquidation (exchange)",
+                 "status"),
+    ),
+    FunctionSpec(
+        "FUNDING_PAID",
+        (_SYMBOL,
+         _opt("days", "Days of account funding history, a whole number from 1 (default 7).", 7.0),
+         _EXCHANGE),
+        "Funding your account received (+) or paid (-) on the symbol over the days, settle currency.",
+        "funding received (+) or paid (−) over `days`, in the settle currency",
+        live=True,
+    ),
 )
 
 _BY_NAME: dict[str, FunctionSpec] = {f.name: f for f in FUNCTIONS}

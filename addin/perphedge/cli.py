@@ -27,6 +27,8 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
     "backtest": ("backtest", "backtest_command", "Backtest a hedge policy over recorded funding settlements."),
     "new": ("workbook", "new", "Build a hedge workbook for your holdings (CSV), live or offline."),
     "template": ("workbook", "template", "Rebuild the template workbook (workbooks/perpetual_hedge.xlsx)."),
+    "positions": ("positions", "positions", "Read open positions and funding paid; reconcile them with a plan."),
+    "keys": ("keys", "keys", "Store, check or remove an exchange's read-only API key (OS keyring)."),
 }
 
 

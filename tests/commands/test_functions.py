@@ -16,7 +16,7 @@ def test_lists_every_function_one_line_each(capsys):
     code, out, err = run(capsys, "functions")
     assert code == 0 and err == ""
     lines = out.splitlines()
-    assert len(lines) == 19
+    assert len(lines) == 21  # the 19 of DESIGN §4, then POSITION and FUNDING_PAID (§9)
     assert lines[0] == "HEDGE_SIZE(spot_value, hedge_ratio) — Hedge notional: spot_value times " \
                        "hedge_ratio."
     assert lines[1].startswith("HEDGE_CONTRACTS(notional, price, [contract_size=1], "

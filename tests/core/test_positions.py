@@ -5,16 +5,20 @@ from __future__ import annotations
 
 import pytest
 
+from perphedge.core.errors import InvalidInput
 from perphedge.core.positions import (
     CROSS,
     ISOLATED,
     MATCHED,
+    MODE_NOT_REPORTED,
     NO_POSITION,
     OVER,
     UNDER,
     UNKNOWN,
+    KeyPermissions,
     PlannedHedge,
     Position,
+    key_warning,
     reconcile,
 )
 
@@ -85,3 +89,30 @@ def test_cross_and_hedge_mode_are_labelled_not_computed() -> None:
     assert all(r.perphedge_liquidation_price is None and r.liquidation_flag is None
                for r in rows)
     assert rows[0].exchange_liquidation_price == 150.0
+
+
+def test_a_margin_mode_the_venue_does_not_report_is_labelled_and_not_computed() -> None:
+    row, = reconcile([_pos("A/USDT:USDT", -1.0, MODE_NOT_REPORTED, liq=150.0)],
+                     [_plan("A/USDT:USDT", 1.0)])
+    assert row.margin_label == MODE_NOT_REPORTED
+    assert row.perphedge_liquidation_price is None and row.exchange_liquidation_price == 150.0
+    with pytest.raises(InvalidInput, match="margin_mode"):
+        reconcile([_pos("A/USDT:USDT", -1.0, "portfolio")], [])
+
+
+def test_key_warning_for_any_power_beyond_reading() -> None:
+    assert key_warning(KeyPermissions("okx", True, False, False, True)) is None
+    assert key_warning(KeyPermissions("okx", None, None, None, None)) is None  # nothing reported
+    withdraw = key_warning(KeyPermissions("bybit", True, False, True, True))
+    assert withdraw is not None and "can withdraw:" in withdraw and "perphedge keys set bybit" in withdraw
+    open_ip = key_warning(KeyPermissions("bybit", True, True, False, False))
+    assert open_ip is not None and "trade and be used from any IP address" in open_ip
+
+
+def test_with_no_amount_step_an_equal_count_is_matched_not_over_hedged() -> None:
+    plan = PlannedHedge(EX, "A/USDT:USDT", 0.3, 0.5, 0.0, 0.005)
+    # 0.1 + 0.2 contracts held in two fills: 0.30000000000000004, the plan's 0.3
+    row, = reconcile([_pos("A/USDT:USDT", -(0.1 + 0.2))], [plan])
+    assert row.status == MATCHED
+    row, = reconcile([_pos("A/USDT:USDT", -0.31)], [plan])
+    assert row.status == OVER

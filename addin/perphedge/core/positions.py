@@ -15,11 +15,20 @@ Reconciliation, per hedge market (exchange, symbol):
   beside the exchange's, flagged when they differ by more than :data:`LIQUIDATION_TOLERANCE`
   (a difference means a wrong tier, mode or rule). Cross-margin and hedge-mode positions are
   labelled and the isolated formula is not applied: a cross position's liquidation depends on
-  the whole account's equity, which no single row holds.
+  the whole account's equity, which no single row holds. A venue that does not report the
+  margin mode (ccxt gives Bybit's as None since Bybit retired ``tradeMode``) is labelled
+  ``margin mode not reported`` and treated as not isolated.
+
+Funding actually paid: ``amount_settle`` is signed from the account's side, a payment
+*received* positive (the convention of a short hedge receiving ``notional × rate``).
+
+Key permissions: a key that can trade or withdraw, or is not IP-restricted, gets
+:func:`key_warning` (perphedge only reads; a read-only IP-restricted key is all it needs).
 """
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -33,6 +42,8 @@ from perphedge.core.margin_rules.rule import NeverLiquidated
 LIQUIDATION_TOLERANCE = 0.005
 
 ISOLATED, CROSS = "isolated", "cross"
+#: The label of a position whose venue does not say its margin mode.
+MODE_NOT_REPORTED = "margin mode not reported"
 MATCHED, UNDER, OVER = "matched", "under-hedged", "over-hedged"
 UNKNOWN, NO_POSITION = "not in Portfolio", "no position"
 
@@ -54,6 +65,54 @@ class Position:
     leverage: float | None = None
     unrealized_pnl: float | None = None
     liquidation_price: float | None = None
+    notional_settle: float | None = None   # unsigned, in the settle currency, as reported
+    timestamp_ms: int | None = None
+
+
+@dataclass(frozen=True)
+class SpotBalance:
+    """A coin held in the spot wallet (base units)."""
+
+    exchange: str
+    coin: str
+    free: float
+    used: float
+    total: float
+
+
+@dataclass(frozen=True)
+class FundingPayment:
+    """One funding settlement the account actually paid or received on a position."""
+
+    exchange: str
+    symbol: str
+    timestamp_ms: int
+    amount_settle: float   # received positive, paid negative
+    currency: str
+
+
+@dataclass(frozen=True)
+class KeyPermissions:
+    """What a venue reports an API key may do (None: not reported)."""
+
+    exchange: str
+    can_read: bool | None
+    can_trade: bool | None
+    can_withdraw: bool | None
+    ip_restricted: bool | None
+
+
+def key_warning(k: KeyPermissions) -> str | None:
+    """A warning for a key that can do more than read, or works from any IP; None for a
+    read-only IP-restricted key."""
+    risks = [what for what, on in (("trade", k.can_trade), ("withdraw", k.can_withdraw)) if on]
+    if k.ip_restricted is False:
+        risks.append("be used from any IP address")
+    if not risks:
+        return None
+    return (f"{k.exchange} API key can {' and '.join(risks)}: perphedge only reads; create a "
+            "read-only key restricted to this machine's IP address and set it with "
+            f"`perphedge keys set {k.exchange}`")
 
 
 @dataclass(frozen=True)
@@ -87,8 +146,11 @@ class Reconciled:
 
 def _margin_label(p: Position) -> str:
     mode = p.margin_mode.lower()
+    if mode == MODE_NOT_REPORTED:
+        return f"{mode}, hedge mode" if p.hedge_mode else mode
     if mode not in (ISOLATED, CROSS):
-        raise InvalidInput("margin_mode", p.margin_mode, "must be 'isolated' or 'cross'")
+        raise InvalidInput("margin_mode", p.margin_mode,
+                           f"must be 'isolated', 'cross' or '{MODE_NOT_REPORTED}'")
     return f"{mode}, hedge mode" if p.hedge_mode else mode
 
 
@@ -129,7 +191,9 @@ def reconcile(positions: Sequence[Position], plans: Sequence[PlannedHedge]) -> l
         gap = plan.target_contracts - held
         if not found:
             status = NO_POSITION
-        elif abs(gap) < plan.amount_step:
+        elif abs(gap) < plan.amount_step or math.isclose(held, plan.target_contracts,
+                                                         rel_tol=1e-9, abs_tol=1e-12):
+            # within one step; with no step known (0), equal up to float rounding
             status = MATCHED
         else:
             status = UNDER if gap > 0 else OVER

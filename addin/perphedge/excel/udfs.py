@@ -328,3 +328,35 @@ def MARKET_STATUS(symbol, exchange=None):
 def _now_ms() -> int:
     """Now, for the age a stale status shows (tests pin it to their recorded clock)."""
     return int(time.time() * 1000)
+
+
+# -- the account, read only ------------------------------------------------------------------
+
+_POSITION_COLUMNS = catalogue.spec("POSITION").columns
+
+
+@_excel
+def POSITION(symbol, exchange=None):
+    svc, sym, ex = _market(symbol, exchange)
+    held = svc.positions(ex)
+    unified = svc.resolve(sym, ex)
+    found = [p for p in held.value if p.symbol == unified]
+    status = held.status.text(_now_ms())
+    if not found:  # nothing open is a position of 0, said in words
+        return cv.row((0.0, "no position") + (None,) * (len(_POSITION_COLUMNS) - 3) + (status,))
+    # hedge mode can hold a long and a short: one row each
+    return [cv.row((p.contracts, "short" if p.contracts < 0 else "long", p.entry_price, p.mark_price,
+                    p.notional_settle, f"{p.margin_mode}, hedge mode" if p.hedge_mode else p.margin_mode,
+                    p.isolated_margin, p.leverage, p.unrealized_pnl, p.liquidation_price, status))[0]
+            for p in found]
+
+
+@_excel
+def FUNDING_PAID(symbol, days=7.0, exchange=None):
+    svc, sym, ex = _market(symbol, exchange)
+    n_days = cv.whole("days", days, 7, minimum=1)
+    paid = svc.funding_paid(sym, n_days, ex).value
+    if paid.truncated:
+        raise DataUnavailable(f"{paid.exchange} funding history of {paid.symbol} is longer than "
+                              f"perphedge pages through: ask fewer than {n_days} days", paid.exchange)
+    return paid.total_settle

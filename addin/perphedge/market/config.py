@@ -4,6 +4,8 @@ API keys, when a user configures any, are read here and held only in memory: the
 left out of ``repr`` and never written anywhere. A key pair is taken from the environment,
 else the user config file, else the OS keyring (service ``perphedge``, entries
 ``<exchange>_api_key`` and ``<exchange>_api_secret``; the optional ``keyring`` package).
+OKX keys also have a passphrase (ccxt's ``password``): ``PERPHEDGE_OKX_API_PASSWORD``, the
+file's ``password`` beside ``key`` and ``secret``, or the keyring's ``okx_api_password``.
 """
 
 from __future__ import annotations
@@ -18,13 +20,14 @@ from types import MappingProxyType
 from typing import Any
 
 from perphedge.core.conventions import DEFAULT_EXCHANGE
-from perphedge.core.errors import InvalidInput
+from perphedge.core.errors import InvalidInput, PerphedgeError
 
 APP_NAME = "perphedge"
 _PREFIX = "PERPHEDGE_"
 _API_BASE_SUFFIX = "_API_BASE"
 _API_KEY_SUFFIX = "_API_KEY"
 _API_SECRET_SUFFIX = "_API_SECRET"
+_API_PASSWORD_SUFFIX = "_API_PASSWORD"
 #: Credential variables whose values are redacted from every message, whether or not the
 #: package sends them (OKX's passphrase, an exchange's uid).
 _CREDENTIAL_VAR = re.compile(r"_API_(KEY|SECRET|PASSWORD|PASSPHRASE|UID)$")
@@ -66,6 +69,7 @@ class MarketConfig:
     api_base: Mapping[str, str] = field(default_factory=dict)
     cache_dir: Path = field(default_factory=default_cache_dir)
     api_keys: Mapping[str, tuple[str, str]] = field(default_factory=dict, repr=False)
+    api_passwords: Mapping[str, str] = field(default_factory=dict, repr=False)
 
     def __post_init__(self) -> None:
         if not isinstance(self.default_exchange, str) or not self.default_exchange.strip():
@@ -86,6 +90,8 @@ class MarketConfig:
         object.__setattr__(self, "api_base", MappingProxyType(bases))
         object.__setattr__(self, "api_keys", MappingProxyType(
             {ex.lower(): pair for ex, pair in dict(self.api_keys).items()}))
+        object.__setattr__(self, "api_passwords", MappingProxyType(
+            {ex.lower(): pw for ex, pw in dict(self.api_passwords).items() if pw}))
         object.__setattr__(self, "cache_dir", Path(self.cache_dir))
 
     @classmethod
@@ -98,9 +104,10 @@ class MarketConfig:
         values: dict[str, Any] = {}
         bases: dict[str, str] = {}
         keys: dict[str, list[str]] = {}
+        passwords: dict[str, str] = {}
         path = config_file if config_file is not None else default_config_file()
         if path.is_file():
-            _apply_file(path, values, bases, keys)
+            _apply_file(path, values, bases, keys, passwords)
         if _truthy(env.get(_PREFIX + "OFFLINE")):
             values["offline"] = True
         elif env.get(_PREFIX + "OFFLINE") is not None:
@@ -120,6 +127,8 @@ class MarketConfig:
                 keys.setdefault(name[len(_PREFIX):-len(_API_KEY_SUFFIX)].lower(), ["", ""])[0] = value
             elif name.endswith(_API_SECRET_SUFFIX):
                 keys.setdefault(name[len(_PREFIX):-len(_API_SECRET_SUFFIX)].lower(), ["", ""])[1] = value
+            elif name.endswith(_API_PASSWORD_SUFFIX):
+                passwords[name[len(_PREFIX):-len(_API_PASSWORD_SUFFIX)].lower()] = value
         if use_keyring:
             exchanges = {*KEYRING_EXCHANGES, str(values.get("default_exchange", DEFAULT_EXCHANGE)).lower()}
             for ex in sorted(exchanges):
@@ -127,12 +136,16 @@ class MarketConfig:
                     pair = keyring_pair(ex)
                     if pair is not None:
                         keys[ex] = list(pair)
+                        password = keyring_password(ex)
+                        if password and ex not in passwords:
+                            passwords[ex] = password
         return cls(**values, api_base=bases,
-                   api_keys={ex: (k, s) for ex, (k, s) in keys.items() if k and s})
+                   api_keys={ex: (k, s) for ex, (k, s) in keys.items() if k and s},
+                   api_passwords=passwords)
 
 
 def _apply_file(path: Path, values: dict[str, Any], bases: dict[str, str],
-                keys: dict[str, list[str]]) -> None:
+                keys: dict[str, list[str]], passwords: dict[str, str]) -> None:
     try:
         data = tomllib.loads(path.read_text(encoding="utf-8"))
     except (OSError, tomllib.TOMLDecodeError) as e:
@@ -148,6 +161,8 @@ def _apply_file(path: Path, values: dict[str, Any], bases: dict[str, str],
         bases[ex.lower()] = url
     for ex, pair in dict(section.get("api_keys", {})).items():
         keys[ex.lower()] = [str(pair.get("key", "")), str(pair.get("secret", ""))]
+        if pair.get("password"):
+            passwords[ex.lower()] = str(pair["password"])
 
 
 def keyring_pair(exchange: str) -> tuple[str, str] | None:
@@ -165,6 +180,91 @@ def keyring_pair(exchange: str) -> tuple[str, str] | None:
     except (KeyringError, RuntimeError, OSError):
         return None
     return (key, secret) if key and secret else None
+
+
+def keyring_password(exchange: str) -> str | None:
+    """The exchange's passphrase from the OS keyring (OKX's), or None."""
+    try:
+        import keyring
+        from keyring.errors import KeyringError
+    except ImportError:
+        return None
+    try:
+        return keyring.get_password(KEYRING_SERVICE, f"{exchange}_api_password") or None
+    except (KeyringError, RuntimeError, OSError):
+        return None
+
+
+class KeyringUnavailable(PerphedgeError):
+    """No OS keyring to store a key in (the package, or a backend, is missing)."""
+
+    def __init__(self, why: str) -> None:
+        super().__init__(f"no OS keyring available ({why}): set PERPHEDGE_<EXCHANGE>_API_KEY and "
+                         "PERPHEDGE_<EXCHANGE>_API_SECRET in the environment instead")
+
+
+_ENTRIES = ("api_key", "api_secret", "api_password")
+
+
+def store_in_keyring(exchange: str, key: str, secret: str, password: str | None = None) -> None:
+    """Store the exchange's key pair (and passphrase) in the OS keyring, where ``from_env``
+    finds it; a passphrase not given removes one stored before."""
+    keyring, errors = _keyring_module()
+    values = dict(zip(_ENTRIES, (key, secret, password)))
+    try:
+        for entry, value in values.items():
+            name = f"{exchange}_{entry}"
+            if value:
+                keyring.set_password(KEYRING_SERVICE, name, value)
+            elif keyring.get_password(KEYRING_SERVICE, name) is not None:
+                keyring.delete_password(KEYRING_SERVICE, name)
+    except (errors.KeyringError, RuntimeError, OSError) as e:
+        raise KeyringUnavailable(type(e).__name__) from None
+
+
+def clear_keyring(exchange: str) -> bool:
+    """Remove the exchange's entries from the OS keyring; whether there were any."""
+    keyring, errors = _keyring_module()
+    found = False
+    try:
+        for entry in _ENTRIES:
+            name = f"{exchange}_{entry}"
+            if keyring.get_password(KEYRING_SERVICE, name) is not None:
+                keyring.delete_password(KEYRING_SERVICE, name)
+                found = True
+    except (errors.KeyringError, RuntimeError, OSError) as e:
+        raise KeyringUnavailable(type(e).__name__) from None
+    return found
+
+
+def _keyring_module() -> tuple[Any, Any]:
+    try:
+        import keyring
+        import keyring.errors
+    except ImportError:
+        raise KeyringUnavailable("the keyring package is not installed") from None
+    return keyring, keyring.errors
+
+
+ENVIRONMENT, CONFIG_FILE, KEYRING = "environment", "config file", "keyring"
+
+
+def key_source(exchange: str, environ: Mapping[str, str] | None = None,
+               config_file: Path | None = None) -> str | None:
+    """Where the exchange's key pair comes from, in the order ``from_env`` takes them
+    (environment, config file, keyring), or None when none gives both halves."""
+    env = os.environ if environ is None else environ
+    ex = exchange.strip().lower()
+    up = _PREFIX + ex.upper()
+    if env.get(up + _API_KEY_SUFFIX) and env.get(up + _API_SECRET_SUFFIX):
+        return ENVIRONMENT
+    path = config_file if config_file is not None else default_config_file()
+    if path.is_file():
+        keys: dict[str, list[str]] = {}
+        _apply_file(path, {}, {}, keys, {})
+        if all(keys.get(ex, ("", ""))):
+            return CONFIG_FILE
+    return KEYRING if keyring_pair(ex) is not None else None
 
 
 def _truthy(value: str | None) -> bool:
@@ -191,8 +291,10 @@ def configured_credentials(environ: Mapping[str, str] | None = None) -> tuple[st
     found = {v for k, v in env.items()
              if k.upper().startswith(_PREFIX) and _CREDENTIAL_VAR.search(k.upper())}
     try:
-        for pair in MarketConfig.from_env(env, use_keyring=False).api_keys.values():
+        config = MarketConfig.from_env(env, use_keyring=False)
+        for pair in config.api_keys.values():
             found |= set(pair)
+        found |= set(config.api_passwords.values())
     except Exception:   # an unreadable settings file: the environment's are still known
         pass
     return tuple(sorted((s for s in found if s), key=len, reverse=True))

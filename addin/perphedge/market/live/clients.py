@@ -45,6 +45,12 @@ _PUBLIC_LOADING: dict[str, dict[str, Any]] = {
     "binancecoinm": {"fetchCurrencies": False, "fetchMargins": False},
 }
 
+#: Exchanges whose ccxt market loading asks a signed currency listing once a key is set
+#: (Bybit /v5/asset/coin/query-info, OKX /api/v5/asset/currencies: ccxt's fetch_currencies
+#: returns nothing without credentials, so load_markets works without it): with a key for
+#: the account reads, markets stay public. Only ``has`` turns it off for these two.
+_SIGNED_CURRENCIES = ("bybit", "okx")
+
 #: Extra query of the market-loading request. Binance spot: leave out each symbol's
 #: permissionSets (account permission groups, documented as optional "for a reduced payload
 #: size"); ccxt does not read them. The spot listing is the largest market answer a refresh
@@ -126,12 +132,18 @@ class ClientPool:
         if keys:
             settings["apiKey"], settings["secret"] = keys
             faults.register_credentials(keys)
+        password = self.config.api_passwords.get(exchange_id)
+        if password:
+            settings["password"] = password
+            faults.register_credentials([password])
         if self._transport is not None:
             settings["session"] = self._transport(exchange_id)
         client = cls(settings)
         if exchange_id in _MARKET_TYPES:
             client.options.update(_MARKET_TYPES[exchange_id])
         client.options.update(_PUBLIC_LOADING.get(exchange_id, {}))
+        if exchange_id in _SIGNED_CURRENCIES:
+            client.has = {**client.has, "fetchCurrencies": False}
         base = self.config.api_base.get(exchange_id)
         if base:
             client.urls["api"] = redirect_urls(client.urls["api"], base)

@@ -222,6 +222,16 @@ def _http_answer(error: BaseException) -> tuple[int | None, float | None, str | 
     return None, None, None
 
 
+def http_answer(error: BaseException) -> tuple[int | None, float | None, str | None]:
+    """HTTP status, Retry-After and body of a foreign error, for tables of their own (the
+    account reads' signed-request faults)."""
+    return _http_answer(error)
+
+
+def is_ip_ban(exchange: str, text: str) -> bool:
+    return _is_ip_ban(exchange, text)
+
+
 def _is_ip_ban(exchange: str, text: str) -> bool:
     markers = IP_BAN_403.get(exchange, ((), 0.0))[0]
     flat = "".join(text.lower().split())  # JSON with or without spaces after the colons

@@ -17,7 +17,7 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from perphedge.core import validate
-from perphedge.core.errors import InvalidInput, MarketError
+from perphedge.core.errors import DataUnavailable, InvalidInput, MarketError
 from perphedge.core.marketdata import (
     ContractSpec,
     DailyClose,
@@ -29,11 +29,13 @@ from perphedge.core.marketdata import (
     Observed,
     Ticker,
 )
+from perphedge.core.positions import Position
 from perphedge.market import symbols
 from perphedge.market.config import MarketConfig
 from perphedge.market.live.clients import ClientPool
 from perphedge.market.live.fallback import SnapshotFallback
-from perphedge.market.live.figures import Figures
+from perphedge.market.live.figures import Figures, as_error
+from perphedge.market.live.positions import Account, FundingPaid
 from perphedge.market.live.rows import MarketRows, validate_requests
 
 MAX_HISTORY_DAYS = 1000
@@ -55,6 +57,7 @@ class MarketService:
         self.figures = Figures(self.config, self.clients, clock=clock, sleep=sleep)
         self.fallback = SnapshotFallback(snapshot)
         self._rows = MarketRows(self.figures, self.fallback)
+        self.account = Account(self.config, self.clients, clock=clock, sleep=sleep)
 
     def resolve(self, symbol: str, exchange: str | None = None) -> str:
         ex = self.figures.exchange(exchange)
@@ -122,6 +125,39 @@ class MarketService:
         if self.config.offline:
             return list(self.fallback.source().market_rows(pairs))
         return self._rows.rows(pairs)
+
+    # -- the account, read only (signed requests: never served from the snapshot) ---------
+
+    def positions(self, exchange: str | None = None) -> Observed[tuple[Position, ...]]:
+        """The exchange's open positions: one request per exchange per price TTL, whatever
+        the number of cells; a failed read serves the last ones held, stale."""
+        ex = self._account_exchange(exchange)
+        return self._account_read(("positions", ex), self.config.ttl_prices_s,
+                                  lambda: self.account.positions(ex), ex)
+
+    def funding_paid(self, symbol: str, days: int = 7,
+                     exchange: str | None = None) -> Observed[FundingPaid]:
+        """Funding the account paid or received on ``symbol`` over ``days``: one paged read
+        per (exchange, symbol, days) per funding TTL."""
+        ex = self._account_exchange(exchange)
+        n = _days(days)
+        return self._account_read(("funding_paid", ex, symbol, n), self.config.ttl_funding_s,
+                                  lambda: self.account.funding_paid(ex, symbol, n), ex)
+
+    def _account_exchange(self, exchange: str | None) -> str:
+        ex = self.figures.exchange(exchange)
+        if self.config.offline:
+            raise DataUnavailable(f"{ex}: positions and funding paid are read from the exchange "
+                                  "and perphedge is offline (the recorded snapshot holds no "
+                                  "account)", ex)
+        return ex
+
+    def _account_read(self, key: tuple[Any, ...], ttl_s: float, fetch: Callable[[], Any],
+                      ex: str) -> Observed[Any]:
+        entry = self.figures.cache.get(key, ttl_s, fetch, failed_ttl_s=self.config.ttl_prices_s)
+        if not entry.has_value:
+            raise as_error(entry.error, ex)
+        return Observed(entry.held(), self.figures.status(ex, [entry]))
 
     def clear(self) -> None:
         """Drop in-process caches (the next read fetches again)."""

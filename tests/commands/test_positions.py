@@ -1,0 +1,117 @@
+"""``perphedge positions``: the recorded Binance answers replayed through ccxt, reconciled
+with a holdings CSV whose figures are all given (so no market read is needed for the plan).
+
+The plan's numbers are hand calculations: 0.01 BTC at 68 911 hedged 50 % is 344.56 USD of
+notional, 3 contracts of 100 USD (step 1, rounded down) — exactly the recorded short of
+3 BTCUSD_PERP. 1 ETH at 3 000 hedged 50 % is 1 500 USD, 150 contracts of 10 USD, and no
+ETH position is open."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+import perphedge.commands.positions as positions_command
+from perphedge.cli import main
+from perphedge.core.positions import MATCHED, NO_POSITION, UNKNOWN
+from perphedge.market.config import MarketConfig
+from perphedge.market.live.clients import ClientPool
+from perphedge.market.live.positions import Account
+from tests.market.guarded import GuardedExchange
+from tests.market.helpers import Clock
+from tests.market.live import test_positions as live
+from tests.market.replay import Replay
+
+EXCHANGES = ("binanceusdm", "binancecoinm")
+
+CSV = ("asset,qty,hedge_symbol,exchange,strategy,hedge_ratio,leverage,price,contract_size,"
+       "amount_step,min_amount,min_cost,inverse,mmr,maint_amount,taker_fee\n"
+       "BTC,0.01,BTC/USD:BTC,binancecoinm,Custom,50%,1,68911,100,1,1,0,true,0.004,0,0\n"
+       "ETH,1,ETH/USD:ETH,binancecoinm,Custom,50%,1,3000,10,1,1,0,true,0.005,0,0\n")
+
+
+def _routes():
+    routes = live.binance_account_routes()
+    # no COIN-M income was recorded: the account answers "no settlements" (an empty list)
+    routes["/dapi/v1/income"] = lambda q: (200, [])
+    return routes
+
+
+def _replay_account(tmp_path):
+    config = MarketConfig(cache_dir=tmp_path / "cache", api_keys={ex: (live.KEY, live.SECRET) for ex in EXCHANGES})
+    clock = Clock(live._ts(2024, 7, 28, 12))
+    pool = Replay(_routes()).pool(config, clock)
+    for ex in EXCHANGES:
+        pool.client(ex).options["leverageBrackets"] = live.BRACKETS
+    return Account(config, pool, clock=clock, sleep=lambda s: None)
+
+
+@pytest.fixture
+def holdings(tmp_path):
+    path = tmp_path / "holdings.csv"
+    path.write_text(CSV, encoding="utf-8")
+    return path
+
+
+def test_positions_json_reconciles_with_the_portfolio(tmp_path, holdings, monkeypatch, capsys):
+    monkeypatch.setattr(positions_command, "make_account", lambda: _replay_account(tmp_path))
+    code = main(["positions", "--exchange", "binancecoinm", "--exchange", "binanceusdm",
+                 "--portfolio", str(holdings), "--json"])
+    out, err = capsys.readouterr()
+    assert code == 0, err
+    data = json.loads(out)
+    rows = {r["symbol"]: r for r in data["reconciliation"]}
+    btc = rows["BTC/USD:BTC"]
+    assert (btc["status"], btc["held_contracts"], btc["target_contracts"], btc["contracts_to_trade"]) == (
+        MATCHED, 3.0, 3.0, 0.0)
+    assert btc["actual_ratio"] == 0.5 and btc["margin_label"] == "cross"
+    assert btc["exchange_liquidation_price"] == 72491.16879818 and btc["perphedge_liquidation_price"] is None
+    eth = rows["ETH/USD:ETH"]
+    assert (eth["status"], eth["held_contracts"], eth["contracts_to_trade"]) == (NO_POSITION, 0.0, 150.0)
+    # the USDⓈ-M BTC long is no holding's hedge; as a long it counts against a hedge: −0.009
+    usdm = rows["BTC/USDT:USDT"]
+    assert (usdm["status"], usdm["held_contracts"]) == (UNKNOWN, -0.009)
+    # one Binance spot wallet behind both ids: read once, for the coins hedged on either
+    assert [(b["exchange"], b["coin"], b["total"]) for b in data["spot_balances"]] == [
+        ("binancecoinm", "BTC", 0.6), ("binancecoinm", "ETH", 2.0)]
+    assert [(f["symbol"], f["settlements"]) for f in data["funding"]] == [("BTC/USD:BTC", 0), ("BTC/USDT:USDT", 0)]
+    # Binance's documented apiRestrictions example: futures/portfolio trading on, no IP limit
+    assert any("read-only key restricted to this machine's IP" in w for w in data["warnings"])
+    assert live._clean(out + err)
+
+
+def test_positions_table(tmp_path, holdings, monkeypatch, capsys):
+    monkeypatch.setattr(positions_command, "make_account", lambda: _replay_account(tmp_path))
+    code = main(["positions", "--portfolio", str(holdings)])
+    out, err = capsys.readouterr()
+    assert code == 0, err
+    assert "Positions on binancecoinm:" in out and "Against the plan:" in out
+    line = next(x for x in out.splitlines() if x.startswith("BTC/USD:BTC") and "matched" in x)
+    assert "cross" in line and "72,491.169" in line
+
+
+def test_a_refusing_gateway_prints_one_clear_line_and_nothing_else(tmp_path, monkeypatch, capsys):
+    with GuardedExchange(_routes(), echo=True, leak=f"key on file {live.KEY}", lifetime_s=60) as fx:
+        config = MarketConfig(cache_dir=tmp_path / "cache", api_base={"binanceusdm": fx.base_url},
+                              api_keys={"binanceusdm": (live.KEY, live.SECRET)})
+        pool = ClientPool(config, sleep=lambda s: None)
+        pool.client("binanceusdm").options["leverageBrackets"] = live.BRACKETS
+        monkeypatch.setattr(positions_command, "make_account", lambda: Account(config, pool, sleep=lambda s: None))
+        code = main(["positions", "--exchange", "binanceusdm", "--json"])
+        assert any(live.KEY in b for b in fx.bodies)
+    out, err = capsys.readouterr()
+    assert code == 1 and out == ""
+    assert "binanceusdm rejected the API key" in err and "perphedge keys set binanceusdm" in err
+    assert live._clean(err)
+    assert [p for p in tmp_path.rglob("*") if p.is_file() and "cache" not in p.parts] == []
+
+
+def test_no_key_says_how_to_set_one(tmp_path, monkeypatch, capsys):
+    config = MarketConfig(cache_dir=tmp_path)
+    monkeypatch.setattr(positions_command, "make_account",
+                        lambda: Account(config, Replay({}).pool(config, Clock()), sleep=lambda s: None))
+    code = main(["positions", "--exchange", "bybit"])
+    out, err = capsys.readouterr()
+    assert code == 1 and out == ""
+    assert "bybit: no API key configured" in err and "perphedge keys set bybit" in err
