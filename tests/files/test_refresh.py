@@ -403,3 +403,34 @@ def test_refresh_leaves_the_tiers_table_as_built(tmp_path):
     after = members(book)
     assert after[tiers_part] == before[tiers_part]
     assert market_values(book)[0]["Mark"] == MARKS["BTC/USDT:USDT"]
+
+
+@pytest.mark.parametrize("calc", [
+    "<calcPr calcId='191029' fullCalcOnLoad='0'/>",   # single quotes: legal XML
+    "",                                               # none: added where the schema puts it
+])
+def test_recalculation_on_load_is_set_in_the_workbook_part_as_a_tree(tmp_path, calc):
+    from lxml import etree
+
+    from tests.support.books import rewrite_parts
+
+    book = build_market_book(tmp_path / "hedge.xlsx")
+    ns = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
+
+    def craft(parts):
+        root = etree.fromstring(parts["xl/workbook.xml"])
+        for old in root.findall(f"{{{ns}}}calcPr"):
+            root.remove(old)
+        text = etree.tostring(root).decode()
+        tail = f"</{root.prefix + ':' if root.prefix else ''}workbook>"
+        text = text.replace(tail, calc + f'<extLst xmlns="{ns}"/>' + tail)
+        parts["xl/workbook.xml"] = text.encode()
+
+    rewrite_parts(book, craft)
+    rf.refresh_file(book, source=FakeSource(MARKS), now_ms=NOW_MS, backup=False)
+    root = etree.fromstring(members(book)["xl/workbook.xml"])
+    calcs = root.findall(f"{{{ns}}}calcPr")
+    assert len(calcs) == 1 and calcs[0].get("fullCalcOnLoad") == "1"
+    names = [etree.QName(el).localname for el in root]
+    assert names.index("calcPr") == names.index("extLst") - 1
+    assert names.index("calcPr") > names.index("sheets")

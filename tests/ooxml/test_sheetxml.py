@@ -3,6 +3,7 @@ from xml.etree import ElementTree as ET
 
 from hypothesis import given
 from hypothesis import strategies as st
+from lxml import etree
 
 from perphedge.ooxml.sheetxml import excel_serial, set_cells
 
@@ -25,7 +26,9 @@ def cells(xml):
 def test_cells_are_set_in_order_and_everything_else_is_verbatim():
     out = set_cells(SHEET, {(2, 1): "=1+1", (2, 2): 2.5, (3, 3): True, (5, 1): None})
     text = out.decode()
-    assert 'mc:Ignorable="x14ac" xmlns:x14ac="a"' in text and text.endswith("<extLst/></worksheet>")
+    root, before = etree.fromstring(out), etree.fromstring(SHEET)
+    assert root.nsmap == before.nsmap and root.get("{m}Ignorable") == "x14ac"
+    assert text.endswith("<extLst/></worksheet>")
     got = cells(out)
     assert got["A2"] == ("inlineStr", "=1+1", None)         # text, not a formula
     assert got["B2"] == (None, "2.5", "4")                   # style kept
@@ -50,3 +53,35 @@ def test_any_text_round_trips_as_text(s):
         ord(ch) >= 0x20 and ch not in "\ufffe\uffff" and not 0xD800 <= ord(ch) <= 0xDFFF))
     assert t == "inlineStr"
     assert (value or "") == cleaned
+
+
+def _rows(xml):
+    root = etree.fromstring(xml)
+    return [(row.get("r"), [(c.get("r"), c.findtext(f"{{{NS}}}v")) for c in row])
+            for row in root.iter(f"{{{NS}}}row")]
+
+
+def test_single_quoted_attributes_and_a_prefixed_namespace_are_the_same_rows():
+    # legal XML Excel may meet: row numbers in single quotes, the main namespace under a
+    # prefix; a writer that matched text would add a second row 2 (which Excel "repairs")
+    sheet = (f"<x:worksheet xmlns:x='{NS}'><x:sheetData><x:row r='2'><x:c r='A2'><x:v>1</x:v>"
+             "</x:c></x:row><x:row r='4'/></x:sheetData></x:worksheet>").encode()
+    out = set_cells(sheet, {(2, 2): 5, (3, 1): 7, (4, 1): 9})
+    assert _rows(out) == [("2", [("A2", "1"), ("B2", "5")]), ("3", [("A3", "7")]),
+                          ("4", [("A4", "9")])]
+    assert b"<x:row" in out and b"<row" not in out       # the part's own prefix kept
+
+
+def test_rows_and_cells_without_numbers_are_counted_as_excel_counts_them():
+    # ECMA-376: a row without r is the previous row + 1, a cell without r the next column
+    sheet = (f'<worksheet xmlns="{NS}"><sheetData><row r="1"><c><v>1</v></c><c><v>2</v></c>'
+             '</row><row><c r="A2"><v>3</v></c></row></sheetData></worksheet>').encode()
+    out = set_cells(sheet, {(1, 2): 20, (2, 1): 30})
+    assert _rows(out) == [("1", [(None, "1"), ("B1", "20")]), (None, [("A2", "30")])]
+
+
+def test_a_sheet_that_is_not_xml_is_a_value_error_naming_it():
+    import pytest
+
+    with pytest.raises(ValueError, match="worksheet"):
+        set_cells(b"<worksheet><sheetData>", {(1, 1): 1})

@@ -25,8 +25,8 @@ from perphedge import ooxml
 from perphedge.core.conventions import ERROR_PREFIX
 from perphedge.files import allowlist as al
 from perphedge.ooxml import NS_MAIN, NS_PKG_REL, NS_REL, Package, split_ref
-from perphedge.ooxml.comments import _VML_HEAD, _shape
 from perphedge.ooxml.sharedformulas import translate
+from perphedge.ooxml.vml import VML_HEAD, note_shape
 from perphedge.ooxml.xmlparse import iterparse
 
 M = f"{{{NS_MAIN}}}"
@@ -620,8 +620,8 @@ class CopyBuilder:
             t.set("{http://www.w3.org/XML/1998/namespace}space", "preserve")
         self.out.put(comments, etree.tostring(root, xml_declaration=True, encoding="UTF-8",
                                               standalone=True), CT_COMMENTS)
-        shapes = "".join(_shape(n * 1024 + 1 + i, *split_ref(ref)) for i, ref in enumerate(cells))
-        self.out.put(vml, (_VML_HEAD.format(block=n) + shapes + "</xml>").encode("utf-8"), CT_VML)
+        shapes = "".join(note_shape(n * 1024 + 1 + i, *split_ref(ref)) for i, ref in enumerate(cells))
+        self.out.put(vml, (VML_HEAD.format(block=n) + shapes + "</xml>").encode("utf-8"), CT_VML)
         for i, (rid, typ, _, ext) in enumerate(new_rels):
             if rid == "rIdShareNotes":
                 new_rels[i] = (rid, typ, vml, ext)

@@ -7,15 +7,17 @@ from __future__ import annotations
 
 import hashlib
 import os
-import re
 from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
+
+from lxml import etree
 
 from perphedge import ooxml
 from perphedge.atomicfile import NotARegularFile, atomic_target, remove_leftovers, write_text_atomic
 from perphedge.files.table import PackageMarketTable
 from perphedge.market.source import MarketSource
+from perphedge.ooxml.treeedit import insert_in_order, main_ns, parse_part, serialize
 from perphedge.refresh.routine import RefreshError, RefreshResult, refresh_table
 
 
@@ -153,25 +155,22 @@ def _last_written(path: Path) -> str | None:
         return None
 
 
+#: CT_Workbook's children in schema order (ECMA-376 Part 1, 18.2.27): where calcPr goes.
+_WORKBOOK_ORDER = ("fileVersion", "fileSharing", "workbookPr", "workbookProtection", "bookViews",
+                   "sheets", "functionGroups", "externalReferences", "definedNames", "calcPr",
+                   "oleSize", "customWorkbookViews", "pivotCaches", "smartTagPr",
+                   "smartTagTypes", "webPublishing", "fileRecoveryPr", "webPublishObjects",
+                   "extLst")
+
+
 def _recalc_on_load(pkg: ooxml.Package) -> None:
     """Ask Excel/LibreOffice to recalculate on open: formulas read the new Market values."""
     part = pkg.workbook_part()
-    xml = pkg.data[part].decode("utf-8")
-    m = re.search(r"<(\w+:)?calcPr\b[^>]*?/?>", xml)
-    if m:
-        tag = m.group(0)
-        if "fullCalcOnLoad=" in tag:
-            new = re.sub(r'fullCalcOnLoad="[^"]*"', 'fullCalcOnLoad="1"', tag)
-        else:
-            new = tag.replace("calcPr", 'calcPr fullCalcOnLoad="1"', 1)
-        xml = xml[:m.start()] + new + xml[m.end():]
-    else:
-        p = (re.search(r"<(\w+:)?workbook[\s>]", xml).group(1) or "")
-        anchors = [f"</{p}definedNames>", f"</{p}externalReferences>", f"</{p}sheets>"]
-        for a in anchors:
-            at = xml.find(a)
-            if at >= 0:
-                at += len(a)
-                xml = xml[:at] + f'<{p}calcPr fullCalcOnLoad="1"/>' + xml[at:]
-                break
-    pkg.replace(part, xml.encode("utf-8"))
+    root = parse_part(pkg.data[part], part)
+    m = main_ns(root)
+    calc = root.find(m + "calcPr")
+    if calc is None:
+        calc = etree.Element(m + "calcPr")
+        insert_in_order(root, calc, _WORKBOOK_ORDER)
+    calc.set("fullCalcOnLoad", "1")
+    pkg.replace(part, serialize(root))

@@ -9,15 +9,16 @@ name ``perphedge.xlam`` and ``perphedge.main()``.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from pathlib import Path
-from xml.etree import ElementTree as ET
+
+from lxml import etree
 
 from perphedge import catalogue, ooxml
 from perphedge.core.errors import PerphedgeError
 from perphedge.install import vba
-from perphedge.ooxml.sheetxml import cell_xml
+from perphedge.ooxml.sheetxml import cell_element
+from perphedge.ooxml.treeedit import main_ns, parse_part, serialize
 
 ADDIN_NAME = "perphedge.xlam"
 TEMPLATE_NAME = "quickstart_addin_ribbon.xlam"
@@ -104,12 +105,12 @@ def default_ribbon_path() -> Path:
 
 def ribbon_actions(ribbon_xml: bytes) -> tuple[str, ...]:
     try:
-        root = ET.fromstring(ribbon_xml)
-    except ET.ParseError as e:
+        root = parse_part(ribbon_xml, "customUI")
+    except ValueError as e:
         raise BuildError(f"ribbon XML is not well-formed: {e}") from e
     if root.tag.split("}")[0].lstrip("{") not in NS_CUSTOMUI or not root.tag.endswith("customUI"):
         raise BuildError(f"ribbon XML root must be customUI, got {root.tag}")
-    return tuple(el.get("onAction") for el in root.iter() if el.get("onAction"))
+    return tuple(el.get("onAction") for el in root.iter() if isinstance(el.tag, str) and el.get("onAction"))
 
 
 def check_ribbon_against_vba(ribbon_xml: bytes, modules: dict[str, str]) -> None:
@@ -175,12 +176,10 @@ def _put_ribbon(pkg: ooxml.Package, ribbon_xml: bytes) -> None:
         return
     part = "customUI/customUI.xml"
     pkg.replace(part, ribbon_xml)
-    text = pkg.data["_rels/.rels"].decode("utf-8")
-    rid = "rIdPerphedgeUI"
-    text = text.replace(
-        "</Relationships>",
-        f'<Relationship Id="{rid}" Type="{ooxml.REL_UI}" Target="{part}"/></Relationships>')
-    pkg.replace("_rels/.rels", text.encode("utf-8"))
+    root = parse_part(pkg.data["_rels/.rels"], "_rels/.rels")
+    etree.SubElement(root, main_ns(root) + "Relationship", Id="rIdPerphedgeUI",
+                     Type=ooxml.REL_UI, Target=part)
+    pkg.replace("_rels/.rels", serialize(root))
 
 
 def _enable_settings_sheet(pkg: ooxml.Package, project: str,
@@ -191,26 +190,31 @@ def _enable_settings_sheet(pkg: ooxml.Package, project: str,
     if sheet is None:
         raise BuildError(f"the template has no {disabled} sheet")
     wb_part = pkg.workbook_part()
-    wb_xml = pkg.data[wb_part].decode("utf-8")
-    wb_xml = wb_xml.replace(f'name="{disabled}"', f'name="{enabled}"', 1)
-    pkg.replace(wb_part, wb_xml.encode("utf-8"))
+    wb = parse_part(pkg.data[wb_part], wb_part)
+    m = main_ns(wb)
+    for el in wb.iterfind(f"{m}sheets/{m}sheet"):
+        if el.get("name") == disabled:
+            el.set("name", enabled)
+    pkg.replace(wb_part, serialize(wb))
 
     # The VBA reads keys from A1 down to the first blank, so rows are contiguous. A key
     # present with an empty value still hides the same key in any settings file, which is
     # how the empty ones are pinned.
-    sheet_xml = pkg.data[sheet.part].decode("utf-8")
-    p = re.search(r"<(\w+:)?worksheet[\s>]", sheet_xml).group(1) or ""
-    rows = []
+    root = parse_part(pkg.data[sheet.part], sheet.part)
+    m = main_ns(root)
+    data = root.find(m + "sheetData")
+    if data is None:
+        raise BuildError(f"the template's {disabled} sheet has no cell data")
+    for row in list(data):
+        data.remove(row)
     for i, (key, value) in enumerate(settings, start=1):
-        rows.append(f'<{p}row r="{i}">{cell_xml(p, f"A{i}", key, "1")}'
-                    f'{cell_xml(p, f"B{i}", value, "1")}</{p}row>')
-    sheet_xml = re.sub(rf"<{p}sheetData\s*/>|<{p}sheetData\b[^>]*>.*?</{p}sheetData>",
-                       lambda _m: f"<{p}sheetData>{''.join(rows)}</{p}sheetData>", sheet_xml, count=1,
-                       flags=re.S)
-    sheet_xml = re.sub(r'<(\w+:)?dimension ref="[^"]*"',
-                       lambda m: f'<{m.group(1) or ""}dimension ref="A1:B{max(len(rows), 1)}"',
-                       sheet_xml, count=1)
-    pkg.replace(sheet.part, sheet_xml.encode("utf-8"))
+        row = etree.SubElement(data, m + "row", r=str(i))
+        row.append(cell_element(m, f"A{i}", key, "1"))
+        row.append(cell_element(m, f"B{i}", value, "1"))
+    dim = root.find(m + "dimension")
+    if dim is not None:
+        dim.set("ref", f"A1:B{max(len(settings), 1)}")
+    pkg.replace(sheet.part, serialize(root))
 
 
 def read_settings_sheet(pkg: ooxml.Package, sheet_name: str) -> dict[str, object]:

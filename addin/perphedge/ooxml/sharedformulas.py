@@ -14,9 +14,12 @@ from __future__ import annotations
 
 from collections.abc import Collection
 from dataclasses import dataclass
-from xml.etree import ElementTree as ET
+
+from lxml import etree
 
 from perphedge.ooxml import NS_MAIN, split_ref
+from perphedge.ooxml.errors import PackageError
+from perphedge.ooxml.xmlparse import parse
 
 _C = f"{{{NS_MAIN}}}c"
 _F = f"{{{NS_MAIN}}}f"
@@ -47,11 +50,11 @@ def orphaned_by(xml_bytes: bytes, written: Collection[tuple[int, int]]) -> dict[
     if b"shared" not in xml_bytes:   # most sheets have none: no need to parse
         return {}
     masters: dict[str, tuple[str, str]] = {}
-    dependents: dict[str, list[ET.Element]] = {}
+    dependents: dict[str, list[etree._Element]] = {}
     try:
-        root = ET.fromstring(xml_bytes)
-    except ET.ParseError as e:   # callers report ValueError as a sheet not laid out as expected
-        raise ValueError(f"worksheet is not well-formed XML: {e}") from e
+        root = parse(xml_bytes, "worksheet")
+    except PackageError as e:   # callers report ValueError as a sheet not laid out as expected
+        raise ValueError(str(e)) from None
     for c in root.iter(_C):
         f = c.find(_F)
         ref = c.get("r")

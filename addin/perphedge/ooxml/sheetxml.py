@@ -1,9 +1,11 @@
-"""Set cell values inside a worksheet part's XML text, touching nothing else.
+"""Set cell values inside a worksheet part, touching nothing else.
 
-Only the ``<c>`` elements named are rewritten (their style index kept); rows and cells are
-inserted in order when missing. Strings go in as inline strings (``t="inlineStr"``), so
-the shared-string table is left as it is, and text is always text: a value starting with
-``=`` is never turned into a formula.
+The part is edited as a tree (lxml, the safe parser of :mod:`.xmlparse`): only the ``<c>``
+elements named are rewritten (their style index kept); rows and cells are inserted in
+order when missing; prefixes, quoting, namespaces and every other element stay as they
+were. Strings go in as inline strings (``t="inlineStr"``), so the shared-string table is
+left as it is, and text is always text: a value starting with ``=`` is never turned into a
+formula.
 """
 
 from __future__ import annotations
@@ -13,8 +15,11 @@ import re
 from collections.abc import Mapping
 from datetime import datetime, timedelta
 
+from lxml import etree
+
 from perphedge.ooxml import col_letter, split_ref
 from perphedge.ooxml.sharedformulas import Formula, orphaned_by
+from perphedge.ooxml.treeedit import parse_part, serialize
 
 _EPOCH = datetime(1899, 12, 30)
 #: Excel holds at most this many characters in a cell.
@@ -33,58 +38,61 @@ def from_excel_serial(serial: float) -> datetime:
     return _EPOCH + timedelta(days=float(serial))
 
 
-def esc(s: str) -> str:
-    """Text for XML element content or a double-quoted attribute (characters XML 1.0
-    cannot hold are dropped)."""
-    s = _XML_BAD.sub("", s)
-    return (s.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-            .replace('"', "&quot;").replace("\r", "&#13;"))
+_XML_NS = "http://www.w3.org/XML/1998/namespace"
 
 
-_esc = esc
+def _clean(text: str) -> str:
+    if len(text) > MAX_CELL_TEXT:   # Excel repairs (and warns about) a longer cell
+        text = text[: MAX_CELL_TEXT - 1] + "\u2026"
+    return _XML_BAD.sub("", text)
 
 
-def cell_xml(p: str, ref: str, value: object, style: str | None) -> str:
-    """One ``<c>`` element (``p`` is the main namespace prefix, e.g. ``""`` or ``"x:"``)."""
-    s = f' s="{style}"' if style is not None else ""
+def cell_element(m: str, ref: str, value: object, style: str | None) -> etree._Element:
+    """One ``<c>`` element in the main namespace ``m`` (``{uri}``, as the part writes it)."""
+    c = etree.Element(m + "c", r=ref)
+    if style is not None:
+        c.set("s", style)
     if isinstance(value, Formula):
-        t = f' t="{esc(value.type)}"' if value.type else ""
-        v = f"<{p}v>{esc(value.cached)}</{p}v>" if value.cached is not None else ""
-        return f'<{p}c r="{ref}"{s}{t}><{p}f>{esc(value.text)}</{p}f>{v}</{p}c>'
+        if value.type:
+            c.set("t", _clean(value.type))
+        etree.SubElement(c, m + "f").text = _clean(value.text)
+        if value.cached is not None:
+            etree.SubElement(c, m + "v").text = _clean(value.cached)
+        return c
     if value is None:
-        return f'<{p}c r="{ref}"{s}/>'
+        return c
     if isinstance(value, bool):
-        return f'<{p}c r="{ref}"{s} t="b"><{p}v>{int(value)}</{p}v></{p}c>'
+        c.set("t", "b")
+        etree.SubElement(c, m + "v").text = str(int(value))
+        return c
     if isinstance(value, datetime):
         value = excel_serial(value)
     if isinstance(value, (int, float)):
         if isinstance(value, float) and not math.isfinite(value):
             raise ValueError(f"cell {ref} would get a non-finite number {value!r}")
-        return f'<{p}c r="{ref}"{s}><{p}v>{value!r}</{p}v></{p}c>'
-    text = str(value)
-    if len(text) > MAX_CELL_TEXT:   # Excel repairs (and warns about) a longer cell
-        text = text[: MAX_CELL_TEXT - 1] + "\u2026"
-    text = esc(text)
-    return (f'<{p}c r="{ref}"{s} t="inlineStr"><{p}is><{p}t xml:space="preserve">{text}'
-            f'</{p}t></{p}is></{p}c>')
+        etree.SubElement(c, m + "v").text = repr(value)
+        return c
+    c.set("t", "inlineStr")
+    t = etree.SubElement(etree.SubElement(c, m + "is"), m + "t")
+    t.text = _clean(str(value))
+    t.set(f"{{{_XML_NS}}}space", "preserve")
+    return c
 
 
-def _prefix(xml: str) -> str:
-    m = re.search(r"<(\w+:)?worksheet[\s>]", xml)
-    if not m:
-        raise ValueError("not a worksheet part")
-    return m.group(1) or ""
-
-
-def _attr(tag: str, name: str) -> str | None:
-    m = re.search(rf'\s{name}="([^"]*)"', tag)
-    return m.group(1) if m else None
+def _number(text: str | None, previous: int, what: str) -> int:
+    """A row's r, or a cell's column: given, or (ECMA-376, when absent) the previous + 1."""
+    if text is None:
+        return previous + 1
+    try:
+        return int(text) if what == "row" else split_ref(text)[1]
+    except (TypeError, ValueError):
+        raise ValueError(f"a {what} is numbered {text!r}") from None
 
 
 def set_cells(xml_bytes: bytes, values: Mapping[tuple[int, int], object],
               styles: Mapping[tuple[int, int], str] | None = None, *,
               restyle: bool = False) -> bytes:
-    """Return the sheet XML with ``values[(row, col)]`` written; everything else verbatim.
+    """Return the sheet XML with ``values[(row, col)]`` written; everything else kept.
 
     ``styles`` gives a style index for cells that do not exist yet (existing cells keep
     theirs, unless ``restyle``). A value may be a :class:`Formula` (a cell's own formula).
@@ -97,91 +105,63 @@ def set_cells(xml_bytes: bytes, values: Mapping[tuple[int, int], object],
     orphans = orphaned_by(xml_bytes, values.keys())
     if orphans:
         values = {**orphans, **values}
-    xml = xml_bytes.decode("utf-8")
-    p = _prefix(xml)
+    root = parse_part(xml_bytes, "worksheet")
+    q = etree.QName(root)
+    if q.localname != "worksheet":
+        raise ValueError("not a worksheet part")
+    m = f"{{{q.namespace}}}" if q.namespace else ""
+    data = root.find(m + "sheetData")
+    if data is None:
+        raise ValueError("worksheet has no sheetData")
     styles = styles or {}
     by_row: dict[int, dict[int, object]] = {}
     for (r, c), v in values.items():
         by_row.setdefault(r, {})[c] = v
-
-    sd_open = re.search(rf"<{p}sheetData\s*(/>|>)", xml)
-    if not sd_open:
-        raise ValueError("worksheet has no sheetData")
-    if sd_open.group(1) == "/>":
-        xml = xml[:sd_open.start()] + f"<{p}sheetData></{p}sheetData>" + xml[sd_open.end():]
-        sd_open = re.search(rf"<{p}sheetData\s*>", xml)
-    body_start = sd_open.end()
-    body_end = xml.index(f"</{p}sheetData>", body_start)
-    body = xml[body_start:body_end]
-
-    row_re = re.compile(rf"<{p}row\b[^>]*?(/>|>.*?</{p}row>)", re.S)
-    rows = [(m.start(), m.end(), int(_attr(m.group(0)[: m.group(0).index(">") + 1], "r") or 0))
-            for m in row_re.finditer(body)]
-    pieces: list[str] = []
-    pos = 0
-    pending = sorted(by_row)
-    for start, end, rnum in rows:
-        # rows we need that come before this one and do not exist yet
-        while pending and pending[0] < rnum:
-            r = pending.pop(0)
-            pieces.append(body[pos:start])
-            pos = start
-            pieces.append(_new_row(p, r, by_row[r], styles))
-        pieces.append(body[pos:start])
-        row_text = body[start:end]
-        if pending and pending[0] == rnum:
-            pending.pop(0)
-            row_text = _patch_row(p, row_text, rnum, by_row[rnum], styles, restyle)
-        pieces.append(row_text)
-        pos = end
-    pieces.append(body[pos:])
-    for r in pending:
-        pieces.append(_new_row(p, r, by_row[r], styles))
-    new_body = "".join(pieces)
-    return (xml[:body_start] + new_body + xml[body_end:]).encode("utf-8")
-
-
-def _new_row(p: str, r: int, cells: dict[int, object], styles) -> str:
-    inner = "".join(cell_xml(p, f"{col_letter(c)}{r}", cells[c], styles.get((r, c)))
-                    for c in sorted(cells))
-    return f'<{p}row r="{r}">{inner}</{p}row>'
-
-
-def _patch_row(p: str, row_text: str, r: int, cells: dict[int, object], styles,
-               restyle: bool = False) -> str:
-    head_end = row_text.index(">") + 1
-    head = row_text[:head_end]
-    if head.endswith("/>"):
-        head = head[:-2] + ">"
-        inner, tail = "", f"</{p}row>"
-    else:
-        inner, tail = row_text[head_end:-len(f"</{p}row>")], f"</{p}row>"
-    # spans is only a loading hint; drop it rather than let it contradict the cells
-    head = re.sub(r'\sspans="[^"]*"', "", head)
-    cell_re = re.compile(rf"<{p}c\b[^>]*?(/>|>.*?</{p}c>)", re.S)
-    out: list[str] = []
-    pos = 0
-    pending = sorted(cells)
-    for m in cell_re.finditer(inner):
-        tag = m.group(0)[: m.group(0).index(">") + 1]
-        ref = _attr(tag, "r")
-        col = split_ref(ref)[1] if ref else None
-        if col is None:
-            continue  # cells without r keep their place; we only address referenced ones
-        while pending and pending[0] < col:
-            c = pending.pop(0)
-            out.append(inner[pos:m.start()])
-            pos = m.start()
-            out.append(cell_xml(p, f"{col_letter(c)}{r}", cells[c], styles.get((r, c))))
-        out.append(inner[pos:m.start()])
-        if pending and pending[0] == col:
-            pending.pop(0)
-            style = styles.get((r, col)) if restyle and (r, col) in styles else _attr(tag, "s")
-            out.append(cell_xml(p, ref, cells[col], style))
+    rows: list[tuple[int, etree._Element]] = []
+    number = 0
+    for row in data.iterchildren(m + "row"):
+        number = _number(row.get("r"), number, "row")
+        rows.append((number, row))
+    existing = dict(rows)
+    for r in sorted(by_row):
+        row = existing.get(r)
+        if row is None:
+            row = etree.Element(m + "row", r=str(r))
+            after = next((el for n, el in rows if n > r), None)
+            if after is not None:
+                after.addprevious(row)
+            else:
+                data.append(row)
         else:
-            out.append(m.group(0))
-        pos = m.end()
-    out.append(inner[pos:])
-    for c in pending:
-        out.append(cell_xml(p, f"{col_letter(c)}{r}", cells[c], styles.get((r, c))))
-    return head + "".join(out) + tail
+            row.attrib.pop("spans", None)   # only a loading hint: never let it contradict
+        _patch_row(m, row, r, by_row[r], styles, restyle)
+    return serialize(root)
+
+
+def _patch_row(m: str, row: etree._Element, r: int, cells: dict[int, object], styles,
+               restyle: bool) -> None:
+    present: list[tuple[int, etree._Element]] = []
+    col = 0
+    for c in row.iterchildren(m + "c"):
+        col = _number(c.get("r"), col, "cell")
+        present.append((col, c))
+    at = dict(present)
+    for col in sorted(cells):
+        ref = f"{col_letter(col)}{r}"
+        old = at.get(col)
+        if old is not None:
+            style = styles.get((r, col)) if restyle and (r, col) in styles else old.get("s")
+            new = cell_element(m, ref, cells[col], style)
+            new.tail = old.tail
+            row.replace(old, new)
+            continue
+        new = cell_element(m, ref, cells[col], styles.get((r, col)))
+        after = next((el for n, el in present if n > col), None)
+        if after is not None:
+            after.addprevious(new)
+        else:
+            ext = row.find(m + "extLst")   # a row's extensions come after its cells
+            if ext is not None:
+                ext.addprevious(new)
+            else:
+                row.append(new)
