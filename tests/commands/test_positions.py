@@ -115,3 +115,86 @@ def test_no_key_says_how_to_set_one(tmp_path, monkeypatch, capsys):
     out, err = capsys.readouterr()
     assert code == 1 and out == ""
     assert "bybit: no API key configured" in err and "perphedge keys set bybit" in err
+
+
+# ---- the Positions sheet -----------------------------------------------------------------
+
+def _book(tmp_path):
+    from perphedge.template.demo import build_template
+
+    return build_template(tmp_path / "hedge.xlsx")
+
+
+def _sheet_rows(path):
+    import openpyxl
+
+    from perphedge.core.positions import SHEET_COLUMNS
+
+    wb = openpyxl.load_workbook(path)
+    ws = wb["Positions"]
+    table = ws.tables["Positions"]
+    first, last = table.ref.split(":")
+    header_row = int(first[1:])
+    last_row = int("".join(ch for ch in last if ch.isdigit()))
+    assert [c.value for c in ws[header_row]][:len(SHEET_COLUMNS)] == [h for _, h in SHEET_COLUMNS]
+    rows = [[c.value for c in ws[r]][:len(SHEET_COLUMNS)] for r in range(header_row + 1, last_row + 1)]
+    return wb, ws, table, rows
+
+
+def test_positions_fill_the_workbooks_sheet_as_the_command_reports_them(tmp_path, holdings, monkeypatch,
+                                                                        capsys):
+    book = _book(tmp_path)
+    _, _, table, rows = _sheet_rows(book)
+    assert rows == [[None] * 15]                 # built: one empty line and the how-to
+    monkeypatch.setattr(positions_command, "make_account", lambda: _replay_account(tmp_path))
+    code = main(["positions", "--exchange", "binancecoinm", "--exchange", "binanceusdm",
+                 "--portfolio", str(holdings), "--json", "--workbook", str(book)])
+    out, err = capsys.readouterr()
+    assert code == 0, err
+    data = json.loads(out)
+    wb, ws, table, rows = _sheet_rows(book)
+    # the plan's order, then the position no holding plans (the hand-worked figures above)
+    assert [(r[0], r[1], r[2], r[3], r[4], r[5]) for r in rows] == [
+        ("binancecoinm", "BTC/USD:BTC", MATCHED, 3, 3, 0),
+        ("binancecoinm", "ETH/USD:ETH", NO_POSITION, 0, 150, 150),
+        ("binanceusdm", "BTC/USDT:USDT", UNKNOWN, -0.009, None, None)]
+    btc = rows[0]
+    recorded = next(p for p in data["positions"] if p["symbol"] == "BTC/USD:BTC")
+    assert btc[6] == 0.5 and btc[7] == "cross" and btc[8] == recorded["entry_price"]
+    assert btc[12] == 72491.16879818 and btc[13] is None   # cross: no isolated price of ours
+    assert table.ref == "A5:O8" and wb.defined_names["PositionsStatus"].attr_text == "'Positions'!$A$2"
+    assert ws.print_area == "'Positions'!$A$1:$O$8"
+    status = ws["A2"].value
+    assert status.startswith("Read ") and "binancecoinm, binanceusdm" in status
+    assert "3 open position(s)" not in status and "2 open position(s)" in status
+    assert "against the plan of" in status and "Warning:" in status
+    assert live._clean(status)
+    # read again without a plan: one line per open position, said to be unplanned, the
+    # table shrinks back and the lines it left are emptied
+    monkeypatch.setattr(positions_command, "make_account", lambda: _replay_account(tmp_path))
+    assert main(["positions", "--exchange", "binancecoinm", "--workbook", str(book)]) == 0
+    _, ws, table, rows = _sheet_rows(book)
+    assert [(r[1], r[2], r[3]) for r in rows] == [("BTC/USD:BTC", "open (no plan given)", 3)]
+    assert table.ref == "A5:O6" and all(c.value is None for c in ws[7][:15])
+
+
+def test_libreoffice_reads_the_written_sheet(tmp_path, holdings, monkeypatch, recalc):
+    book = _book(tmp_path)
+    monkeypatch.setattr(positions_command, "make_account", lambda: _replay_account(tmp_path))
+    assert main(["positions", "--exchange", "binancecoinm", "--exchange", "binanceusdm",
+                 "--portfolio", str(holdings), "--workbook", str(book)]) == 0
+    ws = recalc(book)["Positions"]
+    assert [ws[f"B{r}"].value for r in (6, 7, 8)] == ["BTC/USD:BTC", "ETH/USD:ETH", "BTC/USDT:USDT"]
+    assert ws["M6"].value == 72491.16879818 and ws["C7"].value == NO_POSITION
+
+
+def test_a_workbook_without_a_positions_sheet_is_refused_unchanged(tmp_path, monkeypatch, capsys):
+    from tests.support.books import build_market_book
+
+    book = build_market_book(tmp_path / "old.xlsx")
+    before = book.read_bytes()
+    monkeypatch.setattr(positions_command, "make_account", lambda: _replay_account(tmp_path))
+    code = main(["positions", "--exchange", "binancecoinm", "--workbook", str(book)])
+    out, err = capsys.readouterr()
+    assert code == 1 and out == "" and "no Positions sheet" in err and "perphedge new" in err
+    assert book.read_bytes() == before

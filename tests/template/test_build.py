@@ -31,16 +31,16 @@ def formulas(wb):
 
 def test_sheets_in_order(demo_path):
     wb = openpyxl.load_workbook(demo_path)
-    # History: the demo's recorded settlements carry their marks
+    # History: the demo's recorded settlements carry their marks; Positions: empty until read
     assert wb.sheetnames == ["Portfolio", "Market", "Tiers", "Scenarios", "Funding", "Beta",
-                             "Guide", "History"]
+                             "Guide", "History", "Positions"]
 
 
 def test_tables_and_market_header_is_the_contract(demo_path):
     wb = openpyxl.load_workbook(demo_path)
     tables = {t.name: (ws.title, t) for ws in wb.worksheets for t in ws.tables.values()}
     assert set(tables) == {"Holdings", "Market", "Tiers", "Scenarios", "FundingSummary",
-                           "FundingHistory", "BetaPrices"}
+                           "FundingHistory", "BetaPrices", "Positions"}
     sheet, market = tables["Market"]
     assert sheet == "Market"
     ws = wb["Market"]

@@ -168,7 +168,10 @@ def format_text(data: dict[str, Any]) -> str:
 @click.option("--days", default=DEFAULT_FUNDING_DAYS, show_default=True, type=click.IntRange(1, 1000),
               help="Funding history to sum, in days.")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON instead of tables.")
-def positions(exchanges: tuple[str, ...], portfolio: str | None, days: int, as_json: bool) -> None:
+@click.option("--workbook", metavar="FILE.xlsx",
+              help="Also write the positions into this workbook's Positions sheet.")
+def positions(exchanges: tuple[str, ...], portfolio: str | None, days: int, as_json: bool,
+              workbook: str | None) -> None:
     """Read open positions, spot balances and funding paid from the exchanges (read only,
     with the key `perphedge keys set` stored) and reconcile them with the plan."""
     account = make_account()
@@ -178,4 +181,27 @@ def positions(exchanges: tuple[str, ...], portfolio: str | None, days: int, as_j
         raise AccountFailed(str(e)) from None
     except InvalidInput as e:
         raise AccountFailed(str(e)) from None
+    if workbook:
+        _write_sheet(workbook, data, portfolio)
     click.echo(json.dumps(data, indent=2, allow_nan=False) if as_json else format_text(data))
+
+
+def _write_sheet(workbook: str, data: dict[str, Any], portfolio: str | None) -> None:
+    import time
+
+    from perphedge.core.conventions import utc_text
+    from perphedge.core.positions import sheet_rows
+    from perphedge.files.positions import PositionsNotWritten, write_positions
+
+    held = [Position(**p) for p in data["positions"]]
+    rows = sheet_rows(held, [Reconciled(**r) for r in data["reconciliation"]] if portfolio else None)
+    plan = (f"against the plan of {portfolio}" if portfolio else
+            "no plan given (--portfolio holdings.csv): statuses say open")
+    status = (f"Read {utc_text(int(time.time() * 1000))} from {', '.join(data['exchanges'])} "
+              f"with a read-only key: {len(held)} open position(s), {plan}.")
+    if data["warnings"]:
+        status += " " + " ".join(f"Warning: {w}" for w in data["warnings"])
+    try:
+        write_positions(workbook, rows, status)
+    except PositionsNotWritten as e:
+        raise AccountFailed(str(e)) from None

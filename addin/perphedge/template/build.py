@@ -32,6 +32,9 @@ from perphedge.template.guide_sheet import write_guide
 from perphedge.template.history_sheet import HISTORY_SHEET, blocks_for, write_history
 from perphedge.template.market_sheet import write_market
 from perphedge.template.portfolio import write_portfolio
+from perphedge.template.positions_sheet import SHEET as POSITIONS_SHEET
+from perphedge.template.positions_sheet import STATUS_NAME as POSITIONS_STATUS
+from perphedge.template.positions_sheet import write_positions_sheet
 from perphedge.template.scenarios_sheet import write_scenarios
 from perphedge.template.tiers_sheet import TierTable, write_tiers
 
@@ -121,6 +124,8 @@ def make_workbook(holdings: Sequence[HoldingInput], market_rows: Sequence[Market
     if history_blocks:  # only where the settlements carry their marks (a book without: no sheet)
         write_history(wb.create_sheet(HISTORY_SHEET), history_blocks,
                       "Inputs start as the Portfolio holding's; settlements as on the Funding sheet. " + note)
+    status_ref = write_positions_sheet(wb.create_sheet(POSITIONS_SHEET))
+    wb.defined_names[POSITIONS_STATUS] = DefinedName(POSITIONS_STATUS, attr_text=status_ref)
     for name, ref in defined_names(len(holdings), n_tier_rows).items():
         wb.defined_names[name] = DefinedName(name, attr_text=ref)
     wb.calculation.fullCalcOnLoad = True

@@ -1,0 +1,118 @@
+"""Fill a workbook's Positions sheet with what the exchanges report, in the file.
+
+The table's lines are replaced by the reader's (:func:`perphedge.core.positions.sheet_rows`),
+the table, its filter and the sheet's print area follow the new last line, and the status
+line says when, from where and what was read. Everything else in the file is copied as it
+was; the file is swapped in whole (the in-file refresh's safety: refused while open in
+Excel or LibreOffice or read-only, unchanged if another program saved it meanwhile).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+
+from perphedge import ooxml
+from perphedge.atomicfile import atomic_target
+from perphedge.core.errors import PerphedgeError
+from perphedge.core.positions import SHEET_COLUMNS, PositionRow
+from perphedge.files.refresh import _identity, _refuse_if_open_elsewhere, _refuse_if_read_only
+from perphedge.ooxml.sheetxml import set_cells
+from perphedge.ooxml.treeedit import main_ns, parse_part, serialize
+from perphedge.refresh.routine import RefreshError
+
+TABLE = "Positions"
+STATUS_NAME = "PositionsStatus"
+
+
+class PositionsNotWritten(PerphedgeError):
+    """The workbook cannot take the positions: nothing was written."""
+
+
+def write_positions(path: str | Path, rows: Sequence[PositionRow], status: str) -> Path:
+    """Write ``rows`` into the Positions table of the workbook at ``path``."""
+    path = Path(path)
+    try:
+        _refuse_if_open_elsewhere(path)
+        _refuse_if_read_only(path)
+    except RefreshError as e:
+        raise PositionsNotWritten(str(e)) from None
+    before = _identity(path)
+    try:
+        pkg = ooxml.Package.read(path)
+        table = pkg.table(TABLE)
+    except ooxml.PackageError as e:
+        raise PositionsNotWritten(
+            f"{path.name}: {e} — a workbook from an older perphedge has no Positions sheet; "
+            "build a new one with `perphedge new` (your holdings are in its Portfolio)") from None
+    headers = tuple(h for _, h in SHEET_COLUMNS)
+    if table.columns != headers or table.header_rows != 1 or table.totals_rows:
+        raise PositionsNotWritten(f"{path.name}: the Positions table's columns are not "
+                                  f"{', '.join(headers)}: nothing written")
+    try:
+        _fill(pkg, table, rows, status)
+    except (ooxml.PackageError, ValueError) as e:
+        raise PositionsNotWritten(f"{path.name} could not be updated: {e}") from None
+
+    def unchanged() -> None:
+        if _identity(path) != before:
+            raise PositionsNotWritten(f"{path} changed while writing (saved by another "
+                                      "program?): nothing written, run again")
+
+    with atomic_target(path, before_replace=unchanged) as tmp:
+        with open(tmp, "wb") as f:
+            pkg.to_bytes_into(f)
+    return path
+
+
+def _fill(pkg: ooxml.Package, table: ooxml.TableRef, rows: Sequence[PositionRow],
+          status: str) -> None:
+    r1, c1, r2, c2 = ooxml.range_bounds(table.ref)
+    first = r1 + 1
+    last = first + max(len(rows), 1) - 1
+    part = table.sheet.part
+    existing = {(c.row, c.col): c.style for c in pkg.cells(part)}
+    values: dict[tuple[int, int], object] = {}
+    styles: dict[tuple[int, int], str] = {}
+    for r in range(first, max(last, r2) + 1):
+        line = rows[r - first].values() if r - first < len(rows) else [None] * (c2 - c1 + 1)
+        for j, v in enumerate(line):
+            values[(r, c1 + j)] = v if r <= last else None
+            style = existing.get((first, c1 + j))
+            if style is not None:   # every line as the first one is formatted
+                styles[(r, c1 + j)] = style
+    sheet_of, status_cell = _status_cell(pkg)
+    if sheet_of != table.sheet.name:
+        raise ValueError(f"{STATUS_NAME} does not point into the {table.sheet.name} sheet")
+    values[status_cell] = status
+    pkg.replace(part, set_cells(pkg.data[part], values, styles, restyle=True))
+    new_ref = f"{ooxml.col_letter(c1)}{r1}:{ooxml.col_letter(c2)}{last}"
+    root = parse_part(pkg.data[table.part], table.part)
+    root.set("ref", new_ref)
+    auto = root.find(main_ns(root) + "autoFilter")
+    if auto is not None:
+        auto.set("ref", new_ref)
+    pkg.replace(table.part, serialize(root))
+    _move_print_area(pkg, table.sheet.name, f"$A$1:${ooxml.col_letter(c2)}${last}")
+
+
+def _status_cell(pkg: ooxml.Package) -> tuple[str, tuple[int, int]]:
+    ref = pkg.defined_names().get(STATUS_NAME)
+    if not ref or "!" not in ref:
+        raise ValueError(f"the workbook has no {STATUS_NAME} name")
+    sheet, cell = ref.rsplit("!", 1)
+    return sheet.strip("'").replace("''", "'"), ooxml.split_ref(cell.replace("$", ""))
+
+
+def _move_print_area(pkg: ooxml.Package, sheet: str, area: str) -> None:
+    part = pkg.workbook_part()
+    root = parse_part(pkg.data[part], part)
+    m = main_ns(root)
+    # localSheetId counts the workbook's <sheet> elements in order
+    index = next((i for i, s in enumerate(root.iter(m + "sheet")) if s.get("name") == sheet), None)
+    quoted = "'" + sheet.replace("'", "''") + "'"
+    for dn in root.iter(m + "definedName"):
+        if dn.get("name") == "_xlnm.Print_Area" and dn.get("localSheetId") == str(index):
+            dn.text = f"{quoted}!{area}"
+            pkg.replace(part, serialize(root))
+            return
