@@ -198,3 +198,51 @@ def test_a_workbook_without_a_positions_sheet_is_refused_unchanged(tmp_path, mon
     out, err = capsys.readouterr()
     assert code == 1 and out == "" and "no Positions sheet" in err and "perphedge new" in err
     assert book.read_bytes() == before
+
+
+def test_refresh_fills_the_positions_sheet_from_the_keyed_exchanges_of_the_market_table(
+        tmp_path, monkeypatch, capsys):
+    from perphedge.commands.refresh import _refresh_positions
+    from perphedge.template.demo import build_demo
+
+    book = tmp_path / "demo.xlsx"
+    build_demo(book)   # its Market table lists binanceusdm
+    monkeypatch.setattr(positions_command, "make_account", lambda: _replay_account(tmp_path))
+    _refresh_positions(book)
+    assert "1 open on binanceusdm, written to the Positions sheet" in capsys.readouterr().out
+    _, ws, _, rows = _sheet_rows(book)
+    assert [(r[0], r[1], r[2], r[3]) for r in rows] == [
+        ("binanceusdm", "BTC/USDT:USDT", "open (no plan given)", -0.009)]
+    assert "from binanceusdm" in ws["A2"].value
+
+    # the exchange fails next time: the lines stay, the status line says why
+    def refusing():
+        account = _replay_account(tmp_path)
+
+        def fail(exchange):
+            from perphedge.core.errors import MarketError
+            raise MarketError(f"{exchange} rejected the API key: set it again")
+        account.positions = fail
+        return account
+    monkeypatch.setattr(positions_command, "make_account", refusing)
+    _refresh_positions(book)
+    assert "positions: not read: binanceusdm rejected the API key" in capsys.readouterr().err
+    _, ws, _, again = _sheet_rows(book)
+    assert again == rows and ws["A2"].value.startswith("Not refreshed ")
+    assert "The lines below are from the last read" in ws["A2"].value
+
+
+def test_refresh_without_a_key_says_how_to_have_positions_read(tmp_path, monkeypatch, capsys):
+    from perphedge.commands.refresh import _refresh_positions
+    from perphedge.template.demo import build_demo
+
+    book = tmp_path / "demo.xlsx"
+    build_demo(book)
+    before = book.read_bytes()
+    config = MarketConfig(cache_dir=tmp_path)
+    monkeypatch.setattr(positions_command, "make_account",
+                        lambda: Account(config, Replay({}).pool(config, Clock()), sleep=lambda s: None))
+    _refresh_positions(book)
+    out = capsys.readouterr().out
+    assert "positions: not read (no read-only API key for binanceusdm;" in out
+    assert "perphedge keys set binanceusdm" in out and book.read_bytes() == before

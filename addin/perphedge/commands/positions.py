@@ -187,21 +187,27 @@ def positions(exchanges: tuple[str, ...], portfolio: str | None, days: int, as_j
 
 
 def _write_sheet(workbook: str, data: dict[str, Any], portfolio: str | None) -> None:
-    import time
-
-    from perphedge.core.conventions import utc_text
     from perphedge.core.positions import sheet_rows
     from perphedge.files.positions import PositionsNotWritten, write_positions
 
     held = [Position(**p) for p in data["positions"]]
     rows = sheet_rows(held, [Reconciled(**r) for r in data["reconciliation"]] if portfolio else None)
+    try:
+        write_positions(workbook, rows, sheet_status(data, portfolio))
+    except PositionsNotWritten as e:
+        raise AccountFailed(str(e)) from None
+
+
+def sheet_status(data: dict[str, Any], portfolio: str | None) -> str:
+    """The Positions sheet's status line: when, from where, how many, against what plan."""
+    import time
+
+    from perphedge.core.conventions import utc_text
+
     plan = (f"against the plan of {portfolio}" if portfolio else
             "no plan given (--portfolio holdings.csv): statuses say open")
     status = (f"Read {utc_text(int(time.time() * 1000))} from {', '.join(data['exchanges'])} "
-              f"with a read-only key: {len(held)} open position(s), {plan}.")
+              f"with a read-only key: {len(data['positions'])} open position(s), {plan}.")
     if data["warnings"]:
         status += " " + " ".join(f"Warning: {w}" for w in data["warnings"])
-    try:
-        write_positions(workbook, rows, status)
-    except PositionsNotWritten as e:
-        raise AccountFailed(str(e)) from None
+    return status

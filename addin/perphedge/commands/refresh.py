@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 
 import click
@@ -29,6 +30,46 @@ def refresh(file: Path, offline: bool, no_backup: bool) -> None:
         click.echo(f"removed {name}, left by an earlier write that did not finish")
     for m in result.messages:
         click.echo(f"  stale: {m}")
+    if not offline:
+        _refresh_positions(file)
     if not no_backup:
         # FILE.bak is not retaken from a file that is still the last refresh's own output
         click.echo(f"your last version before refreshing is kept as {file.name}.bak")
+
+
+def _refresh_positions(file: Path) -> None:
+    """Fill the Positions sheet too, from the exchanges of the Market table that have a
+    read-only key; say so when none has one, and mark the sheet when the read fails (its
+    lines stay, the status line says why) — the Market refresh stands either way."""
+    from perphedge.commands.positions import DEFAULT_FUNDING_DAYS, gather, make_account, sheet_status
+    from perphedge.core.conventions import utc_text
+    from perphedge.core.positions import Position, sheet_rows
+    from perphedge.files.positions import has_positions_sheet, write_positions
+    from perphedge.files.table import PackageMarketTable
+    from perphedge.ooxml import Package
+
+    if not has_positions_sheet(file):
+        return
+    table = PackageMarketTable(Package.read(file))
+    column = [h.lower() for h in table.headers()].index("exchange")
+    listed = list(dict.fromkeys(str(e).strip().lower() for e in table.column(column) if e))
+    account = make_account()
+    keyed = [e for e in listed if e in account.config.api_keys]
+    if not keyed:
+        if listed:
+            click.echo(f"positions: not read (no read-only API key for {', '.join(listed)}; "
+                       f"`perphedge keys set {listed[0]}` lets refresh fill the Positions sheet)")
+        return
+    try:
+        data = gather(account, keyed, None, DEFAULT_FUNDING_DAYS)
+        held = [Position(**p) for p in data["positions"]]
+        write_positions(file, sheet_rows(held, None), sheet_status(data, None))
+    except PerphedgeError as e:
+        click.echo(f"positions: not read: {e}", err=True)
+        try:
+            write_positions(file, None, f"Not refreshed {utc_text(int(time.time() * 1000))}: "
+                                        f"{e}. The lines below are from the last read.")
+        except PerphedgeError:
+            pass   # said above; the file stays as the Market refresh wrote it
+        return
+    click.echo(f"positions: {len(held)} open on {', '.join(keyed)}, written to the Positions sheet")

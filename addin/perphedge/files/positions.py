@@ -29,8 +29,9 @@ class PositionsNotWritten(PerphedgeError):
     """The workbook cannot take the positions: nothing was written."""
 
 
-def write_positions(path: str | Path, rows: Sequence[PositionRow], status: str) -> Path:
-    """Write ``rows`` into the Positions table of the workbook at ``path``."""
+def write_positions(path: str | Path, rows: Sequence[PositionRow] | None, status: str) -> Path:
+    """Write ``rows`` into the Positions table of the workbook at ``path``; with ``rows``
+    None only the status line (the lines read before stay, the status says why)."""
     path = Path(path)
     try:
         _refuse_if_open_elsewhere(path)
@@ -65,8 +66,22 @@ def write_positions(path: str | Path, rows: Sequence[PositionRow], status: str) 
     return path
 
 
-def _fill(pkg: ooxml.Package, table: ooxml.TableRef, rows: Sequence[PositionRow],
+def has_positions_sheet(path: str | Path) -> bool:
+    """Whether the workbook has the Positions table (older workbooks do not)."""
+    try:
+        ooxml.Package.read(Path(path)).table(TABLE)
+    except ooxml.PackageError:
+        return False
+    return True
+
+
+def _fill(pkg: ooxml.Package, table: ooxml.TableRef, rows: Sequence[PositionRow] | None,
           status: str) -> None:
+    if rows is None:   # the lines stay; only the status line says why they were not read
+        sheet_of, status_cell = _status_cell(pkg)
+        part = table.sheet.part
+        pkg.replace(part, set_cells(pkg.data[part], {status_cell: status}))
+        return
     r1, c1, r2, c2 = ooxml.range_bounds(table.ref)
     first = r1 + 1
     last = first + max(len(rows), 1) - 1
