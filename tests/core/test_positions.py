@@ -116,3 +116,24 @@ def test_with_no_amount_step_an_equal_count_is_matched_not_over_hedged() -> None
     assert row.status == MATCHED
     row, = reconcile([_pos("A/USDT:USDT", -0.31)], [plan])
     assert row.status == OVER
+
+
+def test_sheet_lines_follow_the_plan_or_say_there_was_none() -> None:
+    from perphedge.core.positions import NOT_PLANNED, SHEET_COLUMNS, sheet_rows
+
+    # hedge mode: a long and a short on one market; a plain short on another
+    long_, short = (_pos("A/USDT:USDT", 1.0, hedge_mode=True, entry=90.0),
+                    _pos("A/USDT:USDT", -3.0, hedge_mode=True, entry=110.0))
+    other = _pos("B/USDT:USDT", -2.0, entry=50.0)
+    lines = sheet_rows([long_, short, other], None)
+    assert [(x.line.symbol, x.line.status, x.line.held_contracts, x.entry_price) for x in lines] == [
+        ("A/USDT:USDT", NOT_PLANNED, -1.0, 90.0), ("A/USDT:USDT", NOT_PLANNED, 3.0, 110.0),
+        ("B/USDT:USDT", NOT_PLANNED, 2.0, 50.0)]
+    planned = sheet_rows([long_, short, other], reconcile([long_, short, other],
+                                                          [_plan("A/USDT:USDT", 2.0)]))
+    # one line per planned market (held 3 − 1 = 2: matched), then the unplanned one; two
+    # positions on a market have no single entry to show
+    assert [(x.line.symbol, x.line.status, x.line.held_contracts, x.entry_price) for x in planned] == [
+        ("A/USDT:USDT", MATCHED, 2.0, None), ("B/USDT:USDT", UNKNOWN, 2.0, 50.0)]
+    assert len(planned[1].values()) == len(SHEET_COLUMNS)
+    assert planned[1].values()[:3] == [EX, "B/USDT:USDT", UNKNOWN]

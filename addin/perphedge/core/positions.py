@@ -232,26 +232,19 @@ SHEET_COLUMNS: tuple[tuple[str, str], ...] = (
 @dataclass(frozen=True)
 class PositionRow:
     """One line of the Positions sheet: a hedge market's reconciliation (or, read without a
-    plan, an open position) with the position's own figures where exactly one is open."""
+    plan, an open position's) with the position's own figures where exactly one is open."""
 
-    exchange: str
-    symbol: str
-    status: str
-    held_contracts: float
-    target_contracts: float | None
-    contracts_to_trade: float | None
-    actual_ratio: float | None
-    margin_label: str
-    entry_price: float | None
-    mark_price: float | None
-    leverage: float | None
-    unrealized_pnl: float | None
-    exchange_liquidation_price: float | None
-    perphedge_liquidation_price: float | None
-    liquidation_flag: str | None
+    line: Reconciled
+    entry_price: float | None = None
+    mark_price: float | None = None
+    leverage: float | None = None
+    unrealized_pnl: float | None = None
 
     def values(self) -> list[object]:
-        return [getattr(self, field) for field, _ in SHEET_COLUMNS]
+        return [getattr(self, f) if f in _OWN else getattr(self.line, f) for f, _ in SHEET_COLUMNS]
+
+
+_OWN = {"entry_price", "mark_price", "leverage", "unrealized_pnl"}
 
 
 def sheet_rows(positions: Sequence[Position],
@@ -259,26 +252,16 @@ def sheet_rows(positions: Sequence[Position],
     """The Positions sheet's lines: the reconciliation's (plan order, then positions no
     plan knows), or with no plan (``reconciled`` None) one per open position, labelled
     :data:`NOT_PLANNED` — never "not in Portfolio" when there was no Portfolio to ask."""
+    def own(found: Sequence[Position]) -> dict[str, float | None]:
+        one = found[0] if len(found) == 1 else None
+        return {f: getattr(one, f) for f in _OWN} if one else {}
+
+    if reconciled is None:
+        return [PositionRow(Reconciled(p.exchange, p.symbol, NOT_PLANNED, -p.contracts, None, None,
+                                       None, _margin_label(p), p.liquidation_price, None, None),
+                            **own([p]))
+                for p in positions]
     by_market: dict[tuple[str, str], list[Position]] = {}
     for p in positions:
         by_market.setdefault((p.exchange, p.symbol), []).append(p)
-
-    def own(exchange: str, symbol: str) -> dict[str, float | None]:
-        found = by_market.get((exchange, symbol), [])
-        one = found[0] if len(found) == 1 else None
-        return {"entry_price": one.entry_price if one else None,
-                "mark_price": one.mark_price if one else None,
-                "leverage": one.leverage if one else None,
-                "unrealized_pnl": one.unrealized_pnl if one else None}
-
-    if reconciled is None:
-        return [PositionRow(p.exchange, p.symbol, NOT_PLANNED, -p.contracts, None, None, None,
-                            _margin_label(p), p.entry_price, p.mark_price, p.leverage,
-                            p.unrealized_pnl, p.liquidation_price, None, None)
-                for p in positions]
-    return [PositionRow(r.exchange, r.symbol, r.status, r.held_contracts, r.target_contracts,
-                        r.contracts_to_trade, r.actual_ratio, r.margin_label,
-                        exchange_liquidation_price=r.exchange_liquidation_price,
-                        perphedge_liquidation_price=r.perphedge_liquidation_price,
-                        liquidation_flag=r.liquidation_flag, **own(r.exchange, r.symbol))
-            for r in reconciled]
+    return [PositionRow(r, **own(by_market.get((r.exchange, r.symbol), []))) for r in reconciled]

@@ -127,11 +127,7 @@ def set_cells(xml_bytes: bytes, values: Mapping[tuple[int, int], object],
         row = existing.get(r)
         if row is None:
             row = etree.Element(m + "row", r=str(r))
-            after = next((el for n, el in rows if n > r), None)
-            if after is not None:
-                after.addprevious(row)
-            else:
-                data.append(row)
+            _insert(data, row, r, rows, None)
         else:
             row.attrib.pop("spans", None)   # only a loading hint: never let it contradict
         _patch_row(m, row, r, by_row[r], styles, restyle)
@@ -155,13 +151,17 @@ def _patch_row(m: str, row: etree._Element, r: int, cells: dict[int, object], st
             new.tail = old.tail
             row.replace(old, new)
             continue
-        new = cell_element(m, ref, cells[col], styles.get((r, col)))
-        after = next((el for n, el in present if n > col), None)
-        if after is not None:
-            after.addprevious(new)
-        else:
-            ext = row.find(m + "extLst")   # a row's extensions come after its cells
-            if ext is not None:
-                ext.addprevious(new)
-            else:
-                row.append(new)
+        # a row's extensions come after its cells
+        _insert(row, cell_element(m, ref, cells[col], styles.get((r, col))), col, present,
+                row.find(m + "extLst"))
+
+
+def _insert(parent: etree._Element, new: etree._Element, number: int,
+            present: list[tuple[int, etree._Element]], last: etree._Element | None) -> None:
+    """Put ``new`` before the first of ``present`` numbered above ``number``, else before
+    ``last`` (an element that must stay last), else at the end."""
+    after = next((el for n, el in present if n > number), last)
+    if after is not None:
+        after.addprevious(new)
+    else:
+        parent.append(new)
