@@ -560,3 +560,36 @@ def _liq_at(e: dict[str, object], warn: list[str], perp: float, lp: float, s: Ro
     e["liq_distance"] = liquidation_distance(perp, lp)
     if e["liq_distance"] < s.liq_warn_distance:  # type: ignore[operator]
         warn.append("liq_near")
+
+
+@dataclass(frozen=True)
+class PortfolioSummary:
+    """The Portfolio's one-screen picture (its summary band): the totals of the rows'
+    numbers (a row that is not priced or sizes nothing adds nothing), the portfolio hedge
+    ratio (hedged notional / spot value; None with no spot value), the shortest distance to
+    liquidation and the holding it belongs to (the first such row), and the oldest As of
+    of the Market table (None when no row has one)."""
+
+    spot_value: float
+    hedged: float
+    hedge_ratio: float | None
+    margin: float
+    worst_distance: float | None
+    worst_asset: str
+    funding: float
+    as_of_ms: int | None
+
+
+def portfolio_summary(rows: Sequence[tuple[str, Mapping[str, object]]],
+                      market_rows: Sequence[MarketRow]) -> PortfolioSummary:
+    """``rows``: each holding row's asset and computed values (``RowResult.values``)."""
+    def total(key: str) -> float:
+        return sum(x for _, v in rows if (x := _num(v.get(key))) is not None)
+
+    spot, hedged = total("spot_value"), total("hedged")
+    distances = [(d, a) for a, v in rows if (d := _num(v.get("liq_distance"))) is not None]
+    worst = min(distances, key=lambda t: t[0]) if distances else None
+    stamps = [m.status.as_of_ms for m in market_rows if m.status.as_of_ms]
+    return PortfolioSummary(spot, hedged, hedged / spot if spot > 0 else None, total("margin"),
+                            None if worst is None else worst[0], "" if worst is None else worst[1],
+                            total("funding"), min(stamps) if stamps else None)

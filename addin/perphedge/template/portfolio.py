@@ -25,6 +25,7 @@ Decisions the formulas encode (also stated on the Guide sheet):
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping, Sequence
 
 from openpyxl.formatting.rule import FormulaRule
@@ -609,22 +610,131 @@ def _conditional(ws: Worksheet, first: int, last: int) -> None:
         formula=[f"AND(ISNUMBER({b}{first}),{b}{first}<>0)"], fill=S.WARN_FILL))
 
 
-#: The risk summary's lines: the flag column it counts and its text when some / none.
-#: ``{n}`` is the count (a formula), thresholds are the settings' names.
-RISK_LINES: tuple[tuple[str, str, str], ...] = (
-    ("left_out", '{n}&" holding(s) left out of the totals and Scenarios: no price or an invalid input"',
-     '"Every holding is priced and its inputs are valid"'),
-    ("f_liq", '{n}&" short(s) within "&TEXT(LiqWarnDistance,"0%")&" of liquidation (or liquidated at once)"',
-     '"No short within "&TEXT(LiqWarnDistance,"0%")&" of liquidation"'),
-    ("f_funding", '{n}&" short(s) paying funding above "&TEXT(FundingWarnAPR,"0%")&" a year"',
-     '"No short pays funding above "&TEXT(FundingWarnAPR,"0%")&" a year"'),
-    ("f_age", '{n}&" holding(s) on market data older than "&MaxDataAgeHours&" h: refresh before trading"',
-     '"Market data of every holding is at most "&MaxDataAgeHours&" h old"'),
-    ("f_beta", '{n}&" cross hedge(s) without a beta: sized at β = 1, a guess"',
-     '"Every cross hedge has its beta"'),
-    ("f_unhedged", '{n}&" holding(s) not hedged: the order is below the market\'s minimum"',
-     '"Every hedge is at or above the market\'s minimum order"'),
+#: The risk summary's lines: the flag column it counts and its text when some / none, as
+#: pieces: a literal text, ``N`` (the count) or (format, setting name). One statement gives
+#: both the cell's formula (:func:`line_formula`) and its cached value (:func:`line_text`).
+N = ("count",)
+RISK_LINES: tuple[tuple[str, tuple[object, ...], tuple[object, ...]], ...] = (
+    ("left_out", (N, " holding(s) left out of the totals and Scenarios: no price or an invalid input"),
+     ("Every holding is priced and its inputs are valid",)),
+    ("f_liq", (N, " short(s) within ", ("0%", "LiqWarnDistance"), " of liquidation (or liquidated at once)"),
+     ("No short within ", ("0%", "LiqWarnDistance"), " of liquidation")),
+    ("f_funding", (N, " short(s) paying funding above ", ("0%", "FundingWarnAPR"), " a year"),
+     ("No short pays funding above ", ("0%", "FundingWarnAPR"), " a year")),
+    ("f_age", (N, " holding(s) on market data older than ", ("", "MaxDataAgeHours"), " h: refresh before trading"),
+     ("Market data of every holding is at most ", ("", "MaxDataAgeHours"), " h old")),
+    ("f_beta", (N, " cross hedge(s) without a beta: sized at β = 1, a guess"),
+     ("Every cross hedge has its beta",)),
+    ("f_unhedged", (N, " holding(s) not hedged: the order is below the market's minimum"),
+     ("Every hedge is at or above the market's minimum order",)),
 )
+
+
+def line_formula(pieces: tuple[object, ...], count: str) -> str:
+    """The pieces as a formula, ``count`` the cell holding the count."""
+    out = []
+    for p in pieces:
+        if p == N:
+            out.append(count)
+        elif isinstance(p, tuple):
+            fmt, name = p
+            out.append(f'TEXT({name},"{fmt}")' if fmt else str(name))
+        else:
+            out.append('"' + str(p).replace('"', '""') + '"')
+    return "&".join(out)
+
+
+def line_text(pieces: tuple[object, ...], count: int, settings: Mapping[str, float]) -> str:
+    """The text the formula gives (Excel's TEXT "0%" and a number joined as text)."""
+    out = []
+    for p in pieces:
+        if p == N:
+            out.append(str(count))
+        elif isinstance(p, tuple):
+            fmt, name = p
+            x = float(settings[str(name)])
+            out.append(f"{math.floor(x * 100 + 0.5):d}%" if fmt == "0%" else f"{x:g}")
+        else:
+            out.append(str(p))
+    return "".join(out)
+
+
+#: The summary band beside the risk summary: the portfolio on one screen. Each line's key
+#: (a field of ``core.position.PortfolioSummary``), label and number format; the worst
+#: distance's holding goes in the column after the value.
+BAND_LABEL_COL, BAND_VALUE_COL, BAND_HOLDING_COL = "L", "O", "P"
+SUMMARY_BAND: tuple[tuple[str, str, str], ...] = (
+    ("spot_value", "Spot value", L.USD0),
+    ("hedged", "Hedged notional (short)", L.USD0),
+    ("hedge_ratio", "Hedge ratio (hedged / spot)", L.PCT),
+    ("margin", "Total margin", L.USD0),
+    ("worst_distance", "Nearest liquidation (holding →)", L.PCT),
+    ("funding", "Funding over the horizon (+ received)", L.USD),
+    ("as_of", "Market data as of (UTC, oldest)", L.DATETIME),
+)
+
+
+def band_cells() -> dict[str, str]:
+    """Address of each summary band value (key -> 'O12'), of the worst distance's holding
+    ('worst_asset') and of the funding line's label ('funding_label')."""
+    r0 = L.RISK_SUMMARY_ROW
+    out = {key: f"{BAND_VALUE_COL}{r0 + 1 + i}" for i, (key, _, _) in enumerate(SUMMARY_BAND)}
+    out["worst_asset"] = BAND_HOLDING_COL + out["worst_distance"][1:]
+    out["funding_label"] = BAND_LABEL_COL + out["funding"][1:]
+    return out
+
+
+#: What the funding line's label says: the horizon is a setting.
+FUNDING_LABEL = ("Funding in ", ("", "HorizonDays"), " days (+ received)")
+
+
+def band_formulas(first: int, last: int) -> dict[str, str]:
+    """The summary band's formulas (cell -> formula): the totals row's figures, their
+    ratio, the shortest distance to liquidation and whose it is, the oldest As of."""
+    total_row = last + 1
+    cells = band_cells()
+
+    def tot(key: str) -> str:
+        return f"{L.pcol(key)}{total_row}"
+
+    dist = f"${L.pcol('liq_distance')}${first}:${L.pcol('liq_distance')}${last}"
+    assets = f"${L.pcol('asset')}${first}:${L.pcol('asset')}${last}"
+    w = cells["worst_distance"]
+    return {
+        cells["spot_value"]: f"={tot('spot_value')}",
+        cells["hedged"]: f"={tot('hedged')}",
+        cells["hedge_ratio"]: f'=IF(N({cells["spot_value"]})>0,{cells["hedged"]}/{cells["spot_value"]},"")',
+        cells["margin"]: f"={tot('margin')}",
+        w: f'=IF(COUNT({dist})=0,"",MIN({dist}))',
+        cells["worst_asset"]: f'=IF(ISNUMBER({w}),INDEX({assets},MATCH({w},{dist},0)),"")',
+        cells["funding"]: f"={tot('funding')}",
+        cells["funding_label"]: "=" + line_formula(FUNDING_LABEL, ""),
+        cells["as_of"]: '=IF(COUNT(MktAsOf)=0,"",MIN(MktAsOf))',
+    }
+
+
+def _summary_band(ws: Worksheet, first: int, last: int) -> None:
+    r0 = L.RISK_SUMMARY_ROW
+    ws[f"{BAND_LABEL_COL}{r0}"] = "Portfolio at a glance"
+    ws[f"{BAND_LABEL_COL}{r0}"].font = S.HEADING_FONT
+    cells = band_cells()
+    for key, label, fmt in SUMMARY_BAND:
+        ref = cells[key]
+        ws[BAND_LABEL_COL + ref[1:]] = label
+        ws[BAND_LABEL_COL + ref[1:]].font = S.LABEL_FONT
+        ws[ref].number_format = fmt
+        ws[ref].font = S.BOLD_FONT
+        ws[ref].alignment = S.RIGHT
+        ws[ref].border = S.BOX
+    for ref, formula in band_formulas(first, last).items():
+        ws[ref] = formula
+    ws[cells["worst_asset"]].font = S.BOLD_FONT
+    ws[cells["funding_label"]].font = S.LABEL_FONT
+    d = cells["worst_distance"]
+    ws.conditional_formatting.add(d, FormulaRule(formula=[f"AND(ISNUMBER({d}),{d}<LiqWarnDistance)"],
+                                                 fill=S.BAD_FILL, font=S.RED_FONT))
+    f = cells["funding"]
+    ws.conditional_formatting.add(f, FormulaRule(formula=[f"AND(ISNUMBER({f}),{f}<0)"], font=S.RED_FONT))
 
 
 def risk_summary_cells() -> dict[str, str]:
@@ -653,7 +763,7 @@ def _risk_summary(ws: Worksheet, first: int, last: int) -> None:
     for i, (key, some, none) in enumerate(RISK_LINES):
         r = r0 + 1 + i
         ws[f"A{r}"] = f"=SUM({col(key)})"
-        ws[f"B{r}"] = f"=IF(A{r}>0,{some.format(n=f'A{r}')},{none})"
+        ws[f"B{r}"] = f"=IF(A{r}>0,{line_formula(some, f'A{r}')},{line_formula(none, f'A{r}')})"
     banner = r0 + 1 + len(RISK_LINES)
     ws[f"B{banner}"] = ('=IF(SUMPRODUCT((LEFT(MktStatus,8)="recorded")*1)>0,"Market data: "&'
                         'SUMPRODUCT((LEFT(MktStatus,8)="recorded")*1)&" Market row(s) are a recorded snapshot, '
@@ -686,6 +796,7 @@ def write_portfolio(ws: Worksheet, holdings: Sequence[HoldingInput], beta_cells:
     first, last = L.PORTFOLIO_FIRST_ROW, L.PORTFOLIO_FIRST_ROW + n_rows - 1
     total_row = last + 1
     _risk_summary(ws, first, last)
+    _summary_band(ws, first, last)
     S.header_row(ws, hr, 1, [c.header for c in L.PORTFOLIO_COLUMNS], height=42)
     for i, col in enumerate(L.PORTFOLIO_COLUMNS):
         if col.kind == "input":

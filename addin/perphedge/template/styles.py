@@ -41,6 +41,7 @@ WRAP = Alignment(vertical="top", wrap_text=True)
 LEFT = Alignment(horizontal="left", vertical="center")
 MIDDLE = Alignment(vertical="center")
 CENTER = Alignment(horizontal="center", vertical="center")
+RIGHT = Alignment(horizontal="right", vertical="center")
 TEXT_MIDDLE = Alignment(horizontal="left", vertical="center", indent=1)
 WRAP_MIDDLE = Alignment(vertical="center", wrap_text=True, indent=1)
 
