@@ -114,3 +114,19 @@ def test_a_demo_viewer_shows_the_numbers_without_recalculating(demo_path, demo_b
         r = L.PORTFOLIO_FIRST_ROW + i
         for key in ("spot_value", "notional", "contracts", "hedged", "margin", "liq_price"):
             assert isinstance(ws[f"{L.pcol(key)}{r}"].value, (int, float)), (key, r)
+
+
+def test_an_offline_book_with_a_coin_the_snapshot_lacks(recalc, tmp_path):
+    """The kept row's cached values are LibreOffice's too, and its Warnings say what to do."""
+    from perphedge.cli import main
+
+    csv = tmp_path / "h.csv"
+    csv.write_text("asset,qty\nSOL,10\nBTC,1\n")
+    path = tmp_path / "sol.xlsx"
+    assert main(["--offline", "new", str(path), "--portfolio", str(csv)]) == 0
+    problems = compare(path, recalc)
+    assert not problems, "\n".join(map(str, problems[:30]))
+    ws = recalc(path)["Portfolio"]
+    r = L.PORTFOLIO_FIRST_ROW
+    assert ws[f"{L.pcol('warnings')}{r}"].value.startswith("no recorded data — refresh to fill")
+    assert "Totals leave out 1 holding(s)" in ws[f"{L.pcol('warnings')}{r + L.portfolio_rows(2)}"].value

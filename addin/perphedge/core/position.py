@@ -56,7 +56,7 @@ from perphedge.core.liquidation import (
 )
 from perphedge.core.margin_rules import DEFAULT_NOTE_LEAD, rule_for
 from perphedge.core.margin_rules.rule import NeverLiquidated
-from perphedge.core.marketdata import LeverageTier, MarketRow
+from perphedge.core.marketdata import NO_DATA, LeverageTier, MarketRow
 from perphedge.core.rebalance import rebalance_contracts
 from perphedge.core.sizing import PRESETS
 
@@ -98,6 +98,7 @@ WARNINGS: dict[str, WarningKind] = _kinds(
     ("held_invalid", ERROR, "held contracts must be a number, 0 or more"),
     ("no_hedge_row", ERROR, "no single Market row for"),
     ("no_price_row", ERROR, "no single Market row prices"),
+    ("no_data", ERROR, NO_DATA),
     ("no_price", ERROR, "no price for"),
     ("no_perp_price", ERROR, "no perp price in the Market table"),
     ("no_contract_size", ERROR, "no contract size: refresh the Market table"),
@@ -367,9 +368,12 @@ def portfolio_row(cells: RowCells, rows: Sequence[MarketRow], now: datetime,
     perp: float | None = None
     if hm is not None:
         perp = next((p for p in (hm.mark_price, hm.index_price, hm.spot_price) if _pos(p)), None)
-        if perp is None:
+        no_data = hm.status.source == "snapshot" and hm.status.reason == NO_DATA
+        if no_data:  # one word for the row the offline build kept, not each missing figure
+            warn.append("no_data")
+        if perp is None and not no_data:
             warn.append("no_perp_price")
-        if not _pos(hm.contract_size):
+        if not _pos(hm.contract_size) and not no_data:
             warn.append("no_contract_size")
     e["perp_price"] = BLANK if perp is None else perp
     if _blank(cells.ratio_in) and e["ratio"] == 0.0:

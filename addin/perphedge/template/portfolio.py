@@ -389,6 +389,7 @@ def _pieces(c: dict[str, str], exch: str, checks: dict[str, str]) -> dict[str, s
     liq_pct = f'TEXT({c["liq_distance"]},"0%")'
     apr_pct = f'TEXT(-{c["apr"]},"0.0%")'
     okx_like = _is_one_of(exch, margin_rules.exchanges_where(False, fee_in_maintenance=True))
+    no_data = f'INDEX(MktStatus,{hr})="{P.NO_DATA}"'
     return {
         "qty_blank": f'IF({checks["qty_blank"]},{_say("qty_blank")},"")',
         "qty_invalid": f'IF({checks["qty_invalid"]},{_say("qty_invalid", _amp(", got ", c["qty"]))},"")',
@@ -401,8 +402,9 @@ def _pieces(c: dict[str, str], exch: str, checks: dict[str, str]) -> dict[str, s
         "no_price_row": (f'IF({pr}<>0,"",IF(OR({c["price_symbol"]}<>"",{_cross(c)}),'
                          f'{_say("no_price_row", _amp(" ", a, " on ", exch))}&": set its Price symbol",""))'),
         "no_price": f'IF(AND({pr}<>0,{c["price"]}=""),{_say("no_price", _amp(" ", a))}&" in the Market table","")',
-        "no_perp_price": f'IF(AND({hr}<>0,{c["perp_price"]}=""),{_say("no_perp_price")},"")',
-        "no_contract_size": f'IF({hr}=0,"",IF(N(INDEX(MktSize,{hr}))<=0,{_say("no_contract_size")},""))',
+        "no_data": f'IF({hr}=0,"",IF({no_data},{_say("no_data")},""))',
+        "no_perp_price": f'IF({hr}=0,"",IF({no_data},"",IF({c["perp_price"]}="",{_say("no_perp_price")},"")))',
+        "no_contract_size": f'IF({hr}=0,"",IF({no_data},"",IF(N(INDEX(MktSize,{hr}))<=0,{_say("no_contract_size")},"")))',
         # A cross hedge whose Beta cell is blank (=Beta!… with no prices on the Beta sheet)
         # would otherwise be sized 1:1 without a word.
         "no_beta": f'IF(AND({_cross(c)},{_beta_blank(c)}),{_say("no_beta")},"")',
