@@ -148,10 +148,10 @@ def template(out: Path, pictures: bool) -> None:
     refuse_if_open(out)  # rebuilding the template is this command's job: an existing one is replaced
     click.echo(f"{build_template(out)}: template built")
     if pictures:
-        from perphedge.template.pictures import make_pictures
+        from perphedge.template.pictures import make_pictures, make_print_pictures
 
         try:
-            for p in make_pictures(out.parent):
+            for p in [*make_pictures(out.parent), *make_print_pictures(out.parent)]:
                 click.echo(f"{p}: rendered")
         except PerphedgeError as e:
             raise Failure(str(e)) from e

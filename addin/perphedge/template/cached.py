@@ -42,7 +42,16 @@ from perphedge.ooxml.sheetxml import excel_serial
 from perphedge.template import layout as L
 from perphedge.template.beta_sheet import RESULT_ROWS, BetaSeries, block_col
 from perphedge.template.funding_sheet import blocks as funding_blocks
-from perphedge.template.portfolio import FUNDING_LABEL, RISK_LINES, band_cells, line_text, risk_summary_cells
+from perphedge.template.portfolio import (
+    BANNERS,
+    FUNDING_LABEL,
+    RISK_LINES,
+    RISK_TEXT_COL,
+    band_cells,
+    line_text,
+    risk_summary_cells,
+    risk_text_cell,
+)
 from perphedge.template.scenario_columns import NEVER, scenario_values
 from perphedge.template.scenarios_sheet import left_out_cell, summary_cells
 
@@ -185,21 +194,20 @@ def portfolio_values(b: BookInputs, rows: list[dict[str, object]]) -> Values:
     r0 = L.RISK_SUMMARY_ROW
     flagged = sum(1 for v in rows if (_num(v["severity"]) or 0) >= 1)
     out[cells["headline"]] = flagged
-    out[f"B{r0}"] = (f"Risk summary: {flagged} holding(s) need attention (red in their Warnings)"
-                     if flagged else "Risk summary: nothing needs attention")
+    out[risk_text_cell(cells["headline"])] = (
+        f"Risk summary: {flagged} holding(s) need attention (red in their Warnings)"
+        if flagged else "Risk summary: nothing needs attention")
     settings = _settings_values(RowSettings())
     for key, some, none in RISK_LINES:
         n = sum(int(x) for v in rows if (x := _num(v[key])) is not None)
         ref = cells[key]
         out[ref] = n
-        out["B" + ref[1:]] = line_text(some if n > 0 else none, n, settings)
+        out[risk_text_cell(ref)] = line_text(some if n > 0 else none, n, settings)
     banner = r0 + 1 + len(RISK_LINES)
-    recorded = sum(1 for m in b.market_rows if status_text(m, b.now_ms).startswith("recorded"))
-    out[f"B{banner}"] = (f"Market data: {recorded} Market row(s) are a recorded snapshot, not live "
-                         "(Market sheet, Status): refresh before trading" if recorded else BLANK)
-    marks = sum(1 for v in rows if v["price_source"] == "mark")
-    out[f"B{banner + 1}"] = (f"{marks} holding(s) valued at the perp's mark: the Market table has no spot "
-                             "price for them (Price source column)" if marks else BLANK)
+    counts = {"recorded": sum(1 for m in b.market_rows if status_text(m, b.now_ms).startswith("recorded")),
+              "mark": sum(1 for v in rows if v["price_source"] == "mark")}
+    for i, (key, pieces) in enumerate(BANNERS):
+        out[f"{RISK_TEXT_COL}{banner + i}"] = line_text(pieces, counts[key], settings) if counts[key] else BLANK
     out.update(band_values(b, rows))
     return out
 

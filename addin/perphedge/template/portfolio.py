@@ -30,6 +30,8 @@ from collections.abc import Mapping, Sequence
 
 from openpyxl.formatting.rule import FormulaRule
 from openpyxl.worksheet.datavalidation import DataValidation
+from openpyxl.worksheet.pagebreak import Break
+from openpyxl.worksheet.properties import Outline
 from openpyxl.worksheet.table import Table, TableColumn, TableStyleInfo
 from openpyxl.worksheet.worksheet import Worksheet
 
@@ -40,6 +42,10 @@ from perphedge.core.sizing import PRESETS
 from perphedge.template import layout as L
 from perphedge.template import styles as S
 from perphedge.template.scenario_columns import scenario_formulas
+
+#: Printed pages across: the key columns, the inputs, the supporting figures.
+PAGE_BREAKS_AFTER = ("warnings", "price_symbol")
+PRINT_SCALE_PCT = 64
 
 #: Left-aligned text columns get an indent so they do not touch the number beside them.
 _TEXT_COLUMNS = frozenset({"hedge_symbol", "exchange", "strategy", "price_symbol", "price_source"})
@@ -516,7 +522,7 @@ def _presets(ws: Worksheet) -> None:
     for i, name in enumerate(L.PRESET_NAMES):
         r = r0 + 1 + i
         p = PRESETS[name]
-        ws.merge_cells(f"{name_col}{r}:L{r}")
+        ws.merge_cells(f"{name_col}{r}:M{r}")
         ws[f"{name_col}{r}"] = name
         ws[f"{name_col}{r}"].font = S.BODY_FONT
         for col, value in ((min_col, p.min_ratio), (max_col, p.max_ratio), (def_col, p.default_ratio)):
@@ -664,7 +670,9 @@ def line_text(pieces: tuple[object, ...], count: int, settings: Mapping[str, flo
 #: The summary band beside the risk summary: the portfolio on one screen. Each line's key
 #: (a field of ``core.position.PortfolioSummary``), label and number format; the worst
 #: distance's holding goes in the column after the value.
-BAND_LABEL_COL, BAND_VALUE_COL, BAND_HOLDING_COL = "L", "O", "P"
+BAND_LABEL_COL, BAND_VALUE_COL, BAND_HOLDING_COL = "A", "D", "F"
+#: The risk summary beside the band: each line's count, then its text.
+RISK_COUNT_COL, RISK_TEXT_COL = "G", "H"
 SUMMARY_BAND: tuple[tuple[str, str, str], ...] = (
     ("spot_value", "Spot value", L.USD0),
     ("hedged", "Hedged notional (short)", L.USD0),
@@ -722,6 +730,9 @@ def _summary_band(ws: Worksheet, first: int, last: int) -> None:
     cells = band_cells()
     for key, label, fmt in SUMMARY_BAND:
         ref = cells[key]
+        r = ref[1:]
+        ws.merge_cells(f"{BAND_LABEL_COL}{r}:C{r}")
+        ws.merge_cells(f"{ref}:E{r}")
         ws[BAND_LABEL_COL + ref[1:]] = label
         ws[BAND_LABEL_COL + ref[1:]].font = S.LABEL_FONT
         ws[ref].number_format = fmt
@@ -743,9 +754,22 @@ def risk_summary_cells() -> dict[str, str]:
     """Address of the count cell of each risk summary line (flag key -> 'A12') and of
     the headline count ('headline')."""
     r0 = L.RISK_SUMMARY_ROW
-    out = {"headline": f"A{r0}"}
-    out.update({key: f"A{r0 + 1 + i}" for i, (key, _, _) in enumerate(RISK_LINES)})
+    out = {"headline": f"{RISK_COUNT_COL}{r0}"}
+    out.update({key: f"{RISK_COUNT_COL}{r0 + 1 + i}" for i, (key, _, _) in enumerate(RISK_LINES)})
     return out
+
+
+def risk_text_cell(count_cell: str) -> str:
+    """The text cell beside a risk summary count."""
+    return RISK_TEXT_COL + count_cell[len(RISK_COUNT_COL):]
+
+
+#: The two banner lines below the risk summary, as pieces (see RISK_LINES): what every row
+#: would otherwise repeat, said once when it applies.
+BANNERS: tuple[tuple[str, tuple[object, ...]], ...] = (
+    ("recorded", (N, " Market row(s) are a recorded snapshot, not live: refresh before trading")),
+    ("mark", (N, " holding(s) valued at the perp's mark: no spot price in the Market table")),
+)
 
 
 def _risk_summary(ws: Worksheet, first: int, last: int) -> None:
@@ -758,32 +782,32 @@ def _risk_summary(ws: Worksheet, first: int, last: int) -> None:
         k = L.pcol(key)
         return f"${k}${first}:${k}${last}"
 
-    ws[cells["headline"]] = f'=COUNTIF({col("severity")},">=1")'
-    ws[f"B{r0}"] = (f'=IF(A{r0}>0,"Risk summary: "&A{r0}&" holding(s) need attention (red in their Warnings)",'
-                    f'"Risk summary: nothing needs attention")')
-    ws[f"B{r0}"].font = S.HEADING_FONT
-    for i, (key, some, none) in enumerate(RISK_LINES):
-        r = r0 + 1 + i
-        ws[f"A{r}"] = f"=SUM({col(key)})"
-        ws[f"B{r}"] = f"=IF(A{r}>0,{line_formula(some, f'A{r}')},{line_formula(none, f'A{r}')})"
+    head = cells["headline"]
+    ws[head] = f'=COUNTIF({col("severity")},">=1")'
+    ws[risk_text_cell(head)] = (f'=IF({head}>0,"Risk summary: "&{head}&" holding(s) need attention (red in their Warnings)",'
+                                f'"Risk summary: nothing needs attention")')
+    ws[risk_text_cell(head)].font = S.HEADING_FONT
+    for key, some, none in RISK_LINES:
+        ref = cells[key]
+        ws[ref] = f"=SUM({col(key)})"
+        ws[risk_text_cell(ref)] = f"=IF({ref}>0,{line_formula(some, ref)},{line_formula(none, ref)})"
     banner = r0 + 1 + len(RISK_LINES)
-    ws[f"B{banner}"] = ('=IF(SUMPRODUCT((LEFT(MktStatus,8)="recorded")*1)>0,"Market data: "&'
-                        'SUMPRODUCT((LEFT(MktStatus,8)="recorded")*1)&" Market row(s) are a recorded snapshot, '
-                        'not live (Market sheet, Status): refresh before trading","")')
-    ws[f"B{banner + 1}"] = (f'=IF(COUNTIF({col("price_source")},"mark")>0,COUNTIF({col("price_source")},"mark")&'
-                            f'" holding(s) valued at the perp\'s mark: the Market table has no spot price for them '
-                            f'(Price source column)","")')
-    for r in range(r0, banner + 2):
-        ws[f"A{r}"].alignment = S.CENTER
-        ws[f"A{r}"].font = S.BOLD_FONT
+    counts = {"recorded": 'SUMPRODUCT((LEFT(MktStatus,8)="recorded")*1)',
+              "mark": f'COUNTIF({col("price_source")},"mark")'}
+    for i, (key, pieces) in enumerate(BANNERS):
+        n = counts[key]
+        ws[f"{RISK_TEXT_COL}{banner + i}"] = f'=IF({n}>0,{line_formula(pieces, n)},"")'
+    for r in range(r0, banner + len(BANNERS)):
+        ws[f"{RISK_COUNT_COL}{r}"].alignment = S.CENTER
+        ws[f"{RISK_COUNT_COL}{r}"].font = S.BOLD_FONT
         if r > r0:
-            ws[f"B{r}"].font = S.BODY_FONT
-    for r in (banner, banner + 1):
-        ws[f"B{r}"].font = S.WARN_FONT
-    span = f"A{r0}:J{banner - 1}"
-    ws.conditional_formatting.add(span, FormulaRule(formula=[f"$A{r0}>0"], fill=S.BAD_FILL,
+            ws[f"{RISK_TEXT_COL}{r}"].font = S.BODY_FONT
+    for i in range(len(BANNERS)):
+        ws[f"{RISK_TEXT_COL}{banner + i}"].font = S.WARN_FONT
+    span = f"{RISK_COUNT_COL}{r0}:{L.pcol('warnings')}{banner - 1}"
+    ws.conditional_formatting.add(span, FormulaRule(formula=[f"${RISK_COUNT_COL}${r0}>0"], fill=S.BAD_FILL,
                                                     font=S.RED_FONT, stopIfTrue=True))
-    ws.conditional_formatting.add(span, FormulaRule(formula=[f"$A{r0}=0"], fill=S.GOOD_FILL))
+    ws.conditional_formatting.add(span, FormulaRule(formula=[f"${RISK_COUNT_COL}${r0}=0"], fill=S.GOOD_FILL))
 
 
 def write_portfolio(ws: Worksheet, holdings: Sequence[HoldingInput], beta_cells: Mapping[tuple[str, str], str],
@@ -799,7 +823,7 @@ def write_portfolio(ws: Worksheet, holdings: Sequence[HoldingInput], beta_cells:
     total_row = last + 1
     _risk_summary(ws, first, last)
     _summary_band(ws, first, last)
-    S.header_row(ws, hr, 1, [c.header for c in L.PORTFOLIO_COLUMNS], height=42)
+    S.header_row(ws, hr, 1, [c.header for c in L.PORTFOLIO_COLUMNS], height=54)
     for i, col in enumerate(L.PORTFOLIO_COLUMNS):
         if col.kind == "input":
             ws.cell(row=hr, column=i + 1).fill = S.HEADER_FILL
@@ -816,7 +840,9 @@ def write_portfolio(ws: Worksheet, holdings: Sequence[HoldingInput], beta_cells:
                 cell.value = formulas[col.key]
             cell.number_format = col.number_format
             cell.font = S.BODY_FONT
-            cell.alignment = S.TEXT_MIDDLE if col.key in _TEXT_COLUMNS else S.MIDDLE
+            # a word standing for a number (not priced, below minimum, none) aligns like one
+            cell.alignment = (S.TEXT_MIDDLE if col.key in _TEXT_COLUMNS else
+                              S.MIDDLE if col.kind == "input" else S.RIGHT)
     ws.cell(row=total_row, column=1, value="Total").font = S.BOLD_FONT
     for i, col in enumerate(L.PORTFOLIO_COLUMNS):
         cell = ws.cell(row=total_row, column=i + 1)
@@ -845,19 +871,29 @@ def write_portfolio(ws: Worksheet, holdings: Sequence[HoldingInput], beta_cells:
         dim.width = col.width
         if col.kind == "helper":
             dim.hidden = True
-    # Two lines of warnings fit each row; the column is wide enough for most lists.
+        if col.key in L.SUPPORT_COLUMNS:  # an outline group: the [-] above them folds them away
+            dim.outlineLevel = 1
+    # Three lines of warnings fit each row.
     for r in range(first, last + 1):
         ws[f"{L.pcol('warnings')}{r}"].alignment = S.WRAP_MIDDLE
         ws[f"{L.pcol('asset')}{r}"].font = S.BOLD_FONT
-        ws.row_dimensions[r].height = 27
+        ws.row_dimensions[r].height = 36
     _validations(ws, first, last)
     _conditional(ws, first, last)
     ws.freeze_panes = f"B{first}"
     ws.sheet_view.zoomScale = 90
-    # Thirty columns do not fit one A4 page legibly: two pages across, the asset column
-    # and the header repeated on each.
-    S.page_setup(ws, f"A1:{L.pcol('warnings')}{total_row}", title_rows=f"{hr}:{hr}",
-                 pages_wide=2, title_cols="A:A")
+    # Page 1: the key columns (a column break after Warnings); then the supporting ones,
+    # the header row repeated on each page. Column A is not repeated: its top rows hold the
+    # sheet's title, which a narrow repeated column would print clipped.
+    S.page_setup(ws, f"A1:{L.pcol(L.SUPPORT_COLUMNS[-1])}{total_row}", title_rows=f"{hr}:{hr}",
+                 pages_wide=2)
+    # A scale, not fit-to-width: fitting ignores manual breaks. At 64 % each block fits the
+    # width of an A4 landscape page (the key columns are the widest, ~170 characters).
+    ws.sheet_properties.pageSetUpPr.fitToPage = False
+    ws.page_setup.scale = PRINT_SCALE_PCT
+    for key in PAGE_BREAKS_AFTER:
+        ws.col_breaks.append(Break(id=L.PORTFOLIO_KEYS.index(key) + 1))
+    ws.sheet_properties.outlinePr = Outline(summaryBelow=False, summaryRight=False)
 
 
 def _inputs(h: HoldingInput, beta_cells: Mapping[tuple[str, str], str]) -> dict[str, object]:
