@@ -92,7 +92,8 @@ def resolve_spot(spot_markets: Mapping[str, Mapping[str, Any]], text: Any, excha
 def suggest(markets: Mapping[str, Mapping[str, Any]], raw: str, base: str) -> tuple[str, ...]:
     """The perps a user who typed ``raw`` may mean: the same coin's perps first (another
     quote or settle currency: ``BTC/USD:BTC`` for ``BTC/USDC:USDC``), else the perps of the
-    coins whose names are close to ``base`` ('BTCC' finds BTC); never a market of an
+    coin the typed text begins with ('BTCUSDX' finds BTC), else those whose names are close to
+    ``base`` ('BTCC' finds BTC); never a market of an
     unrelated coin because its symbol is spelt alike (SOLUSDT is not LTC/USDT:USDT)."""
     perps = {s: m for s, m in markets.items() if m.get("swap")}
     coin = base.upper()
@@ -103,7 +104,11 @@ def suggest(markets: Mapping[str, Mapping[str, Any]], raw: str, base: str) -> tu
     for s, m in sorted(perps.items()):
         if m.get("linear"):
             bases.setdefault(str(m.get("base", "")).upper(), s)
-    return tuple(bases[b] for b in difflib.get_close_matches(coin, list(bases), n=3, cutoff=0.75))
+    # a coin the typed text begins with, the rest a misspelt quote ('BTCUSDX' means BTC)
+    typed = _SEPARATORS.sub("", raw.upper())
+    prefixed = sorted((b for b in bases if len(b) >= 2 and typed.startswith(b) and typed != b), key=len, reverse=True)
+    close = prefixed[:1] or difflib.get_close_matches(coin, list(bases), n=3, cutoff=0.75)
+    return tuple(bases[b] for b in close)
 
 
 def _clean(text: Any) -> str:
