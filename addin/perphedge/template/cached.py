@@ -12,16 +12,22 @@ no cached value (``None``): Excel computes it on opening (the workbook asks for 
 calculation on load), and a viewer shows it blank rather than a wrong figure. Those are
 the Warnings texts of a row that has warnings (their numbers are formatted by Excel's TEXT),
 the NowUTC setting (NOW(): a preview is not now; data ages are cached as of the build), the
-History sheet, and a row whose tiers core refuses as inconsistent (its cells and every sum
+History sheet's trade flags, entries, margins, P&L since opening and target count (the walk
+of ``core.backtest`` does not report them per settlement; its other columns and the yearly
+table are cached), and a row whose tiers core refuses as inconsistent (its cells and every sum
 over the rows; the row's formulas flag the walk); the tests list them.
 """
 
 from __future__ import annotations
 
 import math
+import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
+from openpyxl.utils import get_column_letter
+
+from perphedge.core.backtest import backtest
 from perphedge.core.beta import min_variance_hedge
 from perphedge.core.conventions import DEFAULT_INTERVAL_HOURS, MS_PER_DAY, MS_PER_HOUR, utc_datetime
 from perphedge.core.errors import PerphedgeError
@@ -42,6 +48,12 @@ from perphedge.ooxml.sheetxml import excel_serial
 from perphedge.template import layout as L
 from perphedge.template.beta_sheet import RESULT_ROWS, BetaSeries, block_col
 from perphedge.template.funding_sheet import blocks as funding_blocks
+from perphedge.template.history_sheet import HISTORY_SHEET
+from perphedge.template.history_sheet import MAX_YEARS as HISTORY_MAX_YEARS
+from perphedge.template.history_sheet import YEARS_COL as HISTORY_YEARS_COL
+from perphedge.template.history_sheet import BlockCells as HistoryCells
+from perphedge.template.history_sheet import block_tops as history_block_tops
+from perphedge.template.history_sheet import blocks_for as history_blocks_for
 from perphedge.template.portfolio import (
     BANNERS,
     FUNDING_LABEL,
@@ -300,9 +312,60 @@ def _unknown_sums(values: Values, rows: list[dict[str, object]]) -> Values:
 def workbook_values(b: BookInputs) -> dict[str, Values]:
     """{sheet: {cell: cached value}} for the sheets this module computes."""
     rows = portfolio_rows(b)
+    out: dict[str, Values] = {L.BETA: beta_values(b.beta_series), L.FUNDING: funding_values(b.funding_history)}
+    history = history_values(b.holdings, b.market_rows, b.funding_history)
+    if history:  # the sheet exists only where a block has marks (template.build)
+        out[HISTORY_SHEET] = history
     if any(v.get(UNKNOWN) for v in rows):
-        return {L.PORTFOLIO: _unknown_sums(portfolio_values(b, rows), rows), L.BETA: beta_values(b.beta_series),
-                L.FUNDING: funding_values(b.funding_history)}
-    return {L.PORTFOLIO: portfolio_values(b, rows), L.SCENARIOS: scenario_values_of(rows),
-            L.BETA: beta_values(b.beta_series), L.FUNDING: funding_values(b.funding_history)}
+        out[L.PORTFOLIO] = _unknown_sums(portfolio_values(b, rows), rows)
+        return out
+    out[L.PORTFOLIO] = portfolio_values(b, rows)
+    out[L.SCENARIOS] = scenario_values_of(rows)
+    return out
 
+
+
+def history_values(holdings: Sequence[HoldingInput], market_rows: Sequence[MarketRow],
+                   history: Mapping[tuple[str, str], Sequence[FundingPoint]]) -> Values:
+    """The History sheet: each block's settlement path as ``core.backtest`` walks it (its
+    funding, fees, hedge P&L, short, liquidation price, equities), the running sums the sheet
+    keeps in the same order, the liquidations and their losses, and the yearly table. Left
+    without a value: the trade flags, entries, margins and P&L since opening, which the walk
+    does not report per settlement, and the target count."""
+    blocks = history_blocks_for(holdings, market_rows, history)
+    out: Values = {}
+    for block, top in zip(blocks, history_block_tops(blocks)):
+        b = HistoryCells(top, len(block.settlements))
+        result = backtest(block.policy, block.qty, block.settlements)
+        path = result.path
+        if path is None:
+            continue
+        liquidated = {x.time_ms: x.loss for x in result.liquidations}
+        cs = block.policy.contract_size
+        net = to_date = 0.0
+        for i in range(len(block.settlements)):
+            r = b.first_row + i
+            t = path.time_ms[i]
+            net = net + path.hedge_pnl[i] + path.funding[i] - path.fees[i]
+            to_date = to_date + path.funding[i]
+            contracts = -path.short_qty[i] / cs + 0.0
+            liq = path.liq_price[i]
+            cells = {"Liquidated": t in liquidated, "Loss": liquidated.get(t, 0.0),
+                     "Hedge P&L": path.hedge_pnl[i], "Funding": path.funding[i], "Fee": path.fees[i],
+                     "Contracts": contracts, "Hedge net": net, "Hedged equity": path.hedged_equity[i],
+                     "Unhedged equity": path.unhedged_equity[i], "Funding to date": to_date,
+                     "Short (base)": path.short_qty[i] + 0.0,
+                     "Liq. price": (BLANK if contracts <= 0 else liq)}
+            for name, value in cells.items():
+                out[b.at(name, r)] = value
+        by_year: dict[int, tuple[float, float]] = {}
+        for t, f, rate in zip(path.time_ms, path.funding, path.rate):
+            y = time.gmtime(t // 1000).tm_year
+            fs, rs = by_year.get(y, (0.0, 0.0))
+            by_year[y] = (fs + f, rs + rate)
+        shown = sorted(by_year)[-HISTORY_MAX_YEARS:]
+        for i, year in enumerate(shown):
+            row = top + 2 + i
+            out[f"{get_column_letter(HISTORY_YEARS_COL + 1)}{row}"] = by_year[year][0]
+            out[f"{get_column_letter(HISTORY_YEARS_COL + 2)}{row}"] = by_year[year][1]
+    return out
