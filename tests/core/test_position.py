@@ -165,3 +165,12 @@ def test_portfolio_summary_by_hand():
     assert (s.worst_distance, s.worst_asset, s.as_of_ms) == (0.3, "ETH", 1_000)
     empty = portfolio_summary([], [])
     assert (empty.hedge_ratio, empty.worst_distance, empty.worst_asset, empty.as_of_ms) == (None, None, "", None)
+
+
+def test_data_age_is_said_in_days_from_48_hours():
+    from perphedge.core.position import age_shown
+
+    assert age_shown(3.25) == 3.25 and age_shown(47.9) == 47.9
+    assert age_shown(48.0) == "2 days"
+    assert age_shown(60.0) == "3 days"  # 2.5 days: half up, as Excel's ROUND
+    assert age_shown(6_173.0) == "257 days"

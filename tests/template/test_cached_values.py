@@ -41,7 +41,7 @@ NOT_CACHED_SHEETS: set[str] = set()
 HISTORY_UNCACHED = {get_column_letter(1 + H.COLUMNS.index(n)) for n in
                     ("Trade", "Entry", "Margin", "P&L since open", "Liq. price")} | {"B"}
 TEXT_COLUMNS = {L.pcol(k) for k in ("warnings", "w_errors", "w_risks", "w_notes")}
-CLOCK_COLUMNS = {L.pcol("age")}
+CLOCK_COLUMNS = {L.pcol("age"), L.pcol("age_shown")}
 NOW_CELL = next(s.cell for s in L.SETTINGS if s.name == "NowUTC")
 
 

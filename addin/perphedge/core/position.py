@@ -66,6 +66,18 @@ INVALID_INPUT = "invalid input"
 NOT_PRICED = "not priced"
 #: What the Contracts cell says when the order is below the market's minimum.
 BELOW_MINIMUM = "below minimum"
+#: From this age on (hours), a data age is said in days.
+AGE_IN_DAYS_FROM_H = 48
+
+
+def age_shown(age_h: float) -> float | str:
+    """A data age as the Portfolio shows it: the hours below :data:`AGE_IN_DAYS_FROM_H`,
+    else the whole days (rounded half up, as Excel's ROUND) and the word."""
+    if age_h < AGE_IN_DAYS_FROM_H:
+        return age_h
+    return f"{math.floor(age_h / 24 + 0.5):d} days"
+
+
 #: Steps of the tier walk the workbook unrolls into helper columns.
 TIER_WALK_STEPS = 6
 
@@ -427,11 +439,12 @@ def portfolio_row(cells: RowCells, rows: Sequence[MarketRow], now: datetime,
             e["basis"] = basis_pct(float(hm.mark_price), ref) * 10_000  # type: ignore[arg-type]
     if e["rebalance"] not in (BLANK, 0.0):
         warn.append("rebalance")
-    e["age"] = BLANK
+    e["age"] = e["age_shown"] = BLANK
     if hm is not None and hm.status.as_of_ms:
         as_of = datetime(1970, 1, 1) + timedelta(milliseconds=hm.status.as_of_ms)
         age_h = (now - as_of).total_seconds() / 3600
         e["age"] = age_h
+        e["age_shown"] = age_shown(age_h)
         if age_h > s.max_data_age_hours:
             warn.append("data_old")
     if hm is not None and hm.status.source != "snapshot":

@@ -214,9 +214,10 @@ PORTFOLIO_COLUMNS: tuple[Column, ...] = (
     Column("rebalance", "Rebalance (contracts)", "formula", 11, QTY,
            note="Contracts to short (+) or buy back (−) when Held contracts drift outside the band: "
                 "back to the target count rounded down to the amount step."),
-    Column("age", "Data age", "formula", 9, '#,##0" h"',
-           note="Hours since the Market row's As of, measured at NowUTC."),
+    Column("age_shown", "Data age", "formula", 9, '#,##0" h"',
+           note="Since the Market row's As of, measured at NowUTC: hours, in days from 48 h."),
     Column("hedge_row", "Hedge mkt row", "helper", 6),
+    Column("age", "Data age (h)", "helper", 9, '#,##0.0" h"'),
     Column("price_row", "Price mkt row", "helper", 6),
     Column("exact", "Contracts before rounding", "helper", 10, QTY),
     Column("hedge_qty", "Hedge qty (coin)", "helper", 10, QTY),

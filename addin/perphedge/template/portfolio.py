@@ -243,6 +243,8 @@ def row_formulas(r: int) -> dict[str, str]:
         "fees": f'IF({hedged}="","",{hedged}*N({mkt("MktFee")})*2)',
         "rebalance": (f'IF(OR({held}="",{contracts}="",NOT({priced})),"",IF({spot_value}*{beta}=0,-{held},'
                       f"IF(ABS({cur_ratio}-{ratio})<=RebalanceBand+1E-12,0,{delta})))"),
+        "age_shown": (f'IF({c["age"]}="","",IF({c["age"]}>={P.AGE_IN_DAYS_FROM_H},'
+                      f'ROUND({c["age"]}/24,0)&" days",{c["age"]}))'),
         "age": (f'IF({a}="","",IF({hr}=0,"",IF(N({mkt("MktAsOf")})<=0,"",'
                 f'(NowUTC-{mkt("MktAsOf")})*24)))'),
     }
@@ -435,7 +437,8 @@ def _pieces(c: dict[str, str], exch: str, checks: dict[str, str]) -> dict[str, s
         "funding_cost": (f'IF(ISNUMBER({c["apr"]}),IF(-{c["apr"]}>FundingWarnAPR,'
                          f'{_say("funding_cost", _amp(" ", apr_pct))}&" a year",""),"")'),
         "data_old": (f'IF(ISNUMBER({c["age"]}),IF({c["age"]}>MaxDataAgeHours,{_say("data_old")}&" "&'
-                     f'IF({c["age"]}>=48,ROUND({c["age"]}/24,0)&" days",ROUND({c["age"]},0)&" h")&" old",""),"")'),
+                     f'IF({c["age"]}>={P.AGE_IN_DAYS_FROM_H},ROUND({c["age"]}/24,0)&" days",ROUND({c["age"]},0)&" h")'
+                     f'&" old",""),"")'),
         # Recorded snapshot rows say so once, in the banner above the table, not per row.
         "stale": f'IF({hr}=0,"",IF(LEFT({status},5)="stale","; "&{status},""))',
         "ratio_band": (f'IF({rin}="","",IF({checks["ratio_invalid"]},"",IF(ISNA({preset}),"",'
