@@ -78,13 +78,17 @@ def test_new_bad_row_exit_2_names_line_column_value_and_writes_nothing(tmp_path,
     assert not out.exists()
 
 
-def test_new_unknown_symbol_exit_2(tmp_path, capsys):
+def test_new_offline_keeps_a_symbol_the_snapshot_lacks_and_says_so(tmp_path, capsys):
+    """Offline, a market the recorded snapshot does not hold may well exist: the holding
+    keeps its row (a refresh fills it) and the build says which symbol it did not find."""
     csv = tmp_path / "h.csv"
     csv.write_text("asset,qty,hedge_symbol\nBTC,1,NOPE\n")
     out = tmp_path / "mine.xlsx"
-    assert main(["new", str(out), "--portfolio", str(csv), "--offline"]) == 2
-    assert "line 2, column hedge_symbol" in capsys.readouterr().err
-    assert not out.exists()
+    assert main(["new", str(out), "--portfolio", str(csv), "--offline"]) == 0
+    said = capsys.readouterr().out
+    assert "NOPE on binanceusdm is not in the recorded snapshot" in said and "refresh to fill" in said
+    ws = openpyxl.load_workbook(out)["Portfolio"]
+    assert ws[f"{L.pcol('hedge_symbol')}{L.PORTFOLIO_FIRST_ROW}"].value == "NOPE/USDT:USDT"
 
 
 def test_new_refuses_to_overwrite_without_force(tmp_path):

@@ -139,3 +139,38 @@ def test_warnings_are_ordered_by_severity():
     got = portfolio_row(cells(qty=-1.0, hedge_symbol="XYZ/USDT:USDT", leverage=3.0), MARKET, NOW)
     ranks = [WARNINGS[c].severity for c in got.warnings]
     assert ranks == sorted(ranks, key=["error", "risk", "note"].index)
+
+
+def test_portfolio_summary_by_hand():
+    """Two priced holdings and one left out: totals of the numbers only, the ratio of the
+    totals, the nearest liquidation and whose, the oldest As of."""
+    from perphedge.core.marketdata import DataStatus, MarketRow
+    from perphedge.core.position import portfolio_summary
+
+    rows = [
+        ("BTC", {"spot_value": 100_000.0, "hedged": 50_000.0, "margin": 25_000.0, "funding": 12.5,
+                 "liq_distance": 0.8}),
+        ("ETH", {"spot_value": 30_000.0, "hedged": 30_000.0, "margin": 30_000.0, "funding": -2.5,
+                 "liq_distance": 0.3}),
+        ("SOL", {"spot_value": "not priced", "hedged": "", "margin": "", "funding": "", "liq_distance": ""}),
+    ]
+
+    def market(as_of):
+        return MarketRow("X/USDT:USDT", "binanceusdm", 1.0, 1.0, None, 0.0, 8.0, None, 1.0, 0.0, 0.0,
+                         False, 0.0, None, None, DataStatus("binanceusdm", as_of))
+
+    s = portfolio_summary(rows, [market(2_000), market(1_000), market(None)])
+    assert (s.spot_value, s.hedged, s.margin, s.funding) == (130_000.0, 80_000.0, 55_000.0, 10.0)
+    assert s.hedge_ratio == 80_000 / 130_000
+    assert (s.worst_distance, s.worst_asset, s.as_of_ms) == (0.3, "ETH", 1_000)
+    empty = portfolio_summary([], [])
+    assert (empty.hedge_ratio, empty.worst_distance, empty.worst_asset, empty.as_of_ms) == (None, None, "", None)
+
+
+def test_data_age_is_said_in_days_from_48_hours():
+    from perphedge.core.position import age_shown
+
+    assert age_shown(3.25) == 3.25 and age_shown(47.9) == 47.9
+    assert age_shown(48.0) == "2 days"
+    assert age_shown(60.0) == "3 days"  # 2.5 days: half up, as Excel's ROUND
+    assert age_shown(6_173.0) == "257 days"

@@ -70,3 +70,19 @@ def test_spot_for_a_perp_and_spot_typed_directly():
     assert resolve_spot(OKX, "BTC", "okx") is None
     with pytest.raises(UnknownSymbol):
         spot_symbol(OKX, OKX["SUSHI/USDT:USDT"], "okx")  # no SUSHI spot recorded
+
+
+def test_a_coin_not_listed_gets_no_market_of_another_coin_spelt_alike():
+    """SOLUSDT is not LTC/USDT:USDT: suggestions are the same coin's markets, or coins whose
+    names are close, never a symbol that merely shares letters."""
+    with pytest.raises(UnknownSymbol) as caught:
+        resolve_perp(BINANCE, "SOLUSDT", "binanceusdm")
+    assert not any(s.startswith("LTC/") for s in caught.value.suggestions)
+    assert all(s.split("/")[0] == "SOL" for s in caught.value.suggestions)
+
+
+def test_a_market_the_exchange_lacks_suggests_the_same_coins_markets():
+    with pytest.raises(UnknownSymbol) as caught:
+        resolve_perp(BINANCE, "BTC/EUR:EUR", "binanceusdm")
+    assert caught.value.suggestions and all(s.startswith("BTC/") for s in caught.value.suggestions)
+    assert "BTC/USDT:USDT" in caught.value.suggestions

@@ -284,13 +284,31 @@ def test_workbook_recalculates_on_open():
 
 def test_page_setup_landscape_fit_to_width(demo_path):
     wb = openpyxl.load_workbook(demo_path)
-    for name in ("Portfolio", "Market", "Scenarios", "Funding"):
+    for name in ("Market", "Tiers", "Scenarios", "Funding", "Beta", "Guide"):
         ws = wb[name]
-        assert ws.page_setup.orientation == "landscape", name
-        assert ws.page_setup.fitToWidth == (2 if name == "Portfolio" else 1)
-        assert ws.sheet_properties.pageSetUpPr.fitToPage
-        assert ws.print_area
-        assert ws.freeze_panes
+        assert ws.page_setup.orientation == "landscape" or name == "Beta", name
+        assert ws.page_setup.fitToWidth == 1, name
+        assert ws.sheet_properties.pageSetUpPr.fitToPage, name
+        assert ws.print_area, name
+    for name in ("Market", "Tiers", "Funding", "Beta"):
+        assert wb[name].print_title_rows, name  # a table over several pages repeats its header
+
+
+def test_portfolio_prints_its_key_columns_on_page_one(demo_path):
+    """Key columns first, a manual break after Warnings (a scale, since fitting ignores
+    manual breaks), the supporting columns an outline group after them, the header row
+    repeated and column A not (its top rows hold the title, which would print clipped)."""
+    ws = openpyxl.load_workbook(demo_path)["Portfolio"]
+    assert [c.key for c in L.PORTFOLIO_COLUMNS[:len(L.KEY_COLUMNS)]] == list(L.KEY_COLUMNS)
+    assert ws.page_setup.orientation == "landscape" and not ws.sheet_properties.pageSetUpPr.fitToPage
+    breaks = [b.id for b in ws.col_breaks.brk]
+    assert breaks[0] == L.PORTFOLIO_KEYS.index("warnings") + 1
+    assert ws.print_title_rows == f"${L.PORTFOLIO_HEADER_ROW}:${L.PORTFOLIO_HEADER_ROW}"
+    assert not ws.print_title_cols
+    for key in L.SUPPORT_COLUMNS:
+        assert ws.column_dimensions[L.pcol(key)].outlineLevel == 1, key
+    for key in L.KEY_COLUMNS:
+        assert not ws.column_dimensions[L.pcol(key)].outlineLevel, key
 
 
 def test_building_a_workbook_loads_no_exchange_or_excel_library():

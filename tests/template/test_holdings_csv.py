@@ -122,13 +122,21 @@ def test_a_plan_csv_is_a_holdings_csv(tmp_path):
     assert book.figure_columns == ("price", "contract_size", "amount_step", "min_amount", "inverse")
 
 
-def test_not_utf8_says_save_as_csv(tmp_path):
+def test_a_workbook_that_is_not_ours_says_save_as_csv(tmp_path):
     p = tmp_path / "holdings.xlsx"
     p.write_bytes(b"PK\x03\x04\x14\x00\x06\x00\x08\x00\x00\x00!\x00\xb2\x8f\xff")
     with pytest.raises(HoldingsCsvError) as e:
         read_holdings_csv(p)
+    assert "is an Excel workbook, not a CSV file" in str(e.value) and "CSV UTF-8" in str(e.value)
+    assert str(p) in str(e.value) and "line 0" not in str(e.value)
+
+
+def test_not_utf8_text_says_save_as_csv(tmp_path):
+    p = tmp_path / "holdings.csv"
+    p.write_bytes(b"asset,qty\nBTC,\xff\xfe\n")
+    with pytest.raises(HoldingsCsvError) as e:
+        read_holdings_csv(p)
     assert "is not UTF-8 text" in str(e.value) and "save it from Excel as CSV UTF-8" in str(e.value)
-    assert str(p) in str(e.value)
 
 
 def test_a_column_twice_and_bad_figures_are_named(tmp_path):

@@ -31,3 +31,28 @@ def test_pictures_are_rendered(tmp_path):
     hw, hh = _size(history)
     # the top of the History sheet: 420 pt high, as wide as its settlement table
     assert abs(hh - 420 / 72 * 60) < 3 and hw > 2 * hh
+
+
+def test_printed_pages_of_the_demo_and_a_twelve_holding_book(tmp_path):
+    """Printed at their own page setup: page 1 of the Portfolio holds the key columns, the
+    band and the risk summary, and none of the supporting columns; every sheet prints."""
+    require_libreoffice()
+    from perphedge.template.libreoffice import page_sheets, render_pdf
+    from perphedge.template.pictures import build_twelve, make_print_pictures
+
+    pictures = make_print_pictures(tmp_path, dpi=40)
+    names = {p.name for p in pictures}
+    for book in ("demo", "twelve"):
+        for sheet in ("portfolio", "market", "tiers", "scenarios", "funding", "beta", "guide"):
+            assert f"{book}-{sheet}-1.png" in names, (book, sheet)
+    pdf = render_pdf(build_twelve(tmp_path / "twelve.xlsx"), tmp_path / "twelve.pdf")
+    import subprocess
+
+    first = subprocess.run(["pdftotext", "-layout", "-f", "1", "-l", "1", str(pdf), "-"],
+                           capture_output=True, text=True, check=True).stdout
+    for words in ("Spot value", "Hedge notional", "Contracts", "Margin", "Liquidation", "Distance",
+                  "Funding over", "Warnings", "Portfolio at a glance", "Risk summary"):
+        assert words in first, words
+    for words in ("Hedge symbol", "Strategy presets", "Round-trip"):
+        assert words not in first, words
+    assert page_sheets(pdf)[0] == "Portfolio"

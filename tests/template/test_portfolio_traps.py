@@ -16,7 +16,7 @@ from perphedge.core.marketdata import DataStatus, MarketRow
 from perphedge.core.position import RowCells
 from perphedge.template import layout as L
 from perphedge.template.build import build_workbook
-from perphedge.template.portfolio import RISK_LINES, risk_summary_cells
+from perphedge.template.portfolio import RISK_LINES, risk_summary_cells, risk_text_cell
 from tests.support.reference import expected_row, same
 
 pytestmark = pytest.mark.libreoffice
@@ -119,8 +119,7 @@ def test_totals_and_the_risk_summary_say_what_they_leave_out(book):
     left_out = 6  # five invalid inputs and SOL
     cells = risk_summary_cells()
     assert ws[cells["left_out"]].value == left_out
-    r = int(cells["left_out"][1:])
-    assert ws[f"B{r}"].value.startswith(f"{left_out} holding(s) left out of the totals")
+    assert ws[risk_text_cell(cells["left_out"])].value.startswith(f"{left_out} holding(s) left out of the totals")
     assert ws[cells["f_beta"]].value == 1 and ws[cells["f_unhedged"]].value == 1
     assert ws[cells["headline"]].value >= left_out + 2
     total_row = L.PORTFOLIO_FIRST_ROW + L.portfolio_rows(len(TRAPS))

@@ -20,6 +20,7 @@ from typing import Any
 
 import click
 
+from perphedge.commands.output import BadInput
 from perphedge.core import validate as v
 from perphedge.core.beta import min_variance_hedge
 from perphedge.core.conventions import DEFAULT_EXCHANGE
@@ -36,7 +37,7 @@ HOLDING_NOTE = ("note: --holding assumes contract size 1, no amount step, no min
                 "(or without them, to read the market's)")
 
 
-class InputError(click.ClickException):
+class InputError(BadInput):
     """Bad user input: one line on stderr, exit code 2 (as click's usage errors)."""
 
     exit_code = 2

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import click
 
+from perphedge.commands.output import BadInput, refuse_if_open
 from perphedge.core.errors import PerphedgeError
 
 
@@ -20,6 +21,8 @@ def refresh(file: Path, offline: bool, no_backup: bool) -> None:
     """Refresh the Market table of workbook FILE in place (everything else kept)."""
     from perphedge.files.refresh import refresh_file
 
+    refuse_if_open(file)
+    _refuse_if_not_ours(file)
     try:
         result = refresh_file(file, offline=offline, backup=not no_backup,
                               progress=lambda m: click.echo(m, err=True))
@@ -73,3 +76,18 @@ def _refresh_positions(file: Path) -> None:
             pass   # said above; the file stays as the Market refresh wrote it
         return
     click.echo(f"positions: {len(held)} open on {', '.join(keyed)}, written to the Positions sheet")
+
+
+def _refuse_if_not_ours(file: Path) -> None:
+    """A workbook without a Market table is not one perphedge made: say so, and how to make
+    one (a file that cannot be read is left to the refresh, which names the problem)."""
+    from perphedge.ooxml import Package, PackageError
+
+    try:
+        names = {t.name.casefold() for t in Package.read(file).tables()}
+    except (PackageError, OSError):
+        return
+    if "market" not in names:
+        raise BadInput(f"{file} is not a perphedge workbook: it has no Market table, the table a refresh "
+                       "fills. Make one with: perphedge new PATH --portfolio holdings.csv — "
+                       f"{file} is unchanged")

@@ -8,13 +8,10 @@ from pathlib import Path
 
 import click
 
+from perphedge.commands.output import BadInput, Failure, claim_output, refuse_if_open
 from perphedge.core.errors import InvalidInput, MarketError, PerphedgeError
 
-
-class BadInput(click.ClickException):
-    """Bad input file or argument: exit code 2, nothing written."""
-
-    exit_code = 2
+__all__ = ["BadInput", "new", "template"]
 
 
 def market_source(offline: bool):
@@ -48,9 +45,8 @@ def new(path: Path, portfolio: Path | None, offline: bool, force: bool) -> None:
     from perphedge.template.holdings_csv import HoldingsCsvError, read_holdings_file
 
     if path.suffix.lower() != ".xlsx":
-        raise BadInput(f"PATH must end in .xlsx, got {str(path)!r}")
-    if path.exists() and not force:
-        raise BadInput(f"{path} exists; pass --force to overwrite it")
+        raise BadInput(f"PATH must end in .xlsx, got {path}")
+    claim_output(path, force)
     lines: list[int] = []
     holdings = []
     unused: tuple[str, ...] = ()
@@ -66,22 +62,22 @@ def new(path: Path, portfolio: Path | None, offline: bool, force: bool) -> None:
         unused = book.figure_columns
     source, default_exchange, is_snapshot = market_source(offline)
     try:
-        inputs = _gather(holdings, lines, portfolio, source, default_exchange)
+        inputs = _gather(holdings, lines, portfolio, source, default_exchange, is_snapshot)
     except MarketError as e:
         if is_snapshot or not _no_network(e):
-            raise click.ClickException(f"market data unavailable: {e} — nothing written "
+            raise Failure(f"market data unavailable: {e} — nothing written "
                                        "(--offline builds from the recorded snapshot)") from e
         # No network at all: build from the recorded snapshot, and say so loudly.
         click.echo(f"note: {e}; Market values come from the recorded snapshot instead", err=True)
         source, default_exchange, is_snapshot = market_source(True)
-        inputs = _gather(holdings, lines, portfolio, source, default_exchange)
+        inputs = _gather(holdings, lines, portfolio, source, default_exchange, True)
     note = _data_note(source, inputs.market_rows, is_snapshot)
     try:
         result = build_workbook(inputs.holdings, inputs.market_rows, inputs.funding_history,
                                 path, data_note=note, tier_tables=inputs.tier_tables,
                                 beta_series=inputs.beta_series)
     except PerphedgeError as e:
-        raise click.ClickException(f"{e} — nothing written") from e
+        raise Failure(f"{e} — nothing written") from e
     click.echo(f"{result.path}: {result.holdings} holdings, {result.market_rows} Market rows, "
                f"funding history for {result.funding_symbols} symbols"
                + (" (recorded snapshot, not live)" if is_snapshot else ""))
@@ -92,15 +88,16 @@ def new(path: Path, portfolio: Path | None, offline: bool, force: bool) -> None:
         click.echo(f"  note: {m}")
 
 
-def _gather(holdings, lines, portfolio, source, default_exchange):
+def _gather(holdings, lines, portfolio, source, default_exchange, keep_unlisted: bool):
     """The holdings resolved and their market data; a symbol that does not resolve is
-    reported at its CSV line and column."""
+    reported at its CSV line and column (from the recorded snapshot, a market it lacks
+    keeps its holding's row, to be filled by a refresh)."""
     from perphedge.template.assemble import gather
     from perphedge.template.demo import TEMPLATE_MARKETS
 
     try:
         return gather(holdings, source, default_exchange,
-                      extra=() if holdings else TEMPLATE_MARKETS)
+                      extra=() if holdings else TEMPLATE_MARKETS, keep_unlisted=keep_unlisted)
     except InvalidInput as e:
         raise BadInput(_where(e, holdings, lines, portfolio) + " — nothing written") from e
 
@@ -148,12 +145,13 @@ def template(out: Path, pictures: bool) -> None:
     """Build the template workbook (recorded snapshot values, no holdings)."""
     from perphedge.template.demo import build_template
 
+    refuse_if_open(out)  # rebuilding the template is this command's job: an existing one is replaced
     click.echo(f"{build_template(out)}: template built")
     if pictures:
-        from perphedge.template.pictures import make_pictures
+        from perphedge.template.pictures import make_pictures, make_print_pictures
 
         try:
-            for p in make_pictures(out.parent):
+            for p in [*make_pictures(out.parent), *make_print_pictures(out.parent)]:
                 click.echo(f"{p}: rendered")
         except PerphedgeError as e:
-            raise click.ClickException(str(e)) from e
+            raise Failure(str(e)) from e

@@ -216,6 +216,17 @@ def status_word(text: object) -> str | None:
     return head if head in STATUS_WORDS else None
 
 
+#: The Status of a Market row an offline build keeps for a market the recorded snapshot does
+#: not hold: the holding keeps its row, sized once a refresh fills the figures.
+NO_DATA = "no recorded data — refresh to fill"
+
+
+def no_data_row(symbol: str, exchange: str) -> MarketRow:
+    """The Market row of a market the recorded snapshot lacks: symbol, exchange, no figure."""
+    return MarketRow(symbol, exchange, None, None, None, None, None, None, None, None, None,
+                     None, None, None, None, DataStatus("snapshot", 0, True, NO_DATA))
+
+
 def status_text(row: MarketRow, now_ms: int) -> str:
     """A Market row's Status cell (DESIGN §3's status words): recorded snapshot data always
     says so, with its date; fresh figures with some missing or assumed say ``partial``."""
@@ -223,7 +234,7 @@ def status_text(row: MarketRow, now_ms: int) -> str:
     if st.source == "snapshot":
         # The age of recorded data depends on the day the file is opened; the Portfolio's
         # Data age column measures it. The status keeps the recording date only.
-        if st.reason and st.reason.startswith("recorded"):
+        if st.reason and (st.reason.startswith("recorded") or st.reason == NO_DATA):
             return st.reason
         when = utc_text(st.as_of_ms) if st.as_of_ms else "unknown date"
         return f"recorded snapshot of {when}" + (f" ({st.reason})" if st.reason else "")

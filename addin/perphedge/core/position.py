@@ -56,7 +56,7 @@ from perphedge.core.liquidation import (
 )
 from perphedge.core.margin_rules import DEFAULT_NOTE_LEAD, rule_for
 from perphedge.core.margin_rules.rule import NeverLiquidated
-from perphedge.core.marketdata import LeverageTier, MarketRow
+from perphedge.core.marketdata import NO_DATA, LeverageTier, MarketRow
 from perphedge.core.rebalance import rebalance_contracts
 from perphedge.core.sizing import PRESETS
 
@@ -66,6 +66,18 @@ INVALID_INPUT = "invalid input"
 NOT_PRICED = "not priced"
 #: What the Contracts cell says when the order is below the market's minimum.
 BELOW_MINIMUM = "below minimum"
+#: From this age on (hours), a data age is said in days.
+AGE_IN_DAYS_FROM_H = 48
+
+
+def age_shown(age_h: float) -> float | str:
+    """A data age as the Portfolio shows it: the hours below :data:`AGE_IN_DAYS_FROM_H`,
+    else the whole days (rounded half up, as Excel's ROUND) and the word."""
+    if age_h < AGE_IN_DAYS_FROM_H:
+        return age_h
+    return f"{math.floor(age_h / 24 + 0.5):d} days"
+
+
 #: Steps of the tier walk the workbook unrolls into helper columns.
 TIER_WALK_STEPS = 6
 
@@ -98,6 +110,7 @@ WARNINGS: dict[str, WarningKind] = _kinds(
     ("held_invalid", ERROR, "held contracts must be a number, 0 or more"),
     ("no_hedge_row", ERROR, "no single Market row for"),
     ("no_price_row", ERROR, "no single Market row prices"),
+    ("no_data", ERROR, NO_DATA),
     ("no_price", ERROR, "no price for"),
     ("no_perp_price", ERROR, "no perp price in the Market table"),
     ("no_contract_size", ERROR, "no contract size: refresh the Market table"),
@@ -367,9 +380,12 @@ def portfolio_row(cells: RowCells, rows: Sequence[MarketRow], now: datetime,
     perp: float | None = None
     if hm is not None:
         perp = next((p for p in (hm.mark_price, hm.index_price, hm.spot_price) if _pos(p)), None)
-        if perp is None:
+        no_data = hm.status.source == "snapshot" and hm.status.reason == NO_DATA
+        if no_data:  # one word for the row the offline build kept, not each missing figure
+            warn.append("no_data")
+        if perp is None and not no_data:
             warn.append("no_perp_price")
-        if not _pos(hm.contract_size):
+        if not _pos(hm.contract_size) and not no_data:
             warn.append("no_contract_size")
     e["perp_price"] = BLANK if perp is None else perp
     if _blank(cells.ratio_in) and e["ratio"] == 0.0:
@@ -423,11 +439,12 @@ def portfolio_row(cells: RowCells, rows: Sequence[MarketRow], now: datetime,
             e["basis"] = basis_pct(float(hm.mark_price), ref) * 10_000  # type: ignore[arg-type]
     if e["rebalance"] not in (BLANK, 0.0):
         warn.append("rebalance")
-    e["age"] = BLANK
+    e["age"] = e["age_shown"] = BLANK
     if hm is not None and hm.status.as_of_ms:
         as_of = datetime(1970, 1, 1) + timedelta(milliseconds=hm.status.as_of_ms)
         age_h = (now - as_of).total_seconds() / 3600
         e["age"] = age_h
+        e["age_shown"] = age_shown(age_h)
         if age_h > s.max_data_age_hours:
             warn.append("data_old")
     if hm is not None and hm.status.source != "snapshot":
@@ -560,3 +577,36 @@ def _liq_at(e: dict[str, object], warn: list[str], perp: float, lp: float, s: Ro
     e["liq_distance"] = liquidation_distance(perp, lp)
     if e["liq_distance"] < s.liq_warn_distance:  # type: ignore[operator]
         warn.append("liq_near")
+
+
+@dataclass(frozen=True)
+class PortfolioSummary:
+    """The Portfolio's one-screen picture (its summary band): the totals of the rows'
+    numbers (a row that is not priced or sizes nothing adds nothing), the portfolio hedge
+    ratio (hedged notional / spot value; None with no spot value), the shortest distance to
+    liquidation and the holding it belongs to (the first such row), and the oldest As of
+    of the Market table (None when no row has one)."""
+
+    spot_value: float
+    hedged: float
+    hedge_ratio: float | None
+    margin: float
+    worst_distance: float | None
+    worst_asset: str
+    funding: float
+    as_of_ms: int | None
+
+
+def portfolio_summary(rows: Sequence[tuple[str, Mapping[str, object]]],
+                      market_rows: Sequence[MarketRow]) -> PortfolioSummary:
+    """``rows``: each holding row's asset and computed values (``RowResult.values``)."""
+    def total(key: str) -> float:
+        return sum(x for _, v in rows if (x := _num(v.get(key))) is not None)
+
+    spot, hedged = total("spot_value"), total("hedged")
+    distances = [(d, a) for a, v in rows if (d := _num(v.get("liq_distance"))) is not None]
+    worst = min(distances, key=lambda t: t[0]) if distances else None
+    stamps = [m.status.as_of_ms for m in market_rows if m.status.as_of_ms]
+    return PortfolioSummary(spot, hedged, hedged / spot if spot > 0 else None, total("margin"),
+                            None if worst is None else worst[0], "" if worst is None else worst[1],
+                            total("funding"), min(stamps) if stamps else None)

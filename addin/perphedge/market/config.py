@@ -10,6 +10,10 @@ file's ``password`` beside ``key`` and ``secret``, or the keyring's ``okx_api_pa
 
 from __future__ import annotations
 
+import ast
+import difflib
+import functools
+import importlib.util
 import os
 import re
 import tomllib
@@ -304,3 +308,40 @@ def configured_secrets(environ: Mapping[str, str] | None = None) -> tuple[str, .
     """The configured credentials of 4 characters or more, for callers that replace plain
     substrings (a shorter one would cut into ordinary words)."""
     return tuple(s for s in configured_credentials(environ) if len(s) >= 4)
+
+
+@functools.cache
+def exchange_ids() -> tuple[str, ...]:
+    """ccxt's list of exchange ids (``ccxt.exchanges``), read from the installed ccxt's
+    ``__init__`` without importing it (importing ccxt costs a second, and only the live
+    layer imports it). Empty when ccxt is not installed or does not state the list."""
+    spec = importlib.util.find_spec("ccxt")
+    if spec is None or not spec.origin:
+        return ()
+    try:
+        tree = ast.parse(Path(spec.origin).read_text(encoding="utf-8"))
+    except (OSError, SyntaxError, ValueError):
+        return ()
+    for node in tree.body:
+        if isinstance(node, ast.Assign) and any(isinstance(t, ast.Name) and t.id == "exchanges"
+                                                for t in node.targets):
+            try:
+                ids = ast.literal_eval(node.value)
+            except ValueError:
+                return ()
+            return tuple(str(x) for x in ids)
+    return ()
+
+
+def check_exchange_id(text: object, argument: str = "exchange") -> str:
+    """``text`` as an exchange id (trimmed, lower case) when ccxt lists it; else
+    :class:`InvalidInput` naming the closest ids ccxt lists (did you mean …)."""
+    if not isinstance(text, str) or not text.strip():
+        raise InvalidInput(argument, text, "must be a ccxt exchange id such as binanceusdm, bybit or okx")
+    exchange = text.strip().lower()
+    ids = exchange_ids()
+    if not ids or exchange in ids:
+        return exchange
+    close = difflib.get_close_matches(exchange, ids, n=3, cutoff=0.6)
+    hint = f"did you mean {' or '.join(close)}?" if close else "e.g. binanceusdm, bybit or okx"
+    raise InvalidInput(argument, text.strip(), f"must be an exchange id ccxt knows ({hint})")

@@ -36,7 +36,8 @@ def resolve_perp(markets: Mapping[str, Mapping[str, Any]], text: Any, exchange: 
         return raw
     if ":" in upper:
         # a full unified symbol names one market: never another settle currency's
-        raise UnknownSymbol(raw, exchange, suggest(markets, raw, split_symbol(upper)[0]))
+        coin = upper.split("/")[0] if "/" in upper else split_symbol(upper)[0]
+        raise UnknownSymbol(raw, exchange, suggest(markets, raw, coin))
     if "/" in upper and upper.count("/") == 1:
         base, quote = upper.split("/")
         for candidate in _perp_candidates(base, quote):
@@ -50,6 +51,20 @@ def resolve_perp(markets: Mapping[str, Mapping[str, Any]], text: Any, exchange: 
     if by_id is not None:
         return by_id
     raise UnknownSymbol(raw, exchange, suggest(markets, raw, base))
+
+
+def canonical_perp(text: Any) -> str:
+    """The unified symbol ``text`` would name on an exchange listing it (``SOL`` →
+    ``SOL/USDT:USDT``, ``SOLUSD`` → ``SOL/USD:SOL``): what a workbook's Market row is keyed
+    by for a market no list at hand holds (an offline build keeps it, a refresh fills it)."""
+    upper = _clean(text).upper()
+    if ":" in upper:
+        return upper
+    if upper.count("/") == 1:
+        base, quote = upper.split("/")
+    else:
+        base, quote = split_symbol(upper)
+    return _perp_candidates(base, quote)[0]
 
 
 def spot_symbol(spot_markets: Mapping[str, Mapping[str, Any]], perp_market: Mapping[str, Any],
@@ -75,13 +90,25 @@ def resolve_spot(spot_markets: Mapping[str, Mapping[str, Any]], text: Any, excha
 
 
 def suggest(markets: Mapping[str, Mapping[str, Any]], raw: str, base: str) -> tuple[str, ...]:
-    perps = sorted(s for s, m in markets.items() if m.get("swap"))
-    upper = raw.upper()
-    close = difflib.get_close_matches(upper, perps, n=3, cutoff=0.5)
-    if not close:  # compare coins, so 'BTCC' finds 'BTC/USDT:USDT'
-        bases = {m.get("base", ""): s for s, m in markets.items() if m.get("swap") and m.get("linear")}
-        close = [bases[b] for b in difflib.get_close_matches(base, list(bases), n=3, cutoff=0.5)]
-    return tuple(close)
+    """The perps a user who typed ``raw`` may mean: the same coin's perps first (another
+    quote or settle currency: ``BTC/USD:BTC`` for ``BTC/USDC:USDC``), else the perps of the
+    coin the typed text begins with ('BTCUSDX' finds BTC), else those whose names are close to
+    ``base`` ('BTCC' finds BTC); never a market of an
+    unrelated coin because its symbol is spelt alike (SOLUSDT is not LTC/USDT:USDT)."""
+    perps = {s: m for s, m in markets.items() if m.get("swap")}
+    coin = base.upper()
+    same = sorted(s for s, m in perps.items() if str(m.get("base", "")).upper() == coin and s != raw.upper())
+    if same:
+        return tuple(same[:3])
+    bases: dict[str, str] = {}
+    for s, m in sorted(perps.items()):
+        if m.get("linear"):
+            bases.setdefault(str(m.get("base", "")).upper(), s)
+    # a coin the typed text begins with, the rest a misspelt quote ('BTCUSDX' means BTC)
+    typed = _SEPARATORS.sub("", raw.upper())
+    prefixed = sorted((b for b in bases if len(b) >= 2 and typed.startswith(b) and typed != b), key=len, reverse=True)
+    close = prefixed[:1] or difflib.get_close_matches(coin, list(bases), n=3, cutoff=0.75)
+    return tuple(bases[b] for b in close)
 
 
 def _clean(text: Any) -> str:

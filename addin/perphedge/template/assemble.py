@@ -8,10 +8,11 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
-from perphedge.core.errors import MarketError
+from perphedge.core.errors import MarketError, UnknownSymbol
 from perphedge.core.holdings import HoldingInput, is_cross_hedge
-from perphedge.core.marketdata import FundingPoint, MarketRow
+from perphedge.core.marketdata import NO_DATA, FundingPoint, MarketRow, no_data_row
 from perphedge.market.source import MarketSource
+from perphedge.market.symbols import canonical_perp
 from perphedge.template.beta_sheet import BetaSeries
 from perphedge.template.tiers_sheet import TierTable
 
@@ -57,18 +58,53 @@ def market_requests(holdings: Sequence[HoldingInput]) -> list[tuple[str, str]]:
     return out
 
 
+def unlisted_holding(h: HoldingInput, default_exchange: str) -> HoldingInput:
+    """The holding with the symbols its markets would have (``market.symbols.canonical_perp``),
+    for markets the recorded snapshot does not hold."""
+    exchange = h.exchange or default_exchange
+    symbol = canonical_perp(h.hedge_symbol)
+    price_symbol = canonical_perp(h.price_symbol) if h.price_symbol is not None else (
+        canonical_perp(h.asset) if _base(symbol) != h.asset.upper() else None)
+    return replace(h, hedge_symbol=symbol, exchange=exchange, price_symbol=price_symbol)
+
+
 def gather(holdings: Sequence[HoldingInput], source: MarketSource, default_exchange: str,
-           extra: Sequence[tuple[str, str]] = ()) -> MarketInputs:
-    """Resolve the holdings and fetch their Market rows and hedge funding history."""
-    resolved = tuple(resolve_holding(h, source, default_exchange) for h in holdings)
+           extra: Sequence[tuple[str, str]] = (), keep_unlisted: bool = False) -> MarketInputs:
+    """Resolve the holdings and fetch their Market rows and hedge funding history.
+
+    ``keep_unlisted`` (an offline build from the recorded snapshot): a holding whose market
+    the source does not list keeps its row, with a Market row of no figures whose Status says
+    ``no recorded data — refresh to fill`` (the Portfolio leaves it out of the totals and
+    says so), instead of stopping the build; a message names it."""
+    messages: list[str] = []
+    resolved_list: list[HoldingInput] = []
+    unlisted: set[tuple[str, str]] = set()
+    for h in holdings:
+        try:
+            resolved_list.append(resolve_holding(h, source, default_exchange))
+        except UnknownSymbol as e:
+            if not keep_unlisted:
+                raise
+            kept = unlisted_holding(h, default_exchange)
+            assert kept.exchange is not None
+            resolved_list.append(kept)
+            for sym in (kept.hedge_symbol, kept.price_symbol):
+                if sym is not None:
+                    try:
+                        source.resolve(sym, kept.exchange)
+                    except (UnknownSymbol, MarketError):
+                        unlisted.add((sym, kept.exchange))
+            messages.append(f"{h.asset}: {e}; its row is kept, marked {NO_DATA} (left out of the totals)")
+    resolved = tuple(resolved_list)
     requests = market_requests(resolved)
     for key in extra:
         if key not in requests:
             requests.append(key)
-    rows = tuple(source.market_rows(requests))
+    listed = [key for key in requests if key not in unlisted]
+    fetched = dict(zip(listed, source.market_rows(listed)))
+    rows = tuple(fetched.get(key) or no_data_row(*key) for key in requests)
     history: dict[tuple[str, str], tuple[FundingPoint, ...]] = {}
-    messages: list[str] = []
-    hedges = [(h.hedge_symbol, h.exchange) for h in resolved] + list(extra)
+    hedges = [key for key in [(h.hedge_symbol, h.exchange) for h in resolved] + list(extra) if key not in unlisted]
     for sym, ex in dict.fromkeys(hedges):
         try:
             points = source.funding_history(sym, HISTORY_DAYS, ex).value
@@ -91,7 +127,7 @@ def gather(holdings: Sequence[HoldingInput], source: MarketSource, default_excha
         if got.value:
             tables.append(TierTable(sym, ex, tuple(got.value), got.status.as_of_ms))
     for row in rows:
-        if row.status.stale:
+        if row.status.stale and (row.symbol, row.exchange) not in unlisted:
             messages.append(f"{row.symbol} on {row.exchange}: {row.status.reason}")
     resolved, series = _cross_betas(resolved, source, messages)
     return MarketInputs(resolved, rows, history, tuple(messages), tuple(tables), series)

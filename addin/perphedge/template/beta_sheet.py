@@ -73,6 +73,7 @@ def write_beta(ws: Worksheet, series: Sequence[BetaSeries]) -> None:
         _write_block(ws, k, s, first)
     ws.freeze_panes = f"A{first}"
     last_col = block_col(len(blocks) - 1, 4)
+    S.wrap_across(ws, "A2", last_col, 92 * len(blocks))
     n = max([len(s.times_ms) for s in series] + [L.BETA_MIN_ROWS])
     S.page_setup(ws, f"A1:{last_col}{hr + n}", landscape=len(blocks) > 1, title_rows=f"{hr}:{hr}")
 
@@ -108,6 +109,7 @@ def _write_block(ws: Worksheet, k: int, s: BetaSeries | None, first: int) -> Non
         ws[f"{c[3]}9"] = f"Prices pasted below count, up to {BETA_MAX_ROWS:,} rows per pair."
         for r in (7, 8, 9):
             ws[f"{c[3]}{r}"].font = S.LABEL_FONT
+            S.wrap_across(ws, f"{c[3]}{r}", c[4], 32)
     hr = L.BETA_HEADER_ROW
     S.header_row(ws, hr, 1 + k * BLOCK_WIDTH, L.BETA_HEADERS)
     n = max(len(s.times_ms) if s else 0, L.BETA_MIN_ROWS)

@@ -25,8 +25,10 @@ from perphedge.atomicfile import write_bytes_atomic
 from perphedge.core.errors import InvalidInput
 from perphedge.core.holdings import HoldingInput
 from perphedge.core.marketdata import FundingPoint, MarketRow
+from perphedge.ooxml.cachedvalues import apply_cached_values
 from perphedge.template import layout as L
 from perphedge.template.beta_sheet import RESULT_ROWS, BetaSeries, beta_cell, write_beta
+from perphedge.template.cached import BookInputs, workbook_values
 from perphedge.template.funding_sheet import write_funding
 from perphedge.template.guide_sheet import write_guide
 from perphedge.template.history_sheet import HISTORY_SHEET, blocks_for, write_history
@@ -174,7 +176,13 @@ def build_workbook(holdings: Sequence[HoldingInput], market_rows: Sequence[Marke
                    data_note: str = "", now_ms: int | None = None,
                    tier_tables: Sequence[TierTable] = ()) -> BuildResult:
     """Build the workbook at ``path`` (written atomically)."""
+    now = int(time.time() * 1000) if now_ms is None else now_ms
     wb = make_workbook(holdings, market_rows, funding_history, beta_series=beta_series,
-                       data_note=data_note, now_ms=now_ms, tier_tables=tier_tables)
-    target = write_atomically(path, deterministic_bytes(wb))
+                       data_note=data_note, now_ms=now, tier_tables=tier_tables)
+    values = workbook_values(BookInputs(holdings, market_rows, {(t.symbol, t.exchange): t.tiers for t in tier_tables},
+                                        beta_series, now, funding_history))
+    for sheet in wb.sheetnames:  # every other sheet: its formulas without a value say so by having none
+        values.setdefault(sheet, {})
+    data, _ = apply_cached_values(deterministic_bytes(wb), values, Path(path).name)
+    target = write_atomically(path, data)
     return BuildResult(target, len(holdings), len(market_rows), len(funding_history))

@@ -170,4 +170,5 @@ def write_funding(ws: Worksheet, history: History, subtitle: str) -> None:
         chart.y_axis.delete = False
         ws.add_chart(chart, f"H{hh}")
     ws.freeze_panes = f"A{sh + 1}"
-    S.page_setup(ws, f"A1:T{max(last, hh + 22)}", title_rows=None)
+    # The settlements run over several pages: each repeats their header row.
+    S.page_setup(ws, f"A1:T{max(last, hh + 22)}", title_rows=f"{hh}:{hh}")

@@ -170,4 +170,5 @@ def write_guide(ws: Worksheet) -> None:
     line(None, "Status says 'fresh', 'stale: <reason> (age …)' or 'recorded snapshot of <date>'. Recorded figures are history, not live prices: refresh before trading.")
     line(None, "The Tiers table holds each hedge market's leverage tiers as they were when the workbook was built. Refresh prices does not rewrite it (tiers change rarely); `perphedge new` rebuilds the workbook with current tiers.")
     ws.freeze_panes = "A4"
-    S.page_setup(ws, f"A1:C{r}", landscape=False, title_rows=None)
+    # Landscape: the three columns (164 characters) print at a readable size across.
+    S.page_setup(ws, f"A1:C{r}", landscape=True, title_rows=None)

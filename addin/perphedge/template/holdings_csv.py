@@ -19,12 +19,13 @@ the file, its line, the column and the value, so nothing is built from half a po
 from __future__ import annotations
 
 import csv
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from perphedge.core import validate as v
 from perphedge.core.errors import InvalidInput, PerphedgeError
 from perphedge.core.holdings import FIGURE_NAMES, HoldingInput, MarketFigures
+from perphedge.market.config import check_exchange_id
 
 REQUIRED = ("asset", "qty")
 OPTIONAL = ("hedge_symbol", "exchange", "hedge_ratio", "leverage", "strategy", "beta",
@@ -76,9 +77,24 @@ def read_holdings_rows(path: str | Path) -> list[tuple[int, HoldingInput]]:
     return [(r.line, r.holding) for r in read_holdings_file(path).rows]
 
 
+#: What a workbook file starts with (a zip archive).
+_ZIP_MAGIC = b"PK\x03\x04"
+#: The Holdings table's input columns, by the CSV column each one is.
+_WORKBOOK_COLUMNS = {"asset": "asset", "qty": "qty", "hedge_symbol": "hedge_symbol", "exchange": "exchange",
+                     "strategy": "strategy", "ratio_in": "hedge_ratio", "leverage": "leverage", "beta": "beta",
+                     "held": "held_contracts", "price_symbol": "price_symbol"}
+
+
 def read_holdings_file(path: str | Path) -> HoldingsFile:
-    """Every holding line of a CSV file with the market figures it gives."""
+    """Every holding line of a CSV file with the market figures it gives; for a perphedge
+    workbook, every row of its Holdings table (the line is the sheet's row)."""
     name = str(path)
+    try:
+        with open(path, "rb") as fh:
+            if fh.read(4) == _ZIP_MAGIC:
+                return read_holdings_workbook(path)
+    except OSError as e:
+        raise HoldingsCsvError(name, 0, None, None, f"cannot be read: {e.strerror or e}") from None
     try:
         with open(path, newline="", encoding="utf-8-sig") as fh:
             text = fh.read()
@@ -124,6 +140,56 @@ def read_holdings_file(path: str | Path) -> HoldingsFile:
     return HoldingsFile(name, tuple(rows), separator, tuple(c for c in columns if c in filled))
 
 
+def read_holdings_workbook(path: str | Path) -> HoldingsFile:
+    """The holdings of a perphedge workbook's Holdings table (its input columns), each row
+    read as the same line of a CSV would be; a Beta cell holding a formula (the Beta
+    sheet's β) stays the Beta sheet's. Any other workbook is refused with how to export a
+    CSV."""
+    from openpyxl import load_workbook
+
+    from perphedge.template import layout as L
+
+    name = str(path)
+    not_ours = ("is an Excel workbook, not a CSV file, and not a perphedge workbook (no Holdings table on "
+                "a Portfolio sheet): save your holdings from Excel as CSV UTF-8 (Comma delimited), "
+                "or start from a workbook made by perphedge new")
+    try:
+        wb = load_workbook(path)
+    except Exception:  # openpyxl raises many kinds for a damaged or foreign file
+        raise HoldingsCsvError(name, 0, None, None, not_ours) from None
+    ws = wb[L.PORTFOLIO] if L.PORTFOLIO in wb.sheetnames else None
+    table = ws.tables.get(L.PORTFOLIO_TABLE) if ws is not None else None
+    if ws is None or table is None:
+        raise HoldingsCsvError(name, 0, None, None, not_ours)
+    first = ws[table.ref.split(":")[0]]
+    headers = {c.header: c.key for c in L.PORTFOLIO_COLUMNS if c.key in _WORKBOOK_COLUMNS}
+    cols: dict[str, int] = {}
+    for cell in ws[first.row]:
+        if isinstance(cell.value, str) and cell.value in headers:
+            cols[headers[cell.value]] = cell.column
+    if "asset" not in cols or "qty" not in cols:
+        raise HoldingsCsvError(name, first.row, None, None, "has a Holdings table without Asset and Quantity columns")
+    last = ws[table.ref.split(":")[1]].row - (table.totalsRowCount or 0)
+    rows: list[HoldingRow] = []
+    for r in range(first.row + 1, last + 1):
+        raw = {key: ws.cell(r, col).value for key, col in cols.items()}
+        if raw.get("asset") in (None, ""):
+            continue
+        from_sheet = isinstance(raw.get("beta"), str) and str(raw["beta"]).startswith("=")
+        row = {_WORKBOOK_COLUMNS[k]: ("" if x is None or (k == "beta" and from_sheet) else
+                                      (repr(x) if isinstance(x, float) else str(x)))
+               for k, x in raw.items()}
+        for col in OPTIONAL:
+            row.setdefault(col, "")
+        got = _row(name, r, row, False)
+        if from_sheet:
+            got = HoldingRow(got.line, replace(got.holding, beta_from_sheet=True), got.figures)
+        rows.append(got)
+    if not rows:
+        raise HoldingsCsvError(name, first.row + 1, None, None, "lists no holdings in its Holdings table")
+    return HoldingsFile(name, tuple(rows), ",", ())
+
+
 def _number(path: str, line: int, column: str, text: str, decimal_comma: bool, ratio: bool = False) -> float:
     try:
         if ratio:
@@ -152,6 +218,11 @@ def _row(path: str, line: int, row: dict[str, str], decimal_comma: bool) -> Hold
     kwargs["qty"] = _number(path, line, "qty", row["qty"], decimal_comma)
     kwargs["hedge_symbol"] = opt("hedge_symbol") or row["asset"]
     kwargs["exchange"] = opt("exchange")
+    if kwargs["exchange"] is not None:
+        try:
+            kwargs["exchange"] = check_exchange_id(row["exchange"])
+        except InvalidInput as e:
+            raise HoldingsCsvError(path, line, "exchange", row["exchange"], e.requirement) from None
     if opt("hedge_ratio"):
         kwargs["hedge_ratio"] = _number(path, line, "hedge_ratio", row["hedge_ratio"], decimal_comma, ratio=True)
     kwargs["strategy"] = opt("strategy") or ("Custom" if opt("hedge_ratio") else "Tactical Defense")

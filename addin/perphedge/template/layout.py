@@ -123,6 +123,8 @@ QTY = "#,##0.########"
 DATETIME = "yyyy-mm-dd hh:mm"
 HOURS = '0.0" h"'
 TIMES = '0.0"×"'
+#: A logical shown as TRUE/FALSE whether the cell holds one or a 1/0.
+LOGICAL = '"TRUE";"TRUE";"FALSE"'
 
 #: Helper columns the Scenarios sheet reads, one number per holding.
 SCENARIO_COLUMNS: tuple[Column, ...] = (
@@ -137,8 +139,36 @@ SCENARIO_COLUMNS: tuple[Column, ...] = (
 )
 
 PORTFOLIO_COLUMNS: tuple[Column, ...] = (
+    # key columns: what a holding is, its hedge and the risks, on the first printed page
     Column("asset", "Asset", "input", 9, note="The coin you hold, e.g. BTC."),
     Column("qty", "Quantity", "input", 11, QTY, note="Spot quantity in coins (base units), 0 or more."),
+    Column("spot_value", "Spot value", "formula", 13, USD0, total=True,
+           note="Quantity × spot price; 'not priced' or 'invalid input' when the row sizes nothing "
+                "(left out of the totals, counted in the risk summary)."),
+    Column("notional", "Hedge notional", "formula", 16, USD0, total=True,
+           note="Spot value × beta × ratio used: the short you aim for."),
+    Column("contracts", "Contracts", "formula", 10, QTY,
+           note="Hedge notional in contracts, rounded down to the amount step; 'below minimum' when the "
+                "order is below the market's minimum amount or value (nothing hedged)."),
+    Column("hedged", "Hedged notional", "formula", 13, USD0, total=True,
+           note="What the contracts short, in USD."),
+    Column("margin", "Margin", "formula", 12, USD0, total=True,
+           note="Hedged notional / leverage (isolated margin, USD value); on Bybit plus the "
+                "estimated fee to close, which Bybit asks for at opening."),
+    Column("liq_price", "Liquidation price", "formula", 13, PRICE,
+           note="The exchange's own isolated rule (Binance, Bybit, OKX; others by Binance's, "
+                "flagged) with the MMR and maint. amount of the tier (Tiers sheet) the rule "
+                "applies; without tier rows, the Market row's (first tier's) and a warning. "
+                "none = the coin margin covers any rise; above tiers = larger than the largest "
+                "tier's cap."),
+    Column("liq_distance", "Distance to liq.", "formula", 9, PCT,
+           note="How far the price may rise before liquidation."),
+    Column("funding", "Funding over horizon (+ received, − paid)", "formula", 12, USD, total=True,
+           note="Hedged notional × rate × settlements in HorizonDays (+ received)."),
+    Column("warnings", "Warnings", "formula", 50,
+           note="What needs attention on this row: errors (nothing sized) and risks first, in red; "
+                "notes after. Shared notes are in the banner above the table."),
+    # supporting columns (an outline group): the inputs and the figures behind the key ones
     Column("hedge_symbol", "Hedge symbol", "input", 15,
            note="Perpetual used for the short, as a Market row's Symbol (e.g. BTC/USDT:USDT)."),
     Column("exchange", "Exchange", "input", 16,
@@ -163,38 +193,15 @@ PORTFOLIO_COLUMNS: tuple[Column, ...] = (
            note="Spot of the price symbol's Market row; its Mark when no spot is given (Price source says which)."),
     Column("price_source", "Price source", "formula", 9,
            note="spot, or mark when the Market row has no spot price."),
-    Column("spot_value", "Spot value", "formula", 13, USD0, total=True,
-           note="Quantity × spot price; 'not priced' or 'invalid input' when the row sizes nothing "
-                "(left out of the totals, counted in the risk summary)."),
-    Column("notional", "Hedge notional", "formula", 13, USD0, total=True,
-           note="Spot value × beta × ratio used: the short you aim for."),
     Column("perp_price", "Perp price", "formula", 12, PRICE,
            note="Mark of the hedge market (else Index, else Spot): entry price of the short."),
-    Column("contracts", "Contracts", "formula", 10, QTY,
-           note="Hedge notional in contracts, rounded down to the amount step; 'below minimum' when the "
-                "order is below the market's minimum amount or value (nothing hedged)."),
-    Column("hedged", "Hedged notional", "formula", 13, USD0, total=True,
-           note="What the contracts short, in USD."),
-    Column("margin", "Margin", "formula", 12, USD0, total=True,
-           note="Hedged notional / leverage (isolated margin, USD value); on Bybit plus the "
-                "estimated fee to close, which Bybit asks for at opening."),
-    Column("liq_price", "Liquidation price", "formula", 13, PRICE,
-           note="The exchange's own isolated rule (Binance, Bybit, OKX; others by Binance's, "
-                "flagged) with the MMR and maint. amount of the tier (Tiers sheet) the rule "
-                "applies; without tier rows, the Market row's (first tier's) and a warning. "
-                "none = the coin margin covers any rise; above tiers = larger than the largest "
-                "tier's cap."),
     Column("tier", "Tier", "formula", 6,
            note="Leverage tier used for the liquidation price (Tiers sheet); blank: no tier rows or no "
                 "liquidation price."),
-    Column("liq_distance", "Distance to liq.", "formula", 9, PCT,
-           note="How far the price may rise before liquidation."),
     Column("rate", "Funding rate", "formula", 9, RATE,
            note="Per interval; positive: the short receives."),
     Column("apr", "Funding APR", "formula", 9, PCT2,
            note="Rate × (24 / interval h) × 365."),
-    Column("funding", "Funding over horizon", "formula", 12, USD, total=True,
-           note="Hedged notional × rate × settlements in HorizonDays (+ received)."),
     Column("basis", "Basis", "formula", 9, BPS,
            note="(Mark − spot) / spot, in bps (index when no spot)."),
     Column("net", "Net exposure at target (β-adj.)", "formula", 13, USD0, total=True,
@@ -202,17 +209,15 @@ PORTFOLIO_COLUMNS: tuple[Column, ...] = (
     Column("net_held", "Net exposure now (held)", "formula", 13, USD0,
            note="Spot value × beta − the notional of the Held contracts: what is unhedged today "
                 "(blank without Held contracts)."),
-    Column("fees", "Round-trip fees", "formula", 10, USD, total=True,
+    Column("fees", "Round-trip fees (a cost)", "formula", 10, USD, total=True,
            note="2 × hedged notional × taker fee (open and close)."),
     Column("rebalance", "Rebalance (contracts)", "formula", 11, QTY,
            note="Contracts to short (+) or buy back (−) when Held contracts drift outside the band: "
                 "back to the target count rounded down to the amount step."),
-    Column("age", "Data age", "formula", 9, '#,##0" h"',
-           note="Hours since the Market row's As of, measured at NowUTC."),
-    Column("warnings", "Warnings", "formula", 90,
-           note="What needs attention on this row: errors (nothing sized) and risks first, in red; "
-                "notes after. Shared notes are in the banner above the table."),
+    Column("age_shown", "Data age", "formula", 9, '#,##0" h"',
+           note="Since the Market row's As of, measured at NowUTC: hours, in days from 48 h."),
     Column("hedge_row", "Hedge mkt row", "helper", 6),
+    Column("age", "Data age (h)", "helper", 9, '#,##0.0" h"'),
     Column("price_row", "Price mkt row", "helper", 6),
     Column("exact", "Contracts before rounding", "helper", 10, QTY),
     Column("hedge_qty", "Hedge qty (coin)", "helper", 10, QTY),
@@ -242,6 +247,10 @@ PORTFOLIO_COLUMNS: tuple[Column, ...] = (
     *SCENARIO_COLUMNS,
 )
 PORTFOLIO_KEYS = tuple(c.key for c in PORTFOLIO_COLUMNS)
+#: The key columns, first and on the first printed page; the supporting ones follow.
+KEY_COLUMNS = ("asset", "qty", "spot_value", "notional", "contracts", "hedged", "margin", "liq_price",
+               "liq_distance", "funding", "warnings")
+SUPPORT_COLUMNS = tuple(c.key for c in PORTFOLIO_COLUMNS if c.kind != "helper" and c.key not in KEY_COLUMNS)
 PORTFOLIO_TABLE = "Holdings"
 #: The risk summary sits between the settings and the table (rows 11-19).
 RISK_SUMMARY_ROW = 11
@@ -303,8 +312,8 @@ SETTINGS: tuple[Setting, ...] = (
 SETTING_NAMES = tuple(s.name for s in SETTINGS)
 
 PRESET_HEADER_ROW = 4
-#: Name (merged over K:L, preset names are long), min, max, default.
-PRESET_COLS = ("K", "M", "N", "O")
+#: Name (merged over L:M, preset names are long), min, max, default.
+PRESET_COLS = ("L", "N", "O", "P")
 PRESET_NAMES = ("Tactical Defense", "Capital Preservation", "Custom")
 PRESET_RANGE_NAMES = ("PresetNames", "PresetMin", "PresetMax", "PresetDefault")
 

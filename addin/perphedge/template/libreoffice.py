@@ -148,3 +148,21 @@ def find_text_box(pdf: str | Path, page: int, words: tuple[str, ...]) -> Box | N
             y1 = max(float(w[3]) for w in run)
             return Box(x0, y0, x1 - x0, y1 - y0)
     return None
+
+
+def page_sheets(pdf: str | Path) -> list[str]:
+    """The sheet each page of a workbook's PDF prints, read from the footer every sheet
+    carries (``<sheet> — page N of M``, styles.page_setup); '' where a page has none."""
+    tool = shutil.which("pdftotext")
+    if tool is None:
+        raise ToolMissing("pdftotext is not installed (Debian/Ubuntu: apt-get install poppler-utils)")
+    proc = subprocess.run([tool, "-layout", str(pdf), "-"], capture_output=True, text=True, check=True,
+                          timeout=120)
+    pages = proc.stdout.split("\f")
+    if pages and not pages[-1].strip():
+        pages = pages[:-1]
+    out = []
+    for text in pages:
+        m = re.search(r"(\S[^\n]*?) — page \d+ of \d+", text)
+        out.append(m.group(1).strip().split("  ")[-1].strip() if m else "")
+    return out

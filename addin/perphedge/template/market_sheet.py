@@ -24,6 +24,9 @@ _FORMATS = {
     "Amount step": "General", "Min amount": "General", "Min cost": "#,##0.00", "Taker fee": "0.000%",
     "MMR": "0.00%",
     "Maint. amount": "#,##0.00", "As of (UTC)": L.DATETIME,
+    # one way whatever wrote the cell: TRUE/FALSE as the builder writes it, 1/0 as some
+    # engines store a logical
+    "Inverse": L.LOGICAL,
 }
 _WIDTHS = {
     "Symbol": 16, "Exchange": 13, "Spot": 12, "Mark": 12, "Index": 12, "Funding rate": 10,

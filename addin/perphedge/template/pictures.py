@@ -5,6 +5,10 @@ writes ``portfolio.png`` (the Portfolio sheet), ``scenarios.png`` (the Scenarios
 ``scenarios_chart.png`` (its chart, cropped around its title and plot) and
 ``history.png`` (the top of the History sheet: the first market's inputs, yearly table,
 charts and first settlements).
+
+``make_print_pictures(out_dir)`` prints the demo and a twelve-holding book as a printer
+would (each sheet's own page setup) and writes, under ``print/``, the first page of every
+sheet and every page of the Portfolio: what to look at for clipped text and page layout.
 """
 
 from __future__ import annotations
@@ -17,7 +21,7 @@ import openpyxl
 from perphedge.template import layout as L
 from perphedge.template.demo import build_demo
 from perphedge.template.history_sheet import HISTORY_SHEET
-from perphedge.template.libreoffice import Box, find_text_box, pdf_page_to_png, render_pdf
+from perphedge.template.libreoffice import Box, find_text_box, page_sheets, pdf_page_to_png, render_pdf
 
 CHART_TITLE = ("Portfolio", "value:", "hedged", "vs", "unhedged")
 #: The History sheet's last column heading: the picture is cropped at its right edge.
@@ -52,4 +56,52 @@ def make_pictures(out_dir: str | Path, dpi: int = 110) -> list[Path]:
             width = right.x + right.width + 12 if right is not None else 1700
             pictures.append(pdf_page_to_png(pdf, at, out / "history.png", dpi=dpi,
                                             crop=Box(0, 0, width, HISTORY_HEIGHT_PT)))
+    return pictures
+
+
+#: Twelve holdings on the recorded snapshot's priced markets (the BTC and ETH USDⓈ-M perps:
+#: same-coin and cross hedges, ratios and leverages of each preset), and two on markets the
+#: snapshot holds no prices for (their rows say so). Quantities are illustrative inputs.
+TWELVE = (
+    ("BTC", 1.5, "BTC/USDT:USDT", "binanceusdm", 0.5, 2.0), ("ETH", 20.0, "ETH/USDT:USDT", "binanceusdm", 1.0, 1.0),
+    ("BTC", 0.4, "BTC/USDT:USDT", "binanceusdm", 0.8, 1.0), ("ETH", 8.0, "ETH/USDT:USDT", "binanceusdm", 0.6, 3.0),
+    ("BTC", 2.0, "BTC/USDT:USDT", "binanceusdm", 1.0, 5.0), ("ETH", 50.0, "BTC/USDT:USDT", "binanceusdm", 0.7, 1.0),
+    ("BTC", 0.05, "BTC/USDT:USDT", "binanceusdm", 0.4, 1.0), ("ETH", 3.0, "ETH/USDT:USDT", "binanceusdm", 0.9, 2.0),
+    ("BTC", 10.0, "BTC/USDT:USDT", "binanceusdm", 0.45, 1.5), ("ETH", 120.0, "ETH/USDT:USDT", "binanceusdm", 0.3, 1.0),
+    ("LTC", 300.0, "LTC/USDT:USDT", "bybit", 0.5, 2.0), ("XRP", 20_000.0, "XRP/USDT:USDT", "okx", 0.6, 1.0),
+)
+
+
+def build_twelve(path: str | Path) -> Path:
+    """The twelve-holding book, from the recorded snapshot."""
+    from perphedge.core.holdings import HoldingInput
+    from perphedge.market.snapshot.data import load_snapshot
+    from perphedge.market.snapshot.source import SnapshotSource
+    from perphedge.template.assemble import gather
+    from perphedge.template.build import build_workbook
+    from perphedge.template.demo import EXCHANGE, recorded_note
+
+    source = SnapshotSource(load_snapshot())
+    holdings = [HoldingInput(a, q, s, x, "Custom", r, lev) for a, q, s, x, r, lev in TWELVE]
+    got = gather(holdings, source, EXCHANGE)
+    note = recorded_note(source) + " Quantities are illustrative inputs."
+    return build_workbook(got.holdings, got.market_rows, got.funding_history, path,
+                          beta_series=got.beta_series, data_note=note, tier_tables=got.tier_tables).path
+
+
+def make_print_pictures(out_dir: str | Path, dpi: int = 60) -> list[Path]:
+    out = Path(out_dir) / "print"
+    out.mkdir(parents=True, exist_ok=True)
+    pictures = []
+    with tempfile.TemporaryDirectory(prefix="perphedge-print-") as tmp:
+        books = {"demo": build_demo(Path(tmp) / "demo.xlsx").path, "twelve": build_twelve(Path(tmp) / "twelve.xlsx")}
+        for name, book in books.items():
+            pdf = render_pdf(book, Path(tmp) / f"{name}.pdf")
+            seen: dict[str, int] = {}
+            for page, sheet in enumerate(page_sheets(pdf), start=1):
+                seen[sheet] = seen.get(sheet, 0) + 1
+                if not sheet or (seen[sheet] > 1 and sheet != L.PORTFOLIO):
+                    continue
+                target = out / f"{name}-{sheet.lower()}-{seen[sheet]}.png"
+                pictures.append(pdf_page_to_png(pdf, page, target, dpi=dpi))
     return pictures

@@ -25,10 +25,13 @@ Decisions the formulas encode (also stated on the Guide sheet):
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping, Sequence
 
 from openpyxl.formatting.rule import FormulaRule
 from openpyxl.worksheet.datavalidation import DataValidation
+from openpyxl.worksheet.pagebreak import Break
+from openpyxl.worksheet.properties import Outline
 from openpyxl.worksheet.table import Table, TableColumn, TableStyleInfo
 from openpyxl.worksheet.worksheet import Worksheet
 
@@ -39,6 +42,10 @@ from perphedge.core.sizing import PRESETS
 from perphedge.template import layout as L
 from perphedge.template import styles as S
 from perphedge.template.scenario_columns import scenario_formulas
+
+#: Printed pages across: the key columns, the inputs, the supporting figures.
+PAGE_BREAKS_AFTER = ("warnings", "price_symbol")
+PRINT_SCALE_PCT = 64
 
 #: Left-aligned text columns get an indent so they do not touch the number beside them.
 _TEXT_COLUMNS = frozenset({"hedge_symbol", "exchange", "strategy", "price_symbol", "price_source"})
@@ -236,6 +243,8 @@ def row_formulas(r: int) -> dict[str, str]:
         "fees": f'IF({hedged}="","",{hedged}*N({mkt("MktFee")})*2)',
         "rebalance": (f'IF(OR({held}="",{contracts}="",NOT({priced})),"",IF({spot_value}*{beta}=0,-{held},'
                       f"IF(ABS({cur_ratio}-{ratio})<=RebalanceBand+1E-12,0,{delta})))"),
+        "age_shown": (f'IF({c["age"]}="","",IF({c["age"]}>={P.AGE_IN_DAYS_FROM_H},'
+                      f'ROUND({c["age"]}/24,0)&" days",{c["age"]}))'),
         "age": (f'IF({a}="","",IF({hr}=0,"",IF(N({mkt("MktAsOf")})<=0,"",'
                 f'(NowUTC-{mkt("MktAsOf")})*24)))'),
     }
@@ -388,6 +397,7 @@ def _pieces(c: dict[str, str], exch: str, checks: dict[str, str]) -> dict[str, s
     liq_pct = f'TEXT({c["liq_distance"]},"0%")'
     apr_pct = f'TEXT(-{c["apr"]},"0.0%")'
     okx_like = _is_one_of(exch, margin_rules.exchanges_where(False, fee_in_maintenance=True))
+    no_data = f'INDEX(MktStatus,{hr})="{P.NO_DATA}"'
     return {
         "qty_blank": f'IF({checks["qty_blank"]},{_say("qty_blank")},"")',
         "qty_invalid": f'IF({checks["qty_invalid"]},{_say("qty_invalid", _amp(", got ", c["qty"]))},"")',
@@ -400,8 +410,9 @@ def _pieces(c: dict[str, str], exch: str, checks: dict[str, str]) -> dict[str, s
         "no_price_row": (f'IF({pr}<>0,"",IF(OR({c["price_symbol"]}<>"",{_cross(c)}),'
                          f'{_say("no_price_row", _amp(" ", a, " on ", exch))}&": set its Price symbol",""))'),
         "no_price": f'IF(AND({pr}<>0,{c["price"]}=""),{_say("no_price", _amp(" ", a))}&" in the Market table","")',
-        "no_perp_price": f'IF(AND({hr}<>0,{c["perp_price"]}=""),{_say("no_perp_price")},"")',
-        "no_contract_size": f'IF({hr}=0,"",IF(N(INDEX(MktSize,{hr}))<=0,{_say("no_contract_size")},""))',
+        "no_data": f'IF({hr}=0,"",IF({no_data},{_say("no_data")},""))',
+        "no_perp_price": f'IF({hr}=0,"",IF({no_data},"",IF({c["perp_price"]}="",{_say("no_perp_price")},"")))',
+        "no_contract_size": f'IF({hr}=0,"",IF({no_data},"",IF(N(INDEX(MktSize,{hr}))<=0,{_say("no_contract_size")},"")))',
         # A cross hedge whose Beta cell is blank (=Beta!… with no prices on the Beta sheet)
         # would otherwise be sized 1:1 without a word.
         "no_beta": f'IF(AND({_cross(c)},{_beta_blank(c)}),{_say("no_beta")},"")',
@@ -426,7 +437,8 @@ def _pieces(c: dict[str, str], exch: str, checks: dict[str, str]) -> dict[str, s
         "funding_cost": (f'IF(ISNUMBER({c["apr"]}),IF(-{c["apr"]}>FundingWarnAPR,'
                          f'{_say("funding_cost", _amp(" ", apr_pct))}&" a year",""),"")'),
         "data_old": (f'IF(ISNUMBER({c["age"]}),IF({c["age"]}>MaxDataAgeHours,{_say("data_old")}&" "&'
-                     f'IF({c["age"]}>=48,ROUND({c["age"]}/24,0)&" days",ROUND({c["age"]},0)&" h")&" old",""),"")'),
+                     f'IF({c["age"]}>={P.AGE_IN_DAYS_FROM_H},ROUND({c["age"]}/24,0)&" days",ROUND({c["age"]},0)&" h")'
+                     f'&" old",""),"")'),
         # Recorded snapshot rows say so once, in the banner above the table, not per row.
         "stale": f'IF({hr}=0,"",IF(LEFT({status},5)="stale","; "&{status},""))',
         "ratio_band": (f'IF({rin}="","",IF({checks["ratio_invalid"]},"",IF(ISNA({preset}),"",'
@@ -513,7 +525,7 @@ def _presets(ws: Worksheet) -> None:
     for i, name in enumerate(L.PRESET_NAMES):
         r = r0 + 1 + i
         p = PRESETS[name]
-        ws.merge_cells(f"{name_col}{r}:L{r}")
+        ws.merge_cells(f"{name_col}{r}:M{r}")
         ws[f"{name_col}{r}"] = name
         ws[f"{name_col}{r}"].font = S.BODY_FONT
         for col, value in ((min_col, p.min_ratio), (max_col, p.max_ratio), (def_col, p.default_ratio)):
@@ -609,31 +621,158 @@ def _conditional(ws: Worksheet, first: int, last: int) -> None:
         formula=[f"AND(ISNUMBER({b}{first}),{b}{first}<>0)"], fill=S.WARN_FILL))
 
 
-#: The risk summary's lines: the flag column it counts and its text when some / none.
-#: ``{n}`` is the count (a formula), thresholds are the settings' names.
-RISK_LINES: tuple[tuple[str, str, str], ...] = (
-    ("left_out", '{n}&" holding(s) left out of the totals and Scenarios: no price or an invalid input"',
-     '"Every holding is priced and its inputs are valid"'),
-    ("f_liq", '{n}&" short(s) within "&TEXT(LiqWarnDistance,"0%")&" of liquidation (or liquidated at once)"',
-     '"No short within "&TEXT(LiqWarnDistance,"0%")&" of liquidation"'),
-    ("f_funding", '{n}&" short(s) paying funding above "&TEXT(FundingWarnAPR,"0%")&" a year"',
-     '"No short pays funding above "&TEXT(FundingWarnAPR,"0%")&" a year"'),
-    ("f_age", '{n}&" holding(s) on market data older than "&MaxDataAgeHours&" h: refresh before trading"',
-     '"Market data of every holding is at most "&MaxDataAgeHours&" h old"'),
-    ("f_beta", '{n}&" cross hedge(s) without a beta: sized at β = 1, a guess"',
-     '"Every cross hedge has its beta"'),
-    ("f_unhedged", '{n}&" holding(s) not hedged: the order is below the market\'s minimum"',
-     '"Every hedge is at or above the market\'s minimum order"'),
+#: The risk summary's lines: the flag column it counts and its text when some / none, as
+#: pieces: a literal text, ``N`` (the count) or (format, setting name). One statement gives
+#: both the cell's formula (:func:`line_formula`) and its cached value (:func:`line_text`).
+N = ("count",)
+RISK_LINES: tuple[tuple[str, tuple[object, ...], tuple[object, ...]], ...] = (
+    ("left_out", (N, " holding(s) left out of the totals and Scenarios: no price or an invalid input"),
+     ("Every holding is priced and its inputs are valid",)),
+    ("f_liq", (N, " short(s) within ", ("0%", "LiqWarnDistance"), " of liquidation (or liquidated at once)"),
+     ("No short within ", ("0%", "LiqWarnDistance"), " of liquidation")),
+    ("f_funding", (N, " short(s) paying funding above ", ("0%", "FundingWarnAPR"), " a year"),
+     ("No short pays funding above ", ("0%", "FundingWarnAPR"), " a year")),
+    ("f_age", (N, " holding(s) on market data older than ", ("", "MaxDataAgeHours"), " h: refresh before trading"),
+     ("Market data of every holding is at most ", ("", "MaxDataAgeHours"), " h old")),
+    ("f_beta", (N, " cross hedge(s) without a beta: sized at β = 1, a guess"),
+     ("Every cross hedge has its beta",)),
+    ("f_unhedged", (N, " holding(s) not hedged: the order is below the market's minimum"),
+     ("Every hedge is at or above the market's minimum order",)),
 )
+
+
+def line_formula(pieces: tuple[object, ...], count: str) -> str:
+    """The pieces as a formula, ``count`` the cell holding the count."""
+    out = []
+    for p in pieces:
+        if p == N:
+            out.append(count)
+        elif isinstance(p, tuple):
+            fmt, name = p
+            out.append(f'TEXT({name},"{fmt}")' if fmt else str(name))
+        else:
+            out.append('"' + str(p).replace('"', '""') + '"')
+    return "&".join(out)
+
+
+def line_text(pieces: tuple[object, ...], count: int, settings: Mapping[str, float]) -> str:
+    """The text the formula gives (Excel's TEXT "0%" and a number joined as text)."""
+    out = []
+    for p in pieces:
+        if p == N:
+            out.append(str(count))
+        elif isinstance(p, tuple):
+            fmt, name = p
+            x = float(settings[str(name)])
+            out.append(f"{math.floor(x * 100 + 0.5):d}%" if fmt == "0%" else f"{x:g}")
+        else:
+            out.append(str(p))
+    return "".join(out)
+
+
+#: The summary band beside the risk summary: the portfolio on one screen. Each line's key
+#: (a field of ``core.position.PortfolioSummary``), label and number format; the worst
+#: distance's holding goes in the column after the value.
+BAND_LABEL_COL, BAND_VALUE_COL, BAND_HOLDING_COL = "A", "D", "F"
+#: The risk summary beside the band: each line's count, then its text.
+RISK_COUNT_COL, RISK_TEXT_COL = "G", "H"
+SUMMARY_BAND: tuple[tuple[str, str, str], ...] = (
+    ("spot_value", "Spot value", L.USD0),
+    ("hedged", "Hedged notional (short)", L.USD0),
+    ("hedge_ratio", "Hedge ratio (hedged / spot)", L.PCT),
+    ("margin", "Total margin", L.USD0),
+    ("worst_distance", "Nearest liquidation (holding →)", L.PCT),
+    ("funding", "Funding over the horizon (+ received)", L.USD),
+    ("as_of", "Market data as of (UTC, oldest)", L.DATETIME),
+)
+
+
+def band_cells() -> dict[str, str]:
+    """Address of each summary band value (key -> 'O12'), of the worst distance's holding
+    ('worst_asset') and of the funding line's label ('funding_label')."""
+    r0 = L.RISK_SUMMARY_ROW
+    out = {key: f"{BAND_VALUE_COL}{r0 + 1 + i}" for i, (key, _, _) in enumerate(SUMMARY_BAND)}
+    out["worst_asset"] = BAND_HOLDING_COL + out["worst_distance"][1:]
+    out["funding_label"] = BAND_LABEL_COL + out["funding"][1:]
+    return out
+
+
+#: What the funding line's label says: the horizon is a setting.
+FUNDING_LABEL = ("Funding in ", ("", "HorizonDays"), " days (+ received)")
+
+
+def band_formulas(first: int, last: int) -> dict[str, str]:
+    """The summary band's formulas (cell -> formula): the totals row's figures, their
+    ratio, the shortest distance to liquidation and whose it is, the oldest As of."""
+    total_row = last + 1
+    cells = band_cells()
+
+    def tot(key: str) -> str:
+        return f"{L.pcol(key)}{total_row}"
+
+    dist = f"${L.pcol('liq_distance')}${first}:${L.pcol('liq_distance')}${last}"
+    assets = f"${L.pcol('asset')}${first}:${L.pcol('asset')}${last}"
+    w = cells["worst_distance"]
+    return {
+        cells["spot_value"]: f"={tot('spot_value')}",
+        cells["hedged"]: f"={tot('hedged')}",
+        cells["hedge_ratio"]: f'=IF(N({cells["spot_value"]})>0,{cells["hedged"]}/{cells["spot_value"]},"")',
+        cells["margin"]: f"={tot('margin')}",
+        w: f'=IF(COUNT({dist})=0,"",MIN({dist}))',
+        cells["worst_asset"]: f'=IF(ISNUMBER({w}),INDEX({assets},MATCH({w},{dist},0)),"")',
+        cells["funding"]: f"={tot('funding')}",
+        cells["funding_label"]: "=" + line_formula(FUNDING_LABEL, ""),
+        cells["as_of"]: '=IF(COUNT(MktAsOf)=0,"",MIN(MktAsOf))',
+    }
+
+
+def _summary_band(ws: Worksheet, first: int, last: int) -> None:
+    r0 = L.RISK_SUMMARY_ROW
+    ws[f"{BAND_LABEL_COL}{r0}"] = "Portfolio at a glance"
+    ws[f"{BAND_LABEL_COL}{r0}"].font = S.HEADING_FONT
+    cells = band_cells()
+    for key, label, fmt in SUMMARY_BAND:
+        ref = cells[key]
+        r = ref[1:]
+        ws.merge_cells(f"{BAND_LABEL_COL}{r}:C{r}")
+        ws.merge_cells(f"{ref}:E{r}")
+        ws[BAND_LABEL_COL + ref[1:]] = label
+        ws[BAND_LABEL_COL + ref[1:]].font = S.LABEL_FONT
+        ws[ref].number_format = fmt
+        ws[ref].font = S.BOLD_FONT
+        ws[ref].alignment = S.RIGHT
+        ws[ref].border = S.BOX
+    for ref, formula in band_formulas(first, last).items():
+        ws[ref] = formula
+    ws[cells["worst_asset"]].font = S.BOLD_FONT
+    ws[cells["funding_label"]].font = S.LABEL_FONT
+    d = cells["worst_distance"]
+    ws.conditional_formatting.add(d, FormulaRule(formula=[f"AND(ISNUMBER({d}),{d}<LiqWarnDistance)"],
+                                                 fill=S.BAD_FILL, font=S.RED_FONT))
+    f = cells["funding"]
+    ws.conditional_formatting.add(f, FormulaRule(formula=[f"AND(ISNUMBER({f}),{f}<0)"], font=S.RED_FONT))
 
 
 def risk_summary_cells() -> dict[str, str]:
     """Address of the count cell of each risk summary line (flag key -> 'A12') and of
     the headline count ('headline')."""
     r0 = L.RISK_SUMMARY_ROW
-    out = {"headline": f"A{r0}"}
-    out.update({key: f"A{r0 + 1 + i}" for i, (key, _, _) in enumerate(RISK_LINES)})
+    out = {"headline": f"{RISK_COUNT_COL}{r0}"}
+    out.update({key: f"{RISK_COUNT_COL}{r0 + 1 + i}" for i, (key, _, _) in enumerate(RISK_LINES)})
     return out
+
+
+def risk_text_cell(count_cell: str) -> str:
+    """The text cell beside a risk summary count."""
+    return RISK_TEXT_COL + count_cell[len(RISK_COUNT_COL):]
+
+
+#: The two banner lines below the risk summary, as pieces (see RISK_LINES): what every row
+#: would otherwise repeat, said once when it applies.
+BANNERS: tuple[tuple[str, tuple[object, ...]], ...] = (
+    ("recorded", (N, " Market row(s) are a recorded snapshot, not live: refresh before trading")),
+    ("mark", (N, " holding(s) valued at the perp's mark: no spot price in the Market table")),
+)
 
 
 def _risk_summary(ws: Worksheet, first: int, last: int) -> None:
@@ -646,32 +785,32 @@ def _risk_summary(ws: Worksheet, first: int, last: int) -> None:
         k = L.pcol(key)
         return f"${k}${first}:${k}${last}"
 
-    ws[cells["headline"]] = f'=COUNTIF({col("severity")},">=1")'
-    ws[f"B{r0}"] = (f'=IF(A{r0}>0,"Risk summary: "&A{r0}&" holding(s) need attention (red in their Warnings)",'
-                    f'"Risk summary: nothing needs attention")')
-    ws[f"B{r0}"].font = S.HEADING_FONT
-    for i, (key, some, none) in enumerate(RISK_LINES):
-        r = r0 + 1 + i
-        ws[f"A{r}"] = f"=SUM({col(key)})"
-        ws[f"B{r}"] = f"=IF(A{r}>0,{some.format(n=f'A{r}')},{none})"
+    head = cells["headline"]
+    ws[head] = f'=COUNTIF({col("severity")},">=1")'
+    ws[risk_text_cell(head)] = (f'=IF({head}>0,"Risk summary: "&{head}&" holding(s) need attention (red in their Warnings)",'
+                                f'"Risk summary: nothing needs attention")')
+    ws[risk_text_cell(head)].font = S.HEADING_FONT
+    for key, some, none in RISK_LINES:
+        ref = cells[key]
+        ws[ref] = f"=SUM({col(key)})"
+        ws[risk_text_cell(ref)] = f"=IF({ref}>0,{line_formula(some, ref)},{line_formula(none, ref)})"
     banner = r0 + 1 + len(RISK_LINES)
-    ws[f"B{banner}"] = ('=IF(SUMPRODUCT((LEFT(MktStatus,8)="recorded")*1)>0,"Market data: "&'
-                        'SUMPRODUCT((LEFT(MktStatus,8)="recorded")*1)&" Market row(s) are a recorded snapshot, '
-                        'not live (Market sheet, Status): refresh before trading","")')
-    ws[f"B{banner + 1}"] = (f'=IF(COUNTIF({col("price_source")},"mark")>0,COUNTIF({col("price_source")},"mark")&'
-                            f'" holding(s) valued at the perp\'s mark: the Market table has no spot price for them '
-                            f'(Price source column)","")')
-    for r in range(r0, banner + 2):
-        ws[f"A{r}"].alignment = S.CENTER
-        ws[f"A{r}"].font = S.BOLD_FONT
+    counts = {"recorded": 'SUMPRODUCT((LEFT(MktStatus,8)="recorded")*1)',
+              "mark": f'COUNTIF({col("price_source")},"mark")'}
+    for i, (key, pieces) in enumerate(BANNERS):
+        n = counts[key]
+        ws[f"{RISK_TEXT_COL}{banner + i}"] = f'=IF({n}>0,{line_formula(pieces, n)},"")'
+    for r in range(r0, banner + len(BANNERS)):
+        ws[f"{RISK_COUNT_COL}{r}"].alignment = S.CENTER
+        ws[f"{RISK_COUNT_COL}{r}"].font = S.BOLD_FONT
         if r > r0:
-            ws[f"B{r}"].font = S.BODY_FONT
-    for r in (banner, banner + 1):
-        ws[f"B{r}"].font = S.WARN_FONT
-    span = f"A{r0}:J{banner - 1}"
-    ws.conditional_formatting.add(span, FormulaRule(formula=[f"$A{r0}>0"], fill=S.BAD_FILL,
+            ws[f"{RISK_TEXT_COL}{r}"].font = S.BODY_FONT
+    for i in range(len(BANNERS)):
+        ws[f"{RISK_TEXT_COL}{banner + i}"].font = S.WARN_FONT
+    span = f"{RISK_COUNT_COL}{r0}:{L.pcol('warnings')}{banner - 1}"
+    ws.conditional_formatting.add(span, FormulaRule(formula=[f"${RISK_COUNT_COL}${r0}>0"], fill=S.BAD_FILL,
                                                     font=S.RED_FONT, stopIfTrue=True))
-    ws.conditional_formatting.add(span, FormulaRule(formula=[f"$A{r0}=0"], fill=S.GOOD_FILL))
+    ws.conditional_formatting.add(span, FormulaRule(formula=[f"${RISK_COUNT_COL}${r0}=0"], fill=S.GOOD_FILL))
 
 
 def write_portfolio(ws: Worksheet, holdings: Sequence[HoldingInput], beta_cells: Mapping[tuple[str, str], str],
@@ -686,7 +825,8 @@ def write_portfolio(ws: Worksheet, holdings: Sequence[HoldingInput], beta_cells:
     first, last = L.PORTFOLIO_FIRST_ROW, L.PORTFOLIO_FIRST_ROW + n_rows - 1
     total_row = last + 1
     _risk_summary(ws, first, last)
-    S.header_row(ws, hr, 1, [c.header for c in L.PORTFOLIO_COLUMNS], height=42)
+    _summary_band(ws, first, last)
+    S.header_row(ws, hr, 1, [c.header for c in L.PORTFOLIO_COLUMNS], height=54)
     for i, col in enumerate(L.PORTFOLIO_COLUMNS):
         if col.kind == "input":
             ws.cell(row=hr, column=i + 1).fill = S.HEADER_FILL
@@ -703,7 +843,9 @@ def write_portfolio(ws: Worksheet, holdings: Sequence[HoldingInput], beta_cells:
                 cell.value = formulas[col.key]
             cell.number_format = col.number_format
             cell.font = S.BODY_FONT
-            cell.alignment = S.TEXT_MIDDLE if col.key in _TEXT_COLUMNS else S.MIDDLE
+            # a word standing for a number (not priced, below minimum, none) aligns like one
+            cell.alignment = (S.TEXT_MIDDLE if col.key in _TEXT_COLUMNS else
+                              S.MIDDLE if col.kind == "input" else S.RIGHT)
     ws.cell(row=total_row, column=1, value="Total").font = S.BOLD_FONT
     for i, col in enumerate(L.PORTFOLIO_COLUMNS):
         cell = ws.cell(row=total_row, column=i + 1)
@@ -732,19 +874,29 @@ def write_portfolio(ws: Worksheet, holdings: Sequence[HoldingInput], beta_cells:
         dim.width = col.width
         if col.kind == "helper":
             dim.hidden = True
-    # Two lines of warnings fit each row; the column is wide enough for most lists.
+        if col.key in L.SUPPORT_COLUMNS:  # an outline group: the [-] above them folds them away
+            dim.outlineLevel = 1
+    # Three lines of warnings fit each row.
     for r in range(first, last + 1):
         ws[f"{L.pcol('warnings')}{r}"].alignment = S.WRAP_MIDDLE
         ws[f"{L.pcol('asset')}{r}"].font = S.BOLD_FONT
-        ws.row_dimensions[r].height = 27
+        ws.row_dimensions[r].height = 36
     _validations(ws, first, last)
     _conditional(ws, first, last)
     ws.freeze_panes = f"B{first}"
     ws.sheet_view.zoomScale = 90
-    # Thirty columns do not fit one A4 page legibly: two pages across, the asset column
-    # and the header repeated on each.
-    S.page_setup(ws, f"A1:{L.pcol('warnings')}{total_row}", title_rows=f"{hr}:{hr}",
-                 pages_wide=2, title_cols="A:A")
+    # Page 1: the key columns (a column break after Warnings); then the supporting ones,
+    # the header row repeated on each page. Column A is not repeated: its top rows hold the
+    # sheet's title, which a narrow repeated column would print clipped.
+    S.page_setup(ws, f"A1:{L.pcol(L.SUPPORT_COLUMNS[-1])}{total_row}", title_rows=f"{hr}:{hr}",
+                 pages_wide=2)
+    # A scale, not fit-to-width: fitting ignores manual breaks. At 64 % each block fits the
+    # width of an A4 landscape page (the key columns are the widest, ~170 characters).
+    ws.sheet_properties.pageSetUpPr.fitToPage = False
+    ws.page_setup.scale = PRINT_SCALE_PCT
+    for key in PAGE_BREAKS_AFTER:
+        ws.col_breaks.append(Break(id=L.PORTFOLIO_KEYS.index(key) + 1))
+    ws.sheet_properties.outlinePr = Outline(summaryBelow=False, summaryRight=False)
 
 
 def _inputs(h: HoldingInput, beta_cells: Mapping[tuple[str, str], str]) -> dict[str, object]:

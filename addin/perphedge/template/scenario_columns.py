@@ -9,6 +9,8 @@ shock at which the row's isolated short is liquidated: its distance to liquidati
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 NEVER_SHOCK = "1E+300"
 
 
@@ -26,4 +28,36 @@ def scenario_formulas(c: dict[str, str]) -> dict[str, str]:
         "sc_funding": f"IF(ISNUMBER({c['funding']}),{c['funding']},0)",
         "sc_fee_rate": f"IF({hedged},N(INDEX(MktFee,MAX(1,N({c['hedge_row']})))),0)",
         "sc_inverse": f"IF({hedged},IF(INDEX(MktInverse,MAX(1,N({c['hedge_row']}))),1,0),0)",
+    }
+
+
+#: The number ``NEVER_SHOCK`` stands for.
+NEVER = float(NEVER_SHOCK)
+
+
+def scenario_values(values: Mapping[str, object], fee_rate: float | None, inverse: bool) -> dict[str, float]:
+    """What the ``sc_*`` formulas give on a row whose other cells hold ``values``
+    (``core.position.portfolio_row``'s, '' for a blank), ``fee_rate`` and ``inverse`` the
+    hedge market's: the cached values the builder writes beside the formulas above."""
+    def num(key: str) -> float | None:
+        x = values.get(key, "")
+        return float(x) if isinstance(x, (int, float)) and not isinstance(x, bool) else None
+
+    spot, hedged = num("spot_value"), num("hedged")
+    liq = num("liq_distance")
+    if not hedged or hedged <= 0:
+        shock = NEVER
+    elif liq is not None:
+        shock = liq
+    else:
+        shock = -1.0 if values.get("liq_price") == "at entry" else NEVER
+    return {
+        "sc_spot": spot if spot is not None else 0.0,
+        "sc_beta": (num("beta_used") or 0.0) if spot is not None else 0.0,
+        "sc_hedged": hedged if hedged is not None else 0.0,
+        "sc_margin": num("margin") or 0.0,
+        "sc_liq_shock": shock,
+        "sc_funding": num("funding") or 0.0,
+        "sc_fee_rate": (fee_rate or 0.0) if hedged is not None else 0.0,
+        "sc_inverse": (1.0 if inverse else 0.0) if hedged is not None else 0.0,
     }

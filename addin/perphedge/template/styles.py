@@ -41,6 +41,7 @@ WRAP = Alignment(vertical="top", wrap_text=True)
 LEFT = Alignment(horizontal="left", vertical="center")
 MIDDLE = Alignment(vertical="center")
 CENTER = Alignment(horizontal="center", vertical="center")
+RIGHT = Alignment(horizontal="right", vertical="center")
 TEXT_MIDDLE = Alignment(horizontal="left", vertical="center", indent=1)
 WRAP_MIDDLE = Alignment(vertical="center", wrap_text=True, indent=1)
 
@@ -54,6 +55,19 @@ def title(ws: Worksheet, text: str, subtitle: str | None = None) -> None:
     if subtitle:
         ws["A2"] = subtitle
         ws["A2"].font = SUBTITLE_FONT
+
+
+def wrap_across(ws: Worksheet, ref: str, last_col: str, width_chars: float) -> None:
+    """Fit the text of ``ref`` within the printed width: merged from its column to
+    ``last_col`` (about ``width_chars`` characters wide), wrapped, the row tall enough for
+    its lines. A long line left to spill over empty cells is cut at the page's edge."""
+    cell = ws[ref]
+    text = str(cell.value or "")
+    col, row = ref.rstrip("0123456789"), int(ref.lstrip("ABCDEFGHIJKLMNOPQRSTUVWXYZ"))
+    ws.merge_cells(f"{col}{row}:{last_col}{row}")
+    cell.alignment = Alignment(wrap_text=True, vertical="top")
+    lines = max(1, -(-len(text) // max(int(width_chars * 1.1), 1)))  # small fonts: ~1.1 per width unit
+    ws.row_dimensions[row].height = max(ws.row_dimensions[row].height or 0, 13.0 * lines + 2)
 
 
 def header_row(ws: Worksheet, row: int, first_col: int, headers: tuple[str, ...] | list[str],

@@ -95,6 +95,9 @@ def write_tiers(ws: Worksheet, tables: Sequence[TierTable]) -> int:
                 "(no API key on Binance, no recorded tiers): the Portfolio uses the Market row's "
                 "first-tier MMR and says so.")
     ws["A3"].font = S.LABEL_FONT
+    width = sum(_WIDTHS.values())
+    S.wrap_across(ws, "A2", last_col, width)
+    S.wrap_across(ws, "A3", last_col, width)
     ws.freeze_panes = f"C{hr + 1}"
     S.page_setup(ws, f"A1:{last_col}{hr + n}", title_rows=f"{hr}:{hr}")
     return len(rows)
