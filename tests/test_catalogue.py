@@ -166,8 +166,9 @@ def test_catalogue_imports_only_the_standard_library_and_conventions():
 
 
 def test_readme_function_reference_is_the_generated_table():
-    """Regenerate with `perphedge functions --markdown` when the catalogue changes."""
-    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
+    """The function reference the README links to (docs/functions.md); regenerate it with
+    `perphedge functions --markdown` when the catalogue changes."""
+    readme = (Path(__file__).resolve().parents[1] / "docs" / "functions.md").read_text(encoding="utf-8")
     marker = "<!-- section: functions"
     after = readme[readme.index(marker):].split("\n", 1)[1]
     section = after.split("\n## ", 1)[0]

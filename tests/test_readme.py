@@ -38,3 +38,16 @@ def test_readme_lists_every_command():
     text = (ROOT / "README.md").read_text(encoding="utf-8")
     missing = [name for name in COMMANDS if f"`perphedge {name}" not in text]
     assert missing == []
+
+
+def test_every_page_and_picture_the_readme_and_docs_link_exists():
+    pages = [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]
+    for page in pages:
+        text = page.read_text(encoding="utf-8")
+        for target in re.findall(r"\]\(([^)#\s]+)(?:#[^)]*)?\)", text):
+            if "://" in target or target.startswith("mailto:"):
+                continue
+            assert (page.parent / target).exists(), f"{page.name} links {target}"
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    for doc in ("functions.md", "workbook.md", "market-data.md", "benchmarks.md", "architecture.md"):
+        assert f"](docs/{doc})" in readme, doc

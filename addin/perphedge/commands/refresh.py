@@ -57,6 +57,8 @@ def _refresh_positions(file: Path) -> None:
     column = [h.lower() for h in table.headers()].index("exchange")
     listed = list(dict.fromkeys(str(e).strip().lower() for e in table.column(column) if e))
     account = make_account()
+    if account.config.offline:   # --offline / PERPHEDGE_OFFLINE: no exchange is asked
+        return
     keyed = [e for e in listed if e in account.config.api_keys]
     if not keyed:
         if listed:
