@@ -413,7 +413,14 @@ class CopyBuilder:
                         self.built.error_cells.append((f"{s.name}!{c.get('r', '')}", error))
                 continue
             if t == "inlineStr":
-                shown = _inline_head(c)
+                # just <is>: its first text, in C, without an element each (whitespace
+                # before the text, as a pretty-printed part has, takes the careful way)
+                first = next(c.itertext(), "") if len(c) == 1 else ""
+                if first and not first[0].isspace():
+                    shown = (first if not ERROR_PREFIX.startswith(first[:len(ERROR_PREFIX)])
+                             else "".join(c.itertext()))
+                else:
+                    shown = _inline_head(c)
             else:
                 shown = (v.text or "") if v is not None else ""
             # an error value, or the text a function of ours returns for an error
