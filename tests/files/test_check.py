@@ -257,3 +257,27 @@ def test_market_data_dated_in_the_future_is_reported_not_taken_as_fresh(clean):
     found = ck.check_file(clean, now_ms=NOW_MS)
     assert [(f.kind, f.where) for f in found] == [("stale-market", "Market row 6 (ETH/USDT:USDT)")]
     assert "dated in the future" in found[0].detail
+
+
+def test_an_error_text_late_in_a_large_sheet_or_written_as_a_character_reference_is_seen(clean):
+    # texts are read once the sheet's bytes have shown a '#': the first one here comes after
+    # 20,000 plain rows (far past the parser's first reads), spelt &#35;, then a literal one
+    text = "#HEDGE! hedge_ratio must be between 0 and 1, got 2"
+
+    def add(parts):
+        root = etree.fromstring(parts["xl/worksheets/sheet1.xml"])
+        assert b"#" not in parts["xl/worksheets/sheet1.xml"]
+        data = root.find(f"{{{NS_MAIN}}}sheetData")
+        for r in range(100, 20_100):
+            data.append(etree.fromstring(f'<row xmlns="{NS_MAIN}" r="{r}"><c r="A{r}" t="inlineStr">'
+                                         f'<is><t>plain {r}</t></is></c><c r="B{r}"><v>{r}</v></c></row>'))
+        xml = etree.tostring(root, xml_declaration=True, encoding="UTF-8", standalone=True)
+        late = ('<row r="20100"><c r="A20100" t="inlineStr"><is><t>&#35;HEDGE! late</t></is></c></row>'
+                f'<row r="20101"><c r="A20101" t="inlineStr"><is><t>{text}</t></is></c></row>'
+                "</sheetData>").encode()
+        parts["xl/worksheets/sheet1.xml"] = xml.replace(b"</sheetData>", late, 1)
+
+    rewrite_parts(clean, add)
+    found = ck.check_file(clean, now_ms=NOW_MS)
+    assert [(f.kind, f.where, f.detail) for f in found] == [
+        ("error-cell", "Portfolio!A20100", "#HEDGE! late"), ("error-cell", "Portfolio!A20101", text)]

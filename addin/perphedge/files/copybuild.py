@@ -106,18 +106,36 @@ def _local(el: etree._Element) -> str:
     return tag[tag.rfind("}") + 1:] if isinstance(tag, str) else ""
 
 
-def _inline_head(c: etree._Element) -> str:
-    """An inline-string cell's text, as far as telling an error text of ours needs: the
-    whole text when it may be one (runs can split it), else just its first run — reading
-    every run of every text cell would cost more than the rest of a large sheet's check."""
+#: Encodings in which '#' is the byte 0x23 (UTF-16's is 0x23 0x00): a part in another one
+#: has every text read.
+_HASH_SAFE = {"UTF-8", "UTF8", "US-ASCII", "ASCII", "UTF-16", "UTF-16LE", "UTF-16BE",
+              "ISO-8859-1", "LATIN1", "WINDOWS-1252"}
+
+
+class _HashWatch:
+    """A part's byte stream that notes whether a '#' has gone by. The parser reads ahead of
+    the row it hands over, so while none has, no text of that row can start an error text
+    of ours — a literal '#', a character reference (``&#35;``) and UTF-16's '#' all carry
+    the byte, and entities are not expanded (``xmlparse``)."""
+
+    def __init__(self, stream: IO[bytes]) -> None:
+        self.stream = stream
+        self.seen = False
+
+    def read(self, size: int = -1) -> bytes:
+        data = self.stream.read(size)
+        if not self.seen and b"#" in data:
+            self.seen = True
+        return data
+
+
+def _inline_text(c: etree._Element) -> str:
+    """An inline-string cell's text (its runs joined; phonetic runs included, as Excel's
+    own cell text is not what this is for: telling an error text of ours)."""
     inline = c[0] if len(c) == 1 else c.find(_IS)
     if inline is None or inline.tag != _IS:
         return ""
-    head = inline[0] if len(inline) else None
-    first = (head.text or "") if head is not None and head.tag == _T else ""
-    if ERROR_PREFIX.startswith(first[:len(ERROR_PREFIX)]):
-        return "".join(inline.itertext())
-    return first
+    return "".join(inline.itertext())
 
 
 def _detached(el: etree._Element) -> etree._Element:
@@ -346,7 +364,7 @@ class CopyBuilder:
                 xf.write_declaration(standalone=True)
             data_ctx = None
             root = None
-            source = stack.enter_context(pkg.stream(s.part))
+            source = _HashWatch(stack.enter_context(pkg.stream(s.part)))
             # Events only for the worksheet, its known children and rows: a row's cells are
             # built by lxml without a Python event each (most of the time on a large sheet).
             # Anything else at the top is swept up, and reported, when the worksheet ends.
@@ -356,6 +374,8 @@ class CopyBuilder:
                         if el.getparent() is not None or el.tag != M + "worksheet":
                             raise CopyError(f"part {s.part} is not a worksheet")
                         root = el
+                        if (el.getroottree().docinfo.encoding or "UTF-8").upper() not in _HASH_SAFE:
+                            source.seen = True   # '#' may be another byte: read every text
                         if xf is not None:
                             stack.enter_context(xf.element(el.tag, dict(el.attrib), nsmap=el.nsmap))
                     elif el.tag == M + "sheetData" and el.getparent() is root and xf is not None:
@@ -373,7 +393,7 @@ class CopyBuilder:
                 elif el.tag == M + "row":
                     if parent is None or parent.tag != M + "sheetData" or parent.getparent() is not root:
                         continue   # not a row of the sheet's data: left to its own top-level element
-                    self._row(el, s, masters, cache, notes)
+                    self._row(el, s, masters, cache, notes, source.seen)
                     if xf is not None:
                         xf.write(_detached(el))
                     el.clear(keep_tail=False)
@@ -399,34 +419,34 @@ class CopyBuilder:
             raise
         stack.close()
 
-    def _row(self, row: etree._Element, s: _Sheet, masters, cache, notes: dict[str, str]) -> None:
-        # A plain number costs one attribute look-up: most cells of a large sheet are that.
+    def _row(self, row: etree._Element, s: _Sheet, masters, cache, notes: dict[str, str],
+             texts_may_err: bool) -> None:
+        # Most cells of a large sheet are plain numbers and texts: a cell costs one attribute
+        # look-up, and texts are read only once the part's bytes have shown a '#' at all
+        # (an error text of ours starts with one; see _HashWatch).
         for c in row:
             t = c.get("t")
             if t is None or t == "n" or t == "b" or c.tag != _C:
                 continue
-            v = c.find(_V) if t != "inlineStr" else None
             if t == "s":
+                v = c.find(_V)
                 if v is not None:
                     v.text, error = self._string(v.text or "")
                     if error is not None:
                         self.built.error_cells.append((f"{s.name}!{c.get('r', '')}", error))
-                continue
-            if t == "inlineStr":
-                # just <is>: its first text, in C, without an element each (whitespace
-                # before the text, as a pretty-printed part has, takes the careful way)
-                first = next(c.itertext(), "") if len(c) == 1 else ""
-                if first and not first[0].isspace():
-                    shown = (first if not ERROR_PREFIX.startswith(first[:len(ERROR_PREFIX)])
-                             else "".join(c.itertext()))
+            elif t == "e":   # an error value, whatever its text
+                v = c.find(_V)
+                if v is not None:
+                    self.built.error_cells.append((f"{s.name}!{c.get('r', '')}", v.text or ""))
+            elif texts_may_err and t in ("str", "inlineStr"):
+                # the text a function of ours returns for an error
+                if t == "inlineStr":
+                    shown = _inline_text(c)
                 else:
-                    shown = _inline_head(c)
-            else:
-                shown = (v.text or "") if v is not None else ""
-            # an error value, or the text a function of ours returns for an error
-            if (t == "e" and v is not None) or (t in ("str", "inlineStr")
-                                                and shown.startswith(ERROR_PREFIX)):
-                self.built.error_cells.append((f"{s.name}!{c.get('r', '')}", shown))
+                    v = c.find(_V)
+                    shown = (v.text or "") if v is not None else ""
+                if shown.startswith(ERROR_PREFIX):
+                    self.built.error_cells.append((f"{s.name}!{c.get('r', '')}", shown))
         for f in list(row.iter(_F)):   # found in C: only the formulas (listed: cells change)
             c = f.getparent()
             if c is not None and c.tag == _C and c.getparent() is row and c.find(_F) is f:
