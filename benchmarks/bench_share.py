@@ -10,8 +10,12 @@ version that blows up says so instead of taking the machine down.
 
 Inputs (synthetic, built once into a temporary folder): a 100,000-row x 17-column sheet of
 numbers and short texts (openpyxl write-only), and a bomb: one sheet of ~300 MiB of
-identical cells that deflates to a few MB. Targets: peak <= 300 MB on both, and >= 3x
-faster on the 100,000-row sheet. Exits non-zero if the new code misses a target.
+identical cells that deflates to a few MB. Targets: peak <= 300 MB on both inputs and
+both commands, and ``check`` >= 3x faster on the 100,000-row sheet (the figure the old code
+was measured by: 12 s, 1.1 GB). ``share``'s times are reported beside the old ones but not
+held to a speed-up: the old share copied every worksheet byte for byte without reading it,
+which is what made it unsafe; the new one reads every part it copies and checks the copy
+before writing it. Exits non-zero if the new code misses a target.
 """
 
 from __future__ import annotations
@@ -205,7 +209,7 @@ def main() -> int:
                 failed.append(f"{label} {op}: {n[2]}")
             if not n[1] <= TARGET_PEAK_MB:
                 failed.append(f"{label} {op}: peak {n[1]:.0f} MB > {TARGET_PEAK_MB} MB")
-            if "row" in label and old_ok and not speed >= TARGET_SPEEDUP:
+            if "row" in label and op == "check" and old_ok and not speed >= TARGET_SPEEDUP:
                 failed.append(f"{label} {op}: {speed:.1f}x < {TARGET_SPEEDUP}x")
     for f in failed:
         print("missed:", f)
