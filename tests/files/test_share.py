@@ -63,7 +63,8 @@ def test_share_makes_a_clean_copy(tmp_path):
     stamp = wb["Shared copy"]["A1"]
     assert wb.sheetnames[0] == "Shared copy" and stamp.value == (
         "Shared copy made 2026-05-28 21:00 UTC — market data as of 2026-05-28 20:26 UTC. "
-        "Values only: no live prices, no add-in needed.")
+        "Workbook formulas kept; add-in functions and links to other files are their last "
+        "values. No live prices, no add-in needed.")
     assert stamp.font.b and stamp.font.color.rgb == "FFC00000"
     # the Market sheet's values are the original's
     original = openpyxl.load_workbook(src)["Market"]

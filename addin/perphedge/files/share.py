@@ -94,7 +94,11 @@ def _verify(tmp: Path) -> None:
 
 def _stamp_text(pkg: ooxml.Package, now: datetime) -> str:
     market = _market_as_of(pkg)
-    return (f"{STAMP_PREFIX} made {now:%Y-%m-%d %H:%M} UTC — {market}. Values only: no live "
+    # what the copy is, exactly: the workbook's own formulas still compute; what reached
+    # beyond the file (the add-in, other files, functions outside the allow-list) is now
+    # the value it last showed
+    return (f"{STAMP_PREFIX} made {now:%Y-%m-%d %H:%M} UTC — {market}. Workbook formulas "
+            "kept; add-in functions and links to other files are their last values. No live "
             "prices, no add-in needed.")
 
 
