@@ -246,3 +246,24 @@ def test_refresh_without_a_key_says_how_to_have_positions_read(tmp_path, monkeyp
     out = capsys.readouterr().out
     assert "positions: not read (no read-only API key for binanceusdm;" in out
     assert "perphedge keys set binanceusdm" in out and book.read_bytes() == before
+
+
+def test_filling_positions_after_a_refresh_keeps_the_users_backup(tmp_path, monkeypatch):
+    # refresh keeps the user's version as FILE.bak and records what it wrote; the positions
+    # written after it must not make the next refresh take its own output for the user's
+    from perphedge.commands.refresh import _refresh_positions
+    from perphedge.files.refresh import backup_file, refresh_file
+    from perphedge.template.demo import build_demo
+    from tests.support.fake import AFTER_SNAPSHOT_MS, FakeSource
+
+    book = tmp_path / "demo.xlsx"
+    build_demo(book)
+    users = book.read_bytes()
+    marks = {"BTC/USDT:USDT": 71234.5, "ETH/USDT:USDT": 2345.75}   # synthetic inputs
+    refresh_file(book, source=FakeSource(marks, now_ms=AFTER_SNAPSHOT_MS), now_ms=AFTER_SNAPSHOT_MS)
+    assert backup_file(book).read_bytes() == users
+    monkeypatch.setattr(positions_command, "make_account", lambda: _replay_account(tmp_path))
+    _refresh_positions(book)
+    later = AFTER_SNAPSHOT_MS + 3_600_000
+    refresh_file(book, source=FakeSource(marks, now_ms=later), now_ms=later)
+    assert backup_file(book).read_bytes() == users

@@ -13,10 +13,17 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from perphedge import ooxml
-from perphedge.atomicfile import atomic_target
+from perphedge.atomicfile import atomic_target, write_text_atomic
 from perphedge.core.errors import PerphedgeError
 from perphedge.core.positions import SHEET_COLUMNS, PositionRow
-from perphedge.files.refresh import _identity, _refuse_if_open_elsewhere, _refuse_if_read_only
+from perphedge.files.refresh import (
+    _digest,
+    _identity,
+    _last_written,
+    _refuse_if_open_elsewhere,
+    _refuse_if_read_only,
+    record_file,
+)
 from perphedge.ooxml.sheetxml import set_cells
 from perphedge.ooxml.treeedit import main_ns, parse_part, serialize
 from perphedge.refresh.routine import RefreshError
@@ -39,8 +46,13 @@ def write_positions(path: str | Path, rows: Sequence[PositionRow] | None, status
     except RefreshError as e:
         raise PositionsNotWritten(str(e)) from None
     before = _identity(path)
+    found = path.read_bytes()
+    # a file that is exactly the last refresh's output stays so once its Positions are in:
+    # the next refresh must not take it for the user's own version and back it up over
+    # the one kept before
+    ours = _digest(found) == _last_written(path)
     try:
-        pkg = ooxml.Package.read(path)
+        pkg = ooxml.Package.read(path, data=found)
         table = pkg.table(TABLE)
     except ooxml.PackageError as e:
         raise PositionsNotWritten(
@@ -60,9 +72,15 @@ def write_positions(path: str | Path, rows: Sequence[PositionRow] | None, status
             raise PositionsNotWritten(f"{path} changed while writing (saved by another "
                                       "program?): nothing written, run again")
 
-    with atomic_target(path, before_replace=unchanged) as tmp:
-        with open(tmp, "wb") as f:
-            pkg.to_bytes_into(f)
+    try:
+        with atomic_target(path, before_replace=unchanged) as tmp:
+            with open(tmp, "wb") as f:
+                pkg.to_bytes_into(f)
+            if ours:
+                write_text_atomic(record_file(path), _digest(tmp.read_bytes()) + "\n",
+                                  follow_symlinks=False)
+    except OSError as e:   # AtomicWriteError names the file; it is unchanged
+        raise PositionsNotWritten(f"{e}: nothing written") from None
     return path
 
 
