@@ -9,7 +9,7 @@ import openpyxl
 import pytest
 
 from perphedge.cli import main
-from perphedge.commands.output import lock_files
+from perphedge.files.filesafety import open_in
 from perphedge.template import layout as L
 
 HOLDINGS = "asset,qty\nBTC,1\n"
@@ -69,7 +69,7 @@ def test_an_output_open_in_excel_or_libreoffice_is_refused_even_with_force(tmp_p
 def test_excel_lock_of_a_long_name_drops_its_first_two_characters(tmp_path):
     book = tmp_path / "portfolio_2026.xlsx"
     (tmp_path / "~$rtfolio_2026.xlsx").write_bytes(b"")
-    assert [p.name for p in lock_files(book)] == ["~$rtfolio_2026.xlsx"]
+    assert open_in(book) == (tmp_path / "~$rtfolio_2026.xlsx", "Excel")
 
 
 def test_refresh_refuses_an_open_workbook_and_leaves_it(tmp_path, capsys):

@@ -30,17 +30,12 @@ class Failure(click.ClickException):
     exit_code = 1
 
 
-def lock_files(path: Path) -> list[Path]:
-    """The lock files beside ``path`` that say it is open in Excel or LibreOffice."""
-    name = path.name
-    candidates = [f"~${name}", f"~${name[2:]}", f".~lock.{name}#"]
-    return [path.with_name(c) for c in dict.fromkeys(candidates) if path.with_name(c).exists()]
-
-
 def refuse_if_open(path: Path) -> None:
-    locks = lock_files(path)
-    if locks:
-        raise Failure(f"{path} is open in another program ({locks[0].name} beside it): close it "
+    from perphedge.files.filesafety import open_in
+
+    found = open_in(path)
+    if found:
+        raise Failure(f"{path} is open in another program ({found[0].name} beside it): close it "
                       "there and run the command again — nothing written")
 
 

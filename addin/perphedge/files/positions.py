@@ -16,17 +16,9 @@ from perphedge import ooxml
 from perphedge.atomicfile import atomic_target, write_text_atomic
 from perphedge.core.errors import PerphedgeError
 from perphedge.core.positions import SHEET_COLUMNS, PositionRow
-from perphedge.files.refresh import (
-    _digest,
-    _identity,
-    _last_written,
-    _refuse_if_open_elsewhere,
-    _refuse_if_read_only,
-    record_file,
-)
+from perphedge.files.filesafety import digest, identity, is_read_only, last_written, open_in, record_file
 from perphedge.ooxml.sheetxml import set_cells
 from perphedge.ooxml.treeedit import main_ns, parse_part, serialize
-from perphedge.refresh.routine import RefreshError
 
 TABLE = "Positions"
 STATUS_NAME = "PositionsStatus"
@@ -40,17 +32,19 @@ def write_positions(path: str | Path, rows: Sequence[PositionRow] | None, status
     """Write ``rows`` into the Positions table of the workbook at ``path``; with ``rows``
     None only the status line (the lines read before stay, the status says why)."""
     path = Path(path)
-    try:
-        _refuse_if_open_elsewhere(path)
-        _refuse_if_read_only(path)
-    except RefreshError as e:
-        raise PositionsNotWritten(str(e)) from None
-    before = _identity(path)
+    found = open_in(path)
+    if found:
+        raise PositionsNotWritten(f"{path.name} is open in {found[1]} ({found[0].name} exists); "
+                                  "close it there and run again: nothing written")
+    if is_read_only(path):
+        raise PositionsNotWritten(f"{path} is read-only: nothing written; make it writable "
+                                  "and run again")
+    before = identity(path)
     found = path.read_bytes()
     # a file that is exactly the last refresh's output stays so once its Positions are in:
     # the next refresh must not take it for the user's own version and back it up over
     # the one kept before
-    ours = _digest(found) == _last_written(path)
+    ours = digest(found) == last_written(path)
     try:
         pkg = ooxml.Package.read(path, data=found)
         table = pkg.table(TABLE)
@@ -68,7 +62,7 @@ def write_positions(path: str | Path, rows: Sequence[PositionRow] | None, status
         raise PositionsNotWritten(f"{path.name} could not be updated: {e}") from None
 
     def unchanged() -> None:
-        if _identity(path) != before:
+        if identity(path) != before:
             raise PositionsNotWritten(f"{path} changed while writing (saved by another "
                                       "program?): nothing written, run again")
 
@@ -77,7 +71,7 @@ def write_positions(path: str | Path, rows: Sequence[PositionRow] | None, status
             with open(tmp, "wb") as f:
                 pkg.to_bytes_into(f)
             if ours:
-                write_text_atomic(record_file(path), _digest(tmp.read_bytes()) + "\n",
+                write_text_atomic(record_file(path), digest(tmp.read_bytes()) + "\n",
                                   follow_symlinks=False)
     except OSError as e:   # AtomicWriteError names the file; it is unchanged
         raise PositionsNotWritten(f"{e}: nothing written") from None

@@ -5,8 +5,6 @@ file, leftovers of a killed write, a change by another program, a backup, an ato
 
 from __future__ import annotations
 
-import hashlib
-import os
 from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
@@ -15,31 +13,16 @@ from lxml import etree
 
 from perphedge import ooxml
 from perphedge.atomicfile import NotARegularFile, atomic_target, remove_leftovers, write_text_atomic
+from perphedge.files.filesafety import digest, identity, is_read_only, last_written, open_in, record_file
 from perphedge.files.table import PackageMarketTable
 from perphedge.market.source import MarketSource
 from perphedge.ooxml.treeedit import insert_in_order, main_ns, parse_part, serialize
 from perphedge.refresh.routine import RefreshError, RefreshResult, refresh_table
 
 
-def lock_file(path: Path) -> Path:
-    """Excel's owner file for an open workbook: ``~$`` + the name."""
-    return path.with_name("~$" + path.name)
-
-
-def libreoffice_lock_file(path: Path) -> Path:
-    """LibreOffice's lock file for an open document: ``.~lock.`` + the name + ``#``."""
-    return path.with_name(".~lock." + path.name + "#")
-
-
 def backup_file(path: Path) -> Path:
     """Where a refresh keeps the user's last version: ``FILE.bak``."""
     return path.with_name(path.name + ".bak")
-
-
-def record_file(path: Path) -> Path:
-    """What the last refresh wrote (its SHA-256), so the next one can tell its own output
-    from a version the user saved: ``.FILE.perphedge-refreshed``."""
-    return path.with_name("." + path.name + ".perphedge-refreshed")
 
 
 def default_source(offline: bool) -> MarketSource:
@@ -71,14 +54,14 @@ def refresh_file(path: str | Path, *, offline: bool = False, source: MarketSourc
     # intact); only this file's and its backup's, and only ones too old to be in use
     removed = tuple(p.name for t in (path, backup_file(path), record_file(path))
                     for p in remove_leftovers(t))
-    before = _identity(path)
+    before = identity(path)
     try:
         found = path.read_bytes()
         pkg = ooxml.Package.read(path, data=found)
         table = PackageMarketTable(pkg)
     except ooxml.PackageError as e:
         raise RefreshError(str(e)) from e
-    if _identity(path) != before:
+    if identity(path) != before:
         raise _changed(path)
     try:
         result = refresh_table(table, source or default_source(offline), now_ms=now_ms,
@@ -93,12 +76,12 @@ def refresh_file(path: str | Path, *, offline: bool = False, source: MarketSourc
     def unchanged() -> None:
         # another program may have saved the workbook while it was being refreshed: its
         # save wins, ours is dropped (checked last thing before the rename)
-        if _identity(path) != before:
+        if identity(path) != before:
             raise _changed(path)
 
     try:
         unchanged()
-        if backup and _digest(found) != _last_written(path):
+        if backup and digest(found) != last_written(path):
             with atomic_target(backup_file(path), follow_symlinks=False) as tmp:
                 tmp.write_bytes(found)
         with atomic_target(path, before_replace=unchanged) as tmp:
@@ -106,7 +89,7 @@ def refresh_file(path: str | Path, *, offline: bool = False, source: MarketSourc
                 pkg.to_bytes_into(f)
             # recorded before the swap: if the swap fails the record names no file on
             # disk, so the next refresh takes a backup (the safe way to be wrong)
-            write_text_atomic(record_file(path), _digest(tmp.read_bytes()) + "\n",
+            write_text_atomic(record_file(path), digest(tmp.read_bytes()) + "\n",
                               follow_symlinks=False)
     except NotARegularFile as e:
         raise RefreshError(str(e)) from e
@@ -119,40 +102,23 @@ def refresh_file(path: str | Path, *, offline: bool = False, source: MarketSourc
 def _refuse_if_open_elsewhere(path: Path) -> None:
     # a refresh would replace the file under the program, whose next save would then
     # overwrite the refreshed values (or the user's edits, the other way round)
-    for lock, program, instead in ((lock_file(path), "Excel", ", or use Refresh prices in Excel"),
-                                   (libreoffice_lock_file(path), "LibreOffice", "")):
-        if os.path.lexists(lock):
-            raise RefreshError(f"{path.name} is open in {program} ({lock.name} exists); "
-                               f"close it there and run again{instead}")
+    found = open_in(path)
+    if found:
+        lock, program = found
+        instead = ", or use Refresh prices in Excel" if program == "Excel" else ""
+        raise RefreshError(f"{path.name} is open in {program} ({lock.name} exists); "
+                           f"close it there and run again{instead}")
 
 
 def _refuse_if_read_only(path: Path) -> None:
-    # the mode bits too: root passes os.access on any file, but a file marked read-only
-    # was marked so on purpose
-    if not os.access(path, os.W_OK) or not path.stat().st_mode & 0o222:
+    if is_read_only(path):
         raise RefreshError(f"{path} is read-only: nothing written; make it writable "
                            "(or refresh a copy) and run again")
-
-
-def _identity(path: Path) -> tuple[int, int, int]:
-    st = path.stat()
-    return st.st_ino, st.st_size, st.st_mtime_ns
 
 
 def _changed(path: Path) -> RefreshError:
     return RefreshError(f"{path} changed while refreshing (saved by another program?): "
                         "nothing written, run again")
-
-
-def _digest(data: bytes) -> str:
-    return hashlib.sha256(data).hexdigest()
-
-
-def _last_written(path: Path) -> str | None:
-    try:
-        return record_file(path).read_text(encoding="utf-8").strip() or None
-    except (OSError, UnicodeDecodeError):
-        return None
 
 
 #: CT_Workbook's children in schema order (ECMA-376 Part 1, 18.2.27): where calcPr goes.
