@@ -7,13 +7,12 @@ from __future__ import annotations
 
 from lxml import etree
 
+from perphedge.ooxml.errors import PackageError
 from perphedge.ooxml.xmlparse import parse
 
 
 def parse_part(data: bytes, part: str) -> etree._Element:
     """The root element of a part (ValueError naming ``part`` if it is not XML)."""
-    from perphedge.ooxml.errors import PackageError
-
     try:
         return parse(data, part)
     except PackageError as e:   # callers report a part not laid out as expected
