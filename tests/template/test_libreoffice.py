@@ -67,3 +67,20 @@ def test_missing_libreoffice_skips_locally_and_fails_in_ci(tmp_path, monkeypatch
     monkeypatch.setenv("PERPHEDGE_REQUIRE_LIBREOFFICE", "1")
     with pytest.raises(pytest.fail.Exception, match="required"):
         require_libreoffice()
+
+
+def test_recalculate_recomputes_a_formula_whose_cached_value_is_wrong(tmp_path):
+    """A recalculation that kept the cached values it found (LibreOffice's default for a
+    file that says Excel wrote it) would make every cached = recalculated test pass."""
+    from perphedge.ooxml.cachedvalues import write_cached_values
+
+    require_libreoffice()
+    wb = Workbook()
+    wb.active["A1"] = 2
+    wb.active["B1"] = "=A1*21"
+    src = tmp_path / "wrong.xlsx"
+    wb.save(src)
+    write_cached_values(src, {wb.active.title: {"B1": 5.0}})
+    assert openpyxl.load_workbook(src, data_only=True).active["B1"].value == 5
+    out = lo.recalculate(src, tmp_path / "out.xlsx")
+    assert openpyxl.load_workbook(out, data_only=True).active["B1"].value == 42

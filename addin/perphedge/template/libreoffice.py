@@ -45,6 +45,26 @@ def _soffice() -> str:
     return path
 
 
+#: LibreOffice's own setting "Recalculation on file load: always" for Excel and ODF files.
+#: Its default trusts a formula's cached value when the file says Excel wrote it (openpyxl
+#: says so), so a wrong cached value would come back unchanged from a "recalculation".
+_RECALC_ALWAYS = b"""<?xml version="1.0" encoding="UTF-8"?>
+<oor:items xmlns:oor="http://openoffice.org/2001/registry" xmlns:xs="http://www.w3.org/2001/XMLSchema" \
+xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance">
+<item oor:path="/org.openoffice.Office.Calc/Formula/Load"><prop oor:name="OOXMLRecalcMode" oor:op="fuse">\
+<value>0</value></prop></item>
+<item oor:path="/org.openoffice.Office.Calc/Formula/Load"><prop oor:name="ODFRecalcMode" oor:op="fuse">\
+<value>0</value></prop></item>
+</oor:items>
+"""
+
+
+def _always_recalculate(profile: Path) -> None:
+    user = profile / "user"
+    user.mkdir(parents=True, exist_ok=True)
+    (user / "registrymodifications.xcu").write_bytes(_RECALC_ALWAYS)
+
+
 def _convert(src: Path, target: str, ext: str, timeout_s: float) -> bytes:
     """Run one conversion in a private temp dir; return the output file's bytes."""
     src = Path(src)
@@ -56,6 +76,7 @@ def _convert(src: Path, target: str, ext: str, timeout_s: float) -> bytes:
         profile = work / "profile"
         outdir = work / "out"
         outdir.mkdir()
+        _always_recalculate(profile)
         # Copy under a plain name: LibreOffice dislikes some characters in paths.
         staged = work / f"book{src.suffix}"
         shutil.copyfile(src, staged)
