@@ -19,7 +19,7 @@ EXCEL_BUILTINS: frozenset[str] = frozenset({
     "ABS", "AND", "CORREL", "COUNT", "COUNTIF", "FIND", "IF", "IFERROR", "INDEX", "ISERROR",
     "ISNA", "ISNUMBER", "ISTEXT", "LEFT", "LEN", "LN", "MATCH", "MAX", "MEDIAN", "MID", "MIN",
     "N", "NA", "NOT", "NOW", "OR", "ROUND", "ROUNDDOWN", "ROW", "RSQ", "SLOPE", "SUBTOTAL", "SUM",
-    "SUMPRODUCT", "TEXT", "YEAR",
+    "SUMPRODUCT", "TEXT", "YEAR", "SEARCH", "SUBSTITUTE", "TRIM",
 })
 
 #: Excel built-ins a formula in a shared copy may call: ones that compute from the

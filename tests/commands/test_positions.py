@@ -18,6 +18,7 @@ from perphedge.core.positions import MATCHED, NO_POSITION, UNKNOWN
 from perphedge.market.config import MarketConfig
 from perphedge.market.live.clients import ClientPool
 from perphedge.market.live.positions import Account
+from perphedge.refresh.positions import line_status_formula
 from tests.market.guarded import GuardedExchange
 from tests.market.helpers import Clock
 from tests.market.live import test_positions as live
@@ -145,7 +146,7 @@ def test_positions_fill_the_workbooks_sheet_as_the_command_reports_them(tmp_path
                                                                         capsys):
     book = _book(tmp_path)
     _, _, table, rows = _sheet_rows(book)
-    assert rows == [[None] * 15]                 # built: one empty line and the how-to
+    assert rows == [[None] * 16]                 # built: one empty line and the how-to
     monkeypatch.setattr(positions_command, "make_account", lambda: _replay_account(tmp_path))
     code = main(["positions", "--exchange", "binancecoinm", "--exchange", "binanceusdm",
                  "--portfolio", str(holdings), "--json", "--workbook", str(book)])
@@ -160,22 +161,26 @@ def test_positions_fill_the_workbooks_sheet_as_the_command_reports_them(tmp_path
         ("binanceusdm", "BTC/USDT:USDT", UNKNOWN, -0.009, None, None)]
     btc = rows[0]
     recorded = next(p for p in data["positions"] if p["symbol"] == "BTC/USD:BTC")
-    assert btc[6] == 0.5 and btc[7] == "cross" and btc[8] == recorded["entry_price"]
-    assert btc[12] == 72491.16879818 and btc[13] is None   # cross: no isolated price of ours
-    assert table.ref == "A5:O8" and wb.defined_names["PositionsStatus"].attr_text == "'Positions'!$A$2"
-    assert ws.print_area == "'Positions'!$A$1:$O$8"
+    assert btc[6] == 0.5 and btc[7] == "cross" and btc[8] is None and btc[9] == recorded["entry_price"]
+    assert btc[13] == 72491.16879818 and btc[14] is None   # cross: no isolated price of ours
+    assert table.ref == "A5:P8" and wb.defined_names["PositionsStatus"].attr_text == "'Positions'!$A$2"
+    assert ws.print_area == "'Positions'!$A$1:$P$8"
+    assert ws["B4"].value == "binancecoinm, binanceusdm"   # PositionsRead: what the Portfolio may trust
     status = ws["A2"].value
     assert status.startswith("Read ") and "binancecoinm, binanceusdm" in status
     assert "3 open position(s)" not in status and "2 open position(s)" in status
-    assert "against the plan of" in status and "Warning:" in status
+    assert "reconciled with the plan of" in status and "Warning:" in status
     assert live._clean(status)
-    # read again without a plan: one line per open position, said to be unplanned, the
-    # table shrinks back and the lines it left are emptied
+    # read again without a plan: one line per open position, its Status read against the
+    # workbook's own Portfolio (a formula), the table shrinks back and the lines it left
+    # are emptied
     monkeypatch.setattr(positions_command, "make_account", lambda: _replay_account(tmp_path))
     assert main(["positions", "--exchange", "binancecoinm", "--workbook", str(book)]) == 0
     _, ws, table, rows = _sheet_rows(book)
-    assert [(r[1], r[2], r[3]) for r in rows] == [("BTC/USD:BTC", "open (no plan given)", 3)]
-    assert table.ref == "A5:O6" and all(c.value is None for c in ws[7][:15])
+    assert [(r[1], r[3]) for r in rows] == [("BTC/USD:BTC", 3)]
+    assert rows[0][2] == "=" + line_status_formula(6)
+    assert table.ref == "A5:P6" and all(c.value is None for c in ws[7][:16])
+    assert ws["B4"].value == "binancecoinm"
 
 
 def test_libreoffice_reads_the_written_sheet(tmp_path, holdings, monkeypatch, recalc):
@@ -185,7 +190,7 @@ def test_libreoffice_reads_the_written_sheet(tmp_path, holdings, monkeypatch, re
                  "--portfolio", str(holdings), "--workbook", str(book)]) == 0
     ws = recalc(book)["Positions"]
     assert [ws[f"B{r}"].value for r in (6, 7, 8)] == ["BTC/USD:BTC", "ETH/USD:ETH", "BTC/USDT:USDT"]
-    assert ws["M6"].value == 72491.16879818 and ws["C7"].value == NO_POSITION
+    assert ws["N6"].value == 72491.16879818 and ws["C7"].value == NO_POSITION
 
 
 def test_a_workbook_without_a_positions_sheet_is_refused_unchanged(tmp_path, monkeypatch, capsys):
@@ -212,7 +217,7 @@ def test_refresh_fills_the_positions_sheet_from_the_keyed_exchanges_of_the_marke
     assert "1 open on binanceusdm, written to the Positions sheet" in capsys.readouterr().out
     _, ws, _, rows = _sheet_rows(book)
     assert [(r[0], r[1], r[2], r[3]) for r in rows] == [
-        ("binanceusdm", "BTC/USDT:USDT", "open (no plan given)", -0.009)]
+        ("binanceusdm", "BTC/USDT:USDT", "=" + line_status_formula(6), -0.009)]
     assert "from binanceusdm" in ws["A2"].value
 
     # the exchange fails next time: the lines stay, the status line says why
@@ -267,3 +272,77 @@ def test_filling_positions_after_a_refresh_keeps_the_users_backup(tmp_path, monk
     later = AFTER_SNAPSHOT_MS + 3_600_000
     refresh_file(book, source=FakeSource(marks, now_ms=later), now_ms=later)
     assert backup_file(book).read_bytes() == users
+
+
+def _reconciling_book(tmp_path):
+    """A workbook whose Portfolio plans the hedges of the module docstring, on synthetic
+    Market rows holding the CSV's figures (inputs to the formulas, not market data): BTC
+    0.01 at 68 911 hedged 50 % (3 contracts of 100 USD), ETH 1 at 3 000 hedged 50 % (150
+    contracts of 10 USD) with 0 typed as held, and LTC 10 at 80 hedged 50 % (40 contracts
+    of 10 USD), which the account has no position on."""
+    from perphedge.core.holdings import HoldingInput
+    from perphedge.template.build import build_workbook
+    from tests.support.fake import NOW_MS, row
+
+    coin = dict(contract_size=None, amount_step=1.0, min_amount=1.0, inverse=True, taker_fee=0.0,
+                maint_amount=0.0)
+    rows = [row("BTC/USD:BTC", "binancecoinm", 68_911.0, spot_price=68_911.0, **{**coin, "contract_size": 100.0}),
+            row("ETH/USD:ETH", "binancecoinm", 3_000.0, spot_price=3_000.0, **{**coin, "contract_size": 10.0}),
+            row("LTC/USD:LTC", "binancecoinm", 80.0, spot_price=80.0, **{**coin, "contract_size": 10.0})]
+    holdings = [HoldingInput("BTC", 0.01, "BTC/USD:BTC", "binancecoinm", "Custom", 0.5),
+                HoldingInput("ETH", 1.0, "ETH/USD:ETH", "binancecoinm", "Custom", 0.5, held_contracts=0.0),
+                HoldingInput("LTC", 10.0, "LTC/USD:LTC", "binancecoinm", "Custom", 0.5)]
+    path = tmp_path / "plan.xlsx"
+    build_workbook(holdings, rows, {}, path, now_ms=NOW_MS)
+    return path, holdings, rows
+
+
+def test_the_portfolio_takes_its_held_contracts_from_the_positions_sheet(tmp_path, monkeypatch, recalc):
+    """Read with no plan given, the sheet's lines are reconciled by the workbook itself:
+    the Portfolio's blank Held contracts take the short open on their market (typed ones
+    win, labelled), Held from says the reconciliation word, and each Positions line says
+    whether a holding plans it. LibreOffice recalculates; core says the same."""
+    from perphedge.core.positions import PositionsRead, SheetLine
+    from perphedge.template import layout as L
+    from tests.template.test_portfolio import check_rows
+
+    book, holdings, market = _reconciling_book(tmp_path)
+    monkeypatch.setattr(positions_command, "make_account", lambda: _replay_account(tmp_path))
+    assert main(["positions", "--exchange", "binancecoinm", "--exchange", "binanceusdm",
+                 "--workbook", str(book)]) == 0
+    wb = recalc(book)
+    ws = wb["Portfolio"]
+
+    def cell(key, i):
+        return ws[f"{L.pcol(key)}{L.PORTFOLIO_FIRST_ROW + i}"].value
+
+    # BTC: 3 contracts planned (hand-worked above), the recorded cross short of 3 held
+    assert (cell("contracts", 0), cell("held_used", 0), cell("held_from", 0)) == (3, 3, "exchange: matched")
+    assert cell("margin_held", 0) == "not isolated" and cell("rebalance", 0) == 0
+    # the ratio the held short gives: 3 × 100 USD over 0.01 × 68 911 of spot, against 50 % planned
+    assert cell("ratio_held", 0) == pytest.approx(300 / 689.11, rel=1e-12)
+    # ETH: 0 typed, as the exchange (no position open) says
+    assert (cell("held_used", 1), cell("held_from", 1)) == (0, "typed (as on the exchange)")
+    # LTC: nothing open on its market: 0 held, 40 contracts to sell
+    assert (cell("contracts", 2), cell("held_used", 2), cell("held_from", 2)) == (40, 0, "exchange: no position")
+    assert cell("rebalance", 2) == 40 and cell("ratio_held", 2) == 0
+    pos = wb["Positions"]
+    assert [(pos[f"B{r}"].value, pos[f"C{r}"].value) for r in (6, 7)] == [
+        ("BTC/USD:BTC", "Portfolio: exchange: matched"), ("BTC/USDT:USDT", "not in Portfolio")]
+    read = PositionsRead.parse(pos["B4"].value, [SheetLine(pos[f"A{r}"].value, pos[f"B{r}"].value,
+                                                           pos[f"D{r}"].value, pos[f"I{r}"].value) for r in (6, 7)])
+    check_rows(wb, holdings, market, positions=read)
+
+
+def test_a_market_of_an_exchange_not_read_is_not_read_never_no_position(tmp_path, monkeypatch, recalc):
+    from perphedge.template import layout as L
+
+    book, _, _ = _reconciling_book(tmp_path)
+    monkeypatch.setattr(positions_command, "make_account", lambda: _replay_account(tmp_path))
+    assert main(["positions", "--exchange", "binanceusdm", "--workbook", str(book)]) == 0
+    ws = recalc(book)["Portfolio"]
+    first = L.PORTFOLIO_FIRST_ROW
+    assert [ws[f"{L.pcol('held_from')}{first + i}"].value for i in range(3)] == [
+        "not read on binancecoinm", "typed", "not read on binancecoinm"]
+    assert ws[f"{L.pcol('held_used')}{first}"].value in (None, "")
+    assert ws[f"{L.pcol('rebalance')}{first}"].value in (None, "")

@@ -137,3 +137,81 @@ def test_sheet_lines_follow_the_plan_or_say_there_was_none() -> None:
         ("A/USDT:USDT", MATCHED, 2.0, None), ("B/USDT:USDT", UNKNOWN, 2.0, 50.0)]
     assert len(planned[1].values()) == len(SHEET_COLUMNS)
     assert planned[1].values()[:3] == [EX, "B/USDT:USDT", UNKNOWN]
+
+
+# -- two holdings on one market; the Portfolio's view of the Positions sheet ------------------
+# Synthetic inputs to the rules (not market data).
+
+def test_holdings_on_one_market_are_reconciled_together():
+    from perphedge.core.positions import reconcile
+
+    a = PlannedHedge(EX, "A/USDT:USDT", 2.0, 0.5, 0.001, 0.005)
+    b = PlannedHedge(EX, "A/USDT:USDT", 6.0, 1.0, 0.001, 0.005)
+    (row,) = reconcile([_pos("A/USDT:USDT", -8.0)], [a, b])
+    # one market, 2 + 6 = 8 contracts planned, held 8: matched; ratio (0.5×2 + 1×6) / 8
+    assert (row.status, row.target_contracts, row.contracts_to_trade) == ("matched", 8.0, 0.0)
+    assert row.actual_ratio == pytest.approx(7 / 8)
+
+
+def _read(*lines, exchanges=(EX,)):
+    from perphedge.core.positions import PositionsRead, SheetLine
+
+    return PositionsRead(tuple(exchanges), tuple(SheetLine(EX, s, h, m) for s, h, m in lines))
+
+
+def test_a_blank_held_cell_takes_the_short_open_on_its_market():
+    from perphedge.core.positions import held_view
+
+    v = held_view(None, True, EX, "A/USDT:USDT", _read(("A/USDT:USDT", 3.0, 150.0)), 1, 5.0, 1.0)
+    assert (v.lines, v.synced, v.used, v.label, v.margin) == (1, 3.0, 3.0, "exchange: under-hedged", 150.0)
+    # within one amount step of the target: matched; above it: over-hedged
+    assert held_view(None, True, EX, "A/USDT:USDT", _read(("A/USDT:USDT", 4.5, 1.0)), 1, 5.0, 1.0).label \
+        == "exchange: matched"
+    assert held_view(None, True, EX, "A/USDT:USDT", _read(("A/USDT:USDT", 7.0, 1.0)), 1, 5.0, 1.0).label \
+        == "exchange: over-hedged"
+
+
+def test_hedge_mode_lines_net_and_a_cross_line_has_no_isolated_margin():
+    from perphedge.core.positions import NOT_ISOLATED, held_view
+
+    read = _read(("A/USDT:USDT", 5.0, 100.0), ("A/USDT:USDT", -1.0, None))   # a short and a long
+    v = held_view(None, True, EX, "A/USDT:USDT", read, 1, 4.0, 0.001)
+    assert (v.lines, v.synced, v.label, v.margin) == (2, 4.0, "exchange: matched", NOT_ISOLATED)
+
+
+def test_nothing_open_on_a_read_exchange_is_no_position_and_an_unread_one_is_not_read():
+    from perphedge.core.positions import PositionsRead, held_view
+
+    none = held_view(None, True, EX, "A/USDT:USDT", _read(), 1, 5.0, 1.0)
+    assert (none.lines, none.synced, none.used, none.label, none.margin) == (0, 0.0, 0.0, "exchange: no position", "")
+    other = held_view(None, True, EX, "A/USDT:USDT", _read(exchanges=("bybit",)), 1, 5.0, 1.0)
+    assert (other.synced, other.used, other.label) == ("", "", f"not read on {EX}")
+    never = held_view(None, True, EX, "A/USDT:USDT", PositionsRead(), 1, 5.0, 1.0)
+    assert (never.synced, never.used, never.label) == ("", "", "")
+
+
+def test_typed_held_contracts_win_and_say_whether_the_exchange_agrees():
+    from perphedge.core.positions import PositionsRead, held_view
+
+    read = _read(("A/USDT:USDT", 3.0, 1.0))
+    assert held_view(3.0, True, EX, "A/USDT:USDT", read, 1, 5.0, 1.0).label == "typed (as on the exchange)"
+    differs = held_view(2.0, True, EX, "A/USDT:USDT", read, 1, 5.0, 1.0)
+    assert (differs.used, differs.label) == (2.0, "typed (differs from the exchange)")
+    assert held_view(2.0, True, EX, "A/USDT:USDT", PositionsRead(), 1, 5.0, 1.0).label == "typed"
+    bad = held_view("two", False, EX, "A/USDT:USDT", read, 1, 5.0, 1.0)
+    assert (bad.used, bad.label) == ("", "typed")
+
+
+def test_a_market_two_holdings_share_is_not_split_by_guess():
+    from perphedge.core.positions import HELD_SHARED, held_view
+
+    v = held_view(None, True, EX, "A/USDT:USDT", _read(("A/USDT:USDT", 3.0, 1.0)), 2, 5.0, 1.0)
+    assert (v.synced, v.used, v.label, v.margin) == ("", "", HELD_SHARED, "")
+
+
+def test_the_read_list_is_read_as_written_and_case_blind():
+    from perphedge.core.positions import PositionsRead
+
+    r = PositionsRead.parse("binanceusdm, Bybit")
+    assert r.exchanges == ("binanceusdm", "Bybit") and r.covers("bybit") and not r.covers("okx")
+    assert r.text() == "binanceusdm, Bybit" and PositionsRead.parse(None).exchanges == ()

@@ -62,6 +62,8 @@ class FakeRange:
 
     @value.setter
     def value(self, block):
+        if not isinstance(block, (list, tuple)):   # one value for one cell, as xlwings takes it
+            block = [[block]]
         self.grid.value_writes += 1
         n = 0
         for row, vals in zip(self._coords(), block):
@@ -309,6 +311,8 @@ RETURNS = {
     ("Sheet", "tables"): "Tables", ("Tables", "__iter__"): "Table",
     ("Table", "data_body_range"): "Range", ("Table", "header_row_range"): "Range",
     ("Range", "options"): "Range", ("Range", "__getitem__"): "Range",
+    ("Book", "names"): "Names", ("Names", "__getitem__"): "Name", ("Name", "refers_to_range"): "Range",
+    ("Table", "range"): "Range", ("Range", "resize"): "Range",
 }
 
 
@@ -349,6 +353,10 @@ class Checked:
     def __getitem__(self, key):
         assert "__getitem__" in vars(self._cls), f"xlwings.{self._cls.__name__}[...]"
         return self._wrap(self._fake[key], "__getitem__")
+
+    def __contains__(self, item):
+        assert "__contains__" in vars(self._cls), f"... in xlwings.{self._cls.__name__}"
+        return item in self._fake
 
     def __iter__(self):
         assert hasattr(self._cls, "__iter__"), f"iter(xlwings.{self._cls.__name__})"

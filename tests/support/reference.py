@@ -10,14 +10,15 @@ from datetime import datetime
 
 from perphedge.core.holdings import HoldingInput
 from perphedge.core.marketdata import LeverageTier, MarketRow
-from perphedge.core.position import BLANK, RowCells, RowSettings, portfolio_row
+from perphedge.core.position import BLANK, RowCells, RowSettings, market_key, portfolio_row
+from perphedge.core.positions import NOTHING_READ, PositionsRead
 
 _S = RowSettings()
 SETTINGS = {"HorizonDays": float(_S.horizon_days), "DefaultMMR": _S.default_mmr,
             "RebalanceBand": _S.rebalance_band, "MaxAdvisedLeverage": float(_S.max_advised_leverage),
             "LiqWarnDistance": _S.liq_warn_distance, "FundingWarnAPR": _S.funding_warn_apr,
             "MaxDataAgeHours": float(_S.max_data_age_hours), "DefaultExchange": _S.default_exchange}
-__all__ = ["BLANK", "SETTINGS", "cells_of", "expected_row", "same"]
+__all__ = ["BLANK", "SETTINGS", "cells_of", "expected_row", "on_market_counts", "same"]
 
 Tiers = dict[tuple[str, str], tuple[LeverageTier, ...]]
 
@@ -30,14 +31,21 @@ def cells_of(h: HoldingInput, beta: float | None = None) -> RowCells:
                     h.price_symbol)
 
 
+def on_market_counts(holdings: list[HoldingInput] | list[RowCells]) -> list[int]:
+    """How many rows share each row's hedge market (the Portfolio's HoldingKeys count)."""
+    keys = [market_key(h if isinstance(h, RowCells) else cells_of(h)).casefold() for h in holdings]
+    return [keys.count(k) for k in keys]
+
+
 def expected_row(h: HoldingInput | RowCells, rows: list[MarketRow], now: datetime,
-                 beta: float | None = None, tiers: Tiers | None = None) -> dict[str, object]:
+                 beta: float | None = None, tiers: Tiers | None = None,
+                 positions: PositionsRead = NOTHING_READ, on_market: int = 1) -> dict[str, object]:
     """Expected value of every computed column ('' = blank) and, under ``warnings``, the
     leads of the warnings expected."""
     from perphedge.core.position import WARNINGS
 
     cells = h if isinstance(h, RowCells) else cells_of(h, beta)
-    result = portfolio_row(cells, rows, now, RowSettings(), tiers)
+    result = portfolio_row(cells, rows, now, RowSettings(), tiers, positions, on_market)
     out = dict(result.values)
     out["warnings"] = [WARNINGS[c].lead for c in result.warnings]
     out["codes"] = list(result.warnings)

@@ -11,9 +11,10 @@ from datetime import datetime
 
 import pytest
 
+from perphedge.core.positions import NOTHING_READ
 from perphedge.template import layout as L
 from perphedge.template.portfolio import row_formulas
-from tests.support.reference import expected_row, same
+from tests.support.reference import expected_row, on_market_counts, same
 
 pytestmark = pytest.mark.libreoffice
 
@@ -35,14 +36,15 @@ def _kind(piece: str, expected: list[str]) -> str | None:
     return max(hits, key=len) if hits else None
 
 
-def check_rows(wb, holdings, rows, beta=None, tiers=None):
+def check_rows(wb, holdings, rows, beta=None, tiers=None, positions=NOTHING_READ):
     ws = wb["Portfolio"]
     now = _now(wb)
     problems = []
+    counts = on_market_counts(list(holdings))
     for i, h in enumerate(holdings):
         r = L.PORTFOLIO_FIRST_ROW + i
         b = beta if (beta is not None and h.beta_from_sheet) else None
-        exp = expected_row(h, rows, now, b, tiers)
+        exp = expected_row(h, rows, now, b, tiers, positions, counts[i])
         for key in COMPUTED:
             if key in TEXTS or key.startswith("sc_"):
                 continue

@@ -17,7 +17,7 @@ from perphedge.core.position import RowCells
 from perphedge.template import layout as L
 from perphedge.template.build import build_workbook
 from perphedge.template.portfolio import RISK_LINES, risk_summary_cells, risk_text_cell
-from tests.support.reference import expected_row, same
+from tests.support.reference import expected_row, on_market_counts, same
 
 pytestmark = pytest.mark.libreoffice
 
@@ -81,8 +81,9 @@ def _index(name: str) -> int:
 def test_every_trap_row_is_the_row_policy(book):
     now = _now(book)
     problems = []
+    counts = on_market_counts([cells for _, cells in TRAPS])
     for i, (what, cells) in enumerate(TRAPS):
-        exp = expected_row(cells, MARKET, now)
+        exp = expected_row(cells, MARKET, now, on_market=counts[i])
         for col in L.PORTFOLIO_COLUMNS:
             if col.kind == "input" or col.key.startswith("sc_") or col.key in TEXTS:
                 continue

@@ -15,16 +15,13 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
-from dataclasses import asdict
 from typing import Any
 
 import click
 
 from perphedge.core.errors import InvalidInput, MarketError
-from perphedge.core.positions import PlannedHedge, Position, Reconciled, key_warning, reconcile
-
-#: Funding history shown by default (days).
-DEFAULT_FUNDING_DAYS = 7
+from perphedge.core.positions import PlannedHedge
+from perphedge.refresh.positions import DEFAULT_FUNDING_DAYS
 
 
 class AccountFailed(click.ClickException):
@@ -63,49 +60,12 @@ def _plans(account: Any, portfolio: str, default_exchange: str) -> tuple[list[Pl
     return plans, notes
 
 
-def _coin(account: Any, ex: str, sym: str) -> str:
-    market = account.clients.markets(ex).get(sym) or {}
-    return str(market.get("base") or sym.split("/")[0])
-
-
 def gather(account: Any, exchanges: Sequence[str], portfolio: str | None, days: int) -> dict[str, Any]:
     """Everything the command shows, as plain data."""
-    from perphedge.market.live.clients import spot_exchange_for
+    from perphedge.refresh.positions import read_account
 
-    default = account.config.default_exchange
-    plans, notes = _plans(account, portfolio, default) if portfolio else ([], [])
-    wanted = list(dict.fromkeys([e.strip().lower() for e in exchanges] or
-                                [p.exchange for p in plans] or [default]))
-    positions: list[Position] = []
-    balances: list[dict[str, Any]] = []
-    funding: list[dict[str, Any]] = []
-    warnings: list[str] = []
-    # Binance's USDⓈ-M and COIN-M ids share one spot wallet: it is read (and shown) once,
-    # for the coins hedged on either
-    wallets: dict[str, tuple[str, list[str]]] = {}
-    for ex in wanted:
-        held = account.positions(ex)
-        positions.extend(held)
-        coins = wallets.setdefault(spot_exchange_for(ex), (ex, []))[1]
-        coins += [_coin(account, ex, p.symbol) for p in held]
-        coins += [_coin(account, ex, p.symbol) for p in plans if p.exchange == ex]
-        for sym in dict.fromkeys(p.symbol for p in held):  # hedge mode: a long and a short
-            paid = account.funding_paid(ex, sym, days)
-            funding.append({"exchange": ex, "symbol": sym, "days": days,
-                            "settlements": len(paid.payments), "total_settle": paid.total_settle,
-                            "truncated": paid.truncated,
-                            "payments": [asdict(x) for x in paid.payments]})
-        perms = account.key_permissions(ex)
-        warning = key_warning(perms) if perms is not None else None
-        if warning:
-            warnings.append(warning)
-    for ex, coins in wallets.values():
-        if coins:
-            balances.extend(asdict(b) for b in account.spot_balances(ex, coins))
-    rows: list[Reconciled] = reconcile(positions, [p for p in plans if p.exchange in wanted]) if plans else []
-    return {"exchanges": wanted, "positions": [asdict(p) for p in positions],
-            "reconciliation": [asdict(r) for r in rows], "spot_balances": balances,
-            "funding": funding, "warnings": warnings, "notes": notes}
+    plans, notes = _plans(account, portfolio, account.config.default_exchange) if portfolio else ([], [])
+    return {**read_account(account, exchanges, plans, days), "notes": notes}
 
 
 def _num(x: Any) -> str:
@@ -187,27 +147,11 @@ def positions(exchanges: tuple[str, ...], portfolio: str | None, days: int, as_j
 
 
 def _write_sheet(workbook: str, data: dict[str, Any], portfolio: str | None) -> None:
-    from perphedge.core.positions import sheet_rows
     from perphedge.files.positions import PositionsNotWritten, write_positions
+    from perphedge.refresh.positions import sheet_lines, sheet_status
 
-    held = [Position(**p) for p in data["positions"]]
-    rows = sheet_rows(held, [Reconciled(**r) for r in data["reconciliation"]] if portfolio else None)
     try:
-        write_positions(workbook, rows, sheet_status(data, portfolio))
+        write_positions(workbook, sheet_lines(data, bool(portfolio)), sheet_status(data, portfolio),
+                        data["exchanges"])
     except PositionsNotWritten as e:
         raise AccountFailed(str(e)) from None
-
-
-def sheet_status(data: dict[str, Any], portfolio: str | None) -> str:
-    """The Positions sheet's status line: when, from where, how many, against what plan."""
-    import time
-
-    from perphedge.core.conventions import utc_text
-
-    plan = (f"against the plan of {portfolio}" if portfolio else
-            "no plan given (--portfolio holdings.csv): statuses say open")
-    status = (f"Read {utc_text(int(time.time() * 1000))} from {', '.join(data['exchanges'])} "
-              f"with a read-only key: {len(data['positions'])} open position(s), {plan}.")
-    if data["warnings"]:
-        status += " " + " ".join(f"Warning: {w}" for w in data["warnings"])
-    return status

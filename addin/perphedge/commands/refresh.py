@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 from pathlib import Path
 
 import click
@@ -44,40 +43,30 @@ def _refresh_positions(file: Path) -> None:
     """Fill the Positions sheet too, from the exchanges of the Market table that have a
     read-only key; say so when none has one, and mark the sheet when the read fails (its
     lines stay, the status line says why) — the Market refresh stands either way."""
-    from perphedge.commands.positions import DEFAULT_FUNDING_DAYS, gather, make_account, sheet_status
-    from perphedge.core.conventions import utc_text
-    from perphedge.core.positions import Position, sheet_rows
+    from perphedge.commands.positions import make_account
     from perphedge.files.positions import has_positions_sheet, write_positions
     from perphedge.files.table import PackageMarketTable
     from perphedge.ooxml import Package
+    from perphedge.refresh.positions import read_for_workbook
 
     if not has_positions_sheet(file):
         return
     table = PackageMarketTable(Package.read(file))
     column = [h.lower() for h in table.headers()].index("exchange")
     listed = list(dict.fromkeys(str(e).strip().lower() for e in table.column(column) if e))
-    account = make_account()
-    if account.config.offline:   # --offline / PERPHEDGE_OFFLINE: no exchange is asked
+    got = read_for_workbook(make_account(), listed)
+    if got is None:   # offline (--offline / PERPHEDGE_OFFLINE) or no exchange: none is asked
         return
-    keyed = [e for e in listed if e in account.config.api_keys]
-    if not keyed:
-        if listed:
-            click.echo(f"positions: not read (no read-only API key for {', '.join(listed)}; "
-                       f"`perphedge keys set {listed[0]}` lets refresh fill the Positions sheet)")
+    failed = got.rows is None and got.status is not None
+    click.echo(got.message, err=failed)
+    if got.status is None:
         return
     try:
-        data = gather(account, keyed, None, DEFAULT_FUNDING_DAYS)
-        held = [Position(**p) for p in data["positions"]]
-        write_positions(file, sheet_rows(held, None), sheet_status(data, None))
+        write_positions(file, got.rows, got.status, got.read)
     except PerphedgeError as e:
-        click.echo(f"positions: not read: {e}", err=True)
-        try:
-            write_positions(file, None, f"Not refreshed {utc_text(int(time.time() * 1000))}: "
-                                        f"{e}. The lines below are from the last read.")
-        except PerphedgeError:
-            pass   # said above; the file stays as the Market refresh wrote it
-        return
-    click.echo(f"positions: {len(held)} open on {', '.join(keyed)}, written to the Positions sheet")
+        if failed:
+            return   # said above; the file stays as the Market refresh wrote it
+        click.echo(f"positions: not written: {e}", err=True)
 
 
 def _refuse_if_not_ours(file: Path) -> None:

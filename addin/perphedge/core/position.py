@@ -26,7 +26,10 @@ Rules, in the order a row applies them:
 - Margin, the liquidation walk, funding, basis, fees and rebalancing as ``core.plan``,
   ``core.liquidation``, ``core.funding`` and ``core.rebalance`` compute them.
 - **Net exposure** at the target (what the Contracts column would leave unhedged) and now
-  (against the Held contracts, when given).
+  (against the held contracts).
+- **Held contracts** are the typed ones, else the Positions sheet's (``core.positions.held_view``):
+  the short open on the row's market when its exchange was read and no other holding shares
+  the market; Held from says which, and the market's reconciliation word.
 """
 
 from __future__ import annotations
@@ -57,6 +60,7 @@ from perphedge.core.liquidation import (
 from perphedge.core.margin_rules import DEFAULT_NOTE_LEAD, rule_for
 from perphedge.core.margin_rules.rule import NeverLiquidated
 from perphedge.core.marketdata import NO_DATA, LeverageTier, MarketRow
+from perphedge.core.positions import NOTHING_READ, HeldView, PositionsRead, held_view
 from perphedge.core.rebalance import rebalance_contracts
 from perphedge.core.sizing import PRESETS
 
@@ -327,9 +331,20 @@ def walk_positions(ordered: tuple[LeverageTier, ...], entry: float, qty: float, 
     return out
 
 
+def market_key(cells: RowCells, settings: RowSettings = RowSettings()) -> str:
+    """The row's hedge market as one text (exchange used | hedge symbol), '' for a blank
+    row: holdings with the same key share the market's position."""
+    if _blank(cells.asset):
+        return ""
+    return f"{_text(cells.exchange) or settings.default_exchange}|{_text(cells.hedge_symbol)}"
+
+
 def portfolio_row(cells: RowCells, rows: Sequence[MarketRow], now: datetime,
-                  settings: RowSettings = RowSettings(), tiers: Tiers | None = None) -> RowResult:
-    """Every computed cell of one Portfolio row (see the module docstring for the rules)."""
+                  settings: RowSettings = RowSettings(), tiers: Tiers | None = None,
+                  positions: PositionsRead = NOTHING_READ, holdings_on_market: int = 1) -> RowResult:
+    """Every computed cell of one Portfolio row (see the module docstring for the rules).
+    ``positions`` is what the Positions sheet holds, ``holdings_on_market`` how many rows
+    (this one included) have this row's :func:`market_key`."""
     if _blank(cells.asset):
         return RowResult({"asset_given": False}, ())
     s = settings
@@ -401,7 +416,7 @@ def portfolio_row(cells: RowCells, rows: Sequence[MarketRow], now: datetime,
         warn.append("leverage_advised")
 
     keys = ("exact", "contracts", "hedged", "margin", "hedge_qty", "liq_price", "liq_distance",
-            "funding", "net", "net_held", "fees", "rebalance", "tier", "mmr", "maint", "tier_max_lev")
+            "funding", "net", "net_held", "ratio_held", "fees", "rebalance", "tier", "mmr", "maint", "tier_max_lev")
     e.update({k: BLANK for k in keys})
     e.update({f"walk{i}": BLANK for i in range(1, TIER_WALK_STEPS + 1)})
     e["tier_count"] = len(ordered)
@@ -411,16 +426,30 @@ def portfolio_row(cells: RowCells, rows: Sequence[MarketRow], now: datetime,
     if hm is not None and not ordered:
         e["mmr"] = hm.mmr if hm.mmr is not None else s.default_mmr
         e["maint"] = hm.maint_amount or 0.0
-    held = _num(cells.held) if "held_invalid" not in warn else None
+    e["pos_key"] = market_key(cells, s)
+    e["pos_count"] = holdings_on_market
+
+    def view(target: float) -> HeldView:
+        step = float(hm.amount_step or 0.0) if hm is not None else 0.0
+        return held_view(None if _blank(cells.held) else cells.held, "held_invalid" not in warn, exchange,
+                         hedge_symbol, positions, holdings_on_market, target, step)
+
+    synced = view(0.0)
+    held = synced.used if isinstance(synced.used, float) else None
     if (spot_value is not None and beta is not None and held is not None and hm is not None
             and perp is not None and _pos(hm.contract_size)):
         size = float(hm.contract_size)  # type: ignore[arg-type]  # _pos checked it
         held_notional = held * size if hm.inverse else held * size * perp
         e["net_held"] = spot_value * beta - held_notional
+        if spot_value * beta > 0:   # the hedge ratio the held short gives (beside Ratio used)
+            e["ratio_held"] = held_notional / (spot_value * beta)
     if (notional is not None and perp is not None and hm is not None and _pos(hm.contract_size)
             and lev is not None):
         assert spot_value is not None and beta is not None and ratio is not None
         _size_row(e, warn, hm, perp, lev, qty, price, ratio, beta, spot_value, held, ordered, exchange, s)
+    final = view(_num(e["contracts"]) or 0.0)
+    e["pos_lines"], e["held_synced"], e["held_used"] = final.lines, final.synced, final.used
+    e["held_from"], e["margin_held"] = final.label, final.margin
     interval: float | None = None
     if hm is not None:
         interval = hm.interval_hours if _pos(hm.interval_hours) else DEFAULT_INTERVAL_HOURS

@@ -179,24 +179,49 @@ def _flag(exchange_liq: float | None, ours: float | None) -> str | None:
             "check the tier, margin mode and venue rule")
 
 
+def hedge_status(held: float, target: float, amount_step: float, has_position: bool) -> str:
+    """The reconciliation word of one hedge market: ``no position`` with nothing open,
+    ``matched`` when held is within one amount step of the target (with no step known, equal
+    up to float rounding), else ``under-hedged`` or ``over-hedged``. The Portfolio's Held from
+    column says the same word by formula (``template/portfolio.py``)."""
+    if not has_position:
+        return NO_POSITION
+    gap = target - held
+    if abs(gap) < amount_step or math.isclose(held, target, rel_tol=1e-9, abs_tol=1e-12):
+        return MATCHED
+    return UNDER if gap > 0 else OVER
+
+
+def _per_market(plans: Sequence[PlannedHedge]) -> list[PlannedHedge]:
+    """One plan per hedge market, in order of first appearance: holdings hedged on the same
+    market share its position, so their targets add up and their ratio is the targets'
+    weighted mean (the step and tier are the market's, taken from the first)."""
+    merged: dict[tuple[str, str], list[PlannedHedge]] = {}
+    for p in plans:
+        merged.setdefault((p.exchange.casefold(), p.symbol.casefold()), []).append(p)
+    out = []
+    for group in merged.values():
+        first = group[0]
+        target = sum(p.target_contracts for p in group)
+        ratio = (sum(p.target_ratio * p.target_contracts for p in group) / target if target > 0
+                 else first.target_ratio)
+        out.append(PlannedHedge(first.exchange, first.symbol, target, ratio, first.amount_step,
+                                first.mmr, first.maint_amount))
+    return out
+
+
 def reconcile(positions: Sequence[Position], plans: Sequence[PlannedHedge]) -> list[Reconciled]:
-    """One row per planned hedge (in plan order), then one per position no plan knows."""
+    """One row per planned hedge market (in plan order; holdings on one market together),
+    then one per position no plan knows."""
     by_market: dict[tuple[str, str], list[Position]] = {}
     for p in positions:
         by_market.setdefault((p.exchange, p.symbol), []).append(p)
     rows: list[Reconciled] = []
-    for plan in plans:
+    for plan in _per_market(plans):
         found = by_market.pop((plan.exchange, plan.symbol), [])
         held = -sum(p.contracts for p in found)
         gap = plan.target_contracts - held
-        if not found:
-            status = NO_POSITION
-        elif abs(gap) < plan.amount_step or math.isclose(held, plan.target_contracts,
-                                                         rel_tol=1e-9, abs_tol=1e-12):
-            # within one step; with no step known (0), equal up to float rounding
-            status = MATCHED
-        else:
-            status = UNDER if gap > 0 else OVER
+        status = hedge_status(held, plan.target_contracts, plan.amount_step, bool(found))
         ratio = (plan.target_ratio * held / plan.target_contracts
                  if plan.target_contracts > 0 else None)
         one = found[0] if len(found) == 1 else None
@@ -213,6 +238,12 @@ def reconcile(positions: Sequence[Position], plans: Sequence[PlannedHedge]) -> l
     return rows
 
 
+#: The Positions sheet as every writer finds it: its table, the defined name of its status
+#: line and of the cell listing the exchanges its last read covered.
+POSITIONS_TABLE = "Positions"
+STATUS_NAME = "PositionsStatus"
+READ_NAME = "PositionsRead"
+
 #: The status of an open position read without a plan to hold it against.
 NOT_PLANNED = "open (no plan given)"
 
@@ -222,7 +253,8 @@ SHEET_COLUMNS: tuple[tuple[str, str], ...] = (
     ("exchange", "Exchange"), ("symbol", "Symbol"), ("status", "Status"),
     ("held_contracts", "Held short (contracts)"), ("target_contracts", "Target (contracts)"),
     ("contracts_to_trade", "To trade (+ sell, − buy back)"), ("actual_ratio", "Actual ratio"),
-    ("margin_label", "Margin"), ("entry_price", "Entry"), ("mark_price", "Mark"),
+    ("margin_label", "Margin"), ("isolated_margin", "Isolated margin (settle)"),
+    ("entry_price", "Entry"), ("mark_price", "Mark"),
     ("leverage", "Leverage"), ("unrealized_pnl", "Unrealised P&L (settle)"),
     ("exchange_liquidation_price", "Liq. price (exchange)"),
     ("perphedge_liquidation_price", "Liq. price (perphedge)"),
@@ -235,6 +267,7 @@ class PositionRow:
     plan, an open position's) with the position's own figures where exactly one is open."""
 
     line: Reconciled
+    isolated_margin: float | None = None
     entry_price: float | None = None
     mark_price: float | None = None
     leverage: float | None = None
@@ -244,7 +277,7 @@ class PositionRow:
         return [getattr(self, f) if f in _OWN else getattr(self.line, f) for f, _ in SHEET_COLUMNS]
 
 
-_OWN = {"entry_price", "mark_price", "leverage", "unrealized_pnl"}
+_OWN = {"isolated_margin", "entry_price", "mark_price", "leverage", "unrealized_pnl"}
 
 
 def sheet_rows(positions: Sequence[Position],
@@ -265,3 +298,106 @@ def sheet_rows(positions: Sequence[Position],
     for p in positions:
         by_market.setdefault((p.exchange, p.symbol), []).append(p)
     return [PositionRow(r, **own(by_market.get((r.exchange, r.symbol), []))) for r in reconciled]
+
+
+# ----------------------------------------------------------------------------- the Portfolio's view
+
+#: How the Positions sheet lists the exchanges its last read covered (its PositionsRead cell).
+READ_SEPARATOR = ", "
+
+#: What the Portfolio's Held from column says (``template/portfolio.py`` writes the same
+#: words by formula; the tests recalculate it against :func:`held_view`).
+HELD_TYPED = "typed"
+HELD_TYPED_SAME = "typed (as on the exchange)"
+HELD_TYPED_DIFFERS = "typed (differs from the exchange)"
+HELD_FROM_EXCHANGE = "exchange: "
+HELD_SHARED = "exchange: shared by several holdings (see Positions)"
+HELD_NOT_READ = "not read on "
+#: Margin held of a position that is not isolated (cross: the account's equity backs it).
+NOT_ISOLATED = "not isolated"
+
+
+@dataclass(frozen=True)
+class SheetLine:
+    """One line of the Positions sheet as the Portfolio reads it."""
+
+    exchange: str
+    symbol: str
+    held_contracts: float
+    isolated_margin: float | None = None
+
+
+@dataclass(frozen=True)
+class PositionsRead:
+    """What the Positions sheet holds: the exchanges its last read covered (a market of
+    another exchange is *not read*, never "no position") and the lines read."""
+
+    exchanges: tuple[str, ...] = ()
+    lines: tuple[SheetLine, ...] = ()
+
+    @classmethod
+    def parse(cls, listed: object, lines: Sequence[SheetLine] = ()) -> PositionsRead:
+        text = "" if listed is None else str(listed)
+        return cls(tuple(x.strip() for x in text.split(READ_SEPARATOR.strip()) if x.strip()), tuple(lines))
+
+    def text(self) -> str:
+        return READ_SEPARATOR.join(self.exchanges)
+
+    def covers(self, exchange: str) -> bool:
+        return exchange.casefold() in {x.casefold() for x in self.exchanges}
+
+    def on_market(self, exchange: str, symbol: str) -> list[SheetLine]:
+        return [x for x in self.lines
+                if x.exchange.casefold() == exchange.casefold() and x.symbol.casefold() == symbol.casefold()]
+
+
+#: A workbook's Positions sheet before any read.
+NOTHING_READ = PositionsRead()
+
+
+@dataclass(frozen=True)
+class HeldView:
+    """A Portfolio row's synced figures ('' = blank): the market's lines read (''
+    when its exchange was not read), the held short synced ('' when not read or when
+    several holdings share the market), the held contracts the row uses (typed wins), its
+    label, and the isolated margin held."""
+
+    lines: object
+    synced: object
+    used: object
+    label: str
+    margin: object
+
+
+def held_view(typed: object, typed_valid: bool, exchange: str, symbol: str, read: PositionsRead,
+              holdings_on_market: int, target_contracts: float, amount_step: float) -> HeldView:
+    """Where a Portfolio row's held contracts come from. ``typed`` is the Held contracts
+    cell (None blank); ``target_contracts`` the row's Contracts (0 when it sizes nothing)."""
+    found = read.on_market(exchange, symbol) if read.covers(exchange) else None
+    lines: object = "" if found is None else len(found)
+    synced: object = ""
+    if found is not None and holdings_on_market == 1:
+        synced = float(sum(x.held_contracts for x in found))
+    typed_num = typed if isinstance(typed, (int, float)) and not isinstance(typed, bool) else None
+    if typed is not None and typed != "":
+        used: object = float(typed_num) if (typed_valid and typed_num is not None) else ""
+        if typed_num is None or not isinstance(synced, float):
+            label = HELD_TYPED
+        else:
+            same = math.isclose(float(typed_num), synced, rel_tol=1e-9, abs_tol=1e-12)
+            label = HELD_TYPED_SAME if same else HELD_TYPED_DIFFERS
+    else:
+        used = synced
+        if isinstance(synced, float):
+            label = HELD_FROM_EXCHANGE + hedge_status(synced, target_contracts, amount_step, bool(found))
+        elif found is not None:
+            label = HELD_SHARED
+        elif read.exchanges:
+            label = HELD_NOT_READ + exchange
+        else:
+            label = ""
+    margin: object = ""
+    if isinstance(synced, float) and found:
+        isolated = [x.isolated_margin for x in found if x.isolated_margin is not None]
+        margin = float(sum(isolated)) if len(isolated) == len(found) else NOT_ISOLATED
+    return HeldView(lines, synced, used, label, margin)

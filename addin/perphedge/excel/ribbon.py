@@ -16,7 +16,7 @@ import sys
 import time
 import traceback
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -65,6 +65,8 @@ class Host:
     log_file: Path
     lock_file: Path
     notify: Callable[[str, str], None]
+    #: The read-only account reader the Positions sheet is filled from.
+    account: Callable[[], Any] = field(default=lambda: _account())
 
     @classmethod
     def this_system(cls) -> Host:
@@ -103,7 +105,7 @@ def refresh_active_workbook(book=None, source=None, *, now_ms: int | None = None
         # first, so a slow start (ccxt loading, markets) already shows that it runs
         app.status_bar = STARTING
         with refreshlock.held(host.lock_file):
-            return _refresh(book, app, source, now_ms)
+            return _refresh(book, app, source, now_ms, host)
     except PerphedgeError as e:
         return _fail(host, app, str(e), e)
     except Exception as e:  # Excel must get a message, never a traceback
@@ -119,7 +121,16 @@ def refresh_active_workbook(book=None, source=None, *, now_ms: int | None = None
                 pass
 
 
-def _refresh(book, app, source, now_ms) -> RefreshResult:
+def _account() -> Any:
+    from perphedge.market.config import MarketConfig
+    from perphedge.market.live.clients import ClientPool
+    from perphedge.market.live.positions import Account
+
+    config = MarketConfig.from_env()
+    return Account(config, ClientPool(config))
+
+
+def _refresh(book, app, source, now_ms, host: Host) -> RefreshResult:
     from perphedge.excel.xltable import XlwingsMarketTable
 
     def progress(message: str) -> None:
@@ -130,7 +141,39 @@ def _refresh(book, app, source, now_ms) -> RefreshResult:
         from perphedge.market.live.service import get_service
 
         source = get_service()
-    return refresh_table(table, source, now_ms=now_ms, progress=progress)
+    result = refresh_table(table, source, now_ms=now_ms, progress=progress)
+    _refresh_positions(book, table, host, progress)
+    return result
+
+
+def _refresh_positions(book, table, host: Host, progress: Callable[[str], None]) -> None:
+    """The Positions sheet from the Market table's exchanges that have a read-only key.
+    The Market refresh stands whatever happens here: a failed read keeps the lines and
+    says why in the sheet's status line (and the log)."""
+    from perphedge.excel.xlpositions import positions_table, write_positions
+    from perphedge.refresh.positions import read_for_workbook
+
+    sheet = positions_table(book)
+    if sheet is None:
+        return
+    headers = [h.lower() for h in table.headers()]
+    if "exchange" not in headers:
+        return
+    listed = list(dict.fromkeys(str(e).strip().lower() for e in table.column(headers.index("exchange")) if e))
+    progress("Perpetual Hedge: reading positions...")
+    try:
+        got = read_for_workbook(host.account(), listed)
+    except PerphedgeError as e:   # the account cannot even be set up (keyring, settings)
+        host.record(f"positions not read: {e}")
+        write_positions(book, sheet, None, f"Not refreshed: {e}", ())
+        return
+    if got is None or got.status is None:
+        if got is not None:
+            host.record(got.message)
+        return
+    if got.rows is None:
+        host.record(got.message)
+    write_positions(book, sheet, got.rows, got.status, got.read)
 
 
 def _fail(host: Host, app, reason: str, exc: BaseException) -> None:

@@ -15,22 +15,26 @@ from pathlib import Path
 from perphedge import ooxml
 from perphedge.atomicfile import atomic_target, write_text_atomic
 from perphedge.core.errors import PerphedgeError
-from perphedge.core.positions import SHEET_COLUMNS, PositionRow
+from perphedge.core.positions import POSITIONS_TABLE as TABLE
+from perphedge.core.positions import READ_NAME, READ_SEPARATOR, SHEET_COLUMNS, STATUS_NAME, PositionRow
 from perphedge.files.filesafety import digest, identity, is_read_only, last_written, open_in, record_file
+from perphedge.ooxml.sharedformulas import Formula
 from perphedge.ooxml.sheetxml import set_cells
 from perphedge.ooxml.treeedit import main_ns, parse_part, serialize
-
-TABLE = "Positions"
-STATUS_NAME = "PositionsStatus"
+from perphedge.refresh.positions import is_unplanned, line_status_formula
 
 
 class PositionsNotWritten(PerphedgeError):
     """The workbook cannot take the positions: nothing was written."""
 
 
-def write_positions(path: str | Path, rows: Sequence[PositionRow] | None, status: str) -> Path:
-    """Write ``rows`` into the Positions table of the workbook at ``path``; with ``rows``
-    None only the status line (the lines read before stay, the status says why)."""
+def write_positions(path: str | Path, rows: Sequence[PositionRow] | None, status: str,
+                    read: Sequence[str] = ()) -> Path:
+    """Write ``rows`` — every position open on the exchanges ``read`` — into the Positions
+    table of the workbook at ``path``, and ``read`` into its PositionsRead cell (the Portfolio
+    takes a market of an exchange not listed as not read, never as no position); with
+    ``rows`` None only the status line (the lines and exchanges read before stay, the status
+    says why)."""
     path = Path(path)
     found = open_in(path)
     if found:
@@ -57,7 +61,7 @@ def write_positions(path: str | Path, rows: Sequence[PositionRow] | None, status
         raise PositionsNotWritten(f"{path.name}: the Positions table's columns are not "
                                   f"{', '.join(headers)}: nothing written")
     try:
-        _fill(pkg, table, rows, status)
+        _fill(pkg, table, rows, status, read)
     except (ooxml.PackageError, ValueError) as e:
         raise PositionsNotWritten(f"{path.name} could not be updated: {e}") from None
 
@@ -88,9 +92,9 @@ def has_positions_sheet(path: str | Path) -> bool:
 
 
 def _fill(pkg: ooxml.Package, table: ooxml.TableRef, rows: Sequence[PositionRow] | None,
-          status: str) -> None:
+          status: str, read: Sequence[str]) -> None:
     if rows is None:   # the lines stay; only the status line says why they were not read
-        sheet_of, status_cell = _status_cell(pkg)
+        sheet_of, status_cell = _named_cell(pkg, STATUS_NAME)
         part = table.sheet.part
         pkg.replace(part, set_cells(pkg.data[part], {status_cell: status}))
         return
@@ -101,17 +105,24 @@ def _fill(pkg: ooxml.Package, table: ooxml.TableRef, rows: Sequence[PositionRow]
     existing = {(c.row, c.col): c.style for c in pkg.cells(part)}
     values: dict[tuple[int, int], object] = {}
     styles: dict[tuple[int, int], str] = {}
+    status_col = c1 + [f for f, _ in SHEET_COLUMNS].index("status")
     for r in range(first, max(last, r2) + 1):
         line = rows[r - first].values() if r - first < len(rows) else [None] * (c2 - c1 + 1)
         for j, v in enumerate(line):
             values[(r, c1 + j)] = v if r <= last else None
+        if r - first < len(rows) and is_unplanned(rows[r - first]):
+            # read with no plan given: the line's status follows the workbook's Portfolio
+            values[(r, status_col)] = Formula(line_status_formula(r))
             style = existing.get((first, c1 + j))
             if style is not None:   # every line as the first one is formatted
                 styles[(r, c1 + j)] = style
-    sheet_of, status_cell = _status_cell(pkg)
-    if sheet_of != table.sheet.name:
-        raise ValueError(f"{STATUS_NAME} does not point into the {table.sheet.name} sheet")
-    values[status_cell] = status
+    for name, value in ((STATUS_NAME, status), (READ_NAME, READ_SEPARATOR.join(read))):
+        if name == READ_NAME and name not in pkg.defined_names():
+            continue   # a workbook from before the Portfolio read its held contracts here
+        sheet_of, cell = _named_cell(pkg, name)
+        if sheet_of != table.sheet.name:
+            raise ValueError(f"{name} does not point into the {table.sheet.name} sheet")
+        values[cell] = value
     pkg.replace(part, set_cells(pkg.data[part], values, styles, restyle=True))
     new_ref = f"{ooxml.col_letter(c1)}{r1}:{ooxml.col_letter(c2)}{last}"
     root = parse_part(pkg.data[table.part], table.part)
@@ -123,10 +134,10 @@ def _fill(pkg: ooxml.Package, table: ooxml.TableRef, rows: Sequence[PositionRow]
     _move_print_area(pkg, table.sheet.name, f"$A$1:${ooxml.col_letter(c2)}${last}")
 
 
-def _status_cell(pkg: ooxml.Package) -> tuple[str, tuple[int, int]]:
-    ref = pkg.defined_names().get(STATUS_NAME)
+def _named_cell(pkg: ooxml.Package, name: str) -> tuple[str, tuple[int, int]]:
+    ref = pkg.defined_names().get(name)
     if not ref or "!" not in ref:
-        raise ValueError(f"the workbook has no {STATUS_NAME} name")
+        raise ValueError(f"the workbook has no {name} name")
     sheet, cell = ref.rsplit("!", 1)
     return sheet.strip("'").replace("''", "'"), ooxml.split_ref(cell.replace("$", ""))
 

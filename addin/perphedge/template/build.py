@@ -25,6 +25,7 @@ from perphedge.atomicfile import write_bytes_atomic
 from perphedge.core.errors import InvalidInput
 from perphedge.core.holdings import HoldingInput
 from perphedge.core.marketdata import FundingPoint, MarketRow
+from perphedge.core.positions import STATUS_NAME as POSITIONS_STATUS
 from perphedge.ooxml.cachedvalues import apply_cached_values
 from perphedge.template import layout as L
 from perphedge.template.beta_sheet import RESULT_ROWS, BetaSeries, beta_cell, write_beta
@@ -35,7 +36,7 @@ from perphedge.template.history_sheet import HISTORY_SHEET, blocks_for, write_hi
 from perphedge.template.market_sheet import write_market
 from perphedge.template.portfolio import write_portfolio
 from perphedge.template.positions_sheet import SHEET as POSITIONS_SHEET
-from perphedge.template.positions_sheet import STATUS_NAME as POSITIONS_STATUS
+from perphedge.template.positions_sheet import lookup_ranges as position_lookups
 from perphedge.template.positions_sheet import write_positions_sheet
 from perphedge.template.scenarios_sheet import write_scenarios
 from perphedge.template.tiers_sheet import TierTable, write_tiers
@@ -68,6 +69,12 @@ def defined_names(n_holdings: int, n_tier_rows: int = 0) -> dict[str, str]:
         names[name] = L.tier_range(header, n_tier_rows)
     for name, row in RESULT_ROWS.items():
         names[name] = f"{L.BETA}!$B${row}"
+    # the Portfolio columns the Positions sheet's lines read (refresh.positions.line_status_formula)
+    for name, key in (("HoldingKeys", "pos_key"), ("HoldingFrom", "held_from")):
+        k = L.pcol(key)
+        names[name] = (f"{L.PORTFOLIO}!${k}${L.PORTFOLIO_FIRST_ROW}:"
+                       f"${k}${L.PORTFOLIO_HEADER_ROW + L.PORTFOLIO_LOOKUP_ROWS}")
+    names.update(position_lookups())
     return names
 
 

@@ -40,9 +40,11 @@ from perphedge.core.position import (
     WARNINGS,
     RowCells,
     RowSettings,
+    market_key,
     portfolio_row,
     portfolio_summary,
 )
+from perphedge.core.positions import NOTHING_READ, PositionsRead
 from perphedge.core.scenarios import HoldingFigures, portfolio_scenarios
 from perphedge.ooxml.sheetxml import excel_serial
 from perphedge.template import layout as L
@@ -83,6 +85,8 @@ class BookInputs:
     beta_series: Sequence[BetaSeries]
     now_ms: int
     funding_history: Mapping[tuple[str, str], Sequence[FundingPoint]]
+    #: What the Positions sheet holds (a built workbook's: nothing read yet).
+    positions: PositionsRead = NOTHING_READ
 
 
 def _settings_values(s: RowSettings) -> dict[str, float]:
@@ -148,11 +152,12 @@ def portfolio_rows(b: BookInputs) -> list[dict[str, object]]:
     now = utc_datetime(b.now_ms)
     settings = RowSettings()
     n = L.portfolio_rows(len(b.holdings))
+    keys = [market_key(_row_cells(h, None), settings).casefold() for h in b.holdings]
     out = []
     for i in range(n):
         if i >= len(b.holdings):
-            blank: dict[str, object] = {c.key: (0.0 if c.key.startswith("sc_") else BLANK)
-                                        for c in L.PORTFOLIO_COLUMNS if c.kind != "input"}
+            blank: dict[str, object] = {c.key: BLANK for c in L.PORTFOLIO_COLUMNS if c.kind != "input"}
+            blank.update(scenario_values(blank, None, False))   # what sc_* say with no short
             out.append(blank)
             continue
         h = b.holdings[i]
@@ -162,7 +167,8 @@ def portfolio_rows(b: BookInputs) -> list[dict[str, object]]:
                                 0 if b.beta_series else None)
             beta = results[k]["BetaHedgeRatio"] if k is not None else BLANK
         try:
-            res = portfolio_row(_row_cells(h, beta), b.market_rows, now, settings, b.tiers)
+            res = portfolio_row(_row_cells(h, beta), b.market_rows, now, settings, b.tiers,
+                                b.positions, keys.count(keys[i]))
         except PerphedgeError:  # tiers core refuses: the row's formulas say so, Excel computes them
             out.append({**{c.key: None for c in L.PORTFOLIO_COLUMNS if c.kind != "input"}, UNKNOWN: True})
             continue

@@ -183,7 +183,17 @@ PORTFOLIO_COLUMNS: tuple[Column, ...] = (
            note="Exposure per $ of the hedge coin; blank = 1 (a cross hedge with a blank beta is flagged red). "
                 "Built workbooks point a cross hedge at its pair's β on the Beta sheet."),
     Column("held", "Held contracts", "input", 9, QTY,
-           note="Contracts already short (optional): drives the rebalance column."),
+           note="Contracts already short, typed (optional; overrides the Positions sheet's): drives "
+                "the rebalance column. Blank: the Positions sheet's, once a refresh has read them."),
+    Column("held_from", "Held from", "formula", 22,
+           note="typed, or exchange: and the market's reconciliation (matched, under-hedged, "
+                "over-hedged, no position), from the Positions sheet's last read."),
+    Column("ratio_held", "Ratio held", "formula", 8, PCT,
+           note="The hedge ratio the held contracts give: their notional / (spot value × beta), "
+                "beside Ratio used (the target)."),
+    Column("margin_held", "Margin held (settle)", "formula", 11, "#,##0.00######",
+           note="Isolated margin of the synced position, in its settle currency (USDT, or the coin "
+                "for an inverse market); not isolated: a cross position, backed by the account."),
     Column("price_symbol", "Price symbol", "input", 14,
            note="Market row that prices the asset; blank = the asset's own market (the hedge symbol's row "
                 "when it is the asset's coin, else the one Market row whose coin is the asset)."),
@@ -226,6 +236,12 @@ PORTFOLIO_COLUMNS: tuple[Column, ...] = (
     Column("tier_count", "Tier rows", "helper", 6),
     Column("tier_unit", "Tier unit", "helper", 8),
     *(Column(f"walk{i}", f"Tier walk {i}", "helper", 6) for i in range(1, TIER_WALK_STEPS + 1)),
+    # where the held contracts come from (core.positions.held_view)
+    Column("pos_key", "Hedge market key", "helper", 12),
+    Column("pos_count", "Holdings on the market", "helper", 6),
+    Column("pos_lines", "Position lines", "helper", 6),
+    Column("held_synced", "Held (Positions sheet)", "helper", 8, QTY),
+    Column("held_used", "Held used", "helper", 8, QTY),
     Column("interval", "Interval used (h)", "helper", 8),
     Column("lev", "Leverage used", "helper", 8),
     Column("beta_used", "Beta used", "helper", 8),
@@ -258,6 +274,8 @@ PORTFOLIO_HEADER_ROW = 21
 PORTFOLIO_FIRST_ROW = PORTFOLIO_HEADER_ROW + 1
 #: Blank, formula-ready rows a built Portfolio always has at least.
 MIN_PORTFOLIO_ROWS = 12
+#: Holding rows the cross-row lookups (HoldingKeys) cover below the header.
+PORTFOLIO_LOOKUP_ROWS = 1000
 SPARE_PORTFOLIO_ROWS = 5
 
 

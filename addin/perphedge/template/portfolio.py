@@ -37,6 +37,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 
 from perphedge.core import margin_rules
 from perphedge.core import position as P
+from perphedge.core import positions as PS
 from perphedge.core.holdings import BETA_FROM_SHEET, HoldingInput
 from perphedge.core.sizing import PRESETS
 from perphedge.template import layout as L
@@ -179,7 +180,7 @@ def row_formulas(r: int) -> dict[str, str]:
     lin_lp = _lp_linear(hq, perp, pos_margin, mmr, maint, venue)
     inv_den = f"({hq}-{pos_margin}/{perp}-{maint})"
     inv_lp = _lp_inverse(hq, perp, mmr, inv_den, venue)
-    held = c["held"]
+    held = c["held_used"]
     cur_ratio = (f"IF({inverse},{held}*{size}/({spot_value}*{beta}),"
                  f"{held}*{size}*{perp}/({spot_value}*{beta}))")
     # To the target count rounded down to the step, as Contracts is: a tradeable amount
@@ -240,6 +241,8 @@ def row_formulas(r: int) -> dict[str, str]:
         "net": f'IF({priced},{spot_value}*{beta}-N({hedged}),"")',
         "net_held": (f'IF(NOT({priced}),"",IF({held}="","",IF({hr}=0,"",IF({perp}="","",'
                      f'IF(N({size})<=0,"",{spot_value}*{beta}-{held}*{size}*IF({inverse},1,{perp}))))))'),
+        # computed where Net exposure now is (core.position: the same condition)
+        "ratio_held": f'IF({c["net_held"]}="","",IF({spot_value}*{beta}>0,{cur_ratio},""))',
         "fees": f'IF({hedged}="","",{hedged}*N({mkt("MktFee")})*2)',
         "rebalance": (f'IF(OR({held}="",{contracts}="",NOT({priced})),"",IF({spot_value}*{beta}=0,-{held},'
                       f"IF(ABS({cur_ratio}-{ratio})<=RebalanceBand+1E-12,0,{delta})))"),
@@ -248,6 +251,7 @@ def row_formulas(r: int) -> dict[str, str]:
         "age": (f'IF({a}="","",IF({hr}=0,"",IF(N({mkt("MktAsOf")})<=0,"",'
                 f'(NowUTC-{mkt("MktAsOf")})*24)))'),
     }
+    f.update(_held_formulas(c, exch, checks))
     f.update(_walk(c, exch, venue))
     entry_max = _tier_value(c, exch, "TierMaxLev", c["walk1"])
     f["tier_max_lev"] = (f'IF(OR({hq}="",N({c["tier_count"]})=0),"",IF(N({c["walk1"]})>N({c["tier_count"]}),"",'
@@ -255,6 +259,37 @@ def row_formulas(r: int) -> dict[str, str]:
     f.update(scenario_formulas(c))
     f.update(_warnings(c, exch, checks))
     return {k: "=" + v for k, v in f.items()}
+
+
+def _held_formulas(c: dict[str, str], exch: str, checks: dict[str, str]) -> dict[str, str]:
+    """Where the held contracts come from: core.positions.held_view, by formula over the
+    Positions sheet's lines (PosExchange, PosSymbol, PosHeld, PosIsoMargin) and the
+    exchanges its last read covered (PositionsRead)."""
+    a, typed, synced, lines = c["asset"], c["held"], c["held_synced"], c["pos_lines"]
+    match = f'(PosExchange={exch})*(PosSymbol={c["hedge_symbol"]})'
+    covers = f'ISNUMBER(SEARCH(","&{exch}&",",","&SUBSTITUTE(PositionsRead," ","")&","))'
+    target = f'N({c["contracts"]})'
+    step = f'IF({c["hedge_row"]}=0,0,N(INDEX(MktStep,{c["hedge_row"]})))'
+
+    def close(x: str, y: str) -> str:  # math.isclose(x, y, rel_tol=1e-9, abs_tol=1e-12)
+        return f"ABS({x}-{y})<=MAX(1E-9*MAX(ABS({x}),ABS({y})),1E-12)"
+
+    status = (f'IF(N({lines})=0,"{PS.NO_POSITION}",IF(OR(ABS({target}-{synced})<{step},{close(synced, target)}),'
+              f'"{PS.MATCHED}",IF({target}-{synced}>0,"{PS.UNDER}","{PS.OVER}")))')
+    return {
+        "pos_key": f'IF({a}="","",{exch}&"|"&{c["hedge_symbol"]})',
+        "pos_count": f'IF({a}="","",SUMPRODUCT((HoldingKeys={c["pos_key"]})*1))',
+        "pos_lines": f'IF({a}="","",IF({covers},SUMPRODUCT({match}*1),""))',
+        "held_synced": f'IF(OR({lines}="",N({c["pos_count"]})<>1),"",SUMPRODUCT({match},PosHeld))',
+        "held_used": f'IF({a}="","",IF({typed}<>"",IF({checks["held_invalid"]},"",{typed}),{synced}))',
+        "held_from": (f'IF({a}="","",IF({typed}<>"",IF(OR(NOT(ISNUMBER({typed})),NOT(ISNUMBER({synced}))),'
+                      f'"{PS.HELD_TYPED}",IF({close(typed, synced)},"{PS.HELD_TYPED_SAME}","{PS.HELD_TYPED_DIFFERS}")),'
+                      f'IF(ISNUMBER({synced}),"{PS.HELD_FROM_EXCHANGE}"&{status},IF({lines}<>"","{PS.HELD_SHARED}",'
+                      f'IF(TRIM(PositionsRead)<>"","{PS.HELD_NOT_READ}"&{exch},"")))))'),
+        "margin_held": (f'IF(NOT(ISNUMBER({synced})),"",IF(N({lines})=0,"",'
+                        f'IF(SUMPRODUCT({match}*ISNUMBER(PosIsoMargin))={lines},SUMPRODUCT({match},PosIsoMargin),'
+                        f'"{PS.NOT_ISOLATED}")))'),
+    }
 
 
 # ----------------------------------------------------------------------------- tier walk
