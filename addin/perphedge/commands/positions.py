@@ -147,11 +147,15 @@ def positions(exchanges: tuple[str, ...], portfolio: str | None, days: int, as_j
 
 
 def _write_sheet(workbook: str, data: dict[str, Any], portfolio: str | None) -> None:
+    from perphedge.commands.refresh import say_cached
     from perphedge.files.positions import PositionsNotWritten, write_positions
     from perphedge.refresh.positions import sheet_lines, sheet_status
+    from perphedge.template.recache import CachedValuesPass
 
+    cache = CachedValuesPass()   # the Portfolio's saved values follow the lines written
     try:
         write_positions(workbook, sheet_lines(data, bool(portfolio)), sheet_status(data, portfolio),
-                        data["exchanges"])
+                        data["exchanges"], finish=cache)
     except PositionsNotWritten as e:
         raise AccountFailed(str(e)) from None
+    say_cached(cache)

@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
 from perphedge.commands.output import BadInput, refuse_if_open
 from perphedge.core.errors import PerphedgeError
+
+if TYPE_CHECKING:
+    from perphedge.template.recache import CachedValuesPass
 
 
 @click.command("refresh")
@@ -19,12 +23,14 @@ from perphedge.core.errors import PerphedgeError
 def refresh(file: Path, offline: bool, no_backup: bool) -> None:
     """Refresh the Market table of workbook FILE in place (everything else kept)."""
     from perphedge.files.refresh import refresh_file
+    from perphedge.template.recache import CachedValuesPass
 
     refuse_if_open(file)
     _refuse_if_not_ours(file)
+    cache = CachedValuesPass()   # the formulas' saved values follow the new Market values
     try:
         result = refresh_file(file, offline=offline, backup=not no_backup,
-                              progress=lambda m: click.echo(m, err=True))
+                              progress=lambda m: click.echo(m, err=True), finish=cache)
     except PerphedgeError as e:
         raise click.ClickException(f"{e} — {file} is unchanged") from e
     click.echo(f"{file}: {result.summary()}")
@@ -33,13 +39,21 @@ def refresh(file: Path, offline: bool, no_backup: bool) -> None:
     for m in result.messages:
         click.echo(f"  stale: {m}")
     if not offline:
-        _refresh_positions(file)
+        _refresh_positions(file, cache)
+    say_cached(cache)
     if not no_backup:
         # FILE.bak is not retaken from a file that is still the last refresh's own output
         click.echo(f"your last version before refreshing is kept as {file.name}.bak")
 
 
-def _refresh_positions(file: Path) -> None:
+def say_cached(cache: CachedValuesPass) -> None:
+    """The line on the formulas' saved values, on stderr (beside the progress lines: the
+    standard output of ``positions --json`` stays JSON)."""
+    if cache.report is not None:
+        click.echo(cache.report.summary(), err=True)
+
+
+def _refresh_positions(file: Path, cache: CachedValuesPass | None = None) -> None:
     """Fill the Positions sheet too, from the exchanges of the Market table that have a
     read-only key; say so when none has one, and mark the sheet when the read fails (its
     lines stay, the status line says why) — the Market refresh stands either way."""
@@ -62,7 +76,7 @@ def _refresh_positions(file: Path) -> None:
     if got.status is None:
         return
     try:
-        write_positions(file, got.rows, got.status, got.read)
+        write_positions(file, got.rows, got.status, got.read, finish=cache)
     except PerphedgeError as e:
         if failed:
             return   # said above; the file stays as the Market refresh wrote it

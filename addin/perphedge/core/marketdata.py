@@ -227,6 +227,25 @@ def no_data_row(symbol: str, exchange: str) -> MarketRow:
                      None, None, None, None, DataStatus("snapshot", 0, True, NO_DATA))
 
 
+def status_of_cell(text: object, exchange: str, as_of_ms: int) -> DataStatus:
+    """The status a Market row's Status cell states, read as the Portfolio's formulas read
+    it (Excel compares texts ignoring case): ``no recorded data…`` exactly, then by how the
+    text starts — ``recorded`` (the snapshot: the banner counts it), ``stale`` and
+    ``partial`` (the row's warnings quote it); anything else (fresh, suspect, a word typed in)
+    raises no warning."""
+    t = text if isinstance(text, str) else ""
+    low = t.casefold()
+    if low == NO_DATA.casefold():
+        return DataStatus("snapshot", 0, True, NO_DATA)
+    if low.startswith("recorded"):
+        return DataStatus("snapshot", as_of_ms, True, "recorded" + t[len("recorded"):])
+    if low.startswith("stale"):
+        return DataStatus(exchange, as_of_ms, True, t)
+    if low.startswith("partial"):
+        return DataStatus(exchange, as_of_ms, False, t)
+    return DataStatus(exchange, as_of_ms)
+
+
 def status_text(row: MarketRow, now_ms: int) -> str:
     """A Market row's Status cell (DESIGN §3's status words): recorded snapshot data always
     says so, with its date; fresh figures with some missing or assumed say ``partial``."""

@@ -331,6 +331,12 @@ def walk_positions(ordered: tuple[LeverageTier, ...], entry: float, qty: float, 
     return out
 
 
+def row_given(cells: RowCells) -> bool:
+    """Whether the row holds a holding: its Asset cell is not blank (every computed cell of
+    a row without one is blank, as its formulas' ``IF(asset="","",…)`` say)."""
+    return not _blank(cells.asset)
+
+
 def market_key(cells: RowCells, settings: RowSettings = RowSettings()) -> str:
     """The row's hedge market as one text (exchange used | hedge symbol), '' for a blank
     row: holdings with the same key share the market's position."""
@@ -345,7 +351,7 @@ def portfolio_row(cells: RowCells, rows: Sequence[MarketRow], now: datetime,
     """Every computed cell of one Portfolio row (see the module docstring for the rules).
     ``positions`` is what the Positions sheet holds, ``holdings_on_market`` how many rows
     (this one included) have this row's :func:`market_key`."""
-    if _blank(cells.asset):
+    if not row_given(cells):
         return RowResult({"asset_given": False}, ())
     s = settings
     asset = _text(cells.asset)

@@ -9,7 +9,7 @@ Excel or LibreOffice or read-only, unchanged if another program saved it meanwhi
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from perphedge import ooxml
@@ -29,12 +29,14 @@ class PositionsNotWritten(PerphedgeError):
 
 
 def write_positions(path: str | Path, rows: Sequence[PositionRow] | None, status: str,
-                    read: Sequence[str] = ()) -> Path:
+                    read: Sequence[str] = (),
+                    finish: Callable[[ooxml.Package], object] | None = None) -> Path:
     """Write ``rows`` — every position open on the exchanges ``read`` — into the Positions
     table of the workbook at ``path``, and ``read`` into its PositionsRead cell (the Portfolio
     takes a market of an exchange not listed as not read, never as no position); with
     ``rows`` None only the status line (the lines and exchanges read before stay, the status
-    says why)."""
+    says why). ``finish`` is given the package before it is written (the formulas' cached
+    values: ``template.recache``)."""
     path = Path(path)
     found = open_in(path)
     if found:
@@ -62,6 +64,8 @@ def write_positions(path: str | Path, rows: Sequence[PositionRow] | None, status
                                   f"{', '.join(headers)}: nothing written")
     try:
         _fill(pkg, table, rows, status, read)
+        if finish is not None:
+            finish(pkg)
     except (ooxml.PackageError, ValueError) as e:
         raise PositionsNotWritten(f"{path.name} could not be updated: {e}") from None
 

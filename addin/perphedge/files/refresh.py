@@ -37,8 +37,11 @@ def default_source(offline: bool) -> MarketSource:
 
 def refresh_file(path: str | Path, *, offline: bool = False, source: MarketSource | None = None,
                  backup: bool = True, now_ms: int | None = None,
-                 progress: Callable[[str], None] = lambda _m: None) -> RefreshResult:
-    """Refresh the Market table inside a workbook file, changing nothing else in it.
+                 progress: Callable[[str], None] = lambda _m: None,
+                 finish: Callable[[ooxml.Package], object] | None = None) -> RefreshResult:
+    """Refresh the Market table inside a workbook file, changing nothing else in it but what
+    ``finish`` (given the refreshed package before it is written) changes: the formulas'
+    cached values (``template.recache``, which this layer does not know).
 
     The new file is written beside the old one, fsync'd and swapped in with
     ``os.replace``; the file as found is kept as ``FILE.bak`` unless it is exactly what the
@@ -67,6 +70,8 @@ def refresh_file(path: str | Path, *, offline: bool = False, source: MarketSourc
         result = refresh_table(table, source or default_source(offline), now_ms=now_ms,
                                progress=progress)
         _recalc_on_load(pkg)
+        if finish is not None:
+            finish(pkg)
     except RefreshError:
         raise
     except (ooxml.PackageError, ValueError, AttributeError) as e:

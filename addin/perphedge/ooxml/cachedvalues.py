@@ -37,7 +37,7 @@ from perphedge.atomicfile import write_bytes_atomic
 from perphedge.ooxml.errors import PackageError
 from perphedge.ooxml.xmlparse import parse
 
-__all__ = ["CellError", "CachedValues", "apply_cached_values", "formula_cells", "write_cached_values"]
+__all__ = ["CellError", "CachedValues", "apply_cached_values", "edit_sheet", "formula_cells", "write_cached_values"]
 
 _NS = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
 _NS_R = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
@@ -147,7 +147,9 @@ def _set_value(c: etree._Element, value: CellValue) -> None:
         c.insert(0, v)
 
 
-def _edit_sheet(data: bytes, part: str, sheet: str, values: Mapping[str, CellValue]) -> tuple[bytes, int, list[str]]:
+def edit_sheet(data: bytes, part: str, sheet: str, values: Mapping[str, CellValue]) -> tuple[bytes, int, list[str]]:
+    """One worksheet part with the cached values written: (its bytes, the number of cells
+    given a value, the formula cells without one afterwards)."""
     root = parse(data, part)
     sheet_data = root.find(f"{_M}sheetData")
     if sheet_data is None:
@@ -230,7 +232,7 @@ def apply_cached_values(package: bytes, values: Mapping[str, Mapping[str, CellVa
         edited: dict[str, bytes] = {}
         written, missing = 0, []
         for sheet, cells in values.items():
-            data, n, left = _edit_sheet(z.read(parts[sheet]), parts[sheet], sheet, cells)
+            data, n, left = edit_sheet(z.read(parts[sheet]), parts[sheet], sheet, cells)
             edited[parts[sheet]] = data
             written += n
             missing += [(sheet, ref) for ref in left]

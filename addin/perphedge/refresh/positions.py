@@ -113,6 +113,18 @@ def line_status_formula(row: int) -> str:
             f'IFERROR("{IN_PORTFOLIO}"&INDEX(HoldingFrom,MATCH({key},HoldingKeys,0)),"{IN_PORTFOLIO}"))')
 
 
+def line_status_value(exchange: object, symbol: object,
+                      holdings: Sequence[tuple[object, object]]) -> str:
+    """What :func:`line_status_formula` gives on a line of ``exchange`` and ``symbol``, with
+    ``holdings`` the (HoldingKeys, HoldingFrom) cells in order: the text of the first holding
+    whose key is the line's (Excel compares texts ignoring case)."""
+    key = f"{'' if exchange is None else exchange}|{'' if symbol is None else symbol}".casefold()
+    for k, held_from in holdings:
+        if isinstance(k, str) and k.casefold() == key:
+            return IN_PORTFOLIO + ("" if held_from is None else str(held_from))
+    return NOT_IN_PORTFOLIO
+
+
 def is_unplanned(row: PositionRow) -> bool:
     return row.line.status == NOT_PLANNED
 

@@ -119,7 +119,8 @@ def make_workbook(holdings: Sequence[HoldingInput], market_rows: Sequence[Market
     beta_cells = {(b.asset.casefold(), b.hedge.casefold()): "=" + beta_cell(k)
                   for k, b in reversed(list(enumerate(beta_series)))}
     write_portfolio(sheets[L.PORTFOLIO], holdings, beta_cells,
-                    f"{note}  Yellow cells are inputs; every other figure is a formula.")
+                    f"{note}  Yellow cells are inputs; every other figure is a formula.",
+                    L.portfolio_rows(len(holdings)))
     write_market(sheets[L.MARKET], market_rows, note, now)
     n_tier_rows = write_tiers(sheets[L.TIERS], tier_tables)
     write_scenarios(sheets[L.SCENARIOS], L.portfolio_rows(len(holdings)),

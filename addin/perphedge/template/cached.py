@@ -43,6 +43,7 @@ from perphedge.core.position import (
     market_key,
     portfolio_row,
     portfolio_summary,
+    row_given,
 )
 from perphedge.core.positions import NOTHING_READ, PositionsRead
 from perphedge.core.scenarios import HoldingFigures, portfolio_scenarios
@@ -137,53 +138,78 @@ def beta_values(series: Sequence[BetaSeries]) -> Values:
     return out
 
 
+@dataclass(frozen=True)
+class PortfolioInputs:
+    """What the Portfolio's and Scenarios' formulas read: every holding row's input cells as
+    typed (blank rows included; a Beta cell that is a formula holds its value), the Market,
+    Tiers and Positions sheets, the settings block and the time data ages are measured at."""
+
+    cells: Sequence[RowCells]
+    #: Rows (0-based) whose Beta cell is a formula (the Beta sheet's β): cached with the rest.
+    beta_formulas: frozenset[int]
+    market_rows: Sequence[MarketRow]
+    tiers: Mapping[tuple[str, str], Sequence[LeverageTier]]
+    now_ms: int
+    positions: PositionsRead = NOTHING_READ
+    settings: RowSettings = RowSettings()
+
+
 def _row_cells(h: HoldingInput, beta: object) -> RowCells:
     return RowCells(h.asset, h.qty, h.hedge_symbol, h.exchange, h.strategy, h.hedge_ratio, h.leverage,
                     beta if h.beta_from_sheet else h.beta, h.held_contracts, h.price_symbol)
 
 
-def portfolio_rows(b: BookInputs) -> list[dict[str, object]]:
-    """Every computed column's value on each holding row (blank rows included), and the
-    value of the Beta input cell of a row whose beta is the Beta sheet's."""
+def portfolio_inputs(b: BookInputs) -> PortfolioInputs:
+    """The builder's holdings as the cells it writes them into (the Beta sheet's β where a
+    holding takes it from there), padded with the blank rows the table has."""
     results = beta_results(b.beta_series)
-    first_block = {}
+    first_block: dict[tuple[str, str], int] = {}
     for k, s in enumerate(b.beta_series):
         first_block.setdefault((s.asset.casefold(), s.hedge.casefold()), k)
-    now = utc_datetime(b.now_ms)
-    settings = RowSettings()
-    n = L.portfolio_rows(len(b.holdings))
-    keys = [market_key(_row_cells(h, None), settings).casefold() for h in b.holdings]
-    out = []
-    for i in range(n):
-        if i >= len(b.holdings):
-            blank: dict[str, object] = {c.key: BLANK for c in L.PORTFOLIO_COLUMNS if c.kind != "input"}
-            blank.update(scenario_values(blank, None, False))   # what sc_* say with no short
-            out.append(blank)
-            continue
-        h = b.holdings[i]
+    cells = []
+    for h in b.holdings:
         beta: object = None
         if h.beta_from_sheet:
             k = first_block.get((h.asset.casefold(), h.hedge_symbol.casefold()),
                                 0 if b.beta_series else None)
             beta = results[k]["BetaHedgeRatio"] if k is not None else BLANK
+        cells.append(_row_cells(h, beta))
+    cells += [RowCells()] * (L.portfolio_rows(len(b.holdings)) - len(b.holdings))
+    sheet = frozenset(i for i, h in enumerate(b.holdings) if h.beta_from_sheet)
+    return PortfolioInputs(cells, sheet, b.market_rows, b.tiers, b.now_ms, b.positions)
+
+
+def portfolio_rows(p: PortfolioInputs) -> list[dict[str, object]]:
+    """Every computed column's value on each holding row (blank rows included), and the
+    value of the Beta input cell of a row whose beta is the Beta sheet's."""
+    now = utc_datetime(p.now_ms)
+    settings = p.settings
+    keys = [market_key(c, settings).casefold() for c in p.cells if row_given(c)]
+    out = []
+    for i, cells in enumerate(p.cells):
+        if not row_given(cells):
+            blank: dict[str, object] = {c.key: BLANK for c in L.PORTFOLIO_COLUMNS if c.kind != "input"}
+            blank.update(scenario_values(blank, None, False))   # what sc_* say with no short
+            out.append(blank)
+            continue
+        key = market_key(cells, settings).casefold()
         try:
-            res = portfolio_row(_row_cells(h, beta), b.market_rows, now, settings, b.tiers,
-                                b.positions, keys.count(keys[i]))
+            res = portfolio_row(cells, p.market_rows, now, settings, p.tiers, p.positions, keys.count(key))
         except PerphedgeError:  # tiers core refuses: the row's formulas say so, Excel computes them
             out.append({**{c.key: None for c in L.PORTFOLIO_COLUMNS if c.kind != "input"}, UNKNOWN: True})
             continue
         v: dict[str, object] = {k: x for k, x in res.values.items() if k != "asset_given"}
         hr = v.get("hedge_row")
-        hm = b.market_rows[hr - 1] if isinstance(hr, int) and hr > 0 else None
+        hm = p.market_rows[hr - 1] if isinstance(hr, int) and hr > 0 else None
         v.update(scenario_values(v, hm.taker_fee if hm else None, bool(hm.inverse) if hm else False))
-        for key in _TEXT_COLUMNS:  # a row's warning texts are Excel's to write (see the docstring)
-            v[key] = BLANK if not res.warnings else None
+        for k in _TEXT_COLUMNS:  # a row's warning texts are Excel's to write (see the docstring)
+            v[k] = BLANK if not res.warnings else None
         if res.warnings:
-            for key, sev in (("w_errors", 2), ("w_risks", 1), ("w_notes", 0)):
+            for k, sev in (("w_errors", 2), ("w_risks", 1), ("w_notes", 0)):
                 if not any(SEVERITY_RANK[WARNINGS[c].severity] == sev for c in res.warnings):
-                    v[key] = BLANK
-        if h.beta_from_sheet:
-            v["beta"] = beta
+                    v[k] = BLANK
+        if i in p.beta_formulas:
+            v["beta"] = cells.beta
         out.append(v)
     return out
 
@@ -192,7 +218,7 @@ def _num(x: object) -> float | None:
     return float(x) if isinstance(x, (int, float)) and not isinstance(x, bool) else None
 
 
-def portfolio_values(b: BookInputs, rows: list[dict[str, object]]) -> Values:
+def portfolio_values(p: PortfolioInputs, rows: list[dict[str, object]]) -> Values:
     out: Values = {}
     first = L.PORTFOLIO_FIRST_ROW
     total_row = first + len(rows)
@@ -215,24 +241,24 @@ def portfolio_values(b: BookInputs, rows: list[dict[str, object]]) -> Values:
     out[risk_text_cell(cells["headline"])] = (
         f"Risk summary: {flagged} holding(s) need attention (red in their Warnings)"
         if flagged else "Risk summary: nothing needs attention")
-    settings = _settings_values(RowSettings())
+    settings = _settings_values(p.settings)
     for key, some, none in RISK_LINES:
         n = sum(int(x) for v in rows if (x := _num(v[key])) is not None)
         ref = cells[key]
         out[ref] = n
         out[risk_text_cell(ref)] = line_text(some if n > 0 else none, n, settings)
     banner = r0 + 1 + len(RISK_LINES)
-    counts = {"recorded": sum(1 for m in b.market_rows if status_text(m, b.now_ms).startswith("recorded")),
+    counts = {"recorded": sum(1 for m in p.market_rows if status_text(m, p.now_ms).startswith("recorded")),
               "mark": sum(1 for v in rows if v["price_source"] == "mark")}
     for i, (key, pieces) in enumerate(BANNERS):
         out[f"{RISK_TEXT_COL}{banner + i}"] = line_text(pieces, counts[key], settings) if counts[key] else BLANK
-    out.update(band_values(b, rows))
+    out.update(band_values(p, rows))
     return out
 
 
-def band_values(b: BookInputs, rows: list[dict[str, object]]) -> Values:
+def band_values(p: PortfolioInputs, rows: list[dict[str, object]]) -> Values:
     """The summary band (core.position.portfolio_summary over the holding rows)."""
-    s = portfolio_summary([(h.asset, v) for h, v in zip(b.holdings, rows)], b.market_rows)
+    s = portfolio_summary([(str(c.asset), v) for c, v in zip(p.cells, rows) if row_given(c)], p.market_rows)
     cells = band_cells()
     return {
         cells["spot_value"]: s.spot_value, cells["hedged"]: s.hedged,
@@ -241,19 +267,19 @@ def band_values(b: BookInputs, rows: list[dict[str, object]]) -> Values:
         cells["worst_distance"]: BLANK if s.worst_distance is None else s.worst_distance,
         cells["worst_asset"]: s.worst_asset,
         cells["funding"]: s.funding,
-        cells["funding_label"]: line_text(FUNDING_LABEL, 0, _settings_values(RowSettings())),
+        cells["funding_label"]: line_text(FUNDING_LABEL, 0, _settings_values(p.settings)),
         cells["as_of"]: BLANK if s.as_of_ms is None else excel_serial(utc_datetime(s.as_of_ms)),
     }
 
 
-def scenario_values_of(rows: list[dict[str, object]]) -> Values:
+def scenario_values_of(rows: list[dict[str, object]], settings: RowSettings) -> Values:
     """The Scenarios sheet: the summary and each shock's sums (core.scenarios)."""
     out: Values = {}
     totals = {key: sum(x for v in rows if (x := _num(v[key])) is not None)
               for key, _ in (("spot_value", 0), ("hedged", 0), ("funding", 0), ("fees", 0))}
     for key, ref in summary_cells().items():
         out[ref] = totals[key]
-    out["B" + str(int(left_out_cell()[1:]) - 1)] = float(RowSettings().horizon_days)
+    out["B" + str(int(left_out_cell()[1:]) - 1)] = float(settings.horizon_days)
     out[left_out_cell()] = sum(1 for v in rows if v["spot_value"] not in (BLANK,) and _num(v["spot_value"]) is None)
     figures = [HoldingFigures(spot_value=float(v["sc_spot"]), beta=float(v["sc_beta"]),  # type: ignore[arg-type]
                               hedged_notional=float(v["sc_hedged"]), margin=float(v["sc_margin"]),  # type: ignore[arg-type]
@@ -315,20 +341,23 @@ def _unknown_sums(values: Values, rows: list[dict[str, object]]) -> Values:
             for ref, x in values.items()}
 
 
+def sheet_values(p: PortfolioInputs) -> dict[str, Values]:
+    """{sheet: {cell: cached value}} of the Portfolio and Scenarios sheets: the sheets whose
+    formulas read the Market, Tiers and Positions sheets (what a refresh changes)."""
+    rows = portfolio_rows(p)
+    if any(v.get(UNKNOWN) for v in rows):
+        return {L.PORTFOLIO: _unknown_sums(portfolio_values(p, rows), rows)}
+    return {L.PORTFOLIO: portfolio_values(p, rows), L.SCENARIOS: scenario_values_of(rows, p.settings)}
+
+
 def workbook_values(b: BookInputs) -> dict[str, Values]:
     """{sheet: {cell: cached value}} for the sheets this module computes."""
-    rows = portfolio_rows(b)
     out: dict[str, Values] = {L.BETA: beta_values(b.beta_series), L.FUNDING: funding_values(b.funding_history)}
     history = history_values(b.holdings, b.market_rows, b.funding_history)
     if history:  # the sheet exists only where a block has marks (template.build)
         out[HISTORY_SHEET] = history
-    if any(v.get(UNKNOWN) for v in rows):
-        out[L.PORTFOLIO] = _unknown_sums(portfolio_values(b, rows), rows)
-        return out
-    out[L.PORTFOLIO] = portfolio_values(b, rows)
-    out[L.SCENARIOS] = scenario_values_of(rows)
+    out.update(sheet_values(portfolio_inputs(b)))
     return out
-
 
 
 def history_values(holdings: Sequence[HoldingInput], market_rows: Sequence[MarketRow],

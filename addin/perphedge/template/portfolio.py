@@ -849,13 +849,15 @@ def _risk_summary(ws: Worksheet, first: int, last: int) -> None:
 
 
 def write_portfolio(ws: Worksheet, holdings: Sequence[HoldingInput], beta_cells: Mapping[tuple[str, str], str],
-                    subtitle: str) -> None:
-    """The sheet; ``beta_cells`` maps (asset, hedge symbol), case-folded, to the formula of
-    its pair's β on the Beta sheet, for holdings whose beta comes from there."""
+                    subtitle: str, n_rows: int) -> None:
+    """The sheet, its table ``n_rows`` holding rows long (the holdings first, then blank
+    ones); ``beta_cells`` maps (asset, hedge symbol), case-folded, to the formula of its
+    pair's β on the Beta sheet, for holdings whose beta comes from there."""
+    if n_rows < len(holdings):
+        raise ValueError(f"n_rows {n_rows} is fewer than the {len(holdings)} holdings")
     S.title(ws, "Perpetual hedge — portfolio", subtitle)
     _settings(ws)
     _presets(ws)
-    n_rows = L.portfolio_rows(len(holdings))
     hr = L.PORTFOLIO_HEADER_ROW
     first, last = L.PORTFOLIO_FIRST_ROW, L.PORTFOLIO_FIRST_ROW + n_rows - 1
     total_row = last + 1
