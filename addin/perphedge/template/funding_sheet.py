@@ -146,8 +146,8 @@ def write_funding(ws: Worksheet, history: History, subtitle: str) -> None:
         chart.title = "Funding APR (+: the short receives)"
         chart.style = 13
         chart.y_axis.title = "APR"
-        chart.y_axis.number_format = "0%"
-        chart.x_axis.number_format = "yyyy-mm-dd"
+        chart.y_axis.number_format = S.AXIS_PERCENT
+        chart.x_axis.number_format = S.AXIS_DATE
         chart.x_axis.title = "Settlement (UTC)"
         chart.height, chart.width = 10, 22
         chart.legend.position = "b"

@@ -297,8 +297,8 @@ def _chart(ws: Worksheet, b: BlockCells, first_ms: int, last_ms: int) -> None:
         chart = ScatterChart()
         chart.title = title
         chart.height, chart.width = 5.5, width_cm
-        chart.y_axis.number_format = "#,##0"
-        chart.x_axis.number_format = "yyyy-mm"
+        chart.y_axis.number_format = S.AXIS_MONEY
+        chart.x_axis.number_format = S.AXIS_DATE
         chart.x_axis.title = "settlement time (UTC)"
         # the axis spans the settlements, not the engine's round numbers around them
         chart.x_axis.scaling.min = excel_serial(utc_datetime(first_ms))

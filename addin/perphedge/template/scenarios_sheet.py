@@ -152,8 +152,8 @@ def write_scenarios(ws: Worksheet, n_portfolio_rows: int, subtitle: str) -> None
     chart.style = 13
     chart.y_axis.title = "Value ($)"
     chart.x_axis.title = "Price shock"
-    chart.y_axis.number_format = '"$"#,##0'
-    chart.x_axis.number_format = "0%"
+    chart.y_axis.number_format = S.AXIS_MONEY
+    chart.x_axis.number_format = S.AXIS_SHOCK
     chart.x_axis.scaling.min, chart.x_axis.scaling.max = -0.5, 0.5
     chart.x_axis.majorUnit = 0.1
     # Axes along the bottom and the left edge, not through the origin.

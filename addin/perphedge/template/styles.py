@@ -47,6 +47,18 @@ WRAP_MIDDLE = Alignment(vertical="center", wrap_text=True, indent=1)
 
 TABLE_STYLE = "TableStyleLight9"
 
+# Chart axis number formats: a chart engine picks the tick values, so an axis format must read
+# right at any scale (a money axis of 0 … 1 must not read $0, $0, $1, $1). Stated here once.
+#: Money in the quote currency (treated as USD): whole dollars from $1,000 up, every digit the
+#: tick has below that ($0.2, $0.25), negatives with a minus and cents.
+AXIS_MONEY = '[>=1000]"$"#,##0;[<0]-"$"#,##0.00;"$"General'
+#: Fractions shown as percent with one or two decimals (a funding APR of 0.5 % reads 0.5%).
+AXIS_PERCENT = "0.0#%;-0.0#%"
+#: Whole percent for an axis of round shocks (−50 % … +50 % in steps of 10 %).
+AXIS_SHOCK = "0%"
+#: Date axes name the day: a month alone repeats when two ticks fall in the same month.
+AXIS_DATE = "yyyy-mm-dd"
+
 
 def title(ws: Worksheet, text: str, subtitle: str | None = None) -> None:
     ws["A1"] = text
