@@ -37,6 +37,7 @@ from perphedge.core.positions import POSITIONS_TABLE, READ_NAME, SHEET_COLUMNS, 
 from perphedge.ooxml.cachedvalues import edit_sheet
 from perphedge.ooxml.sharedformulas import translate
 from perphedge.refresh.positions import line_status_formula, line_status_value
+from perphedge.refresh.routine import FIGURES, WRITTEN
 from perphedge.refresh.table import as_datetime
 from perphedge.template import layout as L
 from perphedge.template.cached import PortfolioInputs, Values, sheet_values
@@ -77,11 +78,9 @@ _SETTING_FIELDS = {"HorizonDays": "horizon_days", "DefaultExchange": "default_ex
                    "MaxDataAgeHours": "max_data_age_hours", "MaxAdvisedLeverage": "max_advised_leverage",
                    "LiqWarnDistance": "liq_warn_distance", "FundingWarnAPR": "funding_warn_apr",
                    "RebalanceBand": "rebalance_band", "DefaultMMR": "default_mmr"}
-_MARKET_FIELDS = {  # Market header -> MarketRow field, for the figures that are numbers
-    "Spot": "spot_price", "Mark": "mark_price", "Index": "index_price", "Funding rate": "rate_per_interval",
-    "Interval (h)": "interval_hours", "Contract size": "contract_size", "Amount step": "amount_step",
-    "Min amount": "min_amount", "Min cost": "min_cost", "Taker fee": "taker_fee", "MMR": "mmr",
-    "Maint. amount": "maint_amount"}
+#: Market header -> MarketRow field, for the figures that are numbers (the refresh's own map).
+_MARKET_FIELDS = {h: WRITTEN[h.lower()] for h in L.MARKET_HEADERS
+                  if WRITTEN.get(h.lower()) in FIGURES and WRITTEN[h.lower()] not in ("next_funding_ms", "inverse")}
 SHEETS = (L.PORTFOLIO, L.SCENARIOS, POSITIONS_SHEET)
 
 
