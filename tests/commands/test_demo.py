@@ -48,7 +48,7 @@ def test_demo_writes_the_workbook(demo_json):
 def test_demo_says_the_data_is_recorded_and_dated_not_live(demo_json):
     _, data = demo_json
     notes = " ".join(data["notes"])
-    assert "recorded snapshot of 2026-10-03 08:00 UTC" in notes
+    assert "recorded snapshot (binanceusdm), not live — figures recorded 2026-10-03 08:00 UTC" in notes
     assert "not live" in notes
 
 
@@ -95,6 +95,6 @@ def test_demo_plan_matches_a_hand_calculation_from_the_recorded_marks(demo_json)
 def test_demo_table_output(tmp_path, capsys):
     assert main(["demo", "--out", str(tmp_path / "d.xlsx")]) == 0
     out = capsys.readouterr().out
-    assert "recorded snapshot of 2026-10-03" in out and "not live" in out
+    assert "figures recorded 2026-10-03" in out and "not live" in out
     btc_line = next(line for line in out.splitlines() if line.startswith("BTC "))
     assert "1.25" in btc_line and "126,190.18" in btc_line  # (52,825.47 + 50 + 105,650.94) / 1.25625

@@ -227,7 +227,7 @@ def test_a_new_portfolio_csv_is_planned_from_the_recorded_snapshot(capsys, monke
                  "ETH,8,BTC/USDT:USDT,binanceusdm,70 %,1,1.21,ETH/USDT:USDT\n")
     data = json.loads(offline_plan(capsys, monkeypatch, "--csv", str(f), "--json"))
     btc, eth = data["lines"]
-    assert "recorded snapshot of 2026-10-03 08:00 UTC" in " ".join(data["notes"])
+    assert "figures recorded 2026-10-03 08:00 UTC" in " ".join(data["notes"])
     # 1.5 BTC x 50 % = 0.75 BTC = 0.75 contracts, at the recorded mark (no spot recorded).
     assert (btc["price"], btc["hedge_price"], btc["contracts"]) == (BTC_MARK, BTC_MARK, 0.75)
     assert btc["amount_step"] == 0.001 and btc["warnings"][0] == "valued at the perp mark (no spot price)"

@@ -116,8 +116,8 @@ def test_recorded_rows_are_never_called_live():
         return MarketRow("X/USDT:USDT", "ex", None, 1.0, None, None, None, None, 1.0, 0.0, 0.0,
                          False, None, None, None, DataStatus(source, 0, source == "snapshot", "r"))
 
-    assert "not live" in _data_note(object(), [row("snapshot")], False)
-    mixed = _data_note(object(), [row("snapshot"), row("binanceusdm")], False)
+    assert "not live" in _data_note([row("snapshot")], False)
+    mixed = _data_note([row("snapshot"), row("binanceusdm")], False)
     assert "fetched from the exchanges" in mixed and "1 of 2 Market rows are recorded" in mixed
 
 
@@ -143,7 +143,7 @@ def test_new_without_network_builds_from_the_recorded_snapshot_and_says_so(tmp_p
     wb = openpyxl.load_workbook(out)
     market = wb["Market"]
     values = [c.value for row in market.iter_rows() for c in row if isinstance(c.value, str)]
-    assert any("recorded snapshot of 2026-10-03" in v for v in values)
+    assert any(v.startswith("recorded snapshot: perp price and funding recorded 2026-10-03") for v in values)
 
 
 def test_new_reads_a_plan_csv_and_says_which_market_columns_it_did_not_use(tmp_path, capsys):

@@ -323,7 +323,7 @@ def test_offline_functions_serve_the_embedded_snapshot_marked_as_recorded():
         assert udfs.FUNDING_RATE("BTC") == btc["figures"]["funding"]["rate_per_interval"]
         [[source, as_of, status]] = udfs.MARKET_STATUS("BTC")
         assert source == "snapshot"
-        assert status.startswith("stale: recorded snapshot of ")
+        assert status.startswith("stale: recorded snapshot: ")
         assert as_of == EPOCH + dt.timedelta(milliseconds=btc["figures"]["ticker"]["as_of_ms"]) \
             or as_of == EPOCH + dt.timedelta(milliseconds=btc["figures"]["funding"]["as_of_ms"])
     finally:

@@ -43,7 +43,7 @@ def test_refreshed_demo_as_libreoffice_shows_it(demo_path, tmp_path):
     # BTC mark recorded 2026-10-03 08:00 UTC by Binance USDⓈ-M: 84520.75468841 (embedded
     # snapshot)
     assert "$84,520.75" in market     # shown to 2 or 4 decimals by the price format
-    assert "recorded snapshot of 2026-10-03 08:00 UTC" in market
+    assert "recorded snapshot: perp price and funding recorded 2026-10-03 08:00 UTC" in market
     # 2.5 BTC × 84,520.7547 = 211,301.89 -> the Portfolio's Spot value, recalculated
     assert "$211,302" in portfolio
     png = lo.pdf_page_to_png(pdf, 2, tmp_path / "after_refresh.png", dpi=110)

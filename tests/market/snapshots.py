@@ -53,4 +53,5 @@ def snapshot_status_is(status: DataStatus, as_of_ms: int, date_text: str) -> Non
     assert status.source == "snapshot"
     assert status.as_of_ms == as_of_ms
     assert status.stale is True
-    assert status.reason.startswith(f"recorded snapshot of {date_text}")
+    assert status.reason.startswith("recorded snapshot: ")
+    assert f" recorded {date_text}" in status.reason       # the date says it is a recording time

@@ -72,12 +72,24 @@ FIGS = {"mark_price": 91050.0, "spot_price": None, "rate_per_interval": 0.0001}
 def test_recording_only_fills_empty_figures_when_live_failed():
     rec = row("BTC/USDT:USDT", "binanceusdm", 69895.0, spot_price=69900.0, status=DataStatus(
         "snapshot", NOW_MS - 200 * DAY_MS, stale=True,
-        reason="binanceusdm unreachable: refused; recorded snapshot of 2026-03-20 00:00 UTC"))
+        reason="binanceusdm unreachable: refused; recorded snapshot: figures recorded 2026-03-20 00:00 UTC"))
     m = merge_row(rec, dict(FIGS), NOW_MS - DAY_MS, NOW_MS)
     assert m.values["mark_price"] is KEEP and m.values["rate_per_interval"] is KEEP
     assert m.values["spot_price"] == 69900.0 and m.values["as_of"] is KEEP
     assert m.status.startswith("stale: binanceusdm unreachable") and "spot price filled" in m.status
     assert m.kind == "stale"
+
+
+def test_an_undated_recording_fills_an_empty_row_without_a_date_and_is_not_suspect():
+    # an offline refresh of a row whose recording holds only an undated contract spec
+    spec_only = row("ADA/USDT:USDT", "binanceusdm", 1.0, mark_price=None, spot_price=None,
+                    index_price=None, rate_per_interval=None, status=DataStatus(
+                        "snapshot", 0, stale=True, reason="recorded snapshot: no perp price or "
+                        "funding recorded; contract spec: recording date not stated"))
+    empty_table = dict.fromkeys(("mark_price", "contract_size", "amount_step"))
+    m = merge_row(spec_only, empty_table, None, NOW_MS, replace_older=True)
+    assert m.values["contract_size"] == 1.0 and m.values["as_of"] is None   # no 1970 As of
+    assert m.status.startswith("recorded snapshot: no perp price") and "suspect" not in m.status
 
 
 def test_an_answer_older_than_the_table_is_not_written():

@@ -221,7 +221,7 @@ def test_demo_inputs_and_market_labelled_as_recorded(demo_path):
     m = wb["Market"]
     status_col = L.market_col("Status")
     statuses = [m[f"{status_col}{L.MARKET_FIRST_ROW + i}"].value for i in range(2)]
-    assert statuses == ["recorded snapshot of 2026-10-03 08:00 UTC"] * 2
+    assert statuses == ["recorded snapshot: perp price and funding recorded 2026-10-03 08:00 UTC"] * 2
     # Spot is absent in the snapshot for these perps: an empty cell, never 0.
     assert m[f"{L.market_col('Spot')}{L.MARKET_FIRST_ROW}"].value is None
     assert m[f"{L.market_col('Inverse')}{L.MARKET_FIRST_ROW}"].value is False

@@ -41,7 +41,7 @@ def test_demo_beta_equals_an_independent_regression(demo_build):
 def test_demo_values_are_labelled_recorded(demo_path):
     wb = openpyxl.load_workbook(demo_path)
     for name in ("Portfolio", "Market", "Funding"):
-        assert "recorded snapshot of 2026-10-03" in wb[name]["A2"].value
+        assert "figures recorded 2026-10-03 08:00 UTC" in wb[name]["A2"].value
         assert "not live" in wb[name]["A2"].value
     assert "live" not in wb["Beta"]["A2"].value.replace("not live", "")
     port = wb["Portfolio"]

@@ -26,7 +26,7 @@ from perphedge.core.beta import min_variance_hedge
 from perphedge.core.conventions import DEFAULT_EXCHANGE
 from perphedge.core.errors import HoldingNotPriced, InvalidInput, MarketError
 from perphedge.core.holdings import HoldingInput, MarketFigures, holding_from_market, needs_market
-from perphedge.core.marketdata import LeverageTier, MarketRow
+from perphedge.core.marketdata import LeverageTier, MarketRow, recorded_note
 from perphedge.core.plan import HedgeLine, HedgePlan, Holding, plan_hedge
 
 #: The market figures ``--holding`` assumes, since it gives only a price.
@@ -102,7 +102,6 @@ def price_holdings(items: Sequence[_Item]) -> tuple[list[Holding], list[str]]:
     if need:
         from perphedge.commands.workbook import market_source
         from perphedge.template.assemble import gather
-        from perphedge.template.demo import recorded_note
 
         source, default_exchange, is_snapshot = market_source(False)
         try:
@@ -121,7 +120,7 @@ def price_holdings(items: Sequence[_Item]) -> tuple[list[Holding], list[str]]:
         rows = {(r.symbol, r.exchange): r for r in inputs.market_rows}
         tiers = {(t.symbol, t.exchange): t.tiers for t in inputs.tier_tables}
         if is_snapshot:
-            notes.append(recorded_note(source))
+            notes.append(recorded_note(inputs.market_rows))
         # Funding history is the workbook's, not the plan's: only what changes a figure here.
         notes.extend(f"note: {m}" for m in inputs.messages if not m.startswith("no funding history"))
     out = []

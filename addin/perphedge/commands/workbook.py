@@ -10,6 +10,7 @@ import click
 
 from perphedge.commands.output import BadInput, Failure, claim_output, refuse_if_open
 from perphedge.core.errors import InvalidInput, MarketError, PerphedgeError
+from perphedge.core.marketdata import RECORDED_SOURCE, recorded_note
 
 __all__ = ["BadInput", "new", "template"]
 
@@ -71,7 +72,7 @@ def new(path: Path, portfolio: Path | None, offline: bool, force: bool) -> None:
         click.echo(f"note: {e}; Market values come from the recorded snapshot instead", err=True)
         source, default_exchange, is_snapshot = market_source(True)
         inputs = _gather(holdings, lines, portfolio, source, default_exchange, True)
-    note = _data_note(source, inputs.market_rows, is_snapshot)
+    note = _data_note(inputs.market_rows, is_snapshot)
     try:
         result = build_workbook(inputs.holdings, inputs.market_rows, inputs.funding_history,
                                 path, data_note=note, tier_tables=inputs.tier_tables,
@@ -108,15 +109,11 @@ def _no_network(e: MarketError) -> bool:
     return isinstance(e, Unreachable)
 
 
-def _data_note(source, rows, is_snapshot: bool) -> str:
+def _data_note(rows, is_snapshot: bool) -> str:
     """Say where the Market values came from: never call recorded values live."""
-    from perphedge.market.snapshot.source import SnapshotSource
-    from perphedge.template.demo import recorded_note
-
-    recorded = [r for r in rows if r.status.source == "snapshot"]
+    recorded = [r for r in rows if r.status.source == RECORDED_SOURCE]
     if is_snapshot or (rows and len(recorded) == len(rows)):
-        return recorded_note(source) if isinstance(source, SnapshotSource) else (
-            "Market values: recorded snapshot, not live — refresh before trading.")
+        return recorded_note(rows)
     when = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
     note = f"Market values fetched from the exchanges at {when}"
     if recorded:

@@ -7,6 +7,7 @@ exchange did not give is ``None`` (absent), never a made-up number.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Generic, Literal, TypeVar
 
@@ -18,13 +19,24 @@ T = TypeVar("T")
 
 IntervalSource = Literal["exchange", "history", "assumed"]
 
+#: ``DataStatus.source`` of figures from a recording (the embedded snapshot or one written by
+#: ``perphedge snapshot record``).
+RECORDED_SOURCE = "snapshot"
+#: ``DataStatus.as_of_ms`` of a recorded figure whose recording carries no date (ccxt's
+#: markets files, Binance's leverage brackets): never shown as a time.
+UNDATED_MS = 0
+#: How every Status of recorded figures starts (DESIGN §3's ``recorded``); the Portfolio's
+#: formulas count rows by its first word.
+RECORDED = "recorded snapshot"
+
 
 @dataclass(frozen=True)
 class DataStatus:
     """Where a value came from, when it was observed, and whether it is stale.
 
     ``source`` is an exchange id (``binanceusdm``) or ``snapshot``; ``as_of_ms`` is the
-    exchange's own timestamp when it gives one, else the time we received it.
+    exchange's own timestamp when it gives one, else the time we received it, and
+    :data:`UNDATED_MS` for a recording that carries no date (its As of cell stays blank).
     """
 
     source: str
@@ -37,6 +49,11 @@ class DataStatus:
     #: Recorded data served because the live fetch failed (the reason says why), as opposed
     #: to recorded data asked for (offline).
     in_place_of_live: bool = False
+
+    @property
+    def undated(self) -> bool:
+        """A recorded figure with no recording date: it has no As of and no age."""
+        return self.source == RECORDED_SOURCE and self.as_of_ms == UNDATED_MS
 
     def age_s(self, now_ms: int) -> float:
         return max(0.0, (now_ms - self.as_of_ms) / 1000.0)
@@ -51,7 +68,8 @@ class DataStatus:
             return head + (f"; {self.reason}" if self.reason else "")
         if not self.stale:
             return "fresh"
-        return f"stale: {self.reason or 'unknown reason'} (age {_age_text(self.age_s(now_ms))})"
+        age = "no recording date" if self.undated else f"age {_age_text(self.age_s(now_ms))}"
+        return f"stale: {self.reason or 'unknown reason'} ({age})"
 
 
 @dataclass(frozen=True)
@@ -224,7 +242,7 @@ NO_DATA = "no recorded data — refresh to fill"
 def no_data_row(symbol: str, exchange: str) -> MarketRow:
     """The Market row of a market the recorded snapshot lacks: symbol, exchange, no figure."""
     return MarketRow(symbol, exchange, None, None, None, None, None, None, None, None, None,
-                     None, None, None, None, DataStatus("snapshot", 0, True, NO_DATA))
+                     None, None, None, None, DataStatus(RECORDED_SOURCE, UNDATED_MS, True, NO_DATA))
 
 
 def status_of_cell(text: object, exchange: str, as_of_ms: int) -> DataStatus:
@@ -236,9 +254,9 @@ def status_of_cell(text: object, exchange: str, as_of_ms: int) -> DataStatus:
     t = text if isinstance(text, str) else ""
     low = t.casefold()
     if low == NO_DATA.casefold():
-        return DataStatus("snapshot", 0, True, NO_DATA)
+        return DataStatus(RECORDED_SOURCE, UNDATED_MS, True, NO_DATA)
     if low.startswith("recorded"):
-        return DataStatus("snapshot", as_of_ms, True, "recorded" + t[len("recorded"):])
+        return DataStatus(RECORDED_SOURCE, as_of_ms, True, "recorded" + t[len("recorded"):])
     if low.startswith("stale"):
         return DataStatus(exchange, as_of_ms, True, t)
     if low.startswith("partial"):
@@ -248,17 +266,68 @@ def status_of_cell(text: object, exchange: str, as_of_ms: int) -> DataStatus:
 
 def status_text(row: MarketRow, now_ms: int) -> str:
     """A Market row's Status cell (DESIGN §3's status words): recorded snapshot data always
-    says so, with its date; fresh figures with some missing or assumed say ``partial``."""
+    says so, with its dates; fresh figures with some missing or assumed say ``partial``."""
     st = row.status
-    if st.source == "snapshot":
+    if st.source == RECORDED_SOURCE:
         # The age of recorded data depends on the day the file is opened; the Portfolio's
-        # Data age column measures it. The status keeps the recording date only.
+        # Data age column measures it. The status keeps the recording dates only.
         if st.reason and (st.reason.startswith("recorded") or st.reason == NO_DATA):
             return st.reason
-        when = utc_text(st.as_of_ms) if st.as_of_ms else "unknown date"
-        return f"recorded snapshot of {when}" + (f" ({st.reason})" if st.reason else "")
+        if st.reason and RECORDED in st.reason:      # served because live failed: why, then which
+            return f"recorded in place of live: {st.reason}"
+        head = RECORDED if st.undated else recorded_reason([("figures", st.as_of_ms)])
+        return head + (f" ({st.reason})" if st.reason else "")
     if not st.stale and st.reason:
         # Fresh figures with some missing or assumed (no tiers without an API key, an
         # interval assumed 8 h): the reason must reach the cell, not read as plain "fresh".
         return f"partial: {st.reason}"
     return st.text(now_ms)
+
+
+def recorded_reason(dated: Sequence[tuple[str, int]], *, absent: Sequence[str] = (),
+                    undated: str | None = None) -> str:
+    """The Status of recorded figures: each recording date with the figures it dates, newest
+    first (``recorded snapshot: mark price and funding recorded 2026-10-03 08:00 UTC; spot
+    price recorded 2025-07-29 11:39 UTC``), then what the recording lacks, then what it holds
+    without a date. A date here is always when a figure was recorded, never a listing time."""
+    by_date: dict[str, list[str]] = {}
+    for what, ms in sorted(dated, key=lambda d: -d[1]):
+        by_date.setdefault(utc_text(ms), []).append(what)
+    parts = [f"{_joined(whats, 'and')} recorded {when}" for when, whats in by_date.items()]
+    if absent:
+        parts.append(f"no {_joined(absent, 'or')} recorded")
+    if undated:
+        parts.append(undated)
+    return f"{RECORDED}: " + "; ".join(parts) if parts else RECORDED
+
+
+def _joined(words: Sequence[str], last: str) -> str:
+    words = list(dict.fromkeys(words))
+    return words[0] if len(words) == 1 else f"{', '.join(words[:-1])} {last} {words[-1]}"
+
+
+def recorded_note(rows: Sequence[MarketRow]) -> str:
+    """The banner of a book whose Market values are recorded: the venues, the span of the
+    recording dates the rows hold (each row's Status says which figure each date is), and
+    the rows with no recorded price or not in the recording at all, counted."""
+    recorded = [r for r in rows if r.status.source == RECORDED_SOURCE]
+    venues = sorted({r.exchange for r in recorded})
+    missing = sum(1 for r in recorded if r.status.reason == NO_DATA)
+    undated = sum(1 for r in recorded if r.status.undated) - missing
+    dates = sorted(r.status.as_of_ms for r in recorded if not r.status.undated)
+    head = f"Market values: {RECORDED}" + (f" ({', '.join(venues)})" if venues else "") + ", not live"
+    parts = []
+    if dates and utc_text(dates[0]) == utc_text(dates[-1]):
+        parts.append(f"figures recorded {utc_text(dates[0])}")
+    elif dates:
+        parts.append(f"figures recorded {utc_text(dates[0])[:10]} to {utc_text(dates[-1])[:10]}: "
+                     "each row's Status says which figure is from when")
+    if undated:
+        parts.append(f"{_rows(undated, 'has', 'have')} no recorded price or funding (As of blank)")
+    if missing:
+        parts.append(f"{_rows(missing, 'is', 'are')} not in the recording ({NO_DATA})")
+    return head + (" — " + "; ".join(parts) if parts else "") + ". Refresh before trading."
+
+
+def _rows(n: int, one: str, many: str) -> str:
+    return f"1 row {one}" if n == 1 else f"{n} rows {many}"

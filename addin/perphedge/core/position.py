@@ -59,7 +59,7 @@ from perphedge.core.liquidation import (
 )
 from perphedge.core.margin_rules import DEFAULT_NOTE_LEAD, rule_for
 from perphedge.core.margin_rules.rule import NeverLiquidated
-from perphedge.core.marketdata import NO_DATA, LeverageTier, MarketRow
+from perphedge.core.marketdata import NO_DATA, RECORDED_SOURCE, LeverageTier, MarketRow
 from perphedge.core.positions import NOTHING_READ, HeldView, PositionsRead, held_view
 from perphedge.core.rebalance import rebalance_contracts
 from perphedge.core.sizing import PRESETS
@@ -401,7 +401,7 @@ def portfolio_row(cells: RowCells, rows: Sequence[MarketRow], now: datetime,
     perp: float | None = None
     if hm is not None:
         perp = next((p for p in (hm.mark_price, hm.index_price, hm.spot_price) if _pos(p)), None)
-        no_data = hm.status.source == "snapshot" and hm.status.reason == NO_DATA
+        no_data = hm.status.source == RECORDED_SOURCE and hm.status.reason == NO_DATA
         if no_data:  # one word for the row the offline build kept, not each missing figure
             warn.append("no_data")
         if perp is None and not no_data:
@@ -482,7 +482,7 @@ def portfolio_row(cells: RowCells, rows: Sequence[MarketRow], now: datetime,
         e["age_shown"] = age_shown(age_h)
         if age_h > s.max_data_age_hours:
             warn.append("data_old")
-    if hm is not None and hm.status.source != "snapshot":
+    if hm is not None and hm.status.source != RECORDED_SOURCE:
         # Recorded snapshot rows say so once, in the Portfolio's banner, not on every row.
         if hm.status.stale:
             warn.append("stale")

@@ -322,7 +322,8 @@ def CONTRACT_SPEC(symbol, exchange=None):
 def MARKET_STATUS(symbol, exchange=None):
     svc, sym, ex = _market(symbol, exchange)
     st = svc.status(sym, ex)
-    return cv.row((st.source, cv.excel_datetime(st.as_of_ms), st.text(_now_ms())))
+    when = None if st.undated else cv.excel_datetime(st.as_of_ms)   # no date is shown as none
+    return cv.row((st.source, when, st.text(_now_ms())))
 
 
 def _now_ms() -> int:

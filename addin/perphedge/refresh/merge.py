@@ -21,12 +21,9 @@ from perphedge.core.conventions import (
     plausible_stamp_ms,
     utc_text,
 )
-from perphedge.core.marketdata import DataStatus, MarketRow, status_text
+from perphedge.core.marketdata import RECORDED_SOURCE, DataStatus, MarketRow, status_text
 from perphedge.core.plausibility import figure_problems
 from perphedge.refresh.table import KEEP
-
-#: ``DataStatus.source`` of figures from the embedded recording.
-SNAPSHOT_SOURCE = "snapshot"
 
 RowKind = Literal["fresh", "stale", "kept"]
 
@@ -61,7 +58,7 @@ def _names(attrs: list[str]) -> str:
 
 
 def _kept_text(reason: str, since_ms: int | None, fallback_ms: int, now_ms: int) -> str:
-    return DataStatus(SNAPSHOT_SOURCE, since_ms or fallback_ms, stale=True,
+    return DataStatus(RECORDED_SOURCE, since_ms or fallback_ms, stale=True,
                       reason=reason).text(now_ms)
 
 
@@ -70,7 +67,7 @@ def _gate_times(row: MarketRow, now_ms: int) -> tuple[MarketRow, list[str]]:
     implausible stamp is replaced by the time we received the answer, an implausible next
     funding time is dropped (its previous value stays); the reasons say which."""
     suspect = []
-    if not plausible_stamp_ms(row.status.as_of_ms, now_ms):
+    if not row.status.undated and not plausible_stamp_ms(row.status.as_of_ms, now_ms):
         suspect.append(f"exchange time {row.status.as_of_ms} ms outside [2015-01-01, now + 5 min], "
                        "taken as received")
         row = replace(row, status=replace(row.status, as_of_ms=now_ms))
@@ -103,7 +100,7 @@ def merge_row(row: MarketRow, previous: dict[str, Any], previous_as_of_ms: int |
     # against mark and jumps against the table are judged here, where the table is known
     gated, suspect = _gate_times(replace(row, status=replace(row.status, suspect=())), now_ms)
     suspect = list(row.status.suspect) + suspect
-    if gated.status.source != SNAPSHOT_SOURCE:
+    if gated.status.source != RECORDED_SOURCE:
         gated, bad = _gate_figures(gated, previous)
         suspect += bad
     merged = merge(gated, previous, previous_as_of_ms, now_ms, replace_older=replace_older)
@@ -112,7 +109,7 @@ def merge_row(row: MarketRow, previous: dict[str, Any], previous_as_of_ms: int |
         return replace(merged, status=f"suspect: {'; '.join(suspect)}" + (f"; {text}" if text else ""),
                        kind="kept" if merged.kind == "kept" else "stale")
     age_limit_ms = DEFAULT_MAX_DATA_AGE_HOURS * MS_PER_HOUR
-    if (merged.kind == "fresh" and gated.status.source != SNAPSHOT_SOURCE
+    if (merged.kind == "fresh" and gated.status.source != RECORDED_SOURCE
             and gated.status.as_of_ms < now_ms - age_limit_ms):
         # the refresh cannot read the workbook's own MaxDataAgeHours: its default applies
         return replace(merged, kind="stale", status=(
@@ -133,7 +130,7 @@ def merge(row: MarketRow, previous: dict[str, Any], previous_as_of_ms: int | Non
     held = [a for a, v in previous.items() if not _empty(v)]
     got = [a for a in previous if _cell(row, a) is not None]
     reason = row.status.reason or "no data"
-    recorded = row.status.source == SNAPSHOT_SOURCE
+    recorded = row.status.source == RECORDED_SOURCE
     older = previous_as_of_ms is not None and row.status.as_of_ms < previous_as_of_ms
     if recorded and not (replace_older and not older):
         got = [a for a in got if a not in held]     # fills empty figures only
@@ -153,7 +150,7 @@ def merge(row: MarketRow, previous: dict[str, Any], previous_as_of_ms: int | Non
         text = _kept_text(f"{reason}; previous values kept, {_names(got)} filled from the recording",
                           previous_as_of_ms, row.status.as_of_ms, now_ms)
         return MergedRow(values, text, "stale")
-    values["as_of"] = cell_datetime(row.status.as_of_ms)
+    values["as_of"] = None if row.status.undated else cell_datetime(row.status.as_of_ms)
     text = status_text(row, now_ms)
     if kept:
         text = _kept_text(f"{_names(kept)} not in the answer ({reason}); their previous values kept",

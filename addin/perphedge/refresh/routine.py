@@ -17,9 +17,9 @@ from datetime import UTC, datetime
 from typing import Any
 
 from perphedge.core.errors import PerphedgeError
-from perphedge.core.marketdata import STATUS_WORDS, MarketRow, status_word
+from perphedge.core.marketdata import RECORDED_SOURCE, STATUS_WORDS, MarketRow, status_word
 from perphedge.market.source import MarketSource
-from perphedge.refresh.merge import SNAPSHOT_SOURCE, merge_row
+from perphedge.refresh.merge import merge_row
 from perphedge.refresh.table import KEEP, MarketTable, as_datetime
 
 #: Header (lower case) -> MarketRow attribute, for every column a refresh writes.
@@ -66,7 +66,7 @@ def _failed(row: MarketRow) -> bool:
     """An exchange was asked and did not answer: a stale live row, or the recording served
     in its place (its reason names the failure before the recording's date)."""
     st = row.status
-    return st.in_place_of_live if st.source == SNAPSHOT_SOURCE else st.stale
+    return st.in_place_of_live if st.source == RECORDED_SOURCE else st.stale
 
 
 def refresh_table(table: MarketTable, source: MarketSource, *, now_ms: int | None = None,
@@ -105,7 +105,7 @@ def refresh_table(table: MarketTable, source: MarketSource, *, now_ms: int | Non
     merges = [merge_row(row, {a: old[a][i] for a in figure_cols},
                         _dt_to_ms(as_datetime(old_as_of[i])), now_ms, replace_older=not _failed(row))
               for i, row in zip(wanted, rows)]
-    advanced = any(m.kind != "kept" and r.status.source != SNAPSHOT_SOURCE for m, r in zip(merges, rows))
+    advanced = any(m.kind != "kept" and r.status.source != RECORDED_SOURCE for m, r in zip(merges, rows))
     if requests and not advanced and any(_failed(r) for r in rows):
         # No exchange gave anything newer than the workbook holds: writing would only put
         # older recorded figures in or restamp the rows, so the file stays as it is.

@@ -10,7 +10,14 @@ from dataclasses import dataclass, replace
 
 from perphedge.core.errors import MarketError, UnknownSymbol
 from perphedge.core.holdings import HoldingInput, is_cross_hedge
-from perphedge.core.marketdata import NO_DATA, FundingPoint, MarketRow, no_data_row
+from perphedge.core.marketdata import (
+    NO_DATA,
+    RECORDED,
+    RECORDED_SOURCE,
+    FundingPoint,
+    MarketRow,
+    no_data_row,
+)
 from perphedge.market.source import MarketSource
 from perphedge.market.symbols import canonical_perp
 from perphedge.template.beta_sheet import BetaSeries
@@ -174,7 +181,7 @@ def _pair_series(h: HoldingInput, source: MarketSource, messages: list[str]) -> 
                         f"{MIN_BETA_RETURNS}): its row assumes β = 1 and says so")
         return None
     status = asset.status if asset.status.stale or not hedge.status.stale else hedge.status
-    origin = "recorded snapshot" if status.source == "snapshot" else status.source
+    origin = RECORDED if status.source == RECORDED_SOURCE else status.source
     return BetaSeries(h.asset, h.hedge_symbol, tuple(t for t, _, _ in pairs), tuple(a for _, a, _ in pairs),
                       tuple(b for _, _, b in pairs),
                       f"{h.asset}: daily closes of {h.price_symbol} and {h.hedge_symbol} on {h.exchange} "

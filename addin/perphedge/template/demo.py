@@ -16,7 +16,7 @@ from pathlib import Path
 from perphedge.core.beta import BetaResult, min_variance_hedge
 from perphedge.core.conventions import DEFAULT_EXCHANGE, utc_text
 from perphedge.core.holdings import HoldingInput, holding_from_market
-from perphedge.core.marketdata import MarketRow
+from perphedge.core.marketdata import MarketRow, recorded_note
 from perphedge.core.plan import Holding
 from perphedge.market.snapshot.data import load_snapshot
 from perphedge.market.snapshot.source import SnapshotSource
@@ -56,12 +56,6 @@ def _source() -> SnapshotSource:
     return SnapshotSource(load_snapshot())
 
 
-def recorded_note(source: SnapshotSource) -> str:
-    when = utc_text(source.snapshot.recorded_at_ms)
-    return (f"Market values: recorded snapshot of {when} (Binance USDS-M), not live — "
-            "refresh before trading.")
-
-
 def beta_series(source: SnapshotSource) -> BetaSeries:
     """ETH and BTC perp mark prices at the same recorded 8-hourly settlements."""
     eth = source.mark_history(ETH, HISTORY_DAYS, EXCHANGE).value
@@ -81,7 +75,7 @@ def build_demo(path: str | Path) -> DemoSummary:
     inputs = gather(DEMO_HOLDINGS, source, EXCHANGE)
     series = beta_series(source)
     beta = min_variance_hedge(series.asset_prices, series.hedge_prices)
-    note = recorded_note(source) + " Quantities are illustrative inputs."
+    note = recorded_note(inputs.market_rows) + " Quantities are illustrative inputs."
     result = build_workbook(inputs.holdings, inputs.market_rows, inputs.funding_history, path,
                             beta_series=(series, *inputs.beta_series), data_note=note, tier_tables=inputs.tier_tables)
     notes = (
@@ -111,4 +105,4 @@ def build_template(path: str | Path) -> Path:
     source = _source()
     inputs = gather((), source, EXCHANGE, extra=TEMPLATE_MARKETS)
     return build_workbook((), inputs.market_rows, inputs.funding_history, path,
-                          data_note=recorded_note(source), tier_tables=inputs.tier_tables).path
+                          data_note=recorded_note(inputs.market_rows), tier_tables=inputs.tier_tables).path

@@ -167,7 +167,7 @@ def write_guide(ws: Worksheet) -> None:
         line(s.name, f"{s.label}: {s.note}", str(default))
     heading("Market data")
     line(None, "The Market table is the only source of market figures. Refresh prices (add-in ribbon) or `perphedge refresh FILE` rewrite it; a colleague without the add-in still sees and recalculates every number.")
-    line(None, "Status says 'fresh', 'stale: <reason> (age …)' or 'recorded snapshot of <date>'. Recorded figures are history, not live prices: refresh before trading.")
+    line(None, "Status says 'fresh', 'stale: <reason> (age …)' or 'recorded snapshot: <figures> recorded <date>' (each date is when those figures were recorded; a row with no recorded price has no As of). Recorded figures are history, not live prices: refresh before trading.")
     line(None, "The Tiers table holds each hedge market's leverage tiers as they were when the workbook was built. Refresh prices does not rewrite it (tiers change rarely); `perphedge new` rebuilds the workbook with current tiers.")
     ws.freeze_panes = "A4"
     # Landscape: the three columns (164 characters) print at a readable size across.

@@ -32,7 +32,7 @@ _WIDTHS = {
     "Symbol": 16, "Exchange": 13, "Spot": 12, "Mark": 12, "Index": 12, "Funding rate": 10,
     "Interval (h)": 8, "Next funding (UTC)": 16, "Contract size": 9, "Amount step": 9,
     "Min amount": 9, "Min cost": 9, "Inverse": 8, "Taker fee": 8, "MMR": 8, "Maint. amount": 9,
-    "As of (UTC)": 16, "Status": 44,
+    "As of (UTC)": 16, "Status": 56,
 }
 MIN_ROWS = 2
 
@@ -65,6 +65,10 @@ def write_market(ws: Worksheet, rows: Sequence[MarketRow], subtitle: str, now_ms
                 cell.value = value
             cell.number_format = _FORMATS.get(header, "General")
             cell.font = S.BODY_FONT
+            if header == "Status":
+                # a status names each figure with its date: it wraps inside the printed page
+                cell.alignment = S.WRAP
+                S.fit_row(ws, r, str(value or ""), _WIDTHS["Status"])
             if j < 2:
                 cell.fill = S.INPUT_FILL
     last = hr + n

@@ -75,16 +75,17 @@ TWELVE = (
 def build_twelve(path: str | Path) -> Path:
     """The twelve-holding book, from the recorded snapshot."""
     from perphedge.core.holdings import HoldingInput
+    from perphedge.core.marketdata import recorded_note
     from perphedge.market.snapshot.data import load_snapshot
     from perphedge.market.snapshot.source import SnapshotSource
     from perphedge.template.assemble import gather
     from perphedge.template.build import build_workbook
-    from perphedge.template.demo import EXCHANGE, recorded_note
+    from perphedge.template.demo import EXCHANGE
 
     source = SnapshotSource(load_snapshot())
     holdings = [HoldingInput(a, q, s, x, "Custom", r, lev) for a, q, s, x, r, lev in TWELVE]
     got = gather(holdings, source, EXCHANGE)
-    note = recorded_note(source) + " Quantities are illustrative inputs."
+    note = recorded_note(got.market_rows) + " Quantities are illustrative inputs."
     return build_workbook(got.holdings, got.market_rows, got.funding_history, path,
                           beta_series=got.beta_series, data_note=note, tier_tables=got.tier_tables).path
 

@@ -78,8 +78,16 @@ def wrap_across(ws: Worksheet, ref: str, last_col: str, width_chars: float) -> N
     col, row = ref.rstrip("0123456789"), int(ref.lstrip("ABCDEFGHIJKLMNOPQRSTUVWXYZ"))
     ws.merge_cells(f"{col}{row}:{last_col}{row}")
     cell.alignment = Alignment(wrap_text=True, vertical="top")
+    fit_row(ws, row, text, width_chars)
+
+
+def fit_row(ws: Worksheet, row: int, text: str, width_chars: float) -> None:
+    """Make ``row`` tall enough for ``text`` wrapped in a column ``width_chars`` wide (never
+    lower than it is): a file shows and prints the height it was given, so the lines of a
+    wrapped text are counted here."""
     lines = max(1, -(-len(text) // max(int(width_chars * 1.1), 1)))  # small fonts: ~1.1 per width unit
-    ws.row_dimensions[row].height = max(ws.row_dimensions[row].height or 0, 13.0 * lines + 2)
+    if lines > 1 or ws.row_dimensions[row].height:
+        ws.row_dimensions[row].height = max(ws.row_dimensions[row].height or 0, 13.0 * lines + 2)
 
 
 def header_row(ws: Worksheet, row: int, first_col: int, headers: tuple[str, ...] | list[str],

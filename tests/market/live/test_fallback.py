@@ -71,7 +71,7 @@ def test_unreachable_falls_back_to_the_snapshot_marked_stale(tmp_path):
     assert got.status.source == "snapshot" and got.status.as_of_ms == 1_773_964_800_000
     # the stand-in gives no reason: the date comes from its as_of_ms, 2026-03-20 00:00 UTC
     assert got.status.stale and got.status.reason.startswith("binanceusdm unreachable")
-    assert got.status.reason.endswith("; recorded snapshot of 2026-03-20 00:00 UTC")
+    assert got.status.reason.endswith("; recorded snapshot: figures recorded 2026-03-20 00:00 UTC")
 
 
 def test_unreachable_fallback_says_why_and_which_recording(tmp_path):
@@ -82,12 +82,12 @@ def test_unreachable_fallback_says_why_and_which_recording(tmp_path):
     assert why.startswith("binanceusdm unreachable")
     # the embedded snapshot's Binance funding ends with the 2026-10-03 08:00 UTC settlement
     # (its README and file)
-    assert recording.startswith("recorded snapshot of 2026-10-03 08:00 UTC")
+    assert recording.startswith("recorded snapshot: funding recorded 2026-10-03 08:00 UTC")
     rows = svc.market_rows([("BTC", None), ("ETH", None)])
     for row in rows:
         assert row.status.source == "snapshot" and row.status.stale
         assert row.status.reason.startswith("binanceusdm unreachable")
-        assert "; recorded snapshot of 2026-10-03" in row.status.reason
+        assert "; recorded snapshot: perp price and funding recorded 2026-10-03" in row.status.reason
 
 
 def test_network_gone_with_markets_on_disk_gives_snapshot_rows(tmp_path):

@@ -37,7 +37,7 @@ def test_ticker_is_the_mark_price_at_the_last_settlement(source):
     assert obs.value.mark_price == float(last["markPrice"])
     assert obs.value.last_price is None and obs.value.index_price is None
     snapshot_status_is(obs.status, int(last["fundingTime"]), "2026-10-03 08:00 UTC")
-    assert obs.status.text(obs.status.as_of_ms).startswith("stale: recorded snapshot of 2026-10-03")
+    assert obs.status.text(obs.status.as_of_ms).startswith("stale: recorded snapshot: price recorded 2026-10-03")
 
 
 def test_mark_index_is_the_recorded_mark_price_without_a_last_price(source):
@@ -168,7 +168,7 @@ def test_binanceusdm_btc_tiers_are_the_recorded_brackets_with_exact_amounts(sour
     assert tier_for_notional(tiers, 1e12) == tiers[-1]
     st_ = obs.status
     assert (st_.source, st_.stale, st_.as_of_ms) == ("snapshot", True, 0)
-    assert st_.reason.startswith("recorded snapshot, undated")
+    assert st_.reason.startswith("recorded snapshot: leverage tiers: undated") and st_.as_of_ms == 0
     assert "options.leverageBrackets" in st_.reason
     assert "lists tiers only up to the floor 300,000,000 USDT" in st_.reason
     assert "maximum leverage not recorded" in st_.reason
@@ -195,7 +195,7 @@ def test_binancecoinm_btc_tiers_are_bracketed_in_the_coin(source):
     # 0.35500000000000004, 21.604999999999997, 121.60499999999999).
     assert [t.maint_amount for t in tiers] == [0, 0.005, 0.055, 0.355, 1.605, 6.605, 11.605,
                                                21.605, 121.605, 496.605]
-    assert obs.status.reason.startswith("recorded snapshot, undated")
+    assert obs.status.reason.startswith("recorded snapshot: leverage tiers: undated")
     assert "lists tiers only up to the floor 1,500 BTC" in obs.status.reason
 
 
@@ -250,4 +250,20 @@ def test_market_rows_one_bad_symbol_never_costs_the_others(source):
     assert "kraken" in bad_exchange.status.reason
     assert (bybit.mark_price, bybit.index_price, bybit.next_funding_ms) == (68591.46, 68599.9, 1730736000000)
     assert okx.spot_price == 73384.8 and okx.mark_price is None and okx.contract_size == 0.01
-    assert okx.status.reason == "recorded snapshot of 2024-03-13 11:10 UTC"
+    # OKX's recording holds the spot quote and an undated perp spec: the date is the spot's,
+    # the spec's listing-time bound (2023-12-15) is no row's date
+    assert okx.status.reason == ("recorded snapshot: spot price recorded 2024-03-13 11:10 UTC; "
+                                 "no perp price or funding recorded")
+
+
+def test_a_row_with_only_an_undated_spec_has_no_as_of_and_says_what_its_date_bound_is():
+    # fixtures README: ccxt's recorded Binance markets are undated; the newest listing time
+    # in the file is 2020-08-18. ADA is in the markets file but has no recorded price.
+    [ada] = SOURCE.market_rows([("ADA/USDT:USDT", "binanceusdm")])
+    assert ada.contract_size == 1.0 and ada.mark_price is None and ada.rate_per_interval is None
+    assert ada.status.as_of_ms == 0 and ada.status.undated
+    assert ada.status.reason == (
+        "recorded snapshot: no perp price or funding recorded; contract spec: recording date "
+        "not stated; not before 2020-08-18 (newest listing time in the file)")
+    spec = SOURCE.contract_spec("ADA/USDT:USDT", "binanceusdm").status
+    assert spec.undated and "2020-08-18" not in spec.text(0).split("(")[-1]   # no age from a listing time

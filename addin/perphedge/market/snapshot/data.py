@@ -17,10 +17,10 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import Any
 
-from perphedge.core.conventions import utc_text
 from perphedge.core.errors import InvalidInput
+from perphedge.core.marketdata import RECORDED_SOURCE, UNDATED_MS, recorded_reason
 
-SNAPSHOT_SOURCE = "snapshot"
+SNAPSHOT_SOURCE = RECORDED_SOURCE
 EMBEDDED_PATH = Path(__file__).resolve().parents[2] / "data" / "snapshot.json"
 #: Point this at a file written by ``perphedge snapshot record`` to serve it instead.
 SNAPSHOT_ENV = "PERPHEDGE_SNAPSHOT"
@@ -28,6 +28,11 @@ FORMAT_VERSION = 1
 
 FIGURE_KINDS = ("contract_spec", "ticker", "funding", "funding_history", "mark_history",
                 "daily_closes", "leverage_tiers")
+#: What a status calls each kind of figure; a history is dated by its last point.
+FIGURE_LABELS = {"contract_spec": "contract spec", "ticker": "price", "funding": "funding",
+                 "funding_history": "funding history, last settlement",
+                 "mark_history": "mark-price history, last settlement",
+                 "daily_closes": "daily closes, last day", "leverage_tiers": "leverage tiers"}
 
 
 # ----------------------------------------------------------------------------- records
@@ -45,11 +50,19 @@ class Figure:
     stale_reason: str | None = None
 
     @property
+    def dated_ms(self) -> int:
+        """When this figure was recorded, as a status states it: :data:`UNDATED_MS` when the
+        recording carries no date (``as_of_ms`` is then only a bound, such as the newest
+        listing time in ccxt's markets file, and ``as_of_basis`` says so)."""
+        return UNDATED_MS if self.as_of_basis else self.as_of_ms
+
+    @property
     def reason(self) -> str:
-        """The status text of a value read from this figure."""
+        """The status text of a value read from this figure: what was recorded, and when."""
+        label = FIGURE_LABELS.get(self.kind, self.kind)
         if self.as_of_basis:
-            return f"recorded snapshot, {self.as_of_basis}"
-        return f"recorded snapshot of {utc_text(self.as_of_ms)}"
+            return recorded_reason((), undated=f"{label}: {self.as_of_basis}")
+        return recorded_reason([(label, self.as_of_ms)])
 
 
 @dataclass(frozen=True)

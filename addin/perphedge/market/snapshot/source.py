@@ -2,8 +2,10 @@
 
 :class:`SnapshotSource` answers like ``MarketService`` with the same records. Every status
 it gives is ``source="snapshot"``, ``as_of_ms`` = the recorded time of that figure, and
-``stale=True`` with reason ``recorded snapshot of <date>``: the number is a real recording
-but not a current price, and MARKET_STATUS and the Market table must say so.
+``stale=True`` with a reason that names each figure with its recording date (``recorded
+snapshot: mark price and funding recorded <date>``; a figure the recording holds undated has
+no As of and says so): the number is a real recording but not a current price, and
+MARKET_STATUS and the Market table must say so.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from perphedge.core import validate as v
 from perphedge.core.conventions import DEFAULT_EXCHANGE, MS_PER_DAY, utc_text
 from perphedge.core.errors import DataUnavailable, InvalidInput, MarketError
 from perphedge.core.marketdata import (
+    UNDATED_MS,
     ContractSpec,
     DailyClose,
     DataStatus,
@@ -24,6 +27,7 @@ from perphedge.core.marketdata import (
     MarketRow,
     Observed,
     Ticker,
+    recorded_reason,
 )
 from perphedge.market.snapshot.data import SNAPSHOT_SOURCE, Figure, Snapshot, SnapshotMarket, load_snapshot
 from perphedge.market.snapshot.symbols import resolve_market
@@ -65,7 +69,7 @@ class SnapshotSource:
 
     @staticmethod
     def _status(f: Figure) -> DataStatus:
-        return DataStatus(SNAPSHOT_SOURCE, f.as_of_ms, stale=True, reason=f.reason)
+        return DataStatus(SNAPSHOT_SOURCE, f.dated_ms, stale=True, reason=f.reason)
 
     # -- the MarketService questions
     def resolve(self, symbol: str, exchange: str | None = None) -> str:
@@ -144,7 +148,7 @@ class SnapshotSource:
                 f"recorded leverage tiers for this market{tail}", m.exchange)
         tiers = _tiers(m, f)
         reason = f"{f.reason}; {f.note}" if f.note else f.reason
-        return Observed(tiers, DataStatus(SNAPSHOT_SOURCE, f.as_of_ms, stale=True, reason=reason))
+        return Observed(tiers, DataStatus(SNAPSHOT_SOURCE, f.dated_ms, stale=True, reason=reason))
 
     def funding_history(self, symbol: str, days: float = 30,
                         exchange: str | None = None) -> Observed[tuple[FundingPoint, ...]]:
@@ -177,7 +181,7 @@ class SnapshotSource:
         f = self._figure(self._market(symbol, exchange), kind, label)
         points = _window(f.values["points"], v.positive("days", days))
         reason = f"{f.reason}; {f.note}" if f.note else f.reason
-        return points, DataStatus(SNAPSHOT_SOURCE, f.as_of_ms, stale=True, reason=reason)
+        return points, DataStatus(SNAPSHOT_SOURCE, f.dated_ms, stale=True, reason=reason)
 
     def status(self, symbol: str, exchange: str | None = None) -> DataStatus:
         """Status of the newest price data held for the market (its spec if no price)."""
@@ -202,29 +206,20 @@ class SnapshotSource:
         except (MarketError, InvalidInput) as e:
             ex = exchange if isinstance(exchange, str) and exchange.strip() else self.default_exchange
             return _empty_row(str(symbol), str(ex), DataStatus(
-                SNAPSHOT_SOURCE, self.snapshot.recorded_at_ms, stale=True, reason=str(e)))
+                SNAPSHOT_SOURCE, UNDATED_MS, stale=True, reason=str(e)))
         ticker, funding, spec = m.figure("ticker"), m.figure("funding"), m.figure("contract_spec")
         tv = ticker.values if ticker else {}
         fv = funding.values if funding else {}
         sv = spec.values if spec else {}
-        times = [f.as_of_ms for f in (ticker, funding) if f is not None]
-        spot_price = None
+        spot_price, spot_status = None, None
         try:
             spot = self.spot_price(m.symbol, m.exchange)
-            spot_price = spot.value
-            times.append(spot.status.as_of_ms)
+            spot_price, spot_status = spot.value, spot.status
         except DataUnavailable:
             pass
         mark = tv.get("mark_price") if ticker else fv.get("mark_price")
         index = tv.get("index_price") if ticker else fv.get("index_price")
-        if times:
-            as_of = max(times)
-            dates = sorted({utc_text(t) for t in times}, reverse=True)
-            reason = f"recorded snapshot of {', '.join(dates)}"
-        elif spec is not None:
-            as_of, reason = spec.as_of_ms, spec.reason
-        else:
-            as_of, reason = self.snapshot.recorded_at_ms, "no recorded figures"
+        as_of, reason = _row_status(m, ticker, funding, spec, spot_status, mark, index)
         return MarketRow(
             symbol=m.symbol, exchange=m.exchange, spot_price=spot_price,
             mark_price=mark if m.type == "swap" else None,
@@ -235,6 +230,38 @@ class SnapshotSource:
             inverse=sv.get("inverse") if spec else None, taker_fee=sv.get("taker_fee"),
             mmr=None, maint_amount=None,
             status=DataStatus(SNAPSHOT_SOURCE, as_of, stale=True, reason=reason))
+
+
+def _row_status(m: SnapshotMarket, ticker: Figure | None, funding: Figure | None,
+                spec: Figure | None, spot: DataStatus | None, mark: Any,
+                index: Any) -> tuple[int, str]:
+    """A Market row's As of (its newest recording date) and Status: each figure the row
+    shows with the date it was recorded, what a perp row lacks, and — for a row with no
+    dated figure — the contract spec's own basis, with no As of (a listing time is not a
+    recording date)."""
+    perp = m.type == "swap"
+    dated: list[tuple[str, int]] = []
+    if ticker is not None and (perp or spot is None):   # a spot market's spot price is its ticker
+        dated.append(("perp price" if perp else "price", ticker.dated_ms))
+    if funding is not None:
+        dated.append(("funding", funding.dated_ms))
+        if ticker is None and mark is not None:
+            dated.append(("mark price", funding.dated_ms))
+    if spot is not None and not spot.undated:
+        dated.append(("spot price", spot.as_of_ms))
+    dated = [(what, ms) for what, ms in dated if ms != UNDATED_MS]
+    absent = []
+    if perp and mark is None and index is None:
+        absent.append("perp price")
+    if perp and funding is None:
+        absent.append("funding")
+    if dated:
+        return max(ms for _, ms in dated), recorded_reason(dated, absent=absent)
+    if spec is not None:
+        basis = f"contract spec: {spec.as_of_basis}" if spec.as_of_basis else None
+        extra = [] if basis else [("contract spec", spec.as_of_ms)]
+        return spec.dated_ms, recorded_reason(extra, absent=absent, undated=basis)
+    return UNDATED_MS, recorded_reason((), absent=absent or ["figures"])
 
 
 def _tiers(m: SnapshotMarket, f: Figure) -> tuple[LeverageTier, ...]:
