@@ -275,13 +275,18 @@ def status_text(row: MarketRow, now_ms: int) -> str:
             return st.reason
         if st.reason and RECORDED in st.reason:      # served because live failed: why, then which
             return f"recorded in place of live: {st.reason}"
-        head = RECORDED if st.undated else recorded_reason([("figures", st.as_of_ms)])
-        return head + (f" ({st.reason})" if st.reason else "")
+        return recording_of(st) + (f" ({st.reason})" if st.reason else "")
     if not st.stale and st.reason:
         # Fresh figures with some missing or assumed (no tiers without an API key, an
         # interval assumed 8 h): the reason must reach the cell, not read as plain "fresh".
         return f"partial: {st.reason}"
     return st.text(now_ms)
+
+
+def recording_of(st: DataStatus) -> str:
+    """A recorded status whose reason does not say which recording it is, by its As of
+    alone: ``recorded snapshot: figures recorded <date>``, or no date when undated."""
+    return RECORDED if st.undated else recorded_reason([("figures", st.as_of_ms)])
 
 
 def recorded_reason(dated: Sequence[tuple[str, int]], *, absent: Sequence[str] = (),

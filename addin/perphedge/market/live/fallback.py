@@ -13,7 +13,7 @@ from dataclasses import replace
 from typing import Any, TypeVar
 
 from perphedge.core.errors import DataUnavailable
-from perphedge.core.marketdata import RECORDED, DataStatus, recorded_reason
+from perphedge.core.marketdata import RECORDED, DataStatus, recording_of
 from perphedge.market.live import faults
 
 T = TypeVar("T")
@@ -69,7 +69,7 @@ class SnapshotFallback:
 def fallback_status(recorded: DataStatus, error: BaseException) -> DataStatus:
     """A snapshot figure served because live failed: the status says both why live failed
     and which recording answered (the snapshot's own reason names its date)."""
-    what = recorded.reason if recorded.reason and RECORDED in recorded.reason else (
-        RECORDED if recorded.undated else recorded_reason([("figures", recorded.as_of_ms)]))
+    what = recorded.reason if recorded.reason and RECORDED in recorded.reason \
+        else recording_of(recorded)
     return replace(recorded, stale=True, reason=f"{error}; {what}", in_place_of_live=True)
 
